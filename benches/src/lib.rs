@@ -1,0 +1,1 @@
+//! Shared settings for the regpath benchmarks.

@@ -1,0 +1,36 @@
+//! `regpath`: certified regularization paths for sparse linear regression.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Certified regularization paths (Lasso, Ridge, ElasticNet, MCP, SCAD) for wide data.
+#[derive(Parser)]
+#[command(name = "regpath", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fit one regularization path and write path.csv and coefs.csv.
+    Path(regpath_runner::cmd_path::PathArgs),
+    /// Generate a synthetic dataset (X.npy, y.npy, beta.npy, meta.json, or a PLINK fileset).
+    Gen(regpath_runner::cmd_gen::GenArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Path(args) => regpath_runner::cmd_path::run(&args),
+        Command::Gen(args) => regpath_runner::cmd_gen::run(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
