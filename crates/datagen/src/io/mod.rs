@@ -1,0 +1,3 @@
+//! Dataset input and output.
+
+pub mod atomic;
