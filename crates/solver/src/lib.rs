@@ -1,1 +1,24 @@
-//! Solver.
+//! regpath-solver: certified coordinate-descent regularization paths.
+//!
+//! The model is Design × Datafit × Penalty × Solver (DESIGN §2), statically dispatched:
+//! a [`Design`] gives working-scale column access (implicit centering and scaling over a
+//! borrowed X), the datafit is the quadratic loss `1/(2n)‖y − b − Xβ‖²`, a [`Penalty`] gives
+//! the exact coordinate minimizer, and [`fit_path`] runs warm-started cyclic coordinate descent
+//! along an alpha grid with strong rules, Gap Safe screening, gradient bounds and a
+//! certificate (duality gap or KKT violation) at every alpha.
+
+pub mod certificate;
+pub mod design;
+pub mod error;
+pub mod grid;
+pub mod kernels;
+pub mod path;
+pub mod penalty;
+mod solver;
+
+pub use certificate::CertificateKind;
+pub use design::{ColumnStats, DenseDesign, Design};
+pub use error::SolverError;
+pub use grid::AlphaGrid;
+pub use path::{PathOptions, PathPoint, PathSummary, Screening, StopReason, fit_path, fit_path_spec};
+pub use penalty::{ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Ridge, Scad};

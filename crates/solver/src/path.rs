@@ -1,0 +1,240 @@
+//! Whole regularization paths: options, per-point results and the driver.
+
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use crate::certificate::CertificateKind;
+use crate::design::Design;
+use crate::error::SolverError;
+use crate::grid::AlphaGrid;
+use crate::penalty::{ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Ridge, Scad};
+use crate::solver::PathSolver;
+
+/// Which screening techniques are used. All are on by default; turning them off changes only
+/// the speed, never the certified result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Screening {
+    /// Sequential strong rules: start each alpha with the features whose last known gradient
+    /// exceeds `ρ(2α_k − α_{k−1})`, then add KKT violators.
+    pub strong_rules: bool,
+    /// Gap Safe screening (convex penalties with an L1 part): features proved zero at the
+    /// optimum are dropped from the working set.
+    pub gap_safe: bool,
+    /// Gradient bounds `|x̃_jᵀr|/n ≤ |x̃_jᵀr_ref|/n + √(v_j/n)·‖r − r_ref‖` carried from the last
+    /// full pass, so that features far below the threshold are certified without reading them.
+    pub gradient_bounds: bool,
+}
+
+impl Default for Screening {
+    fn default() -> Self {
+        Screening { strong_rules: true, gap_safe: true, gradient_bounds: true }
+    }
+}
+
+impl Screening {
+    /// Every technique off: each alpha works on all live features.
+    pub fn none() -> Self {
+        Screening { strong_rules: false, gap_safe: false, gradient_bounds: false }
+    }
+}
+
+/// Options of a path fit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathOptions {
+    /// The alphas.
+    pub grid: AlphaGrid,
+    /// Certificate tolerance, checked at every alpha (default 1e-6).
+    pub tol: f64,
+    /// Coordinate-descent epochs allowed per alpha (default 10,000).
+    pub max_epochs: usize,
+    /// Stop the path after the first point with more than this many nonzero coefficients.
+    pub max_nnz: Option<usize>,
+    /// Screening techniques.
+    pub screening: Screening,
+    /// Start each alpha from the previous solution (default) or from zero.
+    pub warm_start: bool,
+}
+
+impl Default for PathOptions {
+    fn default() -> Self {
+        PathOptions {
+            grid: AlphaGrid::default(),
+            tol: 1e-6,
+            max_epochs: 10_000,
+            max_nnz: None,
+            screening: Screening::default(),
+            warm_start: true,
+        }
+    }
+}
+
+impl PathOptions {
+    /// Checks the options that do not depend on the data.
+    pub fn validate(&self) -> Result<(), SolverError> {
+        self.grid.validate()?;
+        if !(self.tol > 0.0 && self.tol.is_finite()) {
+            return Err(SolverError::InvalidParameter(format!(
+                "tol must be a positive finite number, got {}",
+                self.tol
+            )));
+        }
+        if self.max_epochs == 0 {
+            return Err(SolverError::InvalidParameter("max_epochs must be at least 1, got 0".into()));
+        }
+        Ok(())
+    }
+}
+
+/// One solved point of a path, handed to the caller's callback.
+#[derive(Clone, Debug)]
+pub struct PathPoint<'a> {
+    /// 0-based position on the grid.
+    pub alpha_index: usize,
+    /// α.
+    pub alpha: f64,
+    /// α / alpha_max (NaN-free: 0 when alpha_max is 0).
+    pub alpha_over_max: f64,
+    /// Number of nonzero coefficients.
+    pub nnz: usize,
+    /// The intercept on the original scale (0 without intercept).
+    pub intercept: f64,
+    /// `P(β, b) = 1/(2n)‖y − b − Xβ‖² + Σ_j pen(β_j s_j)`.
+    pub objective: f64,
+    /// The certificate value (relative gap or relative KKT violation).
+    pub certificate: f64,
+    /// Which certificate.
+    pub certificate_kind: CertificateKind,
+    /// Whether `certificate ≤ tol` was reached within the epoch budget.
+    pub converged: bool,
+    /// Coordinate-descent epochs (sweeps of the working set or its active part) at this alpha.
+    pub epochs: usize,
+    /// Coordinate updates at this alpha.
+    pub coordinate_updates: u64,
+    /// Wall time of this alpha alone, in seconds.
+    pub time_s: f64,
+    /// `‖y − b − Xβ‖²/n`.
+    pub train_mse: f64,
+    /// Size of the final working set.
+    pub working_set: usize,
+    /// Features removed by Gap Safe screening at the end of this alpha.
+    pub screened: usize,
+    /// Columns read by gradient scans outside the working set, in full passes over X.
+    pub scan_passes: f64,
+    /// Nonzero coefficients on the original scale, sorted by feature index.
+    pub coefs: &'a [(usize, f64)],
+}
+
+/// Why a path ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// Every alpha of the grid was fitted.
+    EndOfGrid,
+    /// A point had more nonzero coefficients than `max_nnz`.
+    MaxNnz,
+    /// The callback asked to stop.
+    Callback,
+}
+
+impl StopReason {
+    /// `end_of_grid`, `max_nnz` or `stopped`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StopReason::EndOfGrid => "end_of_grid",
+            StopReason::MaxNnz => "max_nnz",
+            StopReason::Callback => "stopped",
+        }
+    }
+}
+
+/// What a whole path did.
+#[derive(Clone, Debug)]
+pub struct PathSummary {
+    /// alpha_max of the data (DESIGN §3).
+    pub alpha_max: f64,
+    /// The grid that was asked for.
+    pub alphas: Vec<f64>,
+    /// Points fitted.
+    pub n_points: usize,
+    /// Why the path ended.
+    pub stop_reason: StopReason,
+    /// Whether every fitted point converged.
+    pub all_converged: bool,
+    /// Full-pass equivalents of gradient scans over the whole path (the first pass for
+    /// alpha_max included).
+    pub scan_passes: f64,
+    /// Wall time, seconds.
+    pub time_s: f64,
+}
+
+/// Fits a path for a statically known penalty.
+///
+/// `y` has one value per row of the design. The callback sees every point in decreasing
+/// alpha order and may stop the path with `ControlFlow::Break`.
+pub fn fit_path<D, P, F>(
+    design: &D,
+    y: &[f64],
+    penalty: P,
+    options: &PathOptions,
+    mut on_point: F,
+) -> Result<PathSummary, SolverError>
+where
+    D: Design,
+    P: Penalty,
+    F: FnMut(&PathPoint<'_>) -> ControlFlow<()>,
+{
+    let start = Instant::now();
+    options.validate()?;
+    let mut solver = PathSolver::new(design, y, penalty, options)?;
+    let alpha_max = solver.alpha_max();
+    let alphas = options.grid.alphas(alpha_max, solver.zero_alpha_max_reason())?;
+    let mut stop_reason = StopReason::EndOfGrid;
+    let mut all_converged = true;
+    let mut n_points = 0;
+    let mut previous = alpha_max.max(alphas[0]);
+    for (k, &alpha) in alphas.iter().enumerate() {
+        let point = solver.fit_alpha(k, alpha, previous);
+        previous = alpha;
+        n_points += 1;
+        all_converged &= point.converged;
+        let nnz = point.nnz;
+        if on_point(&point).is_break() {
+            stop_reason = StopReason::Callback;
+            break;
+        }
+        if options.max_nnz.is_some_and(|m| nnz > m) && k + 1 < alphas.len() {
+            stop_reason = StopReason::MaxNnz;
+            break;
+        }
+    }
+    Ok(PathSummary {
+        alpha_max,
+        alphas,
+        n_points,
+        stop_reason,
+        all_converged,
+        scan_passes: solver.total_scan_passes(),
+        time_s: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Fits a path for a penalty chosen at run time (one dispatch per path).
+pub fn fit_path_spec<D, F>(
+    design: &D,
+    y: &[f64],
+    spec: PenaltySpec,
+    options: &PathOptions,
+    on_point: F,
+) -> Result<PathSummary, SolverError>
+where
+    D: Design,
+    F: FnMut(&PathPoint<'_>) -> ControlFlow<()>,
+{
+    spec.validate()?;
+    match spec {
+        PenaltySpec::Lasso => fit_path(design, y, Lasso, options, on_point),
+        PenaltySpec::Ridge => fit_path(design, y, Ridge, options, on_point),
+        PenaltySpec::Enet { l1_ratio } => fit_path(design, y, ElasticNet { l1_ratio }, options, on_point),
+        PenaltySpec::Mcp { gamma } => fit_path(design, y, Mcp { gamma }, options, on_point),
+        PenaltySpec::Scad { gamma } => fit_path(design, y, Scad { gamma }, options, on_point),
+    }
+}

@@ -1,0 +1,537 @@
+//! The per-alpha machinery: cyclic coordinate descent on a working set, screening, and the
+//! certificate check against every feature.
+//!
+//! State, on the working scale: coefficients `t`, residual `r = ỹ − X̃t`, and for gradients
+//! `c_j = x̃_jᵀr/n` two caches:
+//!
+//! - `c_ref`, exact at a reference residual `r_ref` (the last full pass), which bounds the
+//!   gradient at any later residual by Cauchy–Schwarz:
+//!   `|c_j(r)| ≤ |c_ref_j| + √(v_j/n)·‖r − r_ref‖`;
+//! - `c_now`, exact at the current residual for the features whose stamp equals the current
+//!   residual stamp (the stamp changes whenever `r` does).
+//!
+//! One alpha: build the working set S (nonzero coefficients plus the sequential strong rule),
+//! drop Gap-Safe-screened features, run coordinate descent on S until the certificate of the
+//! restricted problem is below the tolerance, then check every feature outside S — exactly
+//! where its bound does not already prove `|c_j| ≤ ρα`, with a full pass when too many are in
+//! doubt. Violators join S and the loop repeats; otherwise the certificate of the whole
+//! problem is computed from exact gradients and bounds, and the point is done.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::certificate::{Certificate, CertificateAccumulator, Totals};
+use crate::design::{Design, SCAN_BLOCK};
+use crate::error::SolverError;
+use crate::kernels;
+use crate::path::{PathOptions, PathPoint, Screening};
+use crate::penalty::Penalty;
+
+/// When more than this share of live features would need an exact gradient, a full pass is
+/// made instead, which also refreshes the reference residual of the bounds.
+const FULL_PASS_SHARE: f64 = 0.25;
+/// Minimum work (n × features) before a gradient scan is split across threads.
+const PARALLEL_WORK: usize = 1 << 16;
+/// Working-set sweeps between two certificate checks, at most.
+const CHECK_EVERY: usize = 10;
+
+/// Path state for one design, response and penalty.
+pub struct PathSolver<'a, D: Design, P: Penalty> {
+    design: &'a D,
+    penalty: P,
+    screening: Screening,
+    warm_start: bool,
+    tol: f64,
+    max_epochs: usize,
+    n: usize,
+    live: Vec<usize>,
+    /// √(v_j/n), the bound's slope.
+    bound_slope: Vec<f64>,
+    y_work: Vec<f64>,
+    y_mean: f64,
+    null_objective: f64,
+    alpha_max: f64,
+    t: Vec<f64>,
+    r: Vec<f64>,
+    r_ref: Vec<f64>,
+    c_ref: Vec<f64>,
+    c_now: Vec<f64>,
+    c_stamp: Vec<u64>,
+    stamp: u64,
+    in_working: Vec<bool>,
+    screened: Vec<bool>,
+    working: Vec<usize>,
+    active: Vec<usize>,
+    scratch_idx: Vec<usize>,
+    scratch_val: Vec<f64>,
+    coefs: Vec<(usize, f64)>,
+    columns_scanned: u64,
+    epochs: usize,
+    updates: u64,
+}
+
+impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
+    /// Validates the data against the penalty and makes the first full pass (for alpha_max).
+    pub fn new(design: &'a D, y: &[f64], penalty: P, options: &PathOptions) -> Result<Self, SolverError> {
+        let n = design.n_samples();
+        let p = design.n_features();
+        if y.len() != n {
+            return Err(SolverError::LengthMismatch { y_len: y.len(), n });
+        }
+        if let Some((i, &v)) = y.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(SolverError::NonFinite { what: "y", value: v, location: format!("position {i} (0-based)") });
+        }
+        let stats = design.stats();
+        let live: Vec<usize> = (0..p).filter(|&j| design.is_live(j)).collect();
+        if let Some(&j) = live.iter().find(|&&j| !penalty.curvature_ok(stats.curvature[j])) {
+            return Err(non_convex_error(penalty, j, stats.curvature[j]));
+        }
+        let y_mean = if stats.fit_intercept { kernels::mean(y) } else { 0.0 };
+        let y_work: Vec<f64> = y.iter().map(|&v| v - y_mean).collect();
+        let null_objective = kernels::sq_norm(&y_work) / (2.0 * n as f64);
+        let bound_slope = stats.curvature.iter().map(|&v| (v / n as f64).sqrt()).collect();
+        let mut solver = PathSolver {
+            design,
+            penalty,
+            screening: options.screening,
+            warm_start: options.warm_start,
+            tol: options.tol,
+            max_epochs: options.max_epochs,
+            n,
+            live,
+            bound_slope,
+            r: y_work.clone(),
+            r_ref: y_work.clone(),
+            y_work,
+            y_mean,
+            null_objective,
+            alpha_max: 0.0,
+            t: vec![0.0; p],
+            c_ref: vec![0.0; p],
+            c_now: vec![0.0; p],
+            c_stamp: vec![0; p],
+            stamp: 1,
+            in_working: vec![false; p],
+            screened: vec![false; p],
+            working: Vec::new(),
+            active: Vec::new(),
+            scratch_idx: Vec::new(),
+            scratch_val: Vec::new(),
+            coefs: Vec::new(),
+            columns_scanned: 0,
+            epochs: 0,
+            updates: 0,
+        };
+        solver.full_pass();
+        let max_c = solver.live.iter().map(|&j| solver.c_ref[j].abs()).fold(0.0, f64::max);
+        solver.alpha_max = max_c / penalty.grid_l1_weight();
+        Ok(solver)
+    }
+
+    /// `alpha_max = max_j |x̃_jᵀỹ| / (n·ρ)` over live columns.
+    pub fn alpha_max(&self) -> f64 {
+        self.alpha_max
+    }
+
+    /// Why alpha_max is zero, for the error message of the default grid.
+    pub fn zero_alpha_max_reason(&self) -> &'static str {
+        if self.live.is_empty() {
+            "no column of X varies"
+        } else if self.null_objective == 0.0 {
+            if self.design.stats().fit_intercept { "y is constant" } else { "y is all zeros" }
+        } else {
+            "y is orthogonal to every column of X"
+        }
+    }
+
+    /// Full-pass equivalents read by gradient scans so far.
+    pub fn total_scan_passes(&self) -> f64 {
+        self.columns_scanned as f64 / self.live.len().max(1) as f64
+    }
+
+    /// Solves one alpha, warm-started from the current state, and describes the result.
+    pub fn fit_alpha(&mut self, alpha_index: usize, alpha: f64, alpha_prev: f64) -> PathPoint<'_> {
+        let started = Instant::now();
+        let scanned_before = self.columns_scanned;
+        self.epochs = 0;
+        self.updates = 0;
+        if !self.warm_start {
+            self.reset_to_zero();
+        }
+        self.screened.iter_mut().for_each(|s| *s = false);
+        self.build_working_set(alpha, alpha_prev);
+        if self.gap_safe_applies(alpha) {
+            let cert = self.certify(alpha);
+            self.gap_safe_screen(alpha, &cert);
+        }
+        let mut inner_tol = self.tol;
+        let (certificate, converged) = loop {
+            let solved = self.solve_working_set(alpha, inner_tol);
+            let violators = self.check_outside(alpha);
+            if violators > 0 && solved {
+                continue;
+            }
+            let cert = self.certify(alpha);
+            if cert.value <= self.tol {
+                break (cert, true);
+            }
+            if !solved || self.epochs >= self.max_epochs {
+                break (cert, false);
+            }
+            if self.gap_safe_applies(alpha) {
+                self.gap_safe_screen(alpha, &cert);
+            }
+            inner_tol *= 0.1;
+        };
+        self.collect_coefs();
+        let n = self.n as f64;
+        let r_sq = kernels::sq_norm(&self.r);
+        PathPoint {
+            alpha_index,
+            alpha,
+            alpha_over_max: if self.alpha_max > 0.0 { alpha / self.alpha_max } else { 0.0 },
+            nnz: self.coefs.len(),
+            intercept: self.intercept(),
+            objective: certificate.primal,
+            certificate: certificate.value,
+            certificate_kind: certificate.kind,
+            converged,
+            epochs: self.epochs,
+            coordinate_updates: self.updates,
+            time_s: started.elapsed().as_secs_f64(),
+            train_mse: r_sq / n,
+            working_set: self.working.len(),
+            screened: self.screened.iter().filter(|&&s| s).count(),
+            scan_passes: (self.columns_scanned - scanned_before) as f64 / self.live.len().max(1) as f64,
+            coefs: &self.coefs,
+        }
+    }
+
+    fn reset_to_zero(&mut self) {
+        self.t.iter_mut().for_each(|t| *t = 0.0);
+        self.r.copy_from_slice(&self.y_work);
+        self.stamp += 1;
+    }
+
+    /// The best available estimate of `|c_j|` at the current residual: exact when known,
+    /// otherwise the stale reference value (good enough for the heuristic strong rule).
+    fn gradient_estimate(&self, j: usize) -> f64 {
+        if self.c_stamp[j] == self.stamp { self.c_now[j].abs() } else { self.c_ref[j].abs() }
+    }
+
+    /// S = {j : t_j ≠ 0} ∪ {j : |c_j| ≥ ρ(2α − α_prev)} (all live features without strong rules).
+    fn build_working_set(&mut self, alpha: f64, alpha_prev: f64) {
+        for &j in &self.working {
+            self.in_working[j] = false;
+        }
+        self.working.clear();
+        let threshold = self.penalty.l1_weight() * (2.0 * alpha - alpha_prev);
+        for idx in 0..self.live.len() {
+            let j = self.live[idx];
+            let keep = !self.screening.strong_rules
+                || self.t[j] != 0.0
+                || self.penalty.l1_weight() == 0.0
+                || self.gradient_estimate(j) >= threshold;
+            if keep {
+                self.in_working[j] = true;
+                self.working.push(j);
+            }
+        }
+    }
+
+    /// Cyclic coordinate descent on S until the restricted certificate is ≤ `tol`: sweeps of S,
+    /// each followed by sweeps of its nonzero part while they still move. Returns false if
+    /// the epoch budget ran out. On return, `c_now` is exact on S.
+    fn solve_working_set(&mut self, alpha: f64, tol: f64) -> bool {
+        let scale = if self.penalty.is_convex() {
+            tol * self.null_objective.max(f64::MIN_POSITIVE)
+        } else {
+            let a = tol * self.alpha_max;
+            a * a
+        };
+        let mut check_threshold = scale;
+        let mut since_check = 0usize;
+        loop {
+            if self.epochs >= self.max_epochs {
+                self.exact_gradients_on_working_set();
+                return false;
+            }
+            let change = self.sweep_working(alpha);
+            since_check += 1;
+            if change <= check_threshold || since_check >= CHECK_EVERY {
+                since_check = 0;
+                if self.restricted_certificate(alpha) <= tol {
+                    return true;
+                }
+                check_threshold *= 0.1;
+            }
+            self.active.clear();
+            self.active.extend(self.working.iter().copied().filter(|&j| self.t[j] != 0.0));
+            if self.active.len() < self.working.len() && !self.active.is_empty() {
+                while self.epochs < self.max_epochs {
+                    let change = self.sweep_active(alpha);
+                    if change <= check_threshold {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    fn sweep_working(&mut self, alpha: f64) -> f64 {
+        let working = std::mem::take(&mut self.working);
+        let change = self.sweep(&working, alpha);
+        self.working = working;
+        change
+    }
+
+    fn sweep_active(&mut self, alpha: f64) -> f64 {
+        let active = std::mem::take(&mut self.active);
+        let change = self.sweep(&active, alpha);
+        self.active = active;
+        change
+    }
+
+    /// One cyclic pass over `set`:
+    /// `z = v_j t_j + x̃_jᵀr/n`, `t_j ← threshold(z, v_j, α)`, `r ← r − (t_j_new − t_j)·x̃_j`.
+    /// Returns `max_j v_j·δ_j²`.
+    fn sweep(&mut self, set: &[usize], alpha: f64) -> f64 {
+        self.epochs += 1;
+        let inv_n = 1.0 / self.n as f64;
+        let curvature = &self.design.stats().curvature;
+        let mut max_change = 0.0f64;
+        let mut moved = false;
+        for &j in set {
+            let v = curvature[j];
+            let old = self.t[j];
+            let z = v * old + self.design.dot(j, &self.r) * inv_n;
+            let new = self.penalty.threshold(z, v, alpha);
+            let delta = new - old;
+            if delta != 0.0 {
+                self.design.axpy(j, -delta, &mut self.r);
+                self.t[j] = new;
+                self.updates += 1;
+                moved = true;
+                max_change = max_change.max(v * delta * delta);
+            }
+        }
+        if moved {
+            self.stamp += 1;
+        }
+        max_change
+    }
+
+    /// Exact `c_j` at the current residual for every j in S.
+    fn exact_gradients_on_working_set(&mut self) {
+        let working = std::mem::take(&mut self.working);
+        self.exact_gradients(&working);
+        self.working = working;
+    }
+
+    /// Exact `c_j = x̃_jᵀr/n` for the listed features (in parallel over fixed blocks when the
+    /// work is large), stored in `c_now` with the current stamp.
+    fn exact_gradients(&mut self, idx: &[usize]) {
+        let pending: Vec<usize> = idx.iter().copied().filter(|&j| self.c_stamp[j] != self.stamp).collect();
+        if pending.is_empty() {
+            return;
+        }
+        let inv_n = 1.0 / self.n as f64;
+        let design = self.design;
+        let r = &self.r;
+        self.scratch_val.clear();
+        self.scratch_val.resize(pending.len(), 0.0);
+        if pending.len() * self.n >= PARALLEL_WORK {
+            self.scratch_val.par_chunks_mut(SCAN_BLOCK).zip(pending.par_chunks(SCAN_BLOCK)).for_each(|(out, js)| {
+                for (o, &j) in out.iter_mut().zip(js) {
+                    *o = design.dot(j, r) * inv_n;
+                }
+            });
+        } else {
+            for (o, &j) in self.scratch_val.iter_mut().zip(&pending) {
+                *o = design.dot(j, r) * inv_n;
+            }
+        }
+        for (&j, &c) in pending.iter().zip(&self.scratch_val) {
+            self.c_now[j] = c;
+            self.c_stamp[j] = self.stamp;
+        }
+    }
+
+    /// The certificate of the problem restricted to S (exact gradients on S).
+    fn restricted_certificate(&mut self, alpha: f64) -> f64 {
+        self.exact_gradients_on_working_set();
+        let mut acc = CertificateAccumulator::new(self.penalty, alpha, self.n);
+        for &j in &self.working {
+            acc.add(self.t[j], self.c_now[j]);
+        }
+        acc.finish(&self.totals(alpha), self.null_objective, self.alpha_max).value
+    }
+
+    /// ‖r − r_ref‖.
+    fn drift(&self) -> f64 {
+        self.r.iter().zip(&self.r_ref).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt()
+    }
+
+    /// Makes `c_now` exact, or bounded below the L1 threshold, for every live feature outside
+    /// S; adds the violators (`|c_j| > ρα`, not screened) to S and returns how many there were.
+    fn check_outside(&mut self, alpha: f64) -> usize {
+        let threshold = self.penalty.l1_weight() * alpha;
+        let drift = if self.screening.gradient_bounds { self.drift() } else { f64::INFINITY };
+        self.scratch_idx.clear();
+        for &j in &self.live {
+            if self.in_working[j] || self.c_stamp[j] == self.stamp {
+                continue;
+            }
+            if self.c_ref[j].abs() + self.bound_slope[j] * drift > threshold {
+                self.scratch_idx.push(j);
+            }
+        }
+        if self.scratch_idx.len() as f64 > FULL_PASS_SHARE * self.live.len() as f64 {
+            self.full_pass();
+        } else {
+            let idx = std::mem::take(&mut self.scratch_idx);
+            self.columns_scanned += idx.len() as u64;
+            self.exact_gradients(&idx);
+            self.scratch_idx = idx;
+        }
+        let mut added = 0;
+        for idx in 0..self.live.len() {
+            let j = self.live[idx];
+            if self.in_working[j] || self.screened[j] || self.c_stamp[j] != self.stamp {
+                continue;
+            }
+            if self.c_now[j].abs() > threshold {
+                self.in_working[j] = true;
+                self.working.push(j);
+                added += 1;
+            }
+        }
+        added
+    }
+
+    /// Exact gradients of every live feature: `c_ref = c_now = X̃ᵀr/n`, `r_ref = r`.
+    fn full_pass(&mut self) {
+        let design = self.design;
+        let read = design.scaled_gradient(&self.r, &mut self.c_ref, |j| design.is_live(j));
+        self.columns_scanned += read as u64;
+        self.r_ref.copy_from_slice(&self.r);
+        for &j in &self.live {
+            self.c_now[j] = self.c_ref[j];
+            self.c_stamp[j] = self.stamp;
+        }
+    }
+
+    /// Whole-vector terms of the certificate at the current state.
+    fn totals(&self, alpha: f64) -> Totals {
+        let mut t_sq = 0.0;
+        let mut penalty = 0.0;
+        for &j in &self.working {
+            let t = self.t[j];
+            if t != 0.0 {
+                t_sq += t * t;
+                penalty += self.penalty.value(t, alpha);
+            }
+        }
+        Totals {
+            r_sq: kernels::sq_norm(&self.r),
+            r_dot_y: kernels::dot(&self.r, &self.y_work),
+            r_mean: if self.design.stats().fit_intercept { kernels::mean(&self.r) } else { 0.0 },
+            t_sq,
+            penalty,
+        }
+    }
+
+    /// The certificate of the whole problem: exact gradients where known, and for the other
+    /// live features (all with t_j = 0) the upper bound `|c_ref_j| + √(v_j/n)·‖r − r_ref‖`,
+    /// which can only make the certificate larger.
+    fn certify(&mut self, alpha: f64) -> Certificate {
+        self.active.clear();
+        self.active.extend(self.working.iter().copied().filter(|&j| self.t[j] != 0.0));
+        let active = std::mem::take(&mut self.active);
+        self.exact_gradients(&active);
+        self.active = active;
+        let threshold = self.penalty.l1_weight() * alpha;
+        let drift = self.drift();
+        let mut acc = CertificateAccumulator::new(self.penalty, alpha, self.n);
+        for &j in &self.live {
+            if self.c_stamp[j] == self.stamp {
+                acc.add(self.t[j], self.c_now[j]);
+            } else {
+                let bound = self.c_ref[j].abs() + self.bound_slope[j] * drift;
+                if bound > threshold {
+                    acc.add(0.0, bound);
+                }
+            }
+        }
+        acc.finish(&self.totals(alpha), self.null_objective, self.alpha_max)
+    }
+
+    fn gap_safe_applies(&self, alpha: f64) -> bool {
+        self.screening.gap_safe && self.penalty.is_convex() && self.penalty.l1_weight() * alpha > 0.0
+    }
+
+    /// Gap Safe sphere test with the rescaled-residual dual point θ = s·[r; −√B t]:
+    /// feature j (with t_j = 0) is zero at the optimum if
+    /// `s·|x̃_jᵀr| + √(n v_j + B)·√(2·gap_u) < A`; it leaves S for the rest of this alpha.
+    fn gap_safe_screen(&mut self, alpha: f64, cert: &Certificate) {
+        let Some((s, gap_u)) = cert.scaled_dual else { return };
+        let acc = CertificateAccumulator::new(self.penalty, alpha, self.n);
+        let (a, b) = (acc.l1(), acc.l2());
+        let radius = (2.0 * gap_u).sqrt();
+        let n = self.n as f64;
+        let drift = self.drift();
+        let curvature = &self.design.stats().curvature;
+        for &j in &self.live {
+            if self.t[j] != 0.0 || self.screened[j] {
+                continue;
+            }
+            let c = if self.c_stamp[j] == self.stamp {
+                self.c_now[j].abs()
+            } else {
+                self.c_ref[j].abs() + self.bound_slope[j] * drift
+            };
+            if s * n * c + (n * curvature[j] + b).sqrt() * radius < a {
+                self.screened[j] = true;
+            }
+        }
+        let screened = &self.screened;
+        let in_working = &mut self.in_working;
+        self.working.retain(|&j| {
+            if screened[j] {
+                in_working[j] = false;
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    /// Nonzero coefficients on the original scale, `β_j = t_j / s_j`, sorted by feature.
+    fn collect_coefs(&mut self) {
+        let scale = &self.design.stats().scale;
+        self.coefs.clear();
+        self.coefs.extend(self.working.iter().filter(|&&j| self.t[j] != 0.0).map(|&j| (j, self.t[j] / scale[j])));
+        self.coefs.sort_unstable_by_key(|&(j, _)| j);
+    }
+
+    /// `b = ȳ − Σ_j m_j β_j` (0 without intercept).
+    fn intercept(&self) -> f64 {
+        let center = &self.design.stats().center;
+        if !self.design.stats().fit_intercept {
+            return 0.0;
+        }
+        self.y_mean - self.coefs.iter().map(|&(j, b)| center[j] * b).sum::<f64>()
+    }
+}
+
+fn non_convex_error<P: Penalty>(penalty: P, column: usize, curvature: f64) -> SolverError {
+    let condition = if penalty.name() == "mcp" { "gamma * v > 1" } else { "gamma > 1 + 1/v" };
+    SolverError::NonConvexCoordinate {
+        penalty: penalty.name(),
+        gamma: penalty.gamma().unwrap_or(f64::NAN),
+        column,
+        curvature,
+        condition,
+    }
+}

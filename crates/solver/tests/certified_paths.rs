@@ -1,0 +1,148 @@
+//! Every point of every path carries a certificate that an independent recomputation agrees
+//! with, on problems of several shapes and on awkward data.
+
+mod common;
+
+use common::*;
+use ndarray::{Array2, ShapeBuilder};
+use regpath_solver::{PathOptions, PenaltySpec, Screening};
+
+fn check_path(x: &Array2<f64>, y: &[f64], spec: PenaltySpec, intercept: bool, standardize: bool, opts: &PathOptions) {
+    let (points, amax) = fit(x, y, spec, intercept, standardize, opts);
+    assert!(!points.is_empty());
+    for (k, pt) in points.iter().enumerate() {
+        let (obj, cert, ref_amax) = reference_certificate(x, y, spec, intercept, standardize, pt);
+        assert!((ref_amax - amax).abs() <= 1e-9 * amax.max(1.0), "alpha_max {amax} vs {ref_amax}");
+        assert!(pt.converged, "{spec:?} point {k} did not converge (cert {})", pt.certificate);
+        assert!(pt.certificate <= opts.tol, "{spec:?} point {k}: reported {}", pt.certificate);
+        assert!(
+            cert <= opts.tol * 1.01 + 1e-12,
+            "{spec:?} point {k}: recomputed certificate {cert} (reported {})",
+            pt.certificate
+        );
+        assert!(
+            (obj - pt.objective).abs() <= 1e-10 * null_objective(y),
+            "{spec:?} point {k}: objective {} vs {obj}",
+            pt.objective
+        );
+        assert_eq!(pt.nnz, pt.beta.iter().filter(|b| **b != 0.0).count());
+    }
+    if !matches!(spec, PenaltySpec::Ridge) && matches!(opts.grid, regpath_solver::AlphaGrid::Geometric { .. }) {
+        assert_eq!(points[0].nnz, 0, "{spec:?}: all coefficients are zero at alpha_max");
+    }
+}
+
+#[test]
+fn wide_correlated_problems_are_certified_for_every_penalty() {
+    let (x, y) = random_problem(60, 300, 0.5, 1);
+    for spec in all_penalties() {
+        check_path(&x, &y, spec, true, true, &options(40));
+    }
+}
+
+#[test]
+fn tall_problems_are_certified_for_every_penalty() {
+    let (x, y) = random_problem(400, 30, 0.3, 2);
+    for spec in all_penalties() {
+        check_path(&x, &y, spec, true, true, &options(30));
+    }
+}
+
+#[test]
+fn unstandardized_and_no_intercept_paths_are_certified() {
+    let (mut x, y) = random_problem(80, 50, 0.2, 3);
+    for j in 0..50 {
+        let s = 0.5 + (j % 3) as f64 * 0.4;
+        x.column_mut(j).mapv_inplace(|v| v * s);
+    }
+    for spec in [PenaltySpec::Lasso, PenaltySpec::Ridge, PenaltySpec::Enet { l1_ratio: 0.3 }] {
+        check_path(&x, &y, spec, true, false, &options(25));
+        check_path(&x, &y, spec, false, true, &options(25));
+        check_path(&x, &y, spec, false, false, &options(25));
+    }
+    for spec in [PenaltySpec::Mcp { gamma: 4.0 }, PenaltySpec::Scad { gamma: 4.0 }] {
+        check_path(&x, &y, spec, true, true, &options(25));
+        check_path(&x, &y, spec, false, true, &options(25));
+    }
+}
+
+/// Columns on wildly different scales, exact duplicates and dead columns (all-zero and
+/// constant) are valid data: the path is certified and dead columns stay at zero.
+#[test]
+fn awkward_columns_are_handled() {
+    let (x0, y) = random_problem(50, 40, 0.4, 4);
+    let n = 50;
+    let p = 46;
+    let mut x = Array2::<f64>::zeros((n, p).f());
+    for j in 0..40 {
+        let s = 10f64.powi((j as i32 % 7) - 3);
+        for i in 0..n {
+            x[(i, j)] = x0[(i, j)] * s + if j % 5 == 0 { 1e3 } else { 0.0 };
+        }
+    }
+    for i in 0..n {
+        x[(i, 40)] = x[(i, 0)];
+        x[(i, 41)] = x[(i, 0)];
+        x[(i, 42)] = 0.0;
+        x[(i, 43)] = 7.25;
+        x[(i, 44)] = x[(i, 3)] * 2.0;
+        x[(i, 45)] = 0.1;
+    }
+    for spec in all_penalties() {
+        let opts = options(30);
+        check_path(&x, &y, spec, true, true, &opts);
+        let (points, _) = fit(&x, &y, spec, true, true, &opts);
+        for pt in &points {
+            assert_eq!(pt.beta[42], 0.0);
+            assert_eq!(pt.beta[43], 0.0);
+            assert_eq!(pt.beta[45], 0.0);
+        }
+    }
+}
+
+#[test]
+fn warm_and_cold_starts_reach_the_same_objective() {
+    let (x, y) = random_problem(40, 120, 0.5, 5);
+    for spec in [PenaltySpec::Lasso, PenaltySpec::Ridge, PenaltySpec::Enet { l1_ratio: 0.7 }] {
+        let warm = options(20);
+        let cold = PathOptions { warm_start: false, ..warm.clone() };
+        let (a, _) = fit(&x, &y, spec, true, true, &warm);
+        let (b, _) = fit(&x, &y, spec, true, true, &cold);
+        assert_eq!(a.len(), b.len());
+        let p0 = null_objective(&y);
+        for (pa, pb) in a.iter().zip(&b) {
+            // both are within 1e-6·P(0) of the optimum, so they agree to 2e-6·P(0)
+            let rel = (pa.objective - pb.objective).abs() / p0;
+            assert!(rel < 2e-6, "{spec:?} alpha {}: {} vs {}", pa.alpha, pa.objective, pb.objective);
+        }
+    }
+}
+
+#[test]
+fn screening_changes_speed_not_results() {
+    let (x, y) = random_problem(50, 200, 0.6, 6);
+    for spec in all_penalties() {
+        let with = options(25);
+        let without = PathOptions { screening: Screening::none(), ..with.clone() };
+        check_path(&x, &y, spec, true, true, &without);
+        let (a, _) = fit(&x, &y, spec, true, true, &with);
+        let (b, _) = fit(&x, &y, spec, true, true, &without);
+        if matches!(spec, PenaltySpec::Mcp { .. } | PenaltySpec::Scad { .. }) {
+            continue; // non-convex: both are certified stationary points, maybe different ones
+        }
+        let p0 = null_objective(&y);
+        for (pa, pb) in a.iter().zip(&b) {
+            let rel = (pa.objective - pb.objective).abs() / p0;
+            assert!(rel < 2e-6, "{spec:?}: {} vs {}", pa.objective, pb.objective);
+        }
+    }
+}
+
+#[test]
+fn tighter_tolerances_are_met() {
+    let (x, y) = random_problem(70, 90, 0.5, 7);
+    for spec in all_penalties() {
+        let opts = PathOptions { tol: 1e-10, ..options(15) };
+        check_path(&x, &y, spec, true, true, &opts);
+    }
+}
