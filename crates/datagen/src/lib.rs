@@ -1,4 +1,18 @@
 //! Synthetic datasets with known truth, and readers for the files genomics people have
 //! (`.npy`, numeric CSV, PLINK 1 `.bed/.bim/.fam`).
+//!
+//! - [`families`]: the synthetic families ([`FamilySpec`], [`generate`]);
+//! - [`io`]: readers ([`read_matrix`], [`read_vector`], [`Bed`], [`read_pheno`]) and writers;
+//! - [`dataset`]: writing a generated dataset to a folder, as `regpath gen` does.
 
+pub mod dataset;
+pub mod error;
+pub mod families;
 pub mod io;
+mod rng;
+
+pub use error::DataError;
+pub use families::{FamilySpec, Synthetic, generate};
+pub use io::bed::{Bed, observed_samples, read_pheno};
+pub use io::bed_write::write_bed;
+pub use io::matrix::{Matrix, read_matrix, read_vector};

@@ -1,10 +1,225 @@
-//! `regpath path`: fit one path.
+//! `regpath path`: fit one certified regularization path and write `path.csv` and
+//! `coefs.csv` (DESIGN §4).
+
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use regpath_solver::{AlphaGrid, DenseDesign, PathOptions, PenaltySpec, fit_path_spec};
+
+use crate::load::{DataSource, load};
+use crate::tables::{CoefRow, PATH_COLUMNS, PathRow, coef_columns, prepare_output_dir, write_csv};
 
 /// Arguments of `regpath path`.
-#[derive(clap::Args, Debug)]
-pub struct PathArgs {}
+#[derive(clap::Args, Debug, Clone)]
+#[command(group = clap::ArgGroup::new("input").required(true).args(["x", "bed", "example"]))]
+pub struct PathArgs {
+    /// X: n × p matrix, `.npy` (any order; f64 Fortran order is memory-mapped without a copy,
+    /// other layouts and dtypes cost one converted copy) or numeric CSV (one row per sample,
+    /// optional header row of feature names).
+    #[arg(long, value_name = "X.npy|X.csv", requires = "y")]
+    pub x: Option<PathBuf>,
+    /// y: n values, `.npy` or one-column CSV.
+    #[arg(long, value_name = "y.npy|y.csv")]
+    pub y: Option<PathBuf>,
+    /// PLINK 1 fileset prefix (PREFIX.bed/.bim/.fam) instead of --x.
+    #[arg(long, value_name = "PREFIX", conflicts_with_all = ["x", "y"])]
+    pub bed: Option<PathBuf>,
+    /// Phenotype file for --bed (FID IID value); default: the .fam sixth column.
+    #[arg(long, value_name = "FILE", requires = "bed")]
+    pub pheno: Option<PathBuf>,
+    /// Use the built-in example (uniform, n = 100, p = 10, y = 2x0 + 3x1 + noise).
+    #[arg(long, conflicts_with_all = ["x", "y", "bed"])]
+    pub example: bool,
+    /// Penalty: lasso, ridge, enet, mcp or scad.
+    #[arg(long, default_value = "lasso")]
+    pub penalty: String,
+    /// Elastic-net mixing ρ ∈ (0, 1] (enet only; default 0.5).
+    #[arg(long)]
+    pub l1_ratio: Option<f64>,
+    /// γ for mcp (> 1, default 3) or scad (> 2, default 3.7).
+    #[arg(long)]
+    pub gamma: Option<f64>,
+    /// Number of alphas, geometric from alpha_max down to eps·alpha_max.
+    #[arg(long, default_value_t = 100)]
+    pub n_alphas: usize,
+    /// Smallest alpha as a fraction of alpha_max.
+    #[arg(long, default_value_t = 1e-3)]
+    pub eps: f64,
+    /// Explicit alphas, comma-separated (used in decreasing order; overrides --n-alphas/--eps).
+    #[arg(long, value_delimiter = ',', num_args = 1.., allow_negative_numbers = true)]
+    pub alphas: Option<Vec<f64>>,
+    /// Certificate tolerance (relative duality gap or relative KKT violation) at every alpha.
+    #[arg(long, default_value_t = 1e-6)]
+    pub tol: f64,
+    /// Coordinate-descent epochs allowed per alpha.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_epochs: usize,
+    /// Stop the path after the first alpha with more than this many nonzero coefficients.
+    #[arg(long)]
+    pub max_nnz: Option<usize>,
+    /// Do not standardize columns (the penalty then acts on the raw coefficients).
+    #[arg(long)]
+    pub no_standardize: bool,
+    /// Do not fit an intercept (columns and y are not centered).
+    #[arg(long)]
+    pub no_intercept: bool,
+    /// Threads for the parallel gradient scans (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Do not write coefs.csv.
+    #[arg(long)]
+    pub no_coefs: bool,
+    /// Output directory (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+impl PathArgs {
+    fn source(&self) -> Result<DataSource> {
+        if self.example {
+            return Ok(DataSource::Example);
+        }
+        if let Some(prefix) = &self.bed {
+            return Ok(DataSource::Bed { prefix: prefix.clone(), pheno: self.pheno.clone() });
+        }
+        match (&self.x, &self.y) {
+            (Some(x), Some(y)) => Ok(DataSource::Files { x: x.clone(), y: y.clone() }),
+            _ => bail!("give --x X.npy|X.csv with --y y.npy|y.csv, or --bed PREFIX, or --example"),
+        }
+    }
+
+    /// The solver options, validated.
+    pub fn options(&self) -> Result<PathOptions> {
+        let grid = match &self.alphas {
+            Some(list) => AlphaGrid::Explicit(list.clone()),
+            None => AlphaGrid::Geometric { n_alphas: self.n_alphas, eps: self.eps },
+        };
+        let options = PathOptions {
+            grid,
+            tol: self.tol,
+            max_epochs: self.max_epochs,
+            max_nnz: self.max_nnz,
+            ..PathOptions::default()
+        };
+        options.validate().map_err(|e| anyhow::anyhow!(flag_names(&e.to_string())))?;
+        Ok(options)
+    }
+}
+
+/// Rewrites solver parameter names as the command-line flags a user types.
+fn flag_names(message: &str) -> String {
+    message
+        .replace("n_alphas", "--n-alphas")
+        .replace("max_epochs", "--max-epochs")
+        .replace("tol must", "--tol must")
+        .replace("eps must", "--eps must")
+        .replace("l1_ratio", "--l1-ratio")
+        .replace("gamma for", "--gamma for")
+        .replace("every alpha must", "every value of --alphas must")
+        .replace("alpha list", "--alphas list")
+}
 
 /// Runs `regpath path`.
-pub fn run(_args: &PathArgs) -> anyhow::Result<()> {
-    anyhow::bail!("regpath path is not implemented yet")
+pub fn run(args: &PathArgs) -> Result<()> {
+    let spec = PenaltySpec::from_name(&args.penalty, args.l1_ratio, args.gamma)
+        .map_err(|e| anyhow::anyhow!(flag_names(&e.to_string())))?;
+    let options = args.options()?;
+    let source = args.source()?;
+    prepare_output_dir(&args.out)?;
+    let pool = thread_pool(args.threads)?;
+    pool.install(|| fit_and_write(args, spec, &options, &source))
+}
+
+/// A rayon pool with `threads` threads (all cores by default).
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    if threads == Some(0) {
+        bail!("--threads must be at least 1");
+    }
+    rayon::ThreadPoolBuilder::new().num_threads(threads.unwrap_or(0)).build().context("cannot start the thread pool")
+}
+
+fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, source: &DataSource) -> Result<()> {
+    let started = Instant::now();
+    let data = load(source)?;
+    let load_s = started.elapsed().as_secs_f64();
+    let design = DenseDesign::new(data.x(), !args.no_intercept, !args.no_standardize)?;
+    let names = data.names();
+    let y = data.y.as_slice().context("y is not contiguous")?;
+    let mut rows: Vec<PathRow> = Vec::new();
+    let mut coefs: Vec<CoefRow<'_>> = Vec::new();
+    let summary = fit_path_spec(&design, y, spec, options, |pt| {
+        rows.push(PathRow {
+            alpha_index: pt.alpha_index,
+            alpha: pt.alpha,
+            alpha_over_max: pt.alpha_over_max,
+            nnz: pt.nnz,
+            intercept: pt.intercept,
+            objective: pt.objective,
+            certificate: pt.certificate,
+            certificate_kind: pt.certificate_kind.as_str(),
+            converged: pt.converged,
+            epochs: pt.epochs,
+            time_s: pt.time_s,
+            train_mse: pt.train_mse,
+            coordinate_updates: pt.coordinate_updates,
+            working_set: pt.working_set,
+            screened: pt.screened,
+            scan_passes: pt.scan_passes,
+            stop_reason: "",
+        });
+        if !args.no_coefs {
+            coefs.extend(pt.coefs.iter().map(|&(feature, coef)| CoefRow {
+                alpha_index: pt.alpha_index,
+                feature,
+                coef,
+                name: names.map(|n| n[feature].as_str()),
+            }));
+        }
+        ControlFlow::Continue(())
+    })?;
+    if let Some(last) = rows.last_mut() {
+        last.stop_reason = summary.stop_reason.as_str();
+    }
+    if !args.no_coefs {
+        write_csv(&args.out.join("coefs.csv"), coef_columns(names.is_some()), &coefs)?;
+    }
+    write_csv(&args.out.join("path.csv"), PATH_COLUMNS, &rows)?;
+
+    let worst = rows.iter().map(|r| r.certificate).fold(0.0, f64::max);
+    let unconverged = rows.iter().filter(|r| !r.converged).count();
+    eprintln!(
+        "{}: {} path, {} alphas (alpha_max = {}), fitted in {:.3} s (+{:.3} s reading), {:.1} full passes over X",
+        data.description,
+        spec.name(),
+        rows.len(),
+        summary.alpha_max,
+        summary.time_s,
+        load_s,
+        summary.scan_passes
+    );
+    if summary.stop_reason == regpath_solver::StopReason::MaxNnz {
+        eprintln!(
+            "path stopped early: alpha_index {} has {} nonzero coefficients, more than --max-nnz {}",
+            rows.len() - 1,
+            rows.last().map_or(0, |r| r.nnz),
+            args.max_nnz.unwrap_or(0)
+        );
+    }
+    if unconverged == 0 {
+        eprintln!("every alpha certified: worst {} = {worst:.3e} <= tol {}", rows[0].certificate_kind, args.tol);
+    } else {
+        eprintln!(
+            "warning: {unconverged} of {} alphas did not reach tol {} within --max-epochs {} (worst certificate {worst:.3e}); see the converged column",
+            rows.len(),
+            args.tol,
+            args.max_epochs
+        );
+    }
+    eprintln!("wrote {}", args.out.join("path.csv").display());
+    if !args.no_coefs {
+        eprintln!("wrote {}", args.out.join("coefs.csv").display());
+    }
+    Ok(())
 }

@@ -1,4 +1,6 @@
-//! The `regpath` command's library: one module per subcommand, plus shared output helpers.
+//! The `regpath` command's library: one module per subcommand, plus data loading and tables.
 
 pub mod cmd_gen;
 pub mod cmd_path;
+pub mod load;
+pub mod tables;

@@ -63,7 +63,7 @@ impl AlphaGrid {
         self.validate()?;
         match self {
             AlphaGrid::Geometric { n_alphas, eps } => {
-                if !(alpha_max > 0.0) {
+                if alpha_max.is_nan() || alpha_max <= 0.0 {
                     return Err(SolverError::ZeroAlphaMax(zero_reason));
                 }
                 let k = *n_alphas;

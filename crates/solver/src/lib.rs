@@ -7,11 +7,13 @@
 //! along an alpha grid with strong rules, Gap Safe screening, gradient bounds and a
 //! certificate (duality gap or KKT violation) at every alpha.
 
+mod anderson;
 pub mod certificate;
 pub mod design;
 pub mod error;
 pub mod grid;
 pub mod kernels;
+mod newton;
 pub mod path;
 pub mod penalty;
 mod solver;

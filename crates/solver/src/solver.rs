@@ -21,10 +21,12 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::anderson::AndersonMemory;
 use crate::certificate::{Certificate, CertificateAccumulator, Totals};
 use crate::design::{Design, SCAN_BLOCK};
 use crate::error::SolverError;
 use crate::kernels;
+use crate::newton::{GramCache, MAX_NEWTON_SUPPORT};
 use crate::path::{PathOptions, PathPoint, Screening};
 use crate::penalty::Penalty;
 
@@ -65,6 +67,14 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     active: Vec<usize>,
     scratch_idx: Vec<usize>,
     scratch_val: Vec<f64>,
+    scratch_r: Vec<f64>,
+    anderson: AndersonMemory,
+    residual_dirty: bool,
+    extrapolations: u64,
+    use_newton: bool,
+    gram: GramCache,
+    newton_matrix: Vec<f64>,
+    newton_steps: u64,
     coefs: Vec<(usize, f64)>,
     columns_scanned: u64,
     epochs: usize,
@@ -118,6 +128,14 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             active: Vec::new(),
             scratch_idx: Vec::new(),
             scratch_val: Vec::new(),
+            scratch_r: Vec::new(),
+            anderson: AndersonMemory::default(),
+            residual_dirty: false,
+            extrapolations: 0,
+            use_newton: true,
+            gram: GramCache::new(p),
+            newton_matrix: Vec::new(),
+            newton_steps: 0,
             coefs: Vec::new(),
             columns_scanned: 0,
             epochs: 0,
@@ -185,6 +203,17 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             inner_tol *= 0.1;
         };
         self.collect_coefs();
+        if std::env::var_os("REGPATH_DEBUG").is_some() {
+            eprintln!(
+                "alpha {alpha_index}: epochs {} newton {} extrapolations {} ws {} nnz {} t {:.4}",
+                self.epochs,
+                self.newton_steps,
+                self.extrapolations,
+                self.working.len(),
+                self.coefs.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
         let n = self.n as f64;
         let r_sq = kernels::sq_norm(&self.r);
         PathPoint {
@@ -240,9 +269,9 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         }
     }
 
-    /// Cyclic coordinate descent on S until the restricted certificate is ≤ `tol`: sweeps of S,
-    /// each followed by sweeps of its nonzero part while they still move. Returns false if
-    /// the epoch budget ran out. On return, `c_now` is exact on S.
+    /// Cyclic coordinate descent on S, with Anderson extrapolation every K sweeps, until the
+    /// restricted certificate is ≤ `tol`. Returns false if the epoch budget ran out. On
+    /// return, `c_now` is exact on S.
     fn solve_working_set(&mut self, alpha: f64, tol: f64) -> bool {
         let scale = if self.penalty.is_convex() {
             tol * self.null_objective.max(f64::MIN_POSITIVE)
@@ -252,44 +281,152 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         };
         let mut check_threshold = scale;
         let mut since_check = 0usize;
+        self.anderson.reset(self.working.len(), self.n);
         loop {
             if self.epochs >= self.max_epochs {
+                self.refresh_residual();
                 self.exact_gradients_on_working_set();
                 return false;
             }
             let change = self.sweep_working(alpha);
             since_check += 1;
+            let t = &self.t;
+            if self.anderson.push(self.working.iter().map(|&j| t[j]), &self.r) {
+                self.try_extrapolation(alpha);
+            }
             if change <= check_threshold || since_check >= CHECK_EVERY {
                 since_check = 0;
                 if self.restricted_certificate(alpha) <= tol {
                     return true;
                 }
                 check_threshold *= 0.1;
-            }
-            self.active.clear();
-            self.active.extend(self.working.iter().copied().filter(|&j| self.t[j] != 0.0));
-            if self.active.len() < self.working.len() && !self.active.is_empty() {
-                while self.epochs < self.max_epochs {
-                    let change = self.sweep_active(alpha);
-                    if change <= check_threshold {
-                        break;
-                    }
+                if self.newton_step(alpha) {
+                    self.anderson.reset(self.working.len(), self.n);
                 }
             }
         }
+    }
+
+    /// One Newton step on the support of S (convex penalties; see [`crate::newton`]), from a
+    /// state whose gradients on S are exact. Returns whether a step was taken.
+    fn newton_step(&mut self, alpha: f64) -> bool {
+        if !self.penalty.is_convex() || !self.use_newton {
+            return false;
+        }
+        let l1 = alpha * self.penalty.l1_weight();
+        let l2 = alpha * self.penalty.l2_weight();
+        self.active.clear();
+        let t = &self.t;
+        self.active.extend(self.working.iter().copied().filter(|&j| l1 == 0.0 || t[j] != 0.0));
+        let k = self.active.len();
+        if k == 0 || k > MAX_NEWTON_SUPPORT || self.active.iter().any(|&j| self.c_stamp[j] != self.stamp) {
+            return false;
+        }
+        let new_members = self.active.iter().filter(|&&j| !self.gram_contains(j)).count();
+        if self.gram.len() + new_members > 2 * MAX_NEWTON_SUPPORT {
+            self.gram.clear();
+        }
+        let active = std::mem::take(&mut self.active);
+        self.gram.ensure(self.design, &active);
+        let mut h = std::mem::take(&mut self.newton_matrix);
+        h.clear();
+        h.resize(k * k, 0.0);
+        let mut step: Vec<f64> = Vec::with_capacity(k);
+        for (a, &i) in active.iter().enumerate() {
+            for (b, &j) in active.iter().enumerate() {
+                h[a * k + b] = self.gram.get(i, j);
+            }
+            h[a * k + a] += l2;
+            let ti = self.t[i];
+            step.push(self.c_now[i] - l2 * ti - l1 * ti.signum());
+        }
+        let solved = crate::newton::cholesky_solve(&mut h, k, &mut step);
+        self.newton_matrix = h;
+        if solved {
+            // cut at the first sign change: τ = min_i −t_i/d_i over coefficients crossing zero
+            let mut tau = 1.0;
+            let mut blocking = usize::MAX;
+            if l1 > 0.0 {
+                for (a, &i) in active.iter().enumerate() {
+                    let (ti, di) = (self.t[i], step[a]);
+                    if ti * (ti + di) <= 0.0 && di != 0.0 {
+                        let ta = -ti / di;
+                        if ta < tau {
+                            tau = ta;
+                            blocking = a;
+                        }
+                    }
+                }
+            }
+            for (a, &i) in active.iter().enumerate() {
+                let old = self.t[i];
+                let new = if a == blocking { 0.0 } else { old + tau * step[a] };
+                let delta = new - old;
+                if delta != 0.0 {
+                    self.design.axpy(i, -delta, &mut self.r);
+                    self.t[i] = new;
+                }
+            }
+            self.stamp += 1;
+            self.newton_steps += 1;
+        }
+        self.active = active;
+        solved
+    }
+
+    fn gram_contains(&self, j: usize) -> bool {
+        self.gram.contains(j)
+    }
+
+    /// Replaces (t, r) on S by their Anderson extrapolation if it lowers the objective
+    /// `‖r‖²/(2n) + Σ_{j∈S} pen(t_j)`.
+    fn try_extrapolation(&mut self, alpha: f64) {
+        let mut coefs = std::mem::take(&mut self.scratch_val);
+        let mut residual = std::mem::take(&mut self.scratch_r);
+        coefs.resize(self.working.len(), 0.0);
+        residual.resize(self.n, 0.0);
+        if self.anderson.extrapolate(&mut coefs, &mut residual) {
+            let inv_2n = 0.5 / self.n as f64;
+            let pen = |t: &[f64], idx: &mut dyn Iterator<Item = usize>| -> f64 {
+                idx.map(|i| self.penalty.value(t[i], alpha)).sum::<f64>()
+            };
+            let current = kernels::sq_norm(&self.r) * inv_2n + pen(&self.t, &mut self.working.iter().copied());
+            let proposed = kernels::sq_norm(&residual) * inv_2n + pen(&coefs, &mut (0..coefs.len()));
+            if proposed < current {
+                for (&j, &c) in self.working.iter().zip(&coefs) {
+                    self.t[j] = c;
+                }
+                std::mem::swap(&mut self.r, &mut residual);
+                self.stamp += 1;
+                self.residual_dirty = true;
+                self.extrapolations += 1;
+            }
+        }
+        self.scratch_val = coefs;
+        self.scratch_r = residual;
+    }
+
+    /// Recomputes `r = ỹ − Σ_j t_j x̃_j` from the coefficients (after extrapolations, whose
+    /// residual is a linear combination subject to rounding).
+    fn refresh_residual(&mut self) {
+        if !self.residual_dirty {
+            return;
+        }
+        self.residual_dirty = false;
+        self.r.copy_from_slice(&self.y_work);
+        for &j in &self.working {
+            let t = self.t[j];
+            if t != 0.0 {
+                self.design.axpy(j, -t, &mut self.r);
+            }
+        }
+        self.stamp += 1;
     }
 
     fn sweep_working(&mut self, alpha: f64) -> f64 {
         let working = std::mem::take(&mut self.working);
         let change = self.sweep(&working, alpha);
         self.working = working;
-        change
-    }
-
-    fn sweep_active(&mut self, alpha: f64) -> f64 {
-        let active = std::mem::take(&mut self.active);
-        let change = self.sweep(&active, alpha);
-        self.active = active;
         change
     }
 
@@ -360,6 +497,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
 
     /// The certificate of the problem restricted to S (exact gradients on S).
     fn restricted_certificate(&mut self, alpha: f64) -> f64 {
+        self.refresh_residual();
         self.exact_gradients_on_working_set();
         let mut acc = CertificateAccumulator::new(self.penalty, alpha, self.n);
         for &j in &self.working {

@@ -9,10 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// Temporary name used while `path` is being written: `.<name>.tmp-<pid>` in the same folder.
 fn temporary_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".to_string());
+    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "output".to_string());
     let tmp = format!(".{name}.tmp-{}", std::process::id());
     match path.parent() {
         Some(dir) => dir.join(tmp),

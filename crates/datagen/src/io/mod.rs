@@ -1,3 +1,10 @@
 //! Dataset input and output.
 
 pub mod atomic;
+pub mod bed;
+pub mod bed_write;
+pub mod cell;
+pub mod matrix;
+mod npy;
+pub mod npy_write;
+mod text;

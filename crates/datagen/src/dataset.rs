@@ -1,0 +1,179 @@
+//! Writing a generated dataset to a folder, as `regpath gen` does: `X.npy`, `y.npy`,
+//! `beta.npy` and `meta.json`, or for `genotype` a streamed PLINK fileset instead of `X.npy`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use ndarray::Array1;
+use serde_json::{Value, json};
+
+use crate::error::DataError;
+use crate::families::genotype::GenotypeModel;
+use crate::families::{FamilySpec, generate};
+use crate::io::atomic::write_atomic;
+use crate::io::bed::fileset_path;
+use crate::io::bed_write::{BimRecord, FamRecord, write_bed, write_pheno};
+use crate::io::npy_write::write_npy;
+
+/// File name prefix of the PLINK fileset written by [`OutputFormat::Bed`].
+pub const BED_PREFIX: &str = "geno";
+/// File name of the phenotype file written by [`OutputFormat::Bed`].
+pub const PHENO_FILE: &str = "pheno.txt";
+/// SNPs generated per parallel chunk while streaming a `.bed` file.
+const SNPS_PER_CHUNK: usize = 16_384;
+
+/// How the design matrix is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// `X.npy`, n × p `f64` in Fortran order.
+    Npy,
+    /// `geno.bed/.bim/.fam` (the `.fam` sixth column is y) and `pheno.txt`; `genotype` only.
+    Bed,
+}
+
+impl OutputFormat {
+    fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Npy => "npy",
+            OutputFormat::Bed => "bed",
+        }
+    }
+}
+
+/// Generates `spec` from `seed` and writes it into `dir` (created if missing); returns the
+/// `meta.json` content. Parameters are checked and the data generated before anything is
+/// written; if writing fails, the files written so far are removed. Every file is written
+/// atomically.
+pub fn write_dataset(dir: &Path, spec: &FamilySpec, seed: u64, format: OutputFormat) -> Result<Value, DataError> {
+    spec.validate()?;
+    if format == OutputFormat::Bed && !matches!(spec, FamilySpec::Genotype { .. }) {
+        return Err(DataError::parameter(format!(
+            "format bed needs family genotype (dosages 0/1/2), got family {}",
+            spec.name()
+        )));
+    }
+    let created_dir = !dir.exists();
+    let mut written: Vec<PathBuf> = Vec::new();
+    let result = match format {
+        OutputFormat::Npy => write_npy_files(dir, spec, seed, &mut written),
+        OutputFormat::Bed => write_bed_files(dir, spec, seed, &mut written),
+    };
+    if result.is_err() {
+        for path in &written {
+            let _ = fs::remove_file(path);
+        }
+        if created_dir {
+            let _ = fs::remove_dir(dir);
+        }
+    }
+    result
+}
+
+/// Creates `dir`, then records and performs each write.
+fn create_dir(dir: &Path) -> Result<(), DataError> {
+    fs::create_dir_all(dir).map_err(|e| DataError::io(dir, "create folder", e))
+}
+
+/// The generic meta fields shared by both formats.
+fn meta(spec: &FamilySpec, seed: u64, format: OutputFormat, beta: &Array1<f64>, snr: f64, sigma: f64) -> Value {
+    let mut m = serde_json::to_value(spec).expect("a spec serializes");
+    let target = spec.target_snr();
+    let h2_target = match *spec {
+        FamilySpec::Genotype { h2, .. } => Some(h2),
+        _ => target.map(|s| s / (1.0 + s)),
+    };
+    let extra = json!({
+        "name": format!("{}_n{}_p{}_seed{}", spec.name(), spec.n(), spec.p(), seed),
+        "seed": seed,
+        "format": format.name(),
+        "snr": snr,
+        "h2": snr / (1.0 + snr),
+        "snr_target": target,
+        "h2_target": h2_target,
+        "sigma": sigma,
+        "nnz_beta": beta.iter().filter(|b| **b != 0.0).count(),
+        "standardized_columns": false,
+        "generator": concat!("regpath-datagen ", env!("CARGO_PKG_VERSION")),
+    });
+    if let (Value::Object(m), Value::Object(e)) = (&mut m, extra) {
+        m.extend(e);
+    }
+    m
+}
+
+/// Writes `meta` as pretty JSON to `dir/meta.json`.
+fn write_meta(dir: &Path, meta: &Value, written: &mut Vec<PathBuf>) -> Result<(), DataError> {
+    let path = dir.join("meta.json");
+    written.push(path.clone());
+    write_atomic(&path, |w| {
+        serde_json::to_writer_pretty(&mut *w, meta).map_err(std::io::Error::other)?;
+        std::io::Write::write_all(w, b"\n")
+    })
+    .map_err(|e| DataError::io(&path, "write", e))
+}
+
+/// Writes an array to `dir/name` and records it.
+fn write_array<D: ndarray::Dimension>(
+    dir: &Path,
+    name: &str,
+    a: &ndarray::Array<f64, D>,
+    written: &mut Vec<PathBuf>,
+) -> Result<(), DataError> {
+    let path = dir.join(name);
+    written.push(path.clone());
+    write_npy(&path, a)
+}
+
+fn write_npy_files(dir: &Path, spec: &FamilySpec, seed: u64, written: &mut Vec<PathBuf>) -> Result<Value, DataError> {
+    let data = generate(spec, seed)?;
+    let mut m = meta(spec, seed, OutputFormat::Npy, &data.beta, data.snr, data.sigma);
+    m["files"] = json!({"x": "X.npy", "y": "y.npy", "beta": "beta.npy"});
+    create_dir(dir)?;
+    write_array(dir, "X.npy", &data.x, written)?;
+    write_array(dir, "y.npy", &data.y, written)?;
+    write_array(dir, "beta.npy", &data.beta, written)?;
+    write_meta(dir, &m, written)?;
+    Ok(m)
+}
+
+/// Sample identifiers of generated filesets: FID = IID = `ind<i>`.
+fn sample_id(i: usize) -> String {
+    format!("ind{i}")
+}
+
+fn write_bed_files(dir: &Path, spec: &FamilySpec, seed: u64, written: &mut Vec<PathBuf>) -> Result<Value, DataError> {
+    let model = GenotypeModel::from_spec(spec, seed)?;
+    let pheno = model.phenotype()?;
+    let mut m = meta(spec, seed, OutputFormat::Bed, &pheno.beta, pheno.snr, pheno.sigma);
+    m["files"] = json!({
+        "bed": format!("{BED_PREFIX}.bed"), "bim": format!("{BED_PREFIX}.bim"),
+        "fam": format!("{BED_PREFIX}.fam"), "pheno": PHENO_FILE,
+        "y": "y.npy", "beta": "beta.npy",
+    });
+    m["allele_counted"] = json!("allele 1 (.bim column 5), A1 = 'A'");
+    create_dir(dir)?;
+    let fam: Vec<FamRecord> = pheno
+        .y
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| FamRecord { fid: sample_id(i), iid: sample_id(i), phenotype: Some(v) })
+        .collect();
+    let prefix = dir.join(BED_PREFIX);
+    written.extend(["fam", "bim", "bed"].map(|e| fileset_path(&prefix, e)));
+    let bim = |j: usize| BimRecord {
+        chromosome: "1".to_string(),
+        id: format!("snp{j}"),
+        cm: 0.0,
+        position: 1000 * (j as u64 + 1),
+        allele1: "A".to_string(),
+        allele2: "G".to_string(),
+    };
+    write_bed(&prefix, &fam, model.p(), bim, model.packed_chunks(SNPS_PER_CHUNK))?;
+    let pheno_path = dir.join(PHENO_FILE);
+    written.push(pheno_path.clone());
+    write_pheno(&pheno_path, &fam)?;
+    write_array(dir, "y.npy", &pheno.y, written)?;
+    write_array(dir, "beta.npy", &pheno.beta, written)?;
+    write_meta(dir, &m, written)?;
+    Ok(m)
+}

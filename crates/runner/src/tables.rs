@@ -1,0 +1,111 @@
+//! Output tables of `regpath path` (DESIGN §4): `path.csv` and `coefs.csv`, written atomically.
+//!
+//! Floats are written by the `csv` crate with shortest round-trip precision, so anyone can
+//! recompute a certificate from the files.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use regpath_datagen::io::atomic::write_atomic;
+use serde::Serialize;
+
+/// One row of `path.csv`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PathRow {
+    /// 0-based position on the grid.
+    pub alpha_index: usize,
+    /// α.
+    pub alpha: f64,
+    /// α / alpha_max.
+    pub alpha_over_max: f64,
+    /// Nonzero coefficients.
+    pub nnz: usize,
+    /// Intercept (original scale).
+    pub intercept: f64,
+    /// `P(β, b)`.
+    pub objective: f64,
+    /// Certificate value.
+    pub certificate: f64,
+    /// `gap` or `kkt`.
+    pub certificate_kind: &'static str,
+    /// `certificate ≤ tol`.
+    pub converged: bool,
+    /// Coordinate-descent epochs at this alpha.
+    pub epochs: usize,
+    /// Seconds for this alpha.
+    pub time_s: f64,
+    /// `‖y − b − Xβ‖²/n`.
+    pub train_mse: f64,
+    /// Coordinate updates at this alpha.
+    pub coordinate_updates: u64,
+    /// Final working-set size.
+    pub working_set: usize,
+    /// Features removed by Gap Safe screening.
+    pub screened: usize,
+    /// Gradient scans outside the working set, in full passes over X.
+    pub scan_passes: f64,
+    /// Empty, except on the last row: `end_of_grid`, `max_nnz` or `stopped`.
+    pub stop_reason: &'static str,
+}
+
+/// One row of `coefs.csv` (nonzero coefficients only, original scale).
+#[derive(Clone, Debug, Serialize)]
+pub struct CoefRow<'a> {
+    /// 0-based position on the grid.
+    pub alpha_index: usize,
+    /// 0-based column index of X.
+    pub feature: usize,
+    /// β_j on the original scale of X.
+    pub coef: f64,
+    /// The feature's name, when the input had names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<&'a str>,
+}
+
+/// Writes `rows` as a CSV file atomically (header included, even for zero rows).
+pub fn write_csv<T: Serialize>(path: &Path, header: &[&str], rows: &[T]) -> Result<()> {
+    write_atomic(path, |w| {
+        let mut csv = csv::WriterBuilder::new().has_headers(false).from_writer(w);
+        csv.write_record(header).map_err(std::io::Error::other)?;
+        for row in rows {
+            csv.serialize(row).map_err(std::io::Error::other)?;
+        }
+        csv.flush()
+    })
+    .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Column names of `path.csv`, in order.
+pub const PATH_COLUMNS: &[&str] = &[
+    "alpha_index",
+    "alpha",
+    "alpha_over_max",
+    "nnz",
+    "intercept",
+    "objective",
+    "certificate",
+    "certificate_kind",
+    "converged",
+    "epochs",
+    "time_s",
+    "train_mse",
+    "coordinate_updates",
+    "working_set",
+    "screened",
+    "scan_passes",
+    "stop_reason",
+];
+
+/// Column names of `coefs.csv`, with or without feature names.
+pub fn coef_columns(named: bool) -> &'static [&'static str] {
+    if named { &["alpha_index", "feature", "coef", "name"] } else { &["alpha_index", "feature", "coef"] }
+}
+
+/// Makes sure `dir` exists and is writable before any work is done.
+pub fn prepare_output_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    let probe = dir.join(format!(".regpath-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").with_context(|| format!("output directory {} is not writable", dir.display()))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
