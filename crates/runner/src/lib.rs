@@ -2,5 +2,7 @@
 
 pub mod cmd_gen;
 pub mod cmd_path;
+pub mod cmd_plot;
+pub mod cmd_sweep;
 pub mod load;
 pub mod tables;

@@ -18,6 +18,10 @@ enum Command {
     Path(regpath_runner::cmd_path::PathArgs),
     /// Generate a synthetic dataset (X.npy, y.npy, beta.npy, meta.json, or a PLINK fileset).
     Gen(regpath_runner::cmd_gen::GenArgs),
+    /// Run a sweep of datasets x penalties x hyper-parameters and write comparison tables.
+    Sweep(regpath_runner::cmd_sweep::SweepArgs),
+    /// Draw SVG figures from a sweep's output directory.
+    Plot(regpath_runner::cmd_plot::PlotArgs),
 }
 
 fn main() -> ExitCode {
@@ -25,6 +29,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Path(args) => regpath_runner::cmd_path::run(&args),
         Command::Gen(args) => regpath_runner::cmd_gen::run(&args),
+        Command::Sweep(args) => regpath_runner::cmd_sweep::run(&args),
+        Command::Plot(args) => regpath_runner::cmd_plot::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
