@@ -36,22 +36,22 @@ pub struct PathArgs {
     #[arg(long, default_value = "lasso")]
     pub penalty: String,
     /// Elastic-net mixing ρ ∈ (0, 1] (enet only; default 0.5).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub l1_ratio: Option<f64>,
     /// γ for mcp (> 1, default 3) or scad (> 2, default 3.7).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub gamma: Option<f64>,
     /// Number of alphas, geometric from alpha_max down to eps·alpha_max.
     #[arg(long, default_value_t = 100)]
     pub n_alphas: usize,
     /// Smallest alpha as a fraction of alpha_max.
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 1e-3, allow_hyphen_values = true)]
     pub eps: f64,
     /// Explicit alphas, comma-separated (used in decreasing order; overrides --n-alphas/--eps).
-    #[arg(long, value_delimiter = ',', num_args = 1.., allow_negative_numbers = true)]
+    #[arg(long, value_delimiter = ',', num_args = 1.., allow_hyphen_values = true)]
     pub alphas: Option<Vec<f64>>,
     /// Certificate tolerance (relative duality gap or relative KKT violation) at every alpha.
-    #[arg(long, default_value_t = 1e-6)]
+    #[arg(long, default_value_t = 1e-6, allow_hyphen_values = true)]
     pub tol: f64,
     /// Coordinate-descent epochs allowed per alpha.
     #[arg(long, default_value_t = 10_000)]

@@ -1,0 +1,235 @@
+//! `regpath path` as a user runs it: contract columns, and every bad input gets a clear
+//! error, a non-zero exit and no output file.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ndarray::{Array1, Array2, ShapeBuilder};
+use regpath_datagen::io::npy_write::write_npy;
+
+fn regpath(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_regpath")).args(args).output().expect("run regpath")
+}
+
+struct Case {
+    dir: tempfile::TempDir,
+}
+
+impl Case {
+    fn new() -> Self {
+        Case { dir: tempfile::tempdir().unwrap() }
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn s(&self, name: &str) -> String {
+        self.path(name).to_string_lossy().into_owned()
+    }
+    /// A small valid problem: X.npy (Fortran f64), y.npy, X.csv with a header, y.csv.
+    fn write_problem(&self) {
+        let (n, p) = (20, 6);
+        let x = Array2::from_shape_fn((n, p).f(), |(i, j)| ((i * 7 + j * 13) % 17) as f64 / 4.0 + j as f64);
+        let y = Array1::from_shape_fn(n, |i| 2.0 * x[(i, 0)] - x[(i, 3)] + ((i * 5) % 3) as f64);
+        write_npy(&self.path("X.npy"), &x).unwrap();
+        write_npy(&self.path("y.npy"), &y).unwrap();
+        let mut csv = String::from("a,b,c,d,e,f\n");
+        for i in 0..n {
+            let row: Vec<String> = (0..p).map(|j| x[(i, j)].to_string()).collect();
+            csv.push_str(&row.join(","));
+            csv.push('\n');
+        }
+        std::fs::write(self.path("X.csv"), csv).unwrap();
+        let ycsv: String = y.iter().map(|v| format!("{v}\n")).collect();
+        std::fs::write(self.path("y.csv"), ycsv).unwrap();
+    }
+}
+
+fn assert_fails(out: &Output, needles: &[&str], out_dir: &Path) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "expected failure, got success; stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "panic instead of an error: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
+    }
+    assert!(!out_dir.join("path.csv").exists(), "path.csv was written");
+    assert!(!out_dir.join("coefs.csv").exists(), "coefs.csv was written");
+}
+
+#[test]
+fn writes_contract_columns_for_npy_and_csv_inputs() {
+    let c = Case::new();
+    c.write_problem();
+    for (x, y, named) in [("X.npy", "y.npy", false), ("X.csv", "y.csv", true)] {
+        let out = c.path(&format!("out-{x}"));
+        let o = regpath(&["path", "--x", &c.s(x), "--y", &c.s(y), "--penalty", "enet", "--n-alphas", "12", "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let path = std::fs::read_to_string(out.join("path.csv")).unwrap();
+        let header = path.lines().next().unwrap();
+        for col in [
+            "alpha_index", "alpha", "alpha_over_max", "nnz", "intercept", "objective", "certificate",
+            "certificate_kind", "converged", "epochs", "time_s", "train_mse", "stop_reason",
+        ] {
+            assert!(header.split(',').any(|h| h == col), "missing column {col}");
+        }
+        assert_eq!(path.lines().count(), 13);
+        let last = path.lines().last().unwrap();
+        assert!(last.ends_with(",end_of_grid"), "{last}");
+        assert!(path.lines().skip(1).all(|l| l.contains(",gap,true,")), "every alpha certified:\n{path}");
+        let coefs = std::fs::read_to_string(out.join("coefs.csv")).unwrap();
+        let coef_header = coefs.lines().next().unwrap();
+        assert_eq!(coef_header, if named { "alpha_index,feature,coef,name" } else { "alpha_index,feature,coef" });
+        if named {
+            assert!(coefs.lines().skip(1).any(|l| l.ends_with(",a")), "feature names kept");
+        }
+    }
+}
+
+#[test]
+fn no_coefs_and_max_nnz() {
+    let c = Case::new();
+    c.write_problem();
+    let out = c.path("o");
+    let o = regpath(&[
+        "path", "--x", &c.s("X.npy"), "--y", &c.s("y.npy"), "--max-nnz", "1", "--no-coefs", "--out", out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(!out.join("coefs.csv").exists());
+    let path = std::fs::read_to_string(out.join("path.csv")).unwrap();
+    assert!(path.lines().last().unwrap().ends_with(",max_nnz"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--max-nnz"));
+}
+
+#[test]
+fn example_runs() {
+    let c = Case::new();
+    let out = c.path("ex");
+    let o = regpath(&["path", "--example", "--penalty", "scad", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let path = std::fs::read_to_string(out.join("path.csv")).unwrap();
+    assert!(path.lines().skip(1).all(|l| l.contains(",kkt,true,")));
+}
+
+#[test]
+fn non_finite_values_are_located() {
+    let c = Case::new();
+    c.write_problem();
+    let mut x = Array2::<f64>::zeros((4, 2).f());
+    x[(2, 1)] = f64::NAN;
+    write_npy(&c.path("nan.npy"), &x).unwrap();
+    let out = c.path("o");
+    let o = regpath(&["path", "--x", &c.s("nan.npy"), "--y", &c.s("y.npy"), "--out", out.to_str().unwrap()]);
+    assert_fails(&o, &["NaN", "row 2", "column 1"], &out);
+    std::fs::write(c.path("inf.csv"), "1,2\n3,inf\n").unwrap();
+    let o = regpath(&["path", "--x", &c.s("inf.csv"), "--y", &c.s("y.csv"), "--out", out.to_str().unwrap()]);
+    assert_fails(&o, &["inf.csv"], &out);
+    let mut y = Array1::<f64>::zeros(20);
+    y[7] = f64::INFINITY;
+    write_npy(&c.path("yinf.npy"), &y).unwrap();
+    let o = regpath(&["path", "--x", &c.s("X.npy"), "--y", &c.s("yinf.npy"), "--out", out.to_str().unwrap()]);
+    assert_fails(&o, &["yinf.npy", "inf"], &out);
+}
+
+#[test]
+fn shape_problems() {
+    let c = Case::new();
+    c.write_problem();
+    let out = c.path("o");
+    let o = out.to_str().unwrap();
+    write_npy(&c.path("short.npy"), &Array1::<f64>::zeros(19)).unwrap();
+    assert_fails(&regpath(&["path", "--x", &c.s("X.npy"), "--y", &c.s("short.npy"), "--out", o]), &["19", "20"], &out);
+    write_npy(&c.path("x1d.npy"), &Array1::<f64>::zeros(20)).unwrap();
+    assert_fails(&regpath(&["path", "--x", &c.s("x1d.npy"), "--y", &c.s("y.npy"), "--out", o]), &["2-D"], &out);
+    write_npy(&c.path("empty.npy"), &Array2::<f64>::zeros((0, 3).f())).unwrap();
+    assert_fails(&regpath(&["path", "--x", &c.s("empty.npy"), "--y", &c.s("y.npy"), "--out", o]), &["empty"], &out);
+}
+
+#[test]
+fn malformed_and_missing_files() {
+    let c = Case::new();
+    c.write_problem();
+    let out = c.path("o");
+    let o = out.to_str().unwrap();
+    std::fs::write(c.path("bad.npy"), b"this is not numpy").unwrap();
+    assert_fails(&regpath(&["path", "--x", &c.s("bad.npy"), "--y", &c.s("y.npy"), "--out", o]), &["bad.npy"], &out);
+    let mut bytes = std::fs::read(c.path("X.npy")).unwrap();
+    bytes.truncate(bytes.len() - 100);
+    std::fs::write(c.path("trunc.npy"), bytes).unwrap();
+    assert_fails(&regpath(&["path", "--x", &c.s("trunc.npy"), "--y", &c.s("y.npy"), "--out", o]), &["trunc.npy"], &out);
+    std::fs::write(c.path("bad.csv"), "1,2\n3,abc\n").unwrap();
+    assert_fails(&regpath(&["path", "--x", &c.s("bad.csv"), "--y", &c.s("y.csv"), "--out", o]), &["bad.csv", "abc"], &out);
+    std::fs::write(c.path("ragged.csv"), "1,2\n3\n").unwrap();
+    assert_fails(&regpath(&["path", "--x", &c.s("ragged.csv"), "--y", &c.s("y.csv"), "--out", o]), &["ragged.csv"], &out);
+    assert_fails(
+        &regpath(&["path", "--x", &c.s("nope.npy"), "--y", &c.s("y.npy"), "--out", o]),
+        &["nope.npy"],
+        &out,
+    );
+    assert_fails(&regpath(&["path", "--bed", &c.s("nobed"), "--out", o]), &["nobed"], &out);
+}
+
+#[test]
+fn invalid_parameters() {
+    let c = Case::new();
+    c.write_problem();
+    let out = c.path("o");
+    let o = out.to_str().unwrap();
+    let x = c.s("X.npy");
+    let y = c.s("y.npy");
+    let base = ["path", "--x", x.as_str(), "--y", y.as_str(), "--out", o];
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (vec!["--penalty", "enet", "--l1-ratio", "0"], vec!["--l1-ratio", "(0, 1]"]),
+        (vec!["--penalty", "enet", "--l1-ratio", "1.5"], vec!["--l1-ratio"]),
+        (vec!["--penalty", "mcp", "--gamma", "1"], vec!["--gamma", "> 1"]),
+        (vec!["--penalty", "scad", "--gamma", "2"], vec!["--gamma", "> 2"]),
+        (vec!["--penalty", "lasso", "--gamma", "3"], vec!["--gamma"]),
+        (vec!["--penalty", "group"], vec!["unknown penalty"]),
+        (vec!["--alphas", "0.5,-1"], vec!["--alphas", "-1"]),
+        (vec!["--alphas", "0.5,0"], vec!["--alphas"]),
+        (vec!["--alphas", "0.5,NaN"], vec!["--alphas"]),
+        (vec!["--alphas", "0.5,inf"], vec!["--alphas"]),
+        (vec!["--alphas", "0.5,0.5"], vec!["more than once"]),
+        (vec!["--n-alphas", "0"], vec!["--n-alphas"]),
+        (vec!["--eps", "1.5"], vec!["--eps"]),
+        (vec!["--tol", "0"], vec!["--tol"]),
+        (vec!["--tol", "-1e-6"], vec!["--tol"]),
+        (vec!["--max-epochs", "0"], vec!["--max-epochs"]),
+        (vec!["--threads", "0"], vec!["--threads"]),
+    ];
+    for (extra, needles) in cases {
+        let mut args: Vec<&str> = base.to_vec();
+        args.extend(extra.iter());
+        assert_fails(&regpath(&args), &needles, &out);
+    }
+}
+
+#[test]
+fn non_convex_mcp_without_standardization_is_refused() {
+    let c = Case::new();
+    let (n, p) = (30, 3);
+    let x = Array2::from_shape_fn((n, p).f(), |(i, j)| if j == 1 { 0.01 * (i % 2) as f64 } else { (i * (j + 2) % 7) as f64 });
+    write_npy(&c.path("X.npy"), &x).unwrap();
+    write_npy(&c.path("y.npy"), &Array1::from_shape_fn(n, |i| (i % 5) as f64)).unwrap();
+    let out = c.path("o");
+    let o = regpath(&["path", "--x", &c.s("X.npy"), "--y", &c.s("y.npy"), "--penalty", "mcp", "--no-standardize", "--out", out.to_str().unwrap()]);
+    assert_fails(&o, &["column 1", "--no-standardize", "--gamma"], &out);
+}
+
+#[test]
+fn unwritable_output_directory() {
+    let c = Case::new();
+    c.write_problem();
+    std::fs::write(c.path("file"), "x").unwrap();
+    let out = c.path("file").join("sub");
+    let o = regpath(&["path", "--x", &c.s("X.npy"), "--y", &c.s("y.npy"), "--out", out.to_str().unwrap()]);
+    assert_fails(&o, &["output directory"], &out);
+}
+
+#[test]
+fn constant_y_explains_the_empty_grid() {
+    let c = Case::new();
+    c.write_problem();
+    write_npy(&c.path("yc.npy"), &Array1::from_elem(20, 3.0)).unwrap();
+    let out = c.path("o");
+    let o = regpath(&["path", "--x", &c.s("X.npy"), "--y", &c.s("yc.npy"), "--out", out.to_str().unwrap()]);
+    assert_fails(&o, &["y is constant", "--alphas"], &out);
+}
