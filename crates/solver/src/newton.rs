@@ -18,6 +18,7 @@
 use rayon::prelude::*;
 
 use crate::design::Design;
+use crate::kernels;
 
 /// Largest support handled (the cache holds up to this many squared entries).
 pub const MAX_NEWTON_SUPPORT: usize = 2_500;
@@ -102,21 +103,18 @@ pub fn cholesky_solve(h: &mut [f64], k: usize, g: &mut [f64]) -> bool {
         return false;
     }
     for j in 0..k {
-        let mut d = h[j * k + j];
-        for m in 0..j {
-            d -= h[j * k + m] * h[j * k + m];
-        }
+        let row_j = &h[j * k..j * k + j];
+        let d = h[j * k + j] - kernels::sq_norm(row_j);
         if d <= 1e-13 * scale || !d.is_finite() {
             return false;
         }
         let d = d.sqrt();
         h[j * k + j] = d;
         for i in j + 1..k {
-            let mut s = h[i * k + j];
-            for m in 0..j {
-                s -= h[i * k + m] * h[j * k + m];
-            }
-            h[i * k + j] = s / d;
+            let (head, tail) = h.split_at_mut(i * k);
+            let row_j = &head[j * k..j * k + j];
+            let s = tail[j] - kernels::dot(&tail[..j], row_j);
+            tail[j] = s / d;
         }
     }
     for i in 0..k {

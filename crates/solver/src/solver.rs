@@ -281,6 +281,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         };
         let mut check_threshold = scale;
         let mut since_check = 0usize;
+        let mut last_signature = (usize::MAX, 0u64);
         self.anderson.reset(self.working.len(), self.n);
         loop {
             if self.epochs >= self.max_epochs {
@@ -300,7 +301,10 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                     return true;
                 }
                 check_threshold *= 0.1;
-                if self.newton_step(alpha) {
+                let signature = self.support_signature();
+                let stable = signature == last_signature;
+                last_signature = signature;
+                if stable && self.newton_step(alpha) {
                     self.anderson.reset(self.working.len(), self.n);
                 }
             }
@@ -372,6 +376,21 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         }
         self.active = active;
         solved
+    }
+
+    /// A fingerprint of the support and signs on S: (size, hash).
+    fn support_signature(&self) -> (usize, u64) {
+        let mut count = 0;
+        let mut hash = 0xcbf2_9ce4_8422_2325u64;
+        for &j in &self.working {
+            let t = self.t[j];
+            if t != 0.0 {
+                count += 1;
+                let code = (j as u64) << 1 | u64::from(t > 0.0);
+                hash = (hash ^ code).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        (count, hash)
     }
 
     fn gram_contains(&self, j: usize) -> bool {
