@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use regpath_solver::{AlphaGrid, DenseDesign, PathOptions, PenaltySpec, fit_path_spec};
+use regpath_solver::{AlphaGrid, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, fit_path_spec};
 
-use crate::load::{DataSource, load};
+use crate::load::{DataSource, LoadedInput, LoadedX, load_input};
 use crate::tables::{CoefRow, PATH_COLUMNS, PathRow, coef_columns, prepare_output_dir, write_csv};
 
 /// Arguments of `regpath path`.
@@ -48,7 +48,7 @@ pub struct PathArgs {
     #[arg(long, default_value_t = 1e-3, allow_hyphen_values = true)]
     pub eps: f64,
     /// Explicit alphas, comma-separated (used in decreasing order; overrides --n-alphas/--eps).
-    #[arg(long, value_delimiter = ',', num_args = 1.., allow_hyphen_values = true)]
+    #[arg(long, value_delimiter = ',', num_args = 1, allow_hyphen_values = true)]
     pub alphas: Option<Vec<f64>>,
     /// Certificate tolerance (relative duality gap or relative KKT violation) at every alpha.
     #[arg(long, default_value_t = 1e-6, allow_hyphen_values = true)]
@@ -142,14 +142,41 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
 
 fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, source: &DataSource) -> Result<()> {
     let started = Instant::now();
-    let data = load(source)?;
+    let data = load_input(source)?;
     let load_s = started.elapsed().as_secs_f64();
-    let design = DenseDesign::new(data.x(), !args.no_intercept, !args.no_standardize)?;
+    let (intercept, standardize) = (!args.no_intercept, !args.no_standardize);
+    match &data.x {
+        LoadedX::Dense(matrix) => {
+            let design = DenseDesign::new(matrix.view(), intercept, standardize)?;
+            fit_design(args, spec, options, &data, &design, load_s)
+        }
+        LoadedX::Bed { bed, rows, .. } => {
+            let design = PackedGenotypeDesign::new(
+                bed.packed(),
+                bed.n_samples(),
+                bed.n_snps(),
+                rows.clone(),
+                intercept,
+                standardize,
+            )?;
+            fit_design(args, spec, options, &data, &design, load_s)
+        }
+    }
+}
+
+fn fit_design<D: Design>(
+    args: &PathArgs,
+    spec: PenaltySpec,
+    options: &PathOptions,
+    data: &LoadedInput,
+    design: &D,
+    load_s: f64,
+) -> Result<()> {
     let names = data.names();
     let y = data.y.as_slice().context("y is not contiguous")?;
     let mut rows: Vec<PathRow> = Vec::new();
     let mut coefs: Vec<CoefRow<'_>> = Vec::new();
-    let summary = fit_path_spec(&design, y, spec, options, |pt| {
+    let summary = fit_path_spec(design, y, spec, options, |pt| {
         rows.push(PathRow {
             alpha_index: pt.alpha_index,
             alpha: pt.alpha,

@@ -61,13 +61,36 @@ fn writes_contract_columns_for_npy_and_csv_inputs() {
     c.write_problem();
     for (x, y, named) in [("X.npy", "y.npy", false), ("X.csv", "y.csv", true)] {
         let out = c.path(&format!("out-{x}"));
-        let o = regpath(&["path", "--x", &c.s(x), "--y", &c.s(y), "--penalty", "enet", "--n-alphas", "12", "--out", out.to_str().unwrap()]);
+        let o = regpath(&[
+            "path",
+            "--x",
+            &c.s(x),
+            "--y",
+            &c.s(y),
+            "--penalty",
+            "enet",
+            "--n-alphas",
+            "12",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let path = std::fs::read_to_string(out.join("path.csv")).unwrap();
         let header = path.lines().next().unwrap();
         for col in [
-            "alpha_index", "alpha", "alpha_over_max", "nnz", "intercept", "objective", "certificate",
-            "certificate_kind", "converged", "epochs", "time_s", "train_mse", "stop_reason",
+            "alpha_index",
+            "alpha",
+            "alpha_over_max",
+            "nnz",
+            "intercept",
+            "objective",
+            "certificate",
+            "certificate_kind",
+            "converged",
+            "epochs",
+            "time_s",
+            "train_mse",
+            "stop_reason",
         ] {
             assert!(header.split(',').any(|h| h == col), "missing column {col}");
         }
@@ -90,13 +113,95 @@ fn no_coefs_and_max_nnz() {
     c.write_problem();
     let out = c.path("o");
     let o = regpath(&[
-        "path", "--x", &c.s("X.npy"), "--y", &c.s("y.npy"), "--max-nnz", "1", "--no-coefs", "--out", out.to_str().unwrap(),
+        "path",
+        "--x",
+        &c.s("X.npy"),
+        "--y",
+        &c.s("y.npy"),
+        "--max-nnz",
+        "1",
+        "--no-coefs",
+        "--out",
+        out.to_str().unwrap(),
     ]);
     assert!(o.status.success());
     assert!(!out.join("coefs.csv").exists());
     let path = std::fs::read_to_string(out.join("path.csv")).unwrap();
     assert!(path.lines().last().unwrap().ends_with(",max_nnz"));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--max-nnz"));
+}
+
+#[test]
+fn alpha_list_does_not_swallow_following_flags() {
+    let c = Case::new();
+    let out = c.path("o");
+    let o = regpath(&["path", "--example", "--alphas", "1,0.5", "--tol", "1e-8", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let path = std::fs::read_to_string(out.join("path.csv")).unwrap();
+    assert_eq!(path.lines().count(), 3);
+}
+
+/// A PLINK fileset is fitted in place (packed design) and gives the same path as its dense
+/// decoding written to `.npy`.
+#[test]
+fn bed_input_matches_dense_input() {
+    let c = Case::new();
+    let data = c.path("g");
+    let g = regpath(&[
+        "gen",
+        "--family",
+        "genotype",
+        "--n",
+        "61",
+        "--p",
+        "150",
+        "--k",
+        "5",
+        "--seed",
+        "4",
+        "--format",
+        "bed",
+        "--out",
+        data.to_str().unwrap(),
+    ]);
+    assert!(g.status.success(), "{}", String::from_utf8_lossy(&g.stderr));
+    let bed = regpath_datagen::Bed::open(&data.join("geno")).unwrap();
+    write_npy(&c.path("X.npy"), &bed.to_dense(None)).unwrap();
+    let (a, b) = (c.path("a"), c.path("b"));
+    let prefix = data.join("geno");
+    let fit_bed =
+        regpath(&["path", "--bed", prefix.to_str().unwrap(), "--n-alphas", "20", "--out", a.to_str().unwrap()]);
+    assert!(fit_bed.status.success(), "{}", String::from_utf8_lossy(&fit_bed.stderr));
+    let y = data.join("y.npy");
+    let fit_npy = regpath(&[
+        "path",
+        "--x",
+        &c.s("X.npy"),
+        "--y",
+        y.to_str().unwrap(),
+        "--n-alphas",
+        "20",
+        "--out",
+        b.to_str().unwrap(),
+    ]);
+    assert!(fit_npy.status.success());
+    let read = |d: &Path| -> Vec<(String, f64)> {
+        std::fs::read_to_string(d.join("coefs.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                (format!("{},{}", f[0], f[1]), f[2].parse().unwrap())
+            })
+            .collect()
+    };
+    let (ca, cb) = (read(&a), read(&b));
+    assert_eq!(ca.len(), cb.len());
+    for ((ka, va), (kb, vb)) in ca.iter().zip(&cb) {
+        assert_eq!(ka, kb);
+        assert!((va - vb).abs() < 1e-9 * (1.0 + vb.abs()), "{ka}: {va} vs {vb}");
+    }
 }
 
 #[test]
@@ -156,14 +261,18 @@ fn malformed_and_missing_files() {
     std::fs::write(c.path("trunc.npy"), bytes).unwrap();
     assert_fails(&regpath(&["path", "--x", &c.s("trunc.npy"), "--y", &c.s("y.npy"), "--out", o]), &["trunc.npy"], &out);
     std::fs::write(c.path("bad.csv"), "1,2\n3,abc\n").unwrap();
-    assert_fails(&regpath(&["path", "--x", &c.s("bad.csv"), "--y", &c.s("y.csv"), "--out", o]), &["bad.csv", "abc"], &out);
-    std::fs::write(c.path("ragged.csv"), "1,2\n3\n").unwrap();
-    assert_fails(&regpath(&["path", "--x", &c.s("ragged.csv"), "--y", &c.s("y.csv"), "--out", o]), &["ragged.csv"], &out);
     assert_fails(
-        &regpath(&["path", "--x", &c.s("nope.npy"), "--y", &c.s("y.npy"), "--out", o]),
-        &["nope.npy"],
+        &regpath(&["path", "--x", &c.s("bad.csv"), "--y", &c.s("y.csv"), "--out", o]),
+        &["bad.csv", "abc"],
         &out,
     );
+    std::fs::write(c.path("ragged.csv"), "1,2\n3\n").unwrap();
+    assert_fails(
+        &regpath(&["path", "--x", &c.s("ragged.csv"), "--y", &c.s("y.csv"), "--out", o]),
+        &["ragged.csv"],
+        &out,
+    );
+    assert_fails(&regpath(&["path", "--x", &c.s("nope.npy"), "--y", &c.s("y.npy"), "--out", o]), &["nope.npy"], &out);
     assert_fails(&regpath(&["path", "--bed", &c.s("nobed"), "--out", o]), &["nobed"], &out);
 }
 
@@ -206,11 +315,25 @@ fn invalid_parameters() {
 fn non_convex_mcp_without_standardization_is_refused() {
     let c = Case::new();
     let (n, p) = (30, 3);
-    let x = Array2::from_shape_fn((n, p).f(), |(i, j)| if j == 1 { 0.01 * (i % 2) as f64 } else { (i * (j + 2) % 7) as f64 });
+    let x = Array2::from_shape_fn(
+        (n, p).f(),
+        |(i, j)| if j == 1 { 0.01 * (i % 2) as f64 } else { (i * (j + 2) % 7) as f64 },
+    );
     write_npy(&c.path("X.npy"), &x).unwrap();
     write_npy(&c.path("y.npy"), &Array1::from_shape_fn(n, |i| (i % 5) as f64)).unwrap();
     let out = c.path("o");
-    let o = regpath(&["path", "--x", &c.s("X.npy"), "--y", &c.s("y.npy"), "--penalty", "mcp", "--no-standardize", "--out", out.to_str().unwrap()]);
+    let o = regpath(&[
+        "path",
+        "--x",
+        &c.s("X.npy"),
+        "--y",
+        &c.s("y.npy"),
+        "--penalty",
+        "mcp",
+        "--no-standardize",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_fails(&o, &["column 1", "--no-standardize", "--gamma"], &out);
 }
 

@@ -1,0 +1,279 @@
+//! A design over PLINK 1 SNP-major packed genotypes: 2 bits per entry, never expanded to f64.
+//!
+//! Byte layout (one SNP after another, `⌈n/4⌉` bytes each, sample i in bits `2(i mod 4)..`):
+//! code `00` → 2 copies of allele 1, `01` → missing, `10` → 1, `11` → 0. A missing call is
+//! imputed with the SNP's mean over the observed samples μ_j, so the raw value is
+//! `x_ij ∈ {0, 1, 2, μ_j}`. Centering and scaling follow [`ColumnStats`]: with an intercept
+//! `m_j` is the column mean (which equals μ_j), `s_j` the 1/n root mean square of
+//! `x_j − m_j` when standardizing. Each SNP keeps a 4-entry table of working-scale values
+//! `(x(code) − m_j)/s_j`, so `x̃_jᵀv = Σ_i table_j[code_i]·v_i` costs one table lookup per entry.
+
+use rayon::prelude::*;
+
+use crate::design::{ColumnStats, Design, SCAN_BLOCK};
+use crate::error::SolverError;
+
+/// Packed genotypes viewed as a working-scale design.
+#[derive(Clone, Debug)]
+pub struct PackedGenotypeDesign<'a> {
+    packed: &'a [u8],
+    bytes_per_snp: usize,
+    n: usize,
+    p: usize,
+    /// Kept samples (indices into the fileset's samples), or `None` for all of them.
+    rows: Option<Vec<usize>>,
+    table: Vec<[f64; 4]>,
+    stats: ColumnStats,
+}
+
+impl<'a> PackedGenotypeDesign<'a> {
+    /// Wraps SNP-major packed data of `n_samples` samples and `p` SNPs (the bytes after the
+    /// `.bed` magic), keeping only `rows` (in order) when given.
+    pub fn new(
+        packed: &'a [u8],
+        n_samples: usize,
+        p: usize,
+        rows: Option<Vec<usize>>,
+        fit_intercept: bool,
+        standardize: bool,
+    ) -> Result<Self, SolverError> {
+        let bytes_per_snp = n_samples.div_ceil(4);
+        let n = rows.as_ref().map_or(n_samples, |r| r.len());
+        if n == 0 || p == 0 {
+            return Err(SolverError::EmptyDesign { n, p });
+        }
+        if packed.len() < bytes_per_snp * p {
+            return Err(SolverError::InvalidParameter(format!(
+                "packed genotypes hold {} bytes, {} needed for {n_samples} samples x {p} SNPs",
+                packed.len(),
+                bytes_per_snp * p
+            )));
+        }
+        if let Some(r) = &rows
+            && let Some(&bad) = r.iter().find(|&&i| i >= n_samples)
+        {
+            return Err(SolverError::InvalidParameter(format!("sample index {bad} out of range (n = {n_samples})")));
+        }
+        let mut design = PackedGenotypeDesign {
+            packed,
+            bytes_per_snp,
+            n,
+            p,
+            rows,
+            table: Vec::new(),
+            stats: ColumnStats {
+                center: Vec::new(),
+                scale: Vec::new(),
+                inv_scale: Vec::new(),
+                curvature: Vec::new(),
+                fit_intercept,
+                standardize,
+            },
+        };
+        let per_snp: Vec<([f64; 4], f64, f64, f64, f64)> = (0..p)
+            .into_par_iter()
+            .with_min_len(SCAN_BLOCK)
+            .map(|j| design.snp_stats(j, fit_intercept, standardize))
+            .collect();
+        for (table, m, s, inv, v) in per_snp {
+            design.table.push(table);
+            design.stats.center.push(m);
+            design.stats.scale.push(s);
+            design.stats.inv_scale.push(inv);
+            design.stats.curvature.push(v);
+        }
+        Ok(design)
+    }
+
+    #[inline]
+    fn code(bytes: &[u8], i: usize) -> usize {
+        ((bytes[i >> 2] >> ((i & 3) * 2)) & 3) as usize
+    }
+
+    #[inline]
+    fn snp_bytes(&self, j: usize) -> &'a [u8] {
+        &self.packed[j * self.bytes_per_snp..(j + 1) * self.bytes_per_snp]
+    }
+
+    /// Code counts over the kept samples: `[#code0, #missing, #code2, #code3]`.
+    fn counts(&self, j: usize) -> [usize; 4] {
+        let bytes = self.snp_bytes(j);
+        let mut c = [0usize; 4];
+        match &self.rows {
+            None => (0..self.n).for_each(|i| c[Self::code(bytes, i)] += 1),
+            Some(rows) => rows.iter().for_each(|&i| c[Self::code(bytes, i)] += 1),
+        }
+        c
+    }
+
+    /// `(table, center, scale, inv_scale, curvature)` of SNP j from its code counts:
+    /// μ = (2·c₀ + c₂)/(c₀ + c₂ + c₃), then the same rules as [`ColumnStats::compute`].
+    fn snp_stats(&self, j: usize, fit_intercept: bool, standardize: bool) -> ([f64; 4], f64, f64, f64, f64) {
+        let c = self.counts(j);
+        let observed = c[0] + c[2] + c[3];
+        let n = self.n as f64;
+        let distinct = [c[0], c[2], c[3]].iter().filter(|&&k| k > 0).count();
+        let mu = if observed > 0 { (2.0 * c[0] as f64 + c[2] as f64) / observed as f64 } else { 0.0 };
+        let raw = [2.0, mu, 1.0, 0.0];
+        let center = if fit_intercept { mu } else { 0.0 };
+        let dead = if fit_intercept { distinct <= 1 } else { observed == 0 || (distinct == 1 && c[3] == observed) };
+        let unit = if standardize { 0.0 } else { 1.0 };
+        if dead {
+            return ([0.0; 4], center, unit, 0.0, 0.0);
+        }
+        let q = (0..4).map(|k| c[k] as f64 * (raw[k] - center) * (raw[k] - center)).sum::<f64>() / n;
+        if !(q > 0.0) {
+            return ([0.0; 4], center, unit, 0.0, 0.0);
+        }
+        let (scale, inv, curvature) = if standardize { (q.sqrt(), 1.0 / q.sqrt(), 1.0) } else { (1.0, 1.0, q) };
+        let table =
+            [(raw[0] - center) * inv, (raw[1] - center) * inv, (raw[2] - center) * inv, (raw[3] - center) * inv];
+        (table, center, scale, inv, curvature)
+    }
+}
+
+impl Design for PackedGenotypeDesign<'_> {
+    fn n_samples(&self) -> usize {
+        self.n
+    }
+
+    fn n_features(&self) -> usize {
+        self.p
+    }
+
+    #[inline]
+    fn dot(&self, j: usize, v: &[f64]) -> f64 {
+        if self.stats.inv_scale[j] == 0.0 {
+            return 0.0;
+        }
+        let t = &self.table[j];
+        let bytes = self.snp_bytes(j);
+        match &self.rows {
+            None => {
+                let mut acc = [0.0f64; 4];
+                for (b, vs) in bytes.iter().zip(v.chunks(4)) {
+                    let b = *b as usize;
+                    for (k, &vi) in vs.iter().enumerate() {
+                        acc[k] += t[(b >> (2 * k)) & 3] * vi;
+                    }
+                }
+                (acc[0] + acc[2]) + (acc[1] + acc[3])
+            }
+            Some(rows) => rows.iter().zip(v).map(|(&i, &vi)| t[Self::code(bytes, i)] * vi).sum(),
+        }
+    }
+
+    #[inline]
+    fn axpy(&self, j: usize, a: f64, v: &mut [f64]) {
+        if self.stats.inv_scale[j] == 0.0 || a == 0.0 {
+            return;
+        }
+        let t = self.table[j];
+        let at = [a * t[0], a * t[1], a * t[2], a * t[3]];
+        let bytes = self.snp_bytes(j);
+        match &self.rows {
+            None => {
+                for (b, vs) in bytes.iter().zip(v.chunks_mut(4)) {
+                    let b = *b as usize;
+                    for (k, vi) in vs.iter_mut().enumerate() {
+                        *vi += at[(b >> (2 * k)) & 3];
+                    }
+                }
+            }
+            Some(rows) => {
+                for (&i, vi) in rows.iter().zip(v.iter_mut()) {
+                    *vi += at[Self::code(bytes, i)];
+                }
+            }
+        }
+    }
+
+    fn stats(&self) -> &ColumnStats {
+        &self.stats
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::DenseDesign;
+    use ndarray::{Array2, ShapeBuilder};
+
+    /// Packs dosages (3 = missing) into PLINK SNP-major bytes.
+    fn pack(dosages: &Array2<u8>) -> Vec<u8> {
+        let (n, p) = dosages.dim();
+        let bps = n.div_ceil(4);
+        let mut out = vec![0u8; bps * p];
+        for j in 0..p {
+            for i in 0..n {
+                let code = match dosages[(i, j)] {
+                    2 => 0u8,
+                    3 => 1,
+                    1 => 2,
+                    _ => 3,
+                };
+                out[j * bps + i / 4] |= code << (2 * (i % 4));
+            }
+        }
+        out
+    }
+
+    /// The same data decoded to f64 with mean imputation over the kept rows.
+    fn dense(dosages: &Array2<u8>, rows: &[usize]) -> Array2<f64> {
+        let p = dosages.ncols();
+        let mut x = Array2::<f64>::zeros((rows.len(), p).f());
+        for j in 0..p {
+            let obs: Vec<f64> = rows.iter().map(|&i| dosages[(i, j)]).filter(|&d| d != 3).map(f64::from).collect();
+            let mu = if obs.is_empty() { 0.0 } else { obs.iter().sum::<f64>() / obs.len() as f64 };
+            for (r, &i) in rows.iter().enumerate() {
+                let d = dosages[(i, j)];
+                x[(r, j)] = if d == 3 { mu } else { f64::from(d) };
+            }
+        }
+        x
+    }
+
+    #[test]
+    fn matches_dense_design_on_decoded_values() {
+        let n = 23;
+        let p = 9;
+        let dosages = Array2::from_shape_fn((n, p), |(i, j)| match j {
+            0 => 1, // constant: dead with an intercept
+            1 => 0, // all zero: dead either way
+            2 => {
+                if i % 5 == 0 {
+                    3
+                } else {
+                    2
+                }
+            } // constant apart from missing: dead
+            _ => ((i * (j + 3) + j) % 7 % 4) as u8, // 0, 1, 2 and missing (3)
+        });
+        let packed = pack(&dosages);
+        let all: Vec<usize> = (0..n).collect();
+        let subset: Vec<usize> = (0..n).filter(|i| i % 3 != 1).collect();
+        for rows in [None, Some(subset.clone())] {
+            let kept = rows.clone().unwrap_or_else(|| all.clone());
+            let x = dense(&dosages, &kept);
+            for (intercept, standardize) in [(true, true), (true, false), (false, true), (false, false)] {
+                let g = PackedGenotypeDesign::new(&packed, n, p, rows.clone(), intercept, standardize).unwrap();
+                let d = DenseDesign::new(x.view(), intercept, standardize).unwrap();
+                let v: Vec<f64> = (0..kept.len()).map(|i| (i as f64 * 0.61).sin()).collect();
+                for j in 0..p {
+                    assert_eq!(g.is_live(j), d.is_live(j), "live {j} ({intercept}, {standardize})");
+                    assert!((g.curvature(j) - d.curvature(j)).abs() < 1e-12);
+                    assert!((g.dot(j, &v) - d.dot(j, &v)).abs() < 1e-12, "dot {j}");
+                    let mut a = v.clone();
+                    let mut b = v.clone();
+                    g.axpy(j, 0.7, &mut a);
+                    d.axpy(j, 0.7, &mut b);
+                    assert!(a.iter().zip(&b).all(|(x, y)| (x - y).abs() < 1e-12), "axpy {j}");
+                }
+                assert!(!g.is_live(1));
+                if intercept {
+                    assert!(!g.is_live(0) && !g.is_live(2));
+                }
+            }
+        }
+    }
+}
