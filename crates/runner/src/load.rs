@@ -37,8 +37,6 @@ pub enum LoadedX {
         bed: Bed,
         /// Samples kept (those with an observed phenotype), `None` for all.
         rows: Option<Vec<usize>>,
-        /// SNP ids from the `.bim` file.
-        names: Vec<String>,
     },
 }
 
@@ -57,7 +55,7 @@ impl LoadedInput {
     pub fn names(&self) -> Option<&[String]> {
         match &self.x {
             LoadedX::Dense(m) => m.names.as_deref(),
-            LoadedX::Bed { names, .. } => Some(names),
+            LoadedX::Bed { bed, .. } => Some(bed.snp_ids()),
         }
     }
 
@@ -96,7 +94,7 @@ pub fn load(source: &DataSource) -> Result<LoadedData> {
     let input = load_input(source)?;
     let matrix = match input.x {
         LoadedX::Dense(m) => m,
-        LoadedX::Bed { bed, rows, names } => Matrix::from_array(bed.to_dense(rows.as_deref()), Some(names)),
+        LoadedX::Bed { bed, rows } => Matrix::from_array(bed.to_dense(rows.as_deref()), Some(bed.snp_ids().to_vec())),
     };
     Ok(LoadedData { matrix, y: input.y, description: input.description })
 }
@@ -151,7 +149,6 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>) -> Result<LoadedInput> {
     }
     let description =
         format!("{} ({} samples x {} SNPs, packed 2 bits each)", prefix.display(), rows.len(), bed.n_snps());
-    let names = bed.snp_ids().to_vec();
     let rows = if dropped > 0 { Some(rows) } else { None };
-    Ok(LoadedInput { x: LoadedX::Bed { bed, rows, names }, y, description })
+    Ok(LoadedInput { x: LoadedX::Bed { bed, rows }, y, description })
 }

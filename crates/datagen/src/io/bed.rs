@@ -124,18 +124,32 @@ impl Bed {
             return Err(DataError::format(&fam_path, "no samples"));
         }
 
+        // streamed line by line, keeping only the SNP id: a .bim of 10⁶ SNPs never becomes
+        // 6·10⁶ strings in memory
+        let bim_text = fs::read(&bim_path).map_err(|e| DataError::open(&bim_path, e))?;
+        let bim_text = std::str::from_utf8(&bim_text)
+            .map_err(|_| DataError::format(&bim_path, "not a text file (invalid UTF-8)"))?;
         let mut snps = Vec::new();
-        for (line, f) in read_fields(&bim_path)? {
-            if f.len() != 6 {
-                return Err(DataError::format(
-                    &bim_path,
-                    format!(
-                        "line {line}: expected 6 fields (chromosome SNP cM position allele1 allele2), found {}",
-                        f.len()
-                    ),
-                ));
+        for (i, l) in bim_text.lines().enumerate() {
+            if l.trim().is_empty() {
+                continue;
             }
-            snps.push(f[1].clone());
+            let mut fields = l.split_whitespace();
+            let id = fields.nth(1);
+            let count = 1 + usize::from(id.is_some()) + fields.count();
+            match id {
+                Some(id) if count == 6 => snps.push(id.to_string()),
+                _ => {
+                    return Err(DataError::format(
+                        &bim_path,
+                        format!(
+                            "line {}: expected 6 fields (chromosome SNP cM position allele1 allele2), found {}",
+                            i + 1,
+                            count
+                        ),
+                    ));
+                }
+            }
         }
         if snps.is_empty() {
             return Err(DataError::format(&bim_path, "no SNPs"));
