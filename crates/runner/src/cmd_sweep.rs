@@ -2,20 +2,149 @@
 
 use std::path::PathBuf;
 
+use anyhow::Result;
+
+use crate::sweep::config::{Method, SweepConfig};
+use crate::sweep::{DEFAULT_OUT, RunOptions, run_sweep};
+
 /// Arguments of `regpath sweep`.
-#[derive(clap::Args, Debug)]
+#[derive(clap::Args, Debug, Clone, Default)]
 pub struct SweepArgs {
-    /// Sweep configuration (TOML); the built-in default sweep when omitted.
+    /// Sweep configuration (TOML); the built-in default sweep when omitted
+    /// (`--print-config` shows it).
     pub config: Option<PathBuf>,
-    /// Output directory.
-    #[arg(long)]
+    /// Output directory (default: the configuration's `out`, else ./regpath-sweep).
+    #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Threads (default: all cores).
+    /// Threads (default: the configuration's `threads`, else all cores). Results do not
+    /// depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Master seed (overrides `seed`).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replicates of every dataset (overrides each `replicates`).
+    #[arg(long)]
+    pub replicates: Option<usize>,
+    /// Number of alphas per path (overrides `grid.n_alphas`; drops `grid.alphas`).
+    #[arg(long)]
+    pub n_alphas: Option<usize>,
+    /// Smallest alpha / alpha_max (overrides `grid.eps`; drops `grid.alphas`).
+    #[arg(long)]
+    pub eps: Option<f64>,
+    /// Certificate tolerance (overrides `solver.tol`).
+    #[arg(long)]
+    pub tol: Option<f64>,
+    /// Epochs per alpha (overrides `solver.max_epochs`).
+    #[arg(long)]
+    pub max_epochs: Option<usize>,
+    /// Choose alpha by K-fold cross-validation on the training part (sets
+    /// `evaluation.method = "cv"`, `evaluation.folds = K`).
+    #[arg(long, value_name = "K")]
+    pub cv_folds: Option<usize>,
+    /// Also draw the SVG figures (as `regpath plot DIR`).
+    #[arg(long)]
+    pub plot: bool,
+    /// Discard results of a different configuration found in the output directory.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the resolved configuration as TOML and exit (a starting point for your own).
+    #[arg(long)]
+    pub print_config: bool,
+    /// Start at most N tasks, then stop without writing tables (testing resumption).
+    #[arg(long, hide = true, value_name = "N")]
+    pub max_tasks: Option<usize>,
+}
+
+impl SweepArgs {
+    /// The configuration with command-line overrides applied, validated.
+    pub fn resolve(&self) -> Result<SweepConfig> {
+        let mut config = match &self.config {
+            Some(path) => SweepConfig::from_file(path)?,
+            None => SweepConfig::default_sweep(),
+        };
+        if let Some(seed) = self.seed {
+            config.seed = seed;
+        }
+        if let Some(r) = self.replicates {
+            for d in &mut config.datasets {
+                d.replicates = r;
+            }
+        }
+        if self.n_alphas.is_some() || self.eps.is_some() {
+            if config.grid.alphas.take().is_some() {
+                eprintln!("note: --n-alphas/--eps replace the configuration's explicit grid.alphas");
+            }
+            config.grid.n_alphas = self.n_alphas.or(config.grid.n_alphas);
+            config.grid.eps = self.eps.or(config.grid.eps);
+        }
+        if let Some(tol) = self.tol {
+            config.solver.tol = tol;
+        }
+        if let Some(m) = self.max_epochs {
+            config.solver.max_epochs = m;
+        }
+        if let Some(k) = self.cv_folds {
+            config.evaluation.method = Method::Cv;
+            config.evaluation.folds = Some(k);
+            config.evaluation.validation = None;
+        }
+        if let Some(t) = self.threads {
+            config.threads = Some(t);
+        }
+        if let Some(out) = &self.out {
+            config.out = Some(out.clone());
+        }
+        config.validate().map_err(|e| {
+            let msg = format!("{e:#}");
+            anyhow::anyhow!(
+                "invalid sweep configuration{}: {msg}",
+                self.config.as_ref().map(|p| format!(" {}", p.display())).unwrap_or_default()
+            )
+        })?;
+        Ok(config)
+    }
 }
 
 /// Runs `regpath sweep`.
-pub fn run(_args: &SweepArgs) -> anyhow::Result<()> {
-    anyhow::bail!("regpath sweep is not implemented yet")
+pub fn run(args: &SweepArgs) -> Result<()> {
+    let config = args.resolve()?;
+    if args.print_config {
+        print!("{}", toml::to_string_pretty(&config)?);
+        return Ok(());
+    }
+    let out = config.out.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_OUT));
+    let opts = RunOptions {
+        out: out.clone(),
+        threads: config.threads,
+        force: args.force,
+        max_tasks: args.max_tasks,
+        progress: true,
+        plot: args.plot,
+        command_line: std::env::args().collect(),
+    };
+    let outcome = run_sweep(&config, &opts)?;
+    if !outcome.complete {
+        eprintln!(
+            "stopped after {} of {} tasks ({} reused); run the same command again to resume",
+            outcome.tasks_run + outcome.tasks_resumed,
+            outcome.tasks_total,
+            outcome.tasks_resumed
+        );
+        return Ok(());
+    }
+    eprintln!(
+        "sweep: {} tasks ({} computed, {} reused from an earlier run) on {} threads in {:.1} s",
+        outcome.tasks_total, outcome.tasks_run, outcome.tasks_resumed, outcome.threads, outcome.wall_time_s
+    );
+    if let Some(first) = outcome.chosen_at_grid_end.first() {
+        eprintln!(
+            "note: {} task(s) chose the smallest alpha of their grid (e.g. {first}); a lower eps may find a better model",
+            outcome.chosen_at_grid_end.len()
+        );
+    }
+    for file in &outcome.written {
+        eprintln!("wrote {}", file.display());
+    }
+    Ok(())
 }

@@ -5,4 +5,5 @@ pub mod cmd_path;
 pub mod cmd_plot;
 pub mod cmd_sweep;
 pub mod load;
+pub mod sweep;
 pub mod tables;

@@ -1,0 +1,599 @@
+//! The sweep configuration (TOML): datasets with parameter axes, penalties with their axes, the
+//! alpha grid, solver options, evaluation (validation split or K-fold CV), seed, threads, output
+//! directory and plots.
+//!
+//! Every table rejects unknown keys (the error names the key); values are checked by
+//! [`SweepConfig::validate`], whose messages name the offending key (`datasets[1].rho`, …).
+//! [`DEFAULT_CONFIG`] is the built-in default sweep.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+/// The built-in default sweep (`regpath sweep` with no configuration file).
+pub const DEFAULT_CONFIG: &str = include_str!("default.toml");
+
+/// Default master seed.
+pub const DEFAULT_SEED: u64 = 20_260_401;
+
+/// A parameter axis: one value or a list of values (`rho = 0.5` or `rho = [0.2, 0.5, 0.8]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Axis<T>(pub Vec<T>);
+
+impl<T: Serialize> Serialize for Axis<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Axis<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct AxisVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for AxisVisitor<T> {
+            type Value = Axis<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or a list of numbers")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut values = Vec::new();
+                while let Some(v) = seq.next_element()? {
+                    values.push(v);
+                }
+                if values.is_empty() {
+                    return Err(de::Error::custom("an empty list (give at least one value)"));
+                }
+                Ok(Axis(values))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                T::deserialize(de::value::I64Deserializer::new(v)).map(|t| Axis(vec![t]))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                T::deserialize(de::value::U64Deserializer::new(v)).map(|t| Axis(vec![t]))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                T::deserialize(de::value::F64Deserializer::new(v)).map(|t| Axis(vec![t]))
+            }
+        }
+        d.deserialize_any(AxisVisitor(PhantomData))
+    }
+}
+
+/// A whole sweep.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SweepConfig {
+    /// A label for the sweep (recorded in the manifest).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Master seed: every dataset, split and fold seed derives from it and the task's identity.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Worker threads (default: all cores). Does not change any result, so it is not part of
+    /// the configuration hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threads: Option<usize>,
+    /// Output directory (default `regpath-sweep`). Not part of the configuration hash.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out: Option<PathBuf>,
+    /// The datasets (`[[datasets]]`).
+    #[serde(default)]
+    pub datasets: Vec<DatasetConfig>,
+    /// The penalties (`[[penalties]]`).
+    #[serde(default)]
+    pub penalties: Vec<PenaltyConfig>,
+    /// The alpha grid.
+    #[serde(default)]
+    pub grid: GridConfig,
+    /// Solver options.
+    #[serde(default)]
+    pub solver: SolverConfig,
+    /// How alpha is chosen and the chosen model evaluated.
+    #[serde(default)]
+    pub evaluation: EvaluationConfig,
+    /// Figures.
+    #[serde(default)]
+    pub plot: PlotConfig,
+}
+
+fn default_seed() -> u64 {
+    DEFAULT_SEED
+}
+
+/// Synthetic family names accepted in `family = "…"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// X ~ U(0, 1), y = 2x₀ + 3x₁ + N(0, 1).
+    Uniform,
+    /// Pairwise correlation ρ (glmnet 2010).
+    Equicorrelated,
+    /// AR(1) correlation ρ^|i−j|, k effects.
+    Toeplitz,
+    /// SNP dosages with LD blocks, k causal SNPs, heritability h².
+    Genotype,
+    /// Sparse Gaussian design.
+    SparseX,
+}
+
+impl Family {
+    /// Name as written in configs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Uniform => "uniform",
+            Family::Equicorrelated => "equicorrelated",
+            Family::Toeplitz => "toeplitz",
+            Family::Genotype => "genotype",
+            Family::SparseX => "sparse_x",
+        }
+    }
+
+    /// The parameter keys this family accepts besides `n` and `p`.
+    pub fn parameters(self) -> &'static [&'static str] {
+        match self {
+            Family::Uniform => &[],
+            Family::Equicorrelated => &["rho", "snr"],
+            Family::Toeplitz => &["rho", "k", "snr"],
+            Family::Genotype => &["k", "h2", "maf_min", "maf_max", "block_size", "ld"],
+            Family::SparseX => &["density", "k", "snr"],
+        }
+    }
+}
+
+/// One `[[datasets]]` entry: a synthetic family with parameter axes, or files.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetConfig {
+    /// Label used in dataset ids (default: the family name, or the file's stem).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Synthetic family.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub family: Option<Family>,
+    /// Samples (axis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<Axis<usize>>,
+    /// Features (axis).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<Axis<usize>>,
+    /// Correlation ρ (axis; equicorrelated, toeplitz).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rho: Option<Axis<f64>>,
+    /// Nonzero effects (axis; toeplitz, genotype, sparse_x).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub k: Option<Axis<usize>>,
+    /// Signal-to-noise ratio (axis; equicorrelated, toeplitz, sparse_x).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snr: Option<Axis<f64>>,
+    /// Heritability (axis; genotype).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub h2: Option<Axis<f64>>,
+    /// Smallest allele frequency (axis; genotype).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maf_min: Option<Axis<f64>>,
+    /// Largest allele frequency (axis; genotype).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maf_max: Option<Axis<f64>>,
+    /// SNPs per LD block (axis; genotype).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub block_size: Option<Axis<usize>>,
+    /// LD correlation within blocks (axis; genotype).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ld: Option<Axis<f64>>,
+    /// Fraction of nonzero entries of X (axis; sparse_x).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub density: Option<Axis<f64>>,
+    /// X file (`.npy` or CSV).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<PathBuf>,
+    /// y file (`.npy` or one-column CSV), with `x`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<PathBuf>,
+    /// Optional true coefficients (`.npy` or CSV), with `x`: enables support-recovery columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub beta: Option<PathBuf>,
+    /// PLINK 1 fileset prefix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bed: Option<PathBuf>,
+    /// Phenotype file for `bed` (FID IID value); default the `.fam` sixth column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pheno: Option<PathBuf>,
+    /// Replicates: new data (synthetic) and a new random split (all datasets) per replicate.
+    #[serde(default = "one")]
+    pub replicates: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl DatasetConfig {
+    /// The family-parameter keys present in this entry, with whether each is set.
+    fn family_keys(&self) -> [(&'static str, bool); 11] {
+        [
+            ("n", self.n.is_some()),
+            ("p", self.p.is_some()),
+            ("rho", self.rho.is_some()),
+            ("k", self.k.is_some()),
+            ("snr", self.snr.is_some()),
+            ("h2", self.h2.is_some()),
+            ("maf_min", self.maf_min.is_some()),
+            ("maf_max", self.maf_max.is_some()),
+            ("block_size", self.block_size.is_some()),
+            ("ld", self.ld.is_some()),
+            ("density", self.density.is_some()),
+        ]
+    }
+
+    fn file_keys(&self) -> [(&'static str, bool); 5] {
+        [
+            ("x", self.x.is_some()),
+            ("y", self.y.is_some()),
+            ("beta", self.beta.is_some()),
+            ("bed", self.bed.is_some()),
+            ("pheno", self.pheno.is_some()),
+        ]
+    }
+}
+
+/// One `[[penalties]]` entry.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PenaltyConfig {
+    /// `lasso`, `ridge`, `enet`, `mcp` or `scad`.
+    pub penalty: String,
+    /// Elastic-net mixing (axis; enet only; default 0.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub l1_ratio: Option<Axis<f64>>,
+    /// γ (axis; mcp default 3, scad default 3.7).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gamma: Option<Axis<f64>>,
+    /// Number of alphas for this penalty (overrides `grid.n_alphas`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_alphas: Option<usize>,
+    /// Smallest alpha / alpha_max for this penalty (overrides `grid.eps`; ridge usually needs a
+    /// smaller value, its alpha_max being 1000 times larger by glmnet's convention).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eps: Option<f64>,
+}
+
+/// `[grid]`: alphas relative to each training set's alpha_max, or an explicit absolute list.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GridConfig {
+    /// Number of alphas (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n_alphas: Option<usize>,
+    /// Smallest alpha / alpha_max (default 0.01).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eps: Option<f64>,
+    /// Explicit absolute alphas (instead of `n_alphas`/`eps`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alphas: Option<Vec<f64>>,
+    /// Stop each path after the first alpha with more nonzero coefficients than this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_nnz: Option<usize>,
+}
+
+/// Default number of alphas in a sweep.
+pub const DEFAULT_N_ALPHAS: usize = 50;
+/// Default eps in a sweep.
+pub const DEFAULT_EPS: f64 = 1e-2;
+
+impl GridConfig {
+    /// `n_alphas` with its default.
+    pub fn n_alphas(&self) -> usize {
+        self.n_alphas.unwrap_or(DEFAULT_N_ALPHAS)
+    }
+    /// `eps` with its default.
+    pub fn eps(&self) -> f64 {
+        self.eps.unwrap_or(DEFAULT_EPS)
+    }
+}
+
+/// `[solver]`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SolverConfig {
+    /// Certificate tolerance at every alpha (default 1e-6).
+    #[serde(default = "default_tol")]
+    pub tol: f64,
+    /// Epochs allowed per alpha (default 10,000).
+    #[serde(default = "default_max_epochs")]
+    pub max_epochs: usize,
+    /// Standardize columns (default true).
+    #[serde(default = "yes")]
+    pub standardize: bool,
+    /// Fit an intercept (default true).
+    #[serde(default = "yes")]
+    pub intercept: bool,
+}
+
+fn default_tol() -> f64 {
+    1e-6
+}
+fn default_max_epochs() -> usize {
+    10_000
+}
+fn yes() -> bool {
+    true
+}
+
+impl Default for SolverConfig {
+    fn default() -> Self {
+        SolverConfig { tol: default_tol(), max_epochs: default_max_epochs(), standardize: true, intercept: true }
+    }
+}
+
+/// How alpha is chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// Training / validation / test split: alpha minimizes the validation MSE.
+    #[default]
+    Validation,
+    /// K-fold cross-validation on the training part (minimum and one-standard-error rule).
+    Cv,
+}
+
+impl Method {
+    /// `validation` or `cv`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Validation => "validation",
+            Method::Cv => "cv",
+        }
+    }
+}
+
+/// `[evaluation]`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluationConfig {
+    /// `validation` (default) or `cv`.
+    #[serde(default)]
+    pub method: Method,
+    /// Fraction of the samples held out as the test part (never used to choose alpha;
+    /// default 0.2).
+    #[serde(default = "default_test")]
+    pub test: f64,
+    /// Fraction of the samples used to choose alpha (`method = "validation"`; default 0.2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<f64>,
+    /// Folds of the cross-validation on the training part (`method = "cv"`; default 5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folds: Option<usize>,
+}
+
+fn default_test() -> f64 {
+    0.2
+}
+
+/// Default validation fraction.
+pub const DEFAULT_VALIDATION: f64 = 0.2;
+/// Default number of CV folds.
+pub const DEFAULT_FOLDS: usize = 5;
+
+impl Default for EvaluationConfig {
+    fn default() -> Self {
+        EvaluationConfig { method: Method::Validation, test: default_test(), validation: None, folds: None }
+    }
+}
+
+impl EvaluationConfig {
+    /// Validation fraction (0 with CV).
+    pub fn validation_fraction(&self) -> f64 {
+        match self.method {
+            Method::Validation => self.validation.unwrap_or(DEFAULT_VALIDATION),
+            Method::Cv => 0.0,
+        }
+    }
+    /// Folds (0 without CV).
+    pub fn folds(&self) -> usize {
+        match self.method {
+            Method::Validation => 0,
+            Method::Cv => self.folds.unwrap_or(DEFAULT_FOLDS),
+        }
+    }
+}
+
+/// `[plot]`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PlotConfig {
+    /// Task ids whose coefficient paths are kept (`coefs.csv`) and drawn. Default: the first
+    /// `lasso` and `mcp` tasks (in plan order) of the first dataset's replicate 0.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coef_paths: Option<Vec<String>>,
+}
+
+impl SweepConfig {
+    /// Parses a TOML configuration; relative file paths are resolved against `base_dir`.
+    pub fn from_toml(text: &str, base_dir: Option<&Path>) -> Result<Self> {
+        let mut config: SweepConfig = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim()))?;
+        if let Some(base) = base_dir {
+            for d in &mut config.datasets {
+                for path in [&mut d.x, &mut d.y, &mut d.beta, &mut d.bed, &mut d.pheno].into_iter().flatten() {
+                    if path.is_relative() {
+                        *path = base.join(&*path);
+                    }
+                }
+            }
+            if let Some(out) = &mut config.out
+                && out.is_relative()
+            {
+                *out = base.join(&*out);
+            }
+        }
+        Ok(config)
+    }
+
+    /// Reads and parses a configuration file.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read sweep configuration {}", path.display()))?;
+        let base = path.parent().filter(|p| !p.as_os_str().is_empty());
+        Self::from_toml(&text, base).with_context(|| format!("invalid sweep configuration {}", path.display()))
+    }
+
+    /// The built-in default sweep.
+    pub fn default_sweep() -> Self {
+        Self::from_toml(DEFAULT_CONFIG, None).expect("the built-in default sweep parses")
+    }
+
+    /// Checks every value that does not need the data; messages name the key.
+    pub fn validate(&self) -> Result<()> {
+        if self.datasets.is_empty() {
+            bail!("no datasets: add at least one [[datasets]] table");
+        }
+        if self.penalties.is_empty() {
+            bail!("no penalties: add at least one [[penalties]] table");
+        }
+        if self.threads == Some(0) {
+            bail!("threads must be at least 1, got 0");
+        }
+        for (i, d) in self.datasets.iter().enumerate() {
+            validate_dataset(d).with_context(|| format!("datasets[{i}]"))?;
+        }
+        let g = &self.grid;
+        if g.alphas.is_some() && (g.n_alphas.is_some() || g.eps.is_some()) {
+            bail!("grid: give either alphas (absolute) or n_alphas/eps (relative to alpha_max), not both");
+        }
+        self.path_options(None, None, None)?;
+        for (i, p) in self.penalties.iter().enumerate() {
+            if g.alphas.is_some() && (p.n_alphas.is_some() || p.eps.is_some()) {
+                bail!("penalties[{i}]: n_alphas/eps cannot be combined with an explicit grid.alphas");
+            }
+            if let Some(eps) = p.eps
+                && !(eps > 0.0 && eps < 1.0)
+            {
+                bail!("penalties[{i}].eps must be in (0, 1), got {eps}");
+            }
+            if p.n_alphas == Some(0) {
+                bail!("penalties[{i}].n_alphas must be at least 1, got 0");
+            }
+        }
+        if g.max_nnz == Some(0) {
+            bail!("grid.max_nnz must be at least 1, got 0");
+        }
+        let e = &self.evaluation;
+        if !(e.test > 0.0 && e.test < 1.0) {
+            bail!("evaluation.test must be a fraction in (0, 1), got {}", e.test);
+        }
+        match e.method {
+            Method::Validation => {
+                if e.folds.is_some() {
+                    bail!("evaluation.folds applies to method = \"cv\" only (method is \"validation\")");
+                }
+                let v = e.validation_fraction();
+                if !(v > 0.0 && v < 1.0) {
+                    bail!("evaluation.validation must be a fraction in (0, 1), got {v}");
+                }
+                if e.test + v >= 1.0 {
+                    bail!(
+                        "evaluation.test + evaluation.validation must leave samples for training (< 1), got {} + {v}",
+                        e.test
+                    );
+                }
+            }
+            Method::Cv => {
+                if e.validation.is_some() {
+                    bail!("evaluation.validation applies to method = \"validation\" only (method is \"cv\")");
+                }
+                if e.folds() < 2 {
+                    bail!("evaluation.folds must be at least 2, got {}", e.folds());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Solver options for a path: explicit alphas if given, else the configured grid with a
+    /// penalty's own `n_alphas`/`eps` when set.
+    pub fn path_options(
+        &self,
+        explicit: Option<Vec<f64>>,
+        n_alphas: Option<usize>,
+        eps: Option<f64>,
+    ) -> Result<regpath_solver::PathOptions> {
+        use regpath_solver::{AlphaGrid, PathOptions};
+        let grid = match (explicit, &self.grid.alphas) {
+            (Some(list), _) => AlphaGrid::Explicit(list),
+            (None, Some(list)) => AlphaGrid::Explicit(list.clone()),
+            (None, None) => AlphaGrid::Geometric {
+                n_alphas: n_alphas.unwrap_or(self.grid.n_alphas()),
+                eps: eps.unwrap_or(self.grid.eps()),
+            },
+        };
+        let options = PathOptions {
+            grid,
+            tol: self.solver.tol,
+            max_epochs: self.solver.max_epochs,
+            max_nnz: self.grid.max_nnz,
+            ..PathOptions::default()
+        };
+        options.validate().map_err(|e| {
+            let msg = e.to_string();
+            let key = if msg.starts_with("tol") || msg.starts_with("max_epochs") { "solver" } else { "grid" };
+            anyhow::anyhow!(
+                "{key}.{}",
+                msg.replace("the alpha list", "alphas: the list").replace("every alpha", "alphas: every value")
+            )
+        })?;
+        Ok(options)
+    }
+}
+
+fn validate_dataset(d: &DatasetConfig) -> Result<()> {
+    if d.replicates == 0 {
+        bail!("replicates must be at least 1, got 0");
+    }
+    let set_files: Vec<&str> = d.file_keys().iter().filter(|(_, s)| *s).map(|(k, _)| *k).collect();
+    match d.family {
+        Some(family) => {
+            if let Some(k) = set_files.first() {
+                bail!("key `{k}` cannot be combined with `family` (a dataset is either synthetic or read from files)");
+            }
+            if d.n.is_none() || d.p.is_none() {
+                bail!("family {} needs `n` and `p`", family.name());
+            }
+            let allowed = family.parameters();
+            for (key, set) in d.family_keys() {
+                if set && key != "n" && key != "p" && !allowed.contains(&key) {
+                    bail!(
+                        "key `{key}` does not apply to family {} (it takes n, p{}{})",
+                        family.name(),
+                        if allowed.is_empty() { "" } else { ", " },
+                        allowed.join(", ")
+                    );
+                }
+            }
+        }
+        None => {
+            if let Some((k, _)) = d.family_keys().iter().find(|(_, s)| *s) {
+                bail!("key `{k}` needs `family` (files take x, y, beta or bed, pheno)");
+            }
+            match (&d.x, &d.bed) {
+                (Some(_), Some(_)) => bail!("give either `x` (with `y`) or `bed`, not both"),
+                (Some(_), None) => {
+                    if d.y.is_none() {
+                        bail!("`x` needs `y` (the response file)");
+                    }
+                    if d.pheno.is_some() {
+                        bail!("`pheno` applies to `bed` datasets only");
+                    }
+                }
+                (None, Some(_)) => {
+                    if d.y.is_some() || d.beta.is_some() {
+                        bail!("`bed` datasets take `pheno`, not `y`/`beta`");
+                    }
+                }
+                (None, None) => bail!("give `family` (synthetic), `x` and `y` (files) or `bed` (PLINK)"),
+            }
+        }
+    }
+    Ok(())
+}

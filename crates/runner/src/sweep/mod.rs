@@ -1,0 +1,170 @@
+//! Sweeps (DESIGN §4–§5): datasets × penalties × hyper-parameters × replicates in parallel,
+//! with sparsity-versus-error tables, figures and a provenance record.
+//!
+//! - [`config`]: the TOML configuration and the built-in default sweep;
+//! - [`plan`]: the expanded tasks and their seeds;
+//! - [`exec`]: data preparation, fitting, cross-validation, parallel execution;
+//! - [`metrics`]: errors, support recovery, selection rules;
+//! - [`tables`]: `path.csv`, `summary.csv`, `comparison.csv`, `coefs.csv`;
+//! - [`resume`]: the output directory, per-task results and resumption;
+//! - [`manifest`]: the provenance record `manifest.json`;
+//! - [`plot`]: SVG figures.
+
+pub mod config;
+pub mod exec;
+pub mod manifest;
+pub mod metrics;
+pub mod plan;
+pub mod plot;
+pub mod resume;
+pub mod tables;
+
+use std::path::PathBuf;
+use std::time::{Instant, SystemTime};
+
+use anyhow::Result;
+
+use crate::cmd_path::thread_pool;
+use config::SweepConfig;
+use plan::Plan;
+use resume::OutputDir;
+use tables::{TaskResult, comparison, write_table};
+
+/// Default output directory.
+pub const DEFAULT_OUT: &str = "regpath-sweep";
+
+/// How to run a sweep (besides its configuration).
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    /// Output directory.
+    pub out: PathBuf,
+    /// Threads (`None`: all cores).
+    pub threads: Option<usize>,
+    /// Discard another configuration's results in `out`.
+    pub force: bool,
+    /// Start at most this many tasks, then stop without writing tables (simulates an
+    /// interruption).
+    pub max_tasks: Option<usize>,
+    /// Show a progress bar (only drawn when stderr is a terminal).
+    pub progress: bool,
+    /// Draw the figures after the tables.
+    pub plot: bool,
+    /// The command line, for the manifest.
+    pub command_line: Vec<String>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            out: PathBuf::from(DEFAULT_OUT),
+            threads: None,
+            force: false,
+            max_tasks: None,
+            progress: false,
+            plot: false,
+            command_line: Vec::new(),
+        }
+    }
+}
+
+/// What a sweep run did.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// Every task is done and the tables are written.
+    pub complete: bool,
+    /// Tasks in the sweep.
+    pub tasks_total: usize,
+    /// Tasks computed by this run.
+    pub tasks_run: usize,
+    /// Tasks reused from an earlier run.
+    pub tasks_resumed: usize,
+    /// Threads used.
+    pub threads: usize,
+    /// Wall time, seconds.
+    pub wall_time_s: f64,
+    /// Files written (tables, manifest, figures).
+    pub written: Vec<PathBuf>,
+    /// Tasks whose chosen alpha is the smallest of the grid (extend the grid: lower `eps`).
+    pub chosen_at_grid_end: Vec<String>,
+}
+
+/// Runs a sweep: validates and plans (reading file datasets) before writing anything, then
+/// runs the unfinished tasks and writes the tables, the manifest and optionally the figures.
+pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
+    let started_at = SystemTime::now();
+    let clock = Instant::now();
+    let plan = Plan::new(config)?;
+    let hash = resume::config_hash(config);
+    let pool = thread_pool(opts.threads)?;
+    let threads = pool.current_num_threads();
+    let discard = OutputDir::check(&opts.out, &hash, opts.force)?;
+    let dir = OutputDir::create(&opts.out, config, &hash, discard)?;
+    let mut results = dir.load_done(&plan);
+    let tasks_resumed = results.iter().filter(|r| r.is_some()).count();
+    let tasks_run =
+        pool.install(|| exec::execute(config, &plan, &hash, &dir, &mut results, opts.max_tasks, opts.progress))?;
+    let mut outcome = Outcome {
+        complete: false,
+        tasks_total: plan.tasks.len(),
+        tasks_run,
+        tasks_resumed,
+        threads,
+        wall_time_s: clock.elapsed().as_secs_f64(),
+        written: Vec::new(),
+        chosen_at_grid_end: Vec::new(),
+    };
+    if results.iter().any(Option::is_none) {
+        return Ok(outcome);
+    }
+    let results: Vec<TaskResult> = results.into_iter().flatten().collect();
+    outcome.chosen_at_grid_end = results
+        .iter()
+        .filter(|r| r.summary.n_alphas > 1 && r.summary.chosen_alpha_index + 1 == r.summary.n_alphas)
+        .map(|r| r.task_id.clone())
+        .collect();
+    outcome.written = write_tables(&opts.out, &results)?;
+    let (git_revision, git_dirty) = manifest::git_revision();
+    let manifest = manifest::Manifest {
+        regpath_version: env!("CARGO_PKG_VERSION"),
+        git_revision,
+        git_dirty,
+        rustc_version: manifest::rustc_version(),
+        cpu_model: manifest::cpu_model(),
+        cpus_available: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+        threads,
+        seed: config.seed,
+        config_hash: hash,
+        started_at: manifest::rfc3339(started_at),
+        finished_at: manifest::rfc3339(SystemTime::now()),
+        wall_time_s: clock.elapsed().as_secs_f64(),
+        tasks_total: plan.tasks.len(),
+        tasks_run,
+        tasks_resumed,
+        command_line: opts.command_line.clone(),
+        config: SweepConfig { threads: Some(threads), out: Some(opts.out.clone()), ..config.clone() },
+    };
+    let manifest_path = opts.out.join("manifest.json");
+    manifest::write(&manifest_path, &manifest)?;
+    outcome.written.push(manifest_path);
+    if opts.plot {
+        outcome.written.extend(plot::plot_dir(&opts.out)?);
+    }
+    outcome.complete = true;
+    outcome.wall_time_s = clock.elapsed().as_secs_f64();
+    Ok(outcome)
+}
+
+/// Writes `path.csv`, `summary.csv`, `comparison.csv` and `coefs.csv` from the task results
+/// (in plan order).
+pub fn write_tables(out: &std::path::Path, results: &[TaskResult]) -> Result<Vec<PathBuf>> {
+    let path_rows: Vec<_> = results.iter().flat_map(|r| r.path.iter().cloned()).collect();
+    let summary: Vec<_> = results.iter().map(|r| r.summary.clone()).collect();
+    let coefs: Vec<_> = results.iter().flat_map(|r| r.coefs.iter().cloned()).collect();
+    let files = [out.join("path.csv"), out.join("summary.csv"), out.join("comparison.csv"), out.join("coefs.csv")];
+    write_table(&files[0], &path_rows)?;
+    write_table(&files[1], &summary)?;
+    write_table(&files[2], &comparison(&summary))?;
+    write_table(&files[3], &coefs)?;
+    Ok(files.to_vec())
+}

@@ -1,0 +1,398 @@
+//! Task planning: the cartesian product of dataset axes × penalty axes × replicates, with ids and
+//! seeds derived from the master seed and each task's identity (never from a thread index).
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use regpath_datagen::FamilySpec;
+use regpath_solver::PenaltySpec;
+use serde_json::{Map, Value};
+
+use super::config::{DatasetConfig, SweepConfig};
+use regpath_datagen::{Bed, Matrix, observed_samples, read_matrix, read_pheno, read_vector};
+
+/// Where one dataset's samples come from.
+#[derive(Clone)]
+pub enum DataOrigin {
+    /// Generated anew for each replicate from `(master seed, dataset id, replicate)`.
+    Synthetic(FamilySpec),
+    /// Read once from files and shared by every replicate (which then differ by their split).
+    Loaded(Arc<LoadedFile>),
+}
+
+/// A dataset read from files.
+pub struct LoadedFile {
+    /// X (column-major; a `.npy` in Fortran order stays memory-mapped).
+    pub x: Matrix,
+    /// y, one value per row of X.
+    pub y: Vec<f64>,
+    /// True coefficients, when given.
+    pub beta: Option<Vec<f64>>,
+}
+
+/// One point of a dataset entry's parameter axes.
+#[derive(Clone)]
+pub struct DatasetInstance {
+    /// Id used in tables and task ids, e.g. `toeplitz_n300_p1000_rho0.5_k10_snr3`.
+    pub id: String,
+    /// `uniform`, `toeplitz`, …, `file` or `plink`.
+    pub family: String,
+    /// Samples.
+    pub n: usize,
+    /// Features.
+    pub p: usize,
+    /// Replicates.
+    pub replicates: usize,
+    /// Where the data come from.
+    pub origin: DataOrigin,
+}
+
+/// One point of a penalty entry's axes.
+#[derive(Clone, Debug)]
+pub struct PenaltyInstance {
+    /// Id, e.g. `lasso`, `enet_r0.5`, `mcp_g3`.
+    pub id: String,
+    /// The penalty.
+    pub spec: PenaltySpec,
+    /// Its own number of alphas, if set.
+    pub n_alphas: Option<usize>,
+    /// Its own eps, if set.
+    pub eps: Option<f64>,
+}
+
+/// One path fit: a dataset instance × penalty instance × replicate.
+#[derive(Clone, Debug)]
+pub struct Task {
+    /// Position in plan order (dataset, then penalty, then replicate); rows are sorted by it.
+    pub index: usize,
+    /// `<dataset>__<penalty>__r<replicate>`; also the name of its result file.
+    pub id: String,
+    /// Index into [`Plan::datasets`].
+    pub dataset: usize,
+    /// Index into [`Plan::penalties`].
+    pub penalty: usize,
+    /// 0-based replicate.
+    pub replicate: usize,
+}
+
+/// Tasks that share one generated dataset and split: a dataset instance × replicate.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    /// Index into [`Plan::datasets`].
+    pub dataset: usize,
+    /// 0-based replicate.
+    pub replicate: usize,
+    /// Indices into [`Plan::tasks`].
+    pub tasks: Vec<usize>,
+    /// Seed of the synthetic data.
+    pub data_seed: u64,
+    /// Seed of the train/validation/test split and of the CV folds.
+    pub split_seed: u64,
+}
+
+/// The expanded sweep.
+pub struct Plan {
+    /// Dataset instances in config order (axes expanded, first key slowest).
+    pub datasets: Vec<DatasetInstance>,
+    /// Penalty instances in config order.
+    pub penalties: Vec<PenaltyInstance>,
+    /// Tasks in plan order.
+    pub tasks: Vec<Task>,
+    /// Units in plan order (dataset, then replicate).
+    pub units: Vec<Unit>,
+    /// Task ids whose coefficient paths are kept.
+    pub coef_tasks: Vec<String>,
+}
+
+/// 64-bit FNV-1a, a stable hash (unlike `std`'s, which may change between Rust versions).
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// SplitMix64 finalizer.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A seed for `purpose` (`data`, `split`) of a dataset's replicate, from the master seed.
+pub fn derive_seed(master: u64, purpose: &str, dataset_id: &str, replicate: usize) -> u64 {
+    let key = format!("{purpose}\u{1f}{dataset_id}\u{1f}{replicate}");
+    mix(master ^ mix(fnv1a(key.as_bytes())))
+}
+
+/// Formats a parameter value for an id: `0.5`, `3`, `1e-5` stays short and file-name safe.
+fn fmt_value(v: &Value) -> String {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() => format!("{f}"),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+fn axis_values<T: serde::Serialize>(axis: &Option<super::config::Axis<T>>) -> Option<Vec<Value>> {
+    axis.as_ref().map(|a| a.0.iter().map(|v| serde_json::to_value(v).expect("numbers serialize")).collect())
+}
+
+/// Expands a synthetic dataset entry into its instances (first key slowest).
+fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetInstance>> {
+    let family = entry.family.expect("synthetic entry");
+    let label = entry.name.clone().unwrap_or_else(|| family.name().to_string());
+    let all: [(&str, Option<Vec<Value>>); 11] = [
+        ("n", axis_values(&entry.n)),
+        ("p", axis_values(&entry.p)),
+        ("rho", axis_values(&entry.rho)),
+        ("k", axis_values(&entry.k)),
+        ("snr", axis_values(&entry.snr)),
+        ("h2", axis_values(&entry.h2)),
+        ("maf_min", axis_values(&entry.maf_min)),
+        ("maf_max", axis_values(&entry.maf_max)),
+        ("block_size", axis_values(&entry.block_size)),
+        ("ld", axis_values(&entry.ld)),
+        ("density", axis_values(&entry.density)),
+    ];
+    let axes: Vec<(&str, Vec<Value>)> = all.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
+    let mut out = Vec::new();
+    let mut counter = vec![0usize; axes.len()];
+    loop {
+        let mut map = Map::new();
+        map.insert("family".into(), Value::String(family.name().into()));
+        let mut id = label.clone();
+        for (a, (key, values)) in axes.iter().enumerate() {
+            let v = &values[counter[a]];
+            map.insert((*key).into(), v.clone());
+            id.push_str(&format!("_{key}{}", fmt_value(v)));
+        }
+        let spec: FamilySpec = serde_json::from_value(Value::Object(map))
+            .with_context(|| format!("datasets[{index}] ({id}): invalid parameter"))?;
+        spec.validate().with_context(|| format!("datasets[{index}] ({id})"))?;
+        out.push(DatasetInstance {
+            id,
+            family: family.name().to_string(),
+            n: spec.n(),
+            p: spec.p(),
+            replicates: entry.replicates,
+            origin: DataOrigin::Synthetic(spec),
+        });
+        // Odometer, last axis fastest.
+        let mut a = axes.len();
+        loop {
+            if a == 0 {
+                return Ok(out);
+            }
+            a -= 1;
+            counter[a] += 1;
+            if counter[a] < axes[a].1.len() {
+                break;
+            }
+            counter[a] = 0;
+        }
+    }
+}
+
+/// Reads a file dataset entry (so that a missing or malformed file fails before any output).
+fn load_files(entry: &DatasetConfig, index: usize) -> Result<DatasetInstance> {
+    let (x, y, stem_of, family) = match (&entry.x, &entry.y, &entry.bed) {
+        (Some(xp), Some(yp), None) => {
+            let x = read_matrix(xp).with_context(|| format!("datasets[{index}].x"))?;
+            let y = read_vector(yp).with_context(|| format!("datasets[{index}].y"))?.to_vec();
+            (x, y, xp, "file")
+        }
+        (None, None, Some(prefix)) => {
+            let bed = Bed::open(prefix).with_context(|| format!("datasets[{index}].bed"))?;
+            let phenotypes = match &entry.pheno {
+                Some(path) => read_pheno(path, &bed).with_context(|| format!("datasets[{index}].pheno"))?,
+                None => bed.fam_phenotypes(),
+            };
+            let (rows, y) = observed_samples(&phenotypes);
+            if rows.is_empty() {
+                bail!("datasets[{index}]: no sample of {} has an observed phenotype", prefix.display());
+            }
+            let keep = (rows.len() < bed.n_samples()).then_some(rows.as_slice());
+            let x = Matrix::from_array(bed.to_dense(keep), Some(bed.snp_ids().to_vec()));
+            (x, y.to_vec(), prefix, "plink")
+        }
+        _ => bail!("datasets[{index}]: give `x` and `y`, or `bed`"),
+    };
+    let (n, p) = (x.n_rows(), x.n_cols());
+    if y.len() != n {
+        bail!("datasets[{index}]: y has {} values but X has {n} rows (samples); they must match", y.len());
+    }
+    let beta = match &entry.beta {
+        Some(path) => {
+            let b = regpath_datagen::read_vector(path).with_context(|| format!("datasets[{index}].beta"))?;
+            if b.len() != p {
+                bail!("datasets[{index}].beta has {} values but X has {p} columns", b.len());
+            }
+            Some(b.to_vec())
+        }
+        None => None,
+    };
+    let id = entry.name.clone().unwrap_or_else(|| {
+        let stem = stem_of.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if stem.is_empty() || stem.eq_ignore_ascii_case("x") {
+            stem_of
+                .parent()
+                .and_then(|d| d.file_name())
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| format!("dataset{index}"))
+        } else {
+            stem
+        }
+    });
+    Ok(DatasetInstance {
+        id,
+        family: family.into(),
+        n,
+        p,
+        replicates: entry.replicates,
+        origin: DataOrigin::Loaded(Arc::new(LoadedFile { x, y, beta })),
+    })
+}
+
+fn expand_penalties(config: &SweepConfig) -> Result<Vec<PenaltyInstance>> {
+    let mut out = Vec::new();
+    for (i, entry) in config.penalties.iter().enumerate() {
+        let ctx = || format!("penalties[{i}] ({})", entry.penalty);
+        let base = PenaltySpec::from_name(&entry.penalty, None, None)
+            .map_err(|e| anyhow::anyhow!("penalties[{i}].penalty: {e}"))?;
+        let is_enet = matches!(base, PenaltySpec::Enet { .. });
+        let has_gamma = matches!(base, PenaltySpec::Mcp { .. } | PenaltySpec::Scad { .. });
+        if entry.l1_ratio.is_some() && !is_enet {
+            bail!("penalties[{i}]: key `l1_ratio` applies to penalty enet only, not {}", base.name());
+        }
+        if entry.gamma.is_some() && !has_gamma {
+            bail!("penalties[{i}]: key `gamma` applies to penalties mcp and scad only, not {}", base.name());
+        }
+        let values: Vec<Option<f64>> = match (&entry.l1_ratio, &entry.gamma) {
+            (Some(a), _) | (_, Some(a)) => a.0.iter().map(|v| Some(*v)).collect(),
+            _ => vec![None],
+        };
+        for v in values {
+            let spec = if is_enet {
+                PenaltySpec::from_name(base.name(), v, None)
+            } else if has_gamma {
+                PenaltySpec::from_name(base.name(), None, v)
+            } else {
+                Ok(base)
+            }
+            .map_err(|e| anyhow::anyhow!("{}: {e}", ctx()))?;
+            let id = match spec {
+                PenaltySpec::Enet { l1_ratio } => format!("enet_r{l1_ratio}"),
+                PenaltySpec::Mcp { gamma } | PenaltySpec::Scad { gamma } => format!("{}_g{gamma}", spec.name()),
+                _ => spec.name().to_string(),
+            };
+            if out.iter().any(|p: &PenaltyInstance| p.id == id) {
+                bail!("{}: penalty {id} appears more than once", ctx());
+            }
+            out.push(PenaltyInstance { id, spec, n_alphas: entry.n_alphas, eps: entry.eps });
+        }
+    }
+    Ok(out)
+}
+
+impl Plan {
+    /// Expands a validated configuration; reads file datasets (errors name the entry).
+    pub fn new(config: &SweepConfig) -> Result<Plan> {
+        config.validate()?;
+        let mut datasets: Vec<DatasetInstance> = Vec::new();
+        for (i, entry) in config.datasets.iter().enumerate() {
+            let instances =
+                if entry.family.is_some() { expand_synthetic(entry, i)? } else { vec![load_files(entry, i)?] };
+            for inst in instances {
+                if datasets.iter().any(|d| d.id == inst.id) {
+                    bail!(
+                        "datasets[{i}]: dataset id {} appears more than once (give the entries distinct `name`s)",
+                        inst.id
+                    );
+                }
+                check_split_sizes(config, &inst).with_context(|| format!("datasets[{i}] ({})", inst.id))?;
+                datasets.push(inst);
+            }
+        }
+        let penalties = expand_penalties(config)?;
+        let mut tasks = Vec::new();
+        let mut units = Vec::new();
+        for (d, ds) in datasets.iter().enumerate() {
+            let first_task = tasks.len();
+            for (q, pen) in penalties.iter().enumerate() {
+                for r in 0..ds.replicates {
+                    tasks.push(Task {
+                        index: tasks.len(),
+                        id: format!("{}__{}__r{r}", ds.id, pen.id),
+                        dataset: d,
+                        penalty: q,
+                        replicate: r,
+                    });
+                }
+            }
+            for r in 0..ds.replicates {
+                units.push(Unit {
+                    dataset: d,
+                    replicate: r,
+                    tasks: (first_task..tasks.len()).filter(|&t| tasks[t].replicate == r).collect(),
+                    data_seed: derive_seed(config.seed, "data", &ds.id, r),
+                    split_seed: derive_seed(config.seed, "split", &ds.id, r),
+                });
+            }
+        }
+        let coef_tasks = match &config.plot.coef_paths {
+            Some(list) => {
+                for id in list {
+                    if !tasks.iter().any(|t| &t.id == id) {
+                        let examples: Vec<&str> = tasks.iter().take(3).map(|t| t.id.as_str()).collect();
+                        bail!("plot.coef_paths: no task has id {id} (task ids look like {})", examples.join(", "));
+                    }
+                }
+                list.clone()
+            }
+            None => {
+                let first: Vec<&Task> = tasks.iter().filter(|t| t.dataset == 0 && t.replicate == 0).collect();
+                let mut chosen: Vec<String> = ["lasso", "mcp"]
+                    .iter()
+                    .filter_map(|name| first.iter().find(|t| penalties[t.penalty].spec.name() == *name))
+                    .map(|t| t.id.clone())
+                    .collect();
+                if chosen.is_empty()
+                    && let Some(t) = first.first()
+                {
+                    chosen.push(t.id.clone());
+                }
+                chosen
+            }
+        };
+        Ok(Plan { datasets, penalties, tasks, units, coef_tasks })
+    }
+}
+
+/// Sample counts of the parts: (train, validation, test).
+pub fn split_sizes(n: usize, test: f64, validation: f64) -> (usize, usize, usize) {
+    let n_test = ((n as f64) * test).round() as usize;
+    let n_val = ((n as f64) * validation).round() as usize;
+    (n.saturating_sub(n_test + n_val), n_val, n_test)
+}
+
+fn check_split_sizes(config: &SweepConfig, ds: &DatasetInstance) -> Result<()> {
+    let e = &config.evaluation;
+    let (train, val, test) = split_sizes(ds.n, e.test, e.validation_fraction());
+    if test < 1 {
+        bail!("n = {} leaves no test sample with evaluation.test = {}", ds.n, e.test);
+    }
+    if e.validation_fraction() > 0.0 && val < 1 {
+        bail!("n = {} leaves no validation sample with evaluation.validation = {}", ds.n, e.validation_fraction());
+    }
+    let folds = e.folds();
+    let min_train = if folds > 0 { 2 * folds } else { 2 };
+    if train < min_train {
+        bail!("n = {} leaves {train} training samples; at least {min_train} are needed", ds.n);
+    }
+    Ok(())
+}

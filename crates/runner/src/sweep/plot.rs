@@ -1,0 +1,316 @@
+//! SVG figures from a sweep's tables (plotters, SVG backend only; no system fonts needed):
+//!
+//! - `figures/error_vs_nnz__<dataset>.svg`: test MSE against nnz along each penalty's path
+//!   (mean over replicates at each alpha), with each replicate's chosen model marked;
+//! - `figures/coef_path__<task_id>.svg`: the coefficient paths of each task in
+//!   `plot.coef_paths` (`coefs.csv`), the truly nonzero coefficients coloured, with the chosen
+//!   alpha marked.
+//!
+//! Each figure is rendered in memory and written atomically.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use plotters::prelude::*;
+use regpath_datagen::io::atomic::write_atomic;
+
+use super::resume::FIGURES_DIR;
+use super::tables::{CoefRow, SummaryRow, SweepPathRow, read_table};
+
+/// Tableau-10 colours, one per penalty configuration (cycled).
+const COLORS: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+const SIZE: (u32, u32) = (1100, 600);
+/// Width of the plotting part; the legend is drawn to its right.
+const CHART_WIDTH: u32 = 820;
+
+/// A legend entry's symbol.
+enum Mark {
+    Line(RGBColor, u32),
+    Ring(RGBColor),
+}
+
+/// Draws a legend in its own area (outside the plot, so it never hides data).
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    entries: &[(String, Mark)],
+) -> Result<()> {
+    let style = ("sans-serif", 14).into_font().color(&BLACK);
+    for (i, (label, mark)) in entries.iter().enumerate() {
+        let y = 60 + 24 * i as i32;
+        match mark {
+            Mark::Line(c, w) => area.draw(&PathElement::new(vec![(10, y), (40, y)], c.stroke_width(*w))),
+            Mark::Ring(c) => area.draw(&Circle::new((25, y), 6, c.stroke_width(2))),
+        }
+        .map_err(plot_err)?;
+        area.draw(&Text::new(label.clone(), (50, y - 7), style.clone())).map_err(plot_err)?;
+    }
+    Ok(())
+}
+
+fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow::anyhow!("drawing failed: {e:?}")
+}
+
+/// A file-name-safe version of an id.
+fn safe(id: &str) -> String {
+    id.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect()
+}
+
+/// A legend label for a penalty configuration.
+fn penalty_label(penalty: &str, l1_ratio: Option<f64>, gamma: Option<f64>) -> String {
+    match (l1_ratio, gamma) {
+        (Some(r), _) => format!("{penalty} (l1_ratio = {r})"),
+        (_, Some(g)) => format!("{penalty} (gamma = {g})"),
+        _ => penalty.to_string(),
+    }
+}
+
+fn write_svg(path: &Path, svg: &str) -> Result<()> {
+    write_atomic(path, |w| std::io::Write::write_all(w, svg.as_bytes()))
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Draws every figure of the sweep in `dir` into `dir/figures/`; returns the files written.
+pub fn plot_dir(dir: &Path) -> Result<Vec<PathBuf>> {
+    let path_csv = dir.join("path.csv");
+    if !path_csv.exists() {
+        bail!("{} has no path.csv: is it the output directory of a finished `regpath sweep`?", dir.display());
+    }
+    let path: Vec<SweepPathRow> = read_table(&path_csv)?;
+    let summary: Vec<SummaryRow> = read_table(&dir.join("summary.csv"))?;
+    let coefs: Vec<CoefRow> =
+        if dir.join("coefs.csv").exists() { read_table(&dir.join("coefs.csv"))? } else { Vec::new() };
+    let figures = dir.join(FIGURES_DIR);
+    std::fs::create_dir_all(&figures).with_context(|| format!("cannot create {}", figures.display()))?;
+    let mut written = Vec::new();
+    let mut datasets: Vec<&str> = Vec::new();
+    for s in &summary {
+        if !datasets.contains(&s.dataset.as_str()) {
+            datasets.push(&s.dataset);
+        }
+    }
+    for ds in datasets {
+        let file = figures.join(format!("error_vs_nnz__{}.svg", safe(ds)));
+        write_svg(&file, &error_vs_nnz(ds, &path, &summary)?)?;
+        written.push(file);
+    }
+    let mut coef_tasks: Vec<&str> = Vec::new();
+    for c in &coefs {
+        if !coef_tasks.contains(&c.task_id.as_str()) {
+            coef_tasks.push(&c.task_id);
+        }
+    }
+    for task in coef_tasks {
+        let file = figures.join(format!("coef_path__{}.svg", safe(task)));
+        write_svg(&file, &coef_path(task, &path, &summary, &coefs)?)?;
+        written.push(file);
+    }
+    Ok(written)
+}
+
+type PenaltyKey = (String, Option<u64>, Option<u64>);
+
+fn key_of(penalty: &str, l1_ratio: Option<f64>, gamma: Option<f64>) -> PenaltyKey {
+    (penalty.to_string(), l1_ratio.map(f64::to_bits), gamma.map(f64::to_bits))
+}
+
+/// Test MSE against nnz for each penalty configuration on one dataset.
+fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) -> Result<String> {
+    let rows: Vec<&SweepPathRow> = path.iter().filter(|r| r.dataset == dataset).collect();
+    let chosen: Vec<&SummaryRow> = summary.iter().filter(|s| s.dataset == dataset).collect();
+    let p = rows.first().map_or(1, |r| r.p);
+    // Penalty configurations in order of appearance; per alpha index the mean over replicates.
+    let mut order: Vec<(PenaltyKey, String)> = Vec::new();
+    let mut curves: BTreeMap<PenaltyKey, BTreeMap<usize, (f64, f64, usize)>> = BTreeMap::new();
+    for r in &rows {
+        let key = key_of(&r.penalty, r.l1_ratio, r.gamma);
+        if !order.iter().any(|(k, _)| *k == key) {
+            order.push((key.clone(), penalty_label(&r.penalty, r.l1_ratio, r.gamma)));
+        }
+        let e = curves.entry(key).or_default().entry(r.alpha_index).or_insert((0.0, 0.0, 0));
+        e.0 += r.nnz as f64;
+        e.1 += r.test_mse;
+        e.2 += 1;
+    }
+    let replicates = chosen.iter().map(|s| s.replicate).max().map_or(0, |m| m + 1);
+    let points: Vec<Vec<(f64, f64)>> = order
+        .iter()
+        .map(|(key, _)| {
+            curves[key]
+                .values()
+                .map(|&(nnz, mse, c)| (nnz / c as f64, mse / c as f64))
+                .filter(|&(nnz, _)| nnz >= 1.0)
+                .collect()
+        })
+        .collect();
+    let marks: Vec<Vec<(f64, f64)>> = order
+        .iter()
+        .map(|(key, _)| {
+            chosen
+                .iter()
+                .filter(|s| key_of(&s.penalty, s.l1_ratio, s.gamma) == *key && s.chosen_nnz >= 1)
+                .map(|s| (s.chosen_nnz as f64, s.chosen_test_mse))
+                .collect()
+        })
+        .collect();
+    let ys = points.iter().flatten().chain(marks.iter().flatten()).map(|&(_, y)| y);
+    let (mut y0, mut y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
+    if !y0.is_finite() {
+        (y0, y1) = (0.0, 1.0);
+    }
+    let pad = ((y1 - y0) * 0.05).max(1e-12);
+    let x1 = (p as f64 * 1.5).max(2.0);
+
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (left, right) = root.split_horizontally(CHART_WIDTH);
+        let mut legend: Vec<(String, Mark)> = Vec::new();
+        let mut chart = ChartBuilder::on(&left)
+            .caption(format!("{dataset}: test error vs sparsity"), ("sans-serif", 20))
+            .margin(15)
+            .x_label_area_size(50)
+            .y_label_area_size(75)
+            .build_cartesian_2d((0.8f64..x1).log_scale(), (y0 - pad)..(y1 + pad))
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc(format!("nonzero coefficients (nnz, log scale; p = {p})"))
+            .y_desc("test MSE")
+            .x_label_formatter(&|v| format!("{v}"))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(plot_err)?;
+        for (i, ((_, label), pts)) in order.iter().zip(&points).enumerate() {
+            let color = COLORS[i % COLORS.len()];
+            chart.draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2))).map_err(plot_err)?;
+            legend.push((label.clone(), Mark::Line(color, 2)));
+            chart.draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 2, color.filled()))).map_err(plot_err)?;
+            chart
+                .draw_series(marks[i].iter().map(|&(x, y)| Circle::new((x, y), 6, color.stroke_width(2))))
+                .map_err(plot_err)?;
+        }
+        legend.push((format!("lines: mean over {replicates} replicate(s)"), Mark::Line(WHITE, 1)));
+        legend.push(("  at each alpha of the path".into(), Mark::Line(WHITE, 1)));
+        legend.push(("model chosen on validation/CV".into(), Mark::Ring(BLACK)));
+        legend.push(("  (one circle per replicate)".into(), Mark::Line(WHITE, 1)));
+        draw_legend(&right, &legend)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
+
+/// Coefficient paths of one task.
+fn coef_path(task: &str, path: &[SweepPathRow], summary: &[SummaryRow], coefs: &[CoefRow]) -> Result<String> {
+    let grid: Vec<&SweepPathRow> = path.iter().filter(|r| r.task_id == task).collect();
+    if grid.is_empty() {
+        bail!("coefs.csv names task {task}, which path.csv does not have");
+    }
+    let s = summary.iter().find(|s| s.task_id == task);
+    let mut features: BTreeMap<usize, (Vec<f64>, Option<f64>)> = BTreeMap::new();
+    for c in coefs.iter().filter(|c| c.task_id == task) {
+        let e = features.entry(c.feature).or_insert_with(|| (vec![0.0; grid.len()], c.true_coef));
+        if c.alpha_index < grid.len() {
+            e.0[c.alpha_index] = c.coef;
+        }
+    }
+    // x = log10(alpha / alpha_max): readable ticks on a linear axis.
+    let xs: Vec<f64> = grid.iter().map(|r| r.alpha_over_max.max(1e-300).log10()).collect();
+    let (mut y0, mut y1) = (0.0f64, 0.0f64);
+    for (v, _) in features.values() {
+        for &c in v {
+            y0 = y0.min(c);
+            y1 = y1.max(c);
+        }
+    }
+    if y1 - y0 <= 0.0 {
+        (y0, y1) = (-1.0, 1.0);
+    }
+    let pad = (y1 - y0) * 0.05;
+    let x0 = xs.iter().copied().fold(f64::INFINITY, f64::min).min(-1e-3);
+    let x1 = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max).max(0.0);
+    let truth_known = features.values().any(|(_, t)| t.is_some());
+    let k = s.and_then(|s| s.true_nnz).unwrap_or(0);
+
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (left, right) = root.split_horizontally(CHART_WIDTH);
+        let mut legend: Vec<(String, Mark)> = Vec::new();
+        let mut chart = ChartBuilder::on(&left)
+            .caption(format!("coefficient paths: {task}"), ("sans-serif", 16))
+            .margin(15)
+            .x_label_area_size(50)
+            .y_label_area_size(75)
+            .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc("log10(alpha / alpha_max)  (the path runs right to left)")
+            .y_desc("coefficient (original scale)")
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(plot_err)?;
+        let grey = RGBColor(170, 170, 170);
+        let mut colored = 0;
+        // Other features first (grey, underneath), then the true ones.
+        for pass in [false, true] {
+            for (vals, truth) in features.values() {
+                let is_true = truth.is_some_and(|t| t != 0.0) || !truth_known;
+                if is_true != pass {
+                    continue;
+                }
+                let color = if is_true {
+                    colored += 1;
+                    COLORS[(colored - 1) % COLORS.len()]
+                } else {
+                    grey
+                };
+                chart
+                    .draw_series(LineSeries::new(
+                        xs.iter().copied().zip(vals.iter().copied()),
+                        color.stroke_width(if is_true { 2 } else { 1 }),
+                    ))
+                    .map_err(plot_err)?;
+            }
+        }
+        if truth_known {
+            let nonzero_shown = features.values().filter(|(_, t)| t.is_some_and(|t| t != 0.0)).count();
+            legend.push((format!("truly nonzero ({nonzero_shown} of {k} entered)"), Mark::Line(COLORS[0], 2)));
+            legend.push(("  (one colour per feature)".into(), Mark::Line(WHITE, 1)));
+            legend.push(("truly zero features".into(), Mark::Line(grey, 1)));
+        } else {
+            legend.push(("features (truth unknown)".into(), Mark::Line(COLORS[0], 2)));
+        }
+        if let Some(s) = s {
+            let a = s.chosen_alpha_over_max.max(1e-300).log10();
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(a, y0 - pad), (a, y1 + pad)],
+                    BLACK.stroke_width(1),
+                )))
+                .map_err(plot_err)?;
+            legend.push((format!("alpha chosen ({})", s.selection), Mark::Line(BLACK, 1)));
+            legend
+                .push((format!("  nnz = {}, test MSE = {:.3}", s.chosen_nnz, s.chosen_test_mse), Mark::Line(WHITE, 1)));
+        }
+        draw_legend(&right, &legend)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}

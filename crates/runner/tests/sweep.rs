@@ -1,0 +1,370 @@
+//! `regpath sweep`: configuration, planning, reproducibility across thread counts, resumption,
+//! refusal of a foreign output directory, file datasets, CV, the (reduced) default sweep and
+//! the command line.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use regpath_runner::sweep::config::SweepConfig;
+use regpath_runner::sweep::plan::Plan;
+use regpath_runner::sweep::{RunOptions, run_sweep};
+
+const SMALL: &str = r#"
+seed = 7
+
+[[datasets]]
+family = "toeplitz"
+n = [60, 80]
+p = 40
+rho = 0.5
+k = 4
+replicates = 2
+
+[[datasets]]
+family = "uniform"
+n = 50
+p = 12
+
+[[penalties]]
+penalty = "lasso"
+
+[[penalties]]
+penalty = "enet"
+l1_ratio = [0.3, 0.8]
+
+[[penalties]]
+penalty = "mcp"
+
+[grid]
+n_alphas = 12
+eps = 0.05
+"#;
+
+fn parse(text: &str) -> anyhow::Result<SweepConfig> {
+    let c = SweepConfig::from_toml(text, None)?;
+    c.validate()?;
+    Ok(c)
+}
+
+fn err(text: &str) -> String {
+    match parse(text).and_then(|c| Plan::new(&c).map(|_| ())) {
+        Ok(()) => panic!("expected an error for:\n{text}"),
+        Err(e) => format!("{e:#}"),
+    }
+}
+
+fn opts(out: &Path, threads: usize) -> RunOptions {
+    RunOptions { out: out.to_path_buf(), threads: Some(threads), ..RunOptions::default() }
+}
+
+/// A CSV file with every column whose name contains `time_s` removed.
+fn without_timing(path: &Path) -> String {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().clone();
+    let keep: Vec<usize> = (0..header.len()).filter(|&i| !header[i].contains("time_s")).collect();
+    let mut out = keep.iter().map(|&i| header[i].to_string()).collect::<Vec<_>>().join(",");
+    out.push('\n');
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        out.push_str(&keep.iter().map(|&i| rec[i].to_string()).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+const TABLES: [&str; 4] = ["path.csv", "summary.csv", "comparison.csv", "coefs.csv"];
+
+fn assert_same_tables(a: &Path, b: &Path) {
+    for t in TABLES {
+        assert_eq!(without_timing(&a.join(t)), without_timing(&b.join(t)), "{t} differs");
+    }
+}
+
+#[test]
+fn good_config_plans_the_cartesian_product() {
+    let config = parse(SMALL).unwrap();
+    let plan = Plan::new(&config).unwrap();
+    // toeplitz: 2 sizes; uniform: 1 → 3 dataset instances; penalties 1 + 2 + 1 = 4.
+    assert_eq!(plan.datasets.len(), 3);
+    assert_eq!(plan.penalties.len(), 4);
+    let ids: Vec<&str> = plan.penalties.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, ["lasso", "enet_r0.3", "enet_r0.8", "mcp_g3"]);
+    assert_eq!(plan.datasets[0].id, "toeplitz_n60_p40_rho0.5_k4");
+    // Tasks: 2 toeplitz sizes × 4 penalties × 2 replicates + 1 × 4 × 1 = 20; units 2·2 + 1 = 5.
+    assert_eq!(plan.tasks.len(), 20);
+    assert_eq!(plan.units.len(), 5);
+    assert!(plan.tasks.iter().enumerate().all(|(i, t)| t.index == i));
+    assert_eq!(plan.tasks[1].id, "toeplitz_n60_p40_rho0.5_k4__lasso__r1");
+    // Seeds depend on the dataset and replicate, not on the order of execution.
+    assert_ne!(plan.units[0].data_seed, plan.units[1].data_seed);
+    let again = Plan::new(&config).unwrap();
+    assert_eq!(plan.units[3].split_seed, again.units[3].split_seed);
+    // Default coefficient paths: lasso and mcp of the first dataset's replicate 0.
+    assert_eq!(plan.coef_tasks, ["toeplitz_n60_p40_rho0.5_k4__lasso__r0", "toeplitz_n60_p40_rho0.5_k4__mcp_g3__r0"]);
+}
+
+#[test]
+fn axes_multiply() {
+    let config = parse(
+        r#"
+        [[datasets]]
+        family = "genotype"
+        n = [40, 50]
+        p = [30, 60, 90]
+        h2 = [0.3, 0.6]
+        replicates = 3
+        [[penalties]]
+        penalty = "scad"
+        gamma = [2.5, 3.7, 5]
+        [[penalties]]
+        penalty = "ridge"
+        "#,
+    )
+    .unwrap();
+    let plan = Plan::new(&config).unwrap();
+    assert_eq!(plan.datasets.len(), 12);
+    assert_eq!(plan.penalties.len(), 4);
+    assert_eq!(plan.tasks.len(), 12 * 4 * 3);
+    assert_eq!(plan.units.len(), 12 * 3);
+    assert_eq!(plan.datasets[1].id, "genotype_n40_p30_h20.6");
+}
+
+#[test]
+fn unknown_keys_are_named() {
+    assert!(err("sed = 3\n[[datasets]]\nfamily = \"uniform\"\nn = 50\np = 5\n").contains("sed"));
+    let e = err("[[datasets]]\nfamily = \"uniform\"\nn = 50\np = 5\nrhoo = 1\n[[penalties]]\npenalty = \"lasso\"\n");
+    assert!(e.contains("rhoo"), "{e}");
+    let e = err(
+        "[[datasets]]\nfamily = \"uniform\"\nn = 50\np = 5\n[[penalties]]\npenalty = \"lasso\"\n[grid]\nepsilon = 0.1\n",
+    );
+    assert!(e.contains("epsilon"), "{e}");
+    // A key that exists but does not apply to the family.
+    let e = err("[[datasets]]\nfamily = \"uniform\"\nn = 50\np = 5\nrho = 0.5\n[[penalties]]\npenalty = \"lasso\"\n");
+    assert!(e.contains("rho") && e.contains("uniform"), "{e}");
+    let e = err("[[datasets]]\nfamily = \"uniform\"\nn = 50\np = 5\n[[penalties]]\npenalty = \"lasso\"\ngamma = 3\n");
+    assert!(e.contains("gamma"), "{e}");
+}
+
+#[test]
+fn bad_values_are_named() {
+    let base = "[[penalties]]\npenalty = \"lasso\"\n[[datasets]]\nfamily = \"toeplitz\"\nn = 50\np = 20\n";
+    let e = err(&format!("{base}rho = 1.5\n"));
+    assert!(e.contains("rho"), "{e}");
+    let e = err(&format!("{base}[grid]\nn_alphas = 0\n"));
+    assert!(e.contains("n_alphas"), "{e}");
+    let e = err(&format!("{base}[grid]\neps = 2.0\n"));
+    assert!(e.contains("eps"), "{e}");
+    let e = err(&format!("{base}[evaluation]\ntest = 1.2\n"));
+    assert!(e.contains("evaluation.test"), "{e}");
+    let e = err(&format!("{base}[evaluation]\nmethod = \"cv\"\nvalidation = 0.2\n"));
+    assert!(e.contains("evaluation.validation"), "{e}");
+    let e = err(&format!("{base}[solver]\ntol = -1.0\n"));
+    assert!(e.contains("tol"), "{e}");
+    let e = err("[[penalties]]\npenalty = \"lasoo\"\n[[datasets]]\nfamily = \"uniform\"\nn = 50\np = 5\n");
+    assert!(e.contains("lasoo"), "{e}");
+    let e = err("[[penalties]]\npenalty = \"mcp\"\ngamma = 0.5\n[[datasets]]\nfamily = \"uniform\"\nn = 50\np = 5\n");
+    assert!(e.contains("gamma"), "{e}");
+    let e = err("[[penalties]]\npenalty = \"lasso\"\n[[datasets]]\nfamily = \"uniform\"\nn = \"many\"\np = 5\n");
+    assert!(e.contains('n'), "{e}");
+    let e = err(
+        "[[penalties]]\npenalty = \"lasso\"\n[[datasets]]\nx = \"/nonexistent/X.npy\"\ny = \"/nonexistent/y.npy\"\n",
+    );
+    assert!(e.contains("/nonexistent/X.npy"), "{e}");
+    let e = err("[[penalties]]\npenalty = \"lasso\"\n[[datasets]]\nfamily = \"uniform\"\nn = 3\np = 5\n");
+    assert!(e.contains("n = 3"), "{e}");
+}
+
+#[test]
+fn tables_do_not_depend_on_threads() {
+    let config = parse(SMALL).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("t1"), dir.path().join("t2"));
+    let one = run_sweep(&config, &opts(&a, 1)).unwrap();
+    let two = run_sweep(&config, &opts(&b, 2)).unwrap();
+    assert!(one.complete && two.complete);
+    assert_eq!(one.tasks_run, 20);
+    assert_same_tables(&a, &b);
+    // Sorted by task: path.csv's task_index never decreases; one summary row per task.
+    let summary = fs::read_to_string(a.join("summary.csv")).unwrap();
+    assert_eq!(summary.lines().count(), 21);
+    let comparison = fs::read_to_string(a.join("comparison.csv")).unwrap();
+    assert_eq!(comparison.lines().count(), 1 + 3 * 4);
+    let manifest: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(a.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["threads"], 1);
+    assert_eq!(manifest["seed"], 7);
+    assert!(manifest["config"]["datasets"].is_array());
+}
+
+#[test]
+fn an_interrupted_sweep_resumes_to_the_same_tables() {
+    let config = parse(SMALL).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (full, resumed) = (dir.path().join("full"), dir.path().join("resumed"));
+    run_sweep(&config, &opts(&full, 2)).unwrap();
+
+    let first = run_sweep(&config, &RunOptions { max_tasks: Some(7), ..opts(&resumed, 2) }).unwrap();
+    assert!(!first.complete);
+    assert_eq!(first.tasks_run, 7);
+    assert!(!resumed.join("summary.csv").exists());
+    assert_eq!(fs::read_dir(resumed.join("tasks")).unwrap().count(), 7);
+
+    let second = run_sweep(&config, &opts(&resumed, 1)).unwrap();
+    assert!(second.complete);
+    assert_eq!((second.tasks_resumed, second.tasks_run), (7, 13));
+    assert_same_tables(&full, &resumed);
+
+    // Nothing left to do: a third run recomputes nothing and writes the same tables.
+    let third = run_sweep(&config, &opts(&resumed, 2)).unwrap();
+    assert_eq!((third.tasks_resumed, third.tasks_run), (20, 0));
+    assert_same_tables(&full, &resumed);
+}
+
+#[test]
+fn a_different_configuration_is_refused_without_force() {
+    let config = parse(SMALL).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    run_sweep(&config, &RunOptions { max_tasks: Some(2), ..opts(&out, 2) }).unwrap();
+    let other = SweepConfig { seed: 8, ..config.clone() };
+    let e = format!("{:#}", run_sweep(&other, &opts(&out, 2)).unwrap_err());
+    assert!(e.contains("different sweep configuration") && e.contains("--force"), "{e}");
+    assert_eq!(fs::read_dir(out.join("tasks")).unwrap().count(), 2);
+    // Threads do not change results, so they are not part of the configuration.
+    let more_threads = SweepConfig { threads: Some(1), ..config.clone() };
+    run_sweep(&more_threads, &RunOptions { max_tasks: Some(0), ..opts(&out, 1) }).unwrap();
+    let forced = run_sweep(&other, &RunOptions { force: true, ..opts(&out, 2) }).unwrap();
+    assert!(forced.complete);
+    assert_eq!((forced.tasks_resumed, forced.tasks_run), (0, 20));
+}
+
+#[test]
+fn file_datasets_and_cross_validation() {
+    use regpath_datagen::FamilySpec;
+    use regpath_datagen::dataset::{OutputFormat, write_dataset};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let spec = FamilySpec::Toeplitz { n: 90, p: 30, rho: 0.3, k: 3, snr: 5.0 };
+    write_dataset(&data, &spec, 11, OutputFormat::Npy).unwrap();
+    let config_path = dir.path().join("cv.toml");
+    fs::write(
+        &config_path,
+        r#"
+        [[datasets]]
+        name = "mine"
+        x = "data/X.npy"
+        y = "data/y.npy"
+        beta = "data/beta.npy"
+        replicates = 2
+        [[penalties]]
+        penalty = "lasso"
+        [[penalties]]
+        penalty = "scad"
+        [grid]
+        n_alphas = 15
+        eps = 0.02
+        [evaluation]
+        method = "cv"
+        folds = 3
+        test = 0.25
+        "#,
+    )
+    .unwrap();
+    let config = SweepConfig::from_file(&config_path).unwrap();
+    let out = dir.path().join("out");
+    let outcome = run_sweep(&config, &RunOptions { plot: true, ..opts(&out, 2) }).unwrap();
+    assert!(outcome.complete);
+    let mut r = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let rows: Vec<regpath_runner::sweep::tables::SummaryRow> = r.deserialize().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 4);
+    for s in &rows {
+        assert_eq!((s.n_train, s.n_validation, s.n_test, s.folds), (67, 0, 23, 3));
+        assert_eq!(s.selection, "cv");
+        assert_eq!(s.family, "file");
+        assert!(s.data_seed.is_none());
+        let one_se = s.cv1se_alpha_index.unwrap();
+        assert!(one_se <= s.chosen_alpha_index, "the 1-SE alpha is at least the minimum's");
+        assert!(s.chosen_f1.is_some() && s.true_nnz == Some(3));
+    }
+    let path = fs::read_to_string(out.join("path.csv")).unwrap();
+    let header: Vec<&str> = path.lines().next().unwrap().split(',').collect();
+    let cv = header.iter().position(|h| *h == "cv_mse").unwrap();
+    assert!(path.lines().skip(1).all(|l| !l.split(',').nth(cv).unwrap().is_empty()));
+    assert!(out.join("figures/error_vs_nnz__mine.svg").exists());
+    assert!(out.join("figures/coef_path__mine__lasso__r0.svg").exists());
+}
+
+/// The built-in default sweep, shrunk (small n, p, one replicate, short grid), runs end to end
+/// with figures.
+#[test]
+fn reduced_default_sweep_finishes() {
+    let mut config = SweepConfig::default_sweep();
+    config.validate().unwrap();
+    assert_eq!(config.penalties.len(), 5);
+    let full_plan = Plan::new(&config).unwrap();
+    assert!(full_plan.coef_tasks.iter().all(|id| full_plan.tasks.iter().any(|t| &t.id == id)));
+    for d in &mut config.datasets {
+        d.n = Some(regpath_runner::sweep::config::Axis(vec![60]));
+        d.p = Some(regpath_runner::sweep::config::Axis(vec![30]));
+        d.replicates = 1;
+    }
+    config.grid.n_alphas = Some(8);
+    config.plot.coef_paths = None;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("default");
+    let outcome = run_sweep(&config, &RunOptions { plot: true, ..opts(&out, 2) }).unwrap();
+    assert!(outcome.complete);
+    for f in TABLES.iter().chain(&["manifest.json", "sweep-config.json"]) {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    let figures: Vec<_> = fs::read_dir(out.join("figures")).unwrap().collect();
+    assert!(figures.len() >= 3);
+    let svg = fs::read_to_string(out.join("figures").read_dir().unwrap().next().unwrap().unwrap().path()).unwrap();
+    assert!(svg.starts_with("<svg") || svg.contains("<svg"));
+}
+
+#[test]
+fn command_line_errors_leave_no_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    fs::write(
+        &bad,
+        "[[datasets]]\nfamily = \"uniform\"\nn = 50\np = 5\nsize = 3\n[[penalties]]\npenalty = \"lasso\"\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = Command::new(env!("CARGO_BIN_EXE_regpath"))
+        .args(["sweep", bad.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("size") && stderr.contains("bad.toml"), "{stderr}");
+    assert!(!out.exists());
+
+    let run = Command::new(env!("CARGO_BIN_EXE_regpath"))
+        .args(["sweep", dir.path().join("missing.toml").to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("missing.toml"));
+    assert!(!out.exists());
+
+    let run = Command::new(env!("CARGO_BIN_EXE_regpath"))
+        .args(["sweep", "--threads", "0", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("threads"));
+    assert!(!out.exists());
+
+    let run = Command::new(env!("CARGO_BIN_EXE_regpath")).args(["sweep", "--print-config"]).output().unwrap();
+    assert!(run.status.success());
+    let printed = String::from_utf8_lossy(&run.stdout);
+    let reparsed = SweepConfig::from_toml(&printed, None).unwrap();
+    assert_eq!(reparsed, SweepConfig::default_sweep());
+
+    let run = Command::new(env!("CARGO_BIN_EXE_regpath")).args(["plot", out.to_str().unwrap()]).output().unwrap();
+    assert!(!run.status.success());
+}
