@@ -122,7 +122,7 @@ impl<'a> PackedGenotypeDesign<'a> {
             return ([0.0; 4], center, unit, 0.0, 0.0);
         }
         let q = (0..4).map(|k| c[k] as f64 * (raw[k] - center) * (raw[k] - center)).sum::<f64>() / n;
-        if !(q > 0.0) {
+        if q.is_nan() || q <= 0.0 {
             return ([0.0; 4], center, unit, 0.0, 0.0);
         }
         let (scale, inv, curvature) = if standardize { (q.sqrt(), 1.0 / q.sqrt(), 1.0) } else { (1.0, 1.0, q) };
