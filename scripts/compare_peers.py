@@ -45,6 +45,8 @@ Usage
   python scripts/compare_peers.py --gen equicorrelated --n 100 --p 1000
   python scripts/compare_peers.py --gen genotype --n 500 --p 10000 --eps 1e-2
   python scripts/compare_peers.py --problem DIR [--penalties lasso enet] [--tools sklearn glmnet]
+  python scripts/compare_peers.py --suite      # the three committed problems (docs/performance.md)
+  python scripts/compare_peers.py --summarize results/peers/*.csv   # rewrite the .md tables
 
 The Python peers come from the interpreter running this script (see
 scripts/requirements-peers.txt); adelie (numpy < 2) from ~/.regpath-peers/venv-adelie or
@@ -231,7 +233,7 @@ def tol_ladder(tool, penalty, amax1):
     glmnet: max weighted squared coefficient change (y scaled to sd 1); adelie: its CD tol;
     ncvreg/biglasso: max coefficient change (relative)."""
     default, tightest = {
-        "sklearn": (1e-4, 1e-12), "celer": (1e-6, 1e-12),
+        "sklearn": (1e-4, 1e-15), "celer": (1e-6, 1e-15),
         "skglm": (1e-4, 1e-12 * amax1), "glmnet": (1e-7, 1e-16), "adelie": (1e-7, 1e-16),
         "ncvreg": (1e-4, 1e-12), "biglasso": (1e-7, 1e-16),
     }[tool]
@@ -440,7 +442,7 @@ class Runner:
         alphas.astype("<f8").tofile(prefix + ".alphas.f64")
         runs = 2 if timed else 1
         a = self.a
-        startup = 120.0
+        startup = 60.0  # imports, data loading and JIT warm-up before the first fit
         if tool == "regpath":
             return self.regpath_job(penalty, alphas, tol, timed, prefix)
         if tool in PY_TOOLS:
@@ -568,7 +570,32 @@ def median(v):
     return float(np.median(v)) if v else float("nan")
 
 
+# The committed comparison (docs/performance.md): problem arguments and per-problem limits.
+SUITE = [
+    ["--gen", "equicorrelated", "--n", "100", "--p", "1000", "--eps", "1e-3",
+     "--time-cap", "30", "--search-budget", "90", "--budget", "20"],
+    ["--gen", "equicorrelated", "--n", "500", "--p", "10000", "--eps", "1e-2",
+     "--time-cap", "60", "--search-budget", "120", "--budget", "30"],
+    ["--gen", "genotype", "--n", "500", "--p", "10000", "--eps", "1e-2",
+     "--time-cap", "60", "--search-budget", "120", "--budget", "30"],
+]
+
+
+def run_suite(argv):
+    """`--suite`: runs the committed problems one after the other (each in one go, so that its
+    ratios come from one run); other arguments (--regpath, --out, --tools, ...) are passed on."""
+    rest = [a for a in argv if a != "--suite"]
+    for entry in SUITE:
+        cmd = [sys.executable, os.path.abspath(__file__)] + entry + rest
+        print("+", " ".join(cmd), flush=True)
+        subprocess.run(cmd, check=True)
+
+
 def main():
+    if "--suite" in sys.argv[1:]:
+        return run_suite(sys.argv[1:])
+    if sys.argv[1:2] == ["--summarize"]:
+        return resummarize(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     src = ap.add_mutually_exclusive_group()
     src.add_argument("--problem", help="folder with X.npy, y.npy (and meta.json)")
@@ -589,12 +616,15 @@ def main():
     ap.add_argument("--nrep", type=int, default=3, help="timed repeats after the warm-up")
     ap.add_argument("--budget", type=float, default=40.0, help="seconds for a job's timed repeats (>= 1 repeat)")
     ap.add_argument("--time-cap", type=float, default=60.0, help="seconds allowed for one path fit")
+    ap.add_argument("--search-budget", type=float, default=150.0,
+                    help="seconds of tolerance search per tool and penalty before giving up")
     ap.add_argument("--raw", action="store_true", help="do not standardize the problem's columns")
     ap.add_argument("--regpath", default=None, help="regpath binary (default target/release/regpath)")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                                   "results", "peers"))
     ap.add_argument("--work", default=None, help="scratch folder for problems (default: a temp dir)")
     ap.add_argument("--name", default=None, help="problem name in the CSV (default: from the family/folder)")
+    ap.add_argument("--suite", action="store_true", help="run the committed problems (see SUITE)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -689,22 +719,41 @@ def main():
             res = runner.job(tool, penalty, alphas, default, True, True)
             row = row_from(tool, penalty, "default", default, res, alphas, True)
             emit(row)
+            if res["status"] == "timeout":
+                # Tighter settings only take longer: no search.
+                emit(dict(tool=tool, version=row["version"], penalty=penalty, l1_ratio=L1_RATIO[penalty],
+                          gamma=GAMMA.get(penalty, ""), tol_mode="equal_accuracy", status="not_reached",
+                          notes=f"the default setting already exceeded the {args.time_cap:g} s cap"))
+                continue
             # the search: loosest setting (with iteration limits lifted) reaching the target
-            found = None
+            found, why, best, since_best, spent = None, f"no setting down to {ladder[-1]:.3g}", math.inf, 0, 0.0
             for tol in ladder:
+                t0 = time.time()
                 res = runner.job(tool, penalty, alphas, tol, False, False)
+                spent += time.time() - t0
                 row = row_from(tool, penalty, "search", tol, res, alphas, False)
                 emit(row)
                 if res["status"] != "ok":
+                    why = f"setting {tol:.3g}: {res['status']}"
                     break
                 if row["reached_target"]:
                     found = tol
                     break
+                cert = row["worst_certificate"]
+                if cert < best / 1.5:
+                    best, since_best = cert, 0
+                else:
+                    since_best += 1
+                if since_best >= 3:
+                    why = f"certificate stagnated near {best:.3g} (3 tighter settings gained < 1.5x)"
+                    break
+                if spent > args.search_budget:
+                    why = f"search budget of {args.search_budget:g} s spent at setting {tol:.3g}"
+                    break
             if found is None:
                 emit(dict(tool=tool, version=row["version"], penalty=penalty, l1_ratio=L1_RATIO[penalty],
                           gamma=GAMMA.get(penalty, ""), tol_mode="equal_accuracy", status="not_reached",
-                          notes=f"no setting down to {ladder[-1]:.3g} reached {args.target:g} "
-                                f"(last: {row['status']}, worst certificate {row['worst_certificate']})"))
+                          notes=f"{why}; best worst certificate {best if best < math.inf else row['worst_certificate']}"))
                 continue
             res = runner.job(tool, penalty, alphas, found, True, False)
             emit(row_from(tool, penalty, "equal_accuracy", found, res, alphas, True))
@@ -717,31 +766,73 @@ def main():
     print(f"wrote {out_csv} and {md_path} in {time.time() - t_start:.0f} s")
 
 
+def _num(v):
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
 def summarize(rows, target):
-    """Markdown table: regpath's time over the fastest peer's at equal certified accuracy."""
-    out = ["| penalty | regpath (s) | regpath worst cert | fastest peer at equal accuracy | peer (s) | "
-           "ratio regpath/peer | peers not reaching the target |", "|---|---|---|---|---|---|---|"]
+    """Markdown table: regpath's time over the fastest peer's at equal certified accuracy.
+    Works on the rows as written (numbers) or as read back from the CSV (strings)."""
+    out = ["| penalty | regpath time (s) | regpath worst cert | fastest peer at equal accuracy (its tol) | "
+           "peer time (s) | regpath / peer | fastest peer at its default tol: time (s), worst cert | "
+           "peers not reaching the target: last search fit (s), its worst cert |",
+           "|---|---|---|---|---|---|---|---|"]
     pens = []
     for r in rows:
         if r["penalty"] and r["penalty"] not in pens:
             pens.append(r["penalty"])
+    ok = lambda r: r["status"] == "ok" and _num(r["path_time_s"]) is not None  # noqa: E731
     for pen in pens:
-        rp = [r for r in rows if r["penalty"] == pen and r["tool"] == "regpath" and r["status"] == "ok"]
-        peers = [r for r in rows if r["penalty"] == pen and r["tool"] != "regpath" and r["tol_mode"] == "equal_accuracy"]
-        good = [r for r in peers if r["status"] == "ok" and r["reached_target"] and r["path_time_s"] != ""]
-        bad = sorted({r["tool"] for r in peers if r not in good})
-        rp_t = rp[0]["path_time_s"] if rp else float("nan")
-        rp_c = rp[0]["worst_certificate"] if rp else float("nan")
-        if good:
-            best = min(good, key=lambda r: r["path_time_s"])
-            ratio = rp_t / best["path_time_s"] if rp else float("nan")
-            out.append(f"| {pen} | {rp_t:.4g} | {rp_c:.2g} | {best['tool']} (tol {best['tol_setting']:.3g}) | "
-                       f"{best['path_time_s']:.4g} | {ratio:.3g} | {', '.join(bad) or '-'} |")
+        mine = [r for r in rows if r["penalty"] == pen]
+        rp = [r for r in mine if r["tool"] == "regpath"]
+        peers = [r for r in mine if r["tool"] != "regpath" and r["tol_mode"] == "equal_accuracy"]
+        good = [r for r in peers if ok(r) and str(r["reached_target"]) == "True"]
+        bad = []
+        for r in peers:
+            if r in good:
+                continue
+            last = [q for q in mine if q["tool"] == r["tool"] and q["tol_mode"] in ("search", "default")]
+            fits = [q for q in last if ok(q) and _num(q["worst_certificate"]) is not None]
+            if fits:
+                q = fits[-1]
+                bad.append(f"{r['tool']}: {_num(q['path_time_s']):.3g}, {_num(q['worst_certificate']):.2g}")
+            else:
+                bad.append(f"{r['tool']}: {last[-1]['status'] if last else r['status']}")
+        dflt = [r for r in mine if r["tool"] != "regpath" and r["tol_mode"] == "default" and ok(r)]
+        if rp and ok(rp[0]):
+            rp_t = _num(rp[0]["path_time_s"])
+            rp_s, rp_cs = f"{rp_t:.3g}", f"{_num(rp[0]['worst_certificate']):.2g}"
         else:
-            out.append(f"| {pen} | {rp_t:.4g} | {rp_c:.2g} | none | - | - | {', '.join(bad) or '-'} |")
+            rp_t, rp_s, rp_cs = None, (rp[0]["status"] if rp else "not run"), "-"
+        d = min(dflt, key=lambda r: _num(r["path_time_s"])) if dflt else None
+        d_s = f"{d['tool']}: {_num(d['path_time_s']):.3g}, {_num(d['worst_certificate']):.2g}" if d else "-"
+        bad_s = "; ".join(bad) or "-"
+        if good:
+            best = min(good, key=lambda r: _num(r["path_time_s"]))
+            bt = _num(best["path_time_s"])
+            ratio = f"{rp_t / bt:.3g}" if rp_t else "-"
+            out.append(f"| {pen} | {rp_s} | {rp_cs} | {best['tool']} ({_num(best['tol_setting']):.3g}) | "
+                       f"{bt:.3g} | {ratio} | {d_s} | {bad_s} |")
+        else:
+            out.append(f"| {pen} | {rp_s} | {rp_cs} | none | - | - | {d_s} | {bad_s} |")
     out.append("")
-    out.append(f"Equal accuracy: worst recomputed certificate <= {target:g} at every alpha.")
+    out.append(f"Equal accuracy: worst recomputed certificate <= {target:g} at every alpha of the path.")
     return "\n".join(out) + "\n"
+
+
+def resummarize(paths):
+    """`--summarize CSV...`: rewrites each CSV's Markdown table next to it."""
+    for path in paths:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+        target = _num(rows[0]["target"]) if rows else 1e-6
+        md = os.path.splitext(path)[0] + ".md"
+        with open(md, "w") as f:
+            f.write(summarize(rows, target))
+        print(open(md).read())
 
 
 if __name__ == "__main__":

@@ -7,8 +7,9 @@
 //!
 //! Environment variables read by the benches:
 //!
-//! - `REGPATH_BENCH_LARGE=1`: also run the large shapes (1,000 × 100,000 Lasso, the long
-//!   500 × 10,000 paths with `eps = 1e-3`, Ridge on 200 × 2,000). Adds roughly 15–30 minutes.
+//! - `REGPATH_BENCH_LARGE=1`: also run the large shapes and the slow cases (1,000 × 100,000
+//!   Lasso, the long 500 × 10,000 paths with `eps = 1e-3`, Ridge on 200 × 2,000, MCP/SCAD on
+//!   n > p, cold starts on longer grids). Adds roughly 30–60 minutes.
 //! - `REGPATH_BENCH_THREADS=N`: rayon threads used inside a path fit (default 1, so that the
 //!   numbers do not depend on what else runs on the machine; the solver's results never depend
 //!   on it).
@@ -178,39 +179,42 @@ impl PathCase {
 
 /// The whole-path benchmarks (100 alphas each, default screening, warm starts).
 ///
-/// Default set (each path at most a few seconds on one thread):
-/// - 1,000 × 200 (n > p) with `eps = 1e-3`: all five penalties;
+/// Default set (each path at most a few seconds on one thread; a plain `cargo bench` must stay
+/// under ~10 minutes on 2 cores):
+/// - 1,000 × 200 (n > p) with `eps = 1e-3`: Lasso, Ridge, ElasticNet;
 /// - 200 × 2,000 with `eps = 1e-3`: Lasso, ElasticNet, MCP, SCAD;
 /// - 100 × 500 with `eps = 1e-3`: Ridge (Ridge with p ≫ n is currently slow: 100 × 1,000
 ///   takes ~2–5 s and 200 × 2,000 over a minute, see docs/performance.md);
-/// - 500 × 10,000, equicorrelated and genotype, with `eps = 1e-2`: Lasso, ElasticNet, MCP,
-///   SCAD. The long end of p ≫ n paths is where the solver is slowest today (500 × 10,000
-///   with `eps = 1e-3` takes ~5–15 s per path), so the default set stops at `1e-2`.
+/// - 500 × 10,000 equicorrelated with `eps = 1e-2`: Lasso, ElasticNet, MCP;
+/// - 500 × 10,000 genotype with `eps = 1e-2`: Lasso, SCAD.
 ///
-/// With `REGPATH_BENCH_LARGE=1` also: Ridge on 200 × 2,000, 500 × 10,000 with `eps = 1e-3`
-/// (Lasso, MCP), and 1,000 × 100,000 Lasso with `eps = 1e-2`.
+/// The long end of p ≫ n paths is where the solver is slowest today (500 × 10,000 with
+/// `eps = 1e-3` takes ~5–15 s per path), so the default set stops at `eps = 1e-2` there.
+///
+/// With `REGPATH_BENCH_LARGE=1` also: MCP and SCAD on 1,000 × 200 (~2–5 s each today), SCAD on
+/// 500 × 10,000 equicorrelated and ElasticNet and MCP on genotype (`eps = 1e-2`), Ridge on
+/// 200 × 2,000, Lasso and MCP on 500 × 10,000 with `eps = 1e-3`, and 1,000 × 100,000 Lasso with
+/// `eps = 1e-2`.
 pub fn path_cases() -> Vec<PathCase> {
     let [lasso, ridge, enet, mcp, scad] = penalties();
-    let sparse = vec![lasso, enet, mcp, scad];
+    let eq = |n, p| Shape::Equicorrelated { n, p };
+    let geno = Shape::Genotype { n: 500, p: 10_000 };
     let mut cases = vec![
-        PathCase { shape: Shape::Equicorrelated { n: 1000, p: 200 }, eps: 1e-3, penalties: penalties().to_vec() },
-        PathCase { shape: Shape::Equicorrelated { n: 200, p: 2000 }, eps: 1e-3, penalties: sparse.clone() },
-        PathCase { shape: Shape::Equicorrelated { n: 100, p: 500 }, eps: 1e-3, penalties: vec![ridge] },
-        PathCase { shape: Shape::Equicorrelated { n: 500, p: 10_000 }, eps: 1e-2, penalties: sparse.clone() },
-        PathCase { shape: Shape::Genotype { n: 500, p: 10_000 }, eps: 1e-2, penalties: sparse },
+        PathCase { shape: eq(1000, 200), eps: 1e-3, penalties: vec![lasso, ridge, enet] },
+        PathCase { shape: eq(200, 2000), eps: 1e-3, penalties: vec![lasso, enet, mcp, scad] },
+        PathCase { shape: eq(100, 500), eps: 1e-3, penalties: vec![ridge] },
+        PathCase { shape: eq(500, 10_000), eps: 1e-2, penalties: vec![lasso, enet, mcp] },
+        PathCase { shape: geno, eps: 1e-2, penalties: vec![lasso, scad] },
     ];
     if large() {
-        cases.push(PathCase { shape: Shape::Equicorrelated { n: 200, p: 2000 }, eps: 1e-3, penalties: vec![ridge] });
-        cases.push(PathCase {
-            shape: Shape::Equicorrelated { n: 500, p: 10_000 },
-            eps: 1e-3,
-            penalties: vec![lasso, mcp],
-        });
-        cases.push(PathCase {
-            shape: Shape::Equicorrelated { n: 1000, p: 100_000 },
-            eps: 1e-2,
-            penalties: vec![lasso],
-        });
+        cases.extend([
+            PathCase { shape: eq(1000, 200), eps: 1e-3, penalties: vec![mcp, scad] },
+            PathCase { shape: eq(500, 10_000), eps: 1e-2, penalties: vec![scad] },
+            PathCase { shape: geno, eps: 1e-2, penalties: vec![enet, mcp] },
+            PathCase { shape: eq(200, 2000), eps: 1e-3, penalties: vec![ridge] },
+            PathCase { shape: eq(500, 10_000), eps: 1e-3, penalties: vec![lasso, mcp] },
+            PathCase { shape: eq(1000, 100_000), eps: 1e-2, penalties: vec![lasso] },
+        ]);
     }
     cases
 }
