@@ -152,3 +152,39 @@ mod tests {
         assert!(!cholesky_solve(&mut singular, 2, &mut [1.0, 1.0]));
     }
 }
+
+/// Largest n for which ridge uses the n × n kernel (n² doubles are kept).
+pub const MAX_KERNEL_SAMPLES: usize = 4_000;
+
+/// The kernel `K = X̃_L X̃_Lᵀ / n` (n × n, row-major) over the listed features L, built from
+/// blocks of materialised working-scale columns: `K[a][·] += x̃_ja · x̃_j` for each j.
+/// Rows are filled in parallel, each summed over features in a fixed order, so the result
+/// does not depend on the thread count.
+pub fn kernel_matrix<D: Design>(design: &D, features: &[usize]) -> Vec<f64> {
+    const BLOCK: usize = 64;
+    let n = design.n_samples();
+    let mut kernel = vec![0.0; n * n];
+    let mut block = vec![0.0; n * BLOCK];
+    for chunk in features.chunks(BLOCK) {
+        block.iter_mut().for_each(|v| *v = 0.0);
+        for (c, &j) in chunk.iter().enumerate() {
+            design.axpy(j, 1.0, &mut block[c * n..(c + 1) * n]);
+        }
+        let block = &block;
+        let m = chunk.len();
+        kernel.par_chunks_mut(n).enumerate().for_each(|(a, row)| {
+            for c in 0..m {
+                let col = &block[c * n..(c + 1) * n];
+                let s = col[a];
+                if s != 0.0 {
+                    for (r, &x) in row.iter_mut().zip(col) {
+                        *r += s * x;
+                    }
+                }
+            }
+        });
+    }
+    let inv_n = 1.0 / n as f64;
+    kernel.iter_mut().for_each(|v| *v *= inv_n);
+    kernel
+}

@@ -26,7 +26,7 @@ use crate::certificate::{Certificate, CertificateAccumulator, Totals};
 use crate::design::{Design, SCAN_BLOCK};
 use crate::error::SolverError;
 use crate::kernels;
-use crate::newton::{GramCache, MAX_NEWTON_SUPPORT};
+use crate::newton::{GramCache, MAX_KERNEL_SAMPLES, MAX_NEWTON_SUPPORT};
 use crate::path::{PathOptions, PathPoint, Screening};
 use crate::penalty::Penalty;
 
@@ -75,6 +75,7 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     gram: GramCache,
     newton_matrix: Vec<f64>,
     newton_steps: u64,
+    kernel: Option<Vec<f64>>,
     coefs: Vec<(usize, f64)>,
     columns_scanned: u64,
     epochs: usize,
@@ -136,6 +137,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             gram: GramCache::new(p),
             newton_matrix: Vec::new(),
             newton_steps: 0,
+            kernel: None,
             coefs: Vec::new(),
             columns_scanned: 0,
             epochs: 0,
@@ -179,6 +181,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         }
         self.screened.iter_mut().for_each(|s| *s = false);
         self.build_working_set(alpha, alpha_prev);
+        self.ridge_kernel_solve(alpha);
         if self.gap_safe_applies(alpha) {
             let cert = self.certify(alpha);
             self.gap_safe_screen(alpha, &cert);
@@ -376,6 +379,45 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         }
         self.active = active;
         solved
+    }
+
+    /// Ridge with more live features than samples: the exact solution from the n × n kernel
+    /// `K = X̃X̃ᵀ/n` (computed once per path). Stationarity `c = X̃ᵀr/n = α·t` with
+    /// `r = ỹ − X̃t` gives `(K + αI) r = α·ỹ` and then `t_j = x̃_jᵀr/(nα)`. The residual is then
+    /// recomputed from t, and the usual loop certifies the point (typically one sweep).
+    fn ridge_kernel_solve(&mut self, alpha: f64) {
+        let ridge_like = self.penalty.l1_weight() == 0.0 && self.penalty.l2_weight() > 0.0;
+        let n = self.n;
+        if !ridge_like || !self.use_newton || self.live.len() <= n || n > MAX_KERNEL_SAMPLES || alpha <= 0.0 {
+            return;
+        }
+        if self.kernel.is_none() {
+            self.kernel = Some(crate::newton::kernel_matrix(self.design, &self.live));
+        }
+        let Some(kernel) = &self.kernel else { return };
+        let mut h = std::mem::take(&mut self.newton_matrix);
+        h.clear();
+        h.extend_from_slice(kernel);
+        let l2 = alpha * self.penalty.l2_weight();
+        for a in 0..n {
+            h[a * n + a] += l2;
+        }
+        let mut r: Vec<f64> = self.y_work.iter().map(|&v| l2 * v).collect();
+        let solved = crate::newton::cholesky_solve(&mut h, n, &mut r);
+        self.newton_matrix = h;
+        if !solved {
+            return;
+        }
+        self.r.copy_from_slice(&r);
+        self.stamp += 1;
+        self.full_pass();
+        for idx in 0..self.live.len() {
+            let j = self.live[idx];
+            self.t[j] = self.c_now[j] / l2;
+        }
+        self.residual_dirty = true;
+        self.refresh_residual();
+        self.newton_steps += 1;
     }
 
     /// A fingerprint of the support and signs on S: (size, hash).
