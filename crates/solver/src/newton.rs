@@ -134,25 +134,6 @@ pub fn cholesky_solve(h: &mut [f64], k: usize, g: &mut [f64]) -> bool {
     true
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cholesky_solves_spd_systems() {
-        let a = [4.0, 2.0, 0.6, 2.0, 5.0, 1.0, 0.6, 1.0, 3.0];
-        let x = [1.0, -2.0, 0.5];
-        let mut g: Vec<f64> = (0..3).map(|i| (0..3).map(|j| a[i * 3 + j] * x[j]).sum()).collect();
-        let mut h = a.to_vec();
-        assert!(cholesky_solve(&mut h, 3, &mut g));
-        for i in 0..3 {
-            assert!((g[i] - x[i]).abs() < 1e-12);
-        }
-        let mut singular = vec![1.0, 1.0, 1.0, 1.0];
-        assert!(!cholesky_solve(&mut singular, 2, &mut [1.0, 1.0]));
-    }
-}
-
 /// Largest n for which ridge uses the n × n kernel (n² doubles are kept).
 pub const MAX_KERNEL_SAMPLES: usize = 4_000;
 
@@ -187,4 +168,23 @@ pub fn kernel_matrix<D: Design>(design: &D, features: &[usize]) -> Vec<f64> {
     let inv_n = 1.0 / n as f64;
     kernel.iter_mut().for_each(|v| *v *= inv_n);
     kernel
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cholesky_solves_spd_systems() {
+        let a = [4.0, 2.0, 0.6, 2.0, 5.0, 1.0, 0.6, 1.0, 3.0];
+        let x = [1.0, -2.0, 0.5];
+        let mut g: Vec<f64> = (0..3).map(|i| (0..3).map(|j| a[i * 3 + j] * x[j]).sum()).collect();
+        let mut h = a.to_vec();
+        assert!(cholesky_solve(&mut h, 3, &mut g));
+        for i in 0..3 {
+            assert!((g[i] - x[i]).abs() < 1e-12);
+        }
+        let mut singular = vec![1.0, 1.0, 1.0, 1.0];
+        assert!(!cholesky_solve(&mut singular, 2, &mut [1.0, 1.0]));
+    }
 }
