@@ -56,6 +56,35 @@ pub trait Penalty: Copy + Send + Sync + std::fmt::Debug {
     fn gamma(&self) -> Option<f64> {
         None
     }
+    /// The quadratic piece of `pen` containing `t ≠ 0`: on the interval `[lo, hi]` (values of
+    /// t, same sign as t), `pen'(u) = slope + curvature·(u − t)`. Used by Newton steps.
+    fn local_piece(&self, t: f64, alpha: f64) -> Piece;
+}
+
+/// One quadratic piece of a penalty around a nonzero coefficient (see
+/// [`Penalty::local_piece`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Piece {
+    /// `pen'(t)`.
+    pub slope: f64,
+    /// `pen''` on the piece.
+    pub curvature: f64,
+    /// Lower end of the piece (a value of t).
+    pub lo: f64,
+    /// Upper end of the piece.
+    pub hi: f64,
+}
+
+/// The piece `[0, ∞)` or `(−∞, 0]` of an L1 + L2 penalty around t ≠ 0.
+fn signed_piece(t: f64, slope: f64, curvature: f64) -> Piece {
+    let (lo, hi) = if t > 0.0 { (0.0, f64::INFINITY) } else { (f64::NEG_INFINITY, 0.0) };
+    Piece { slope, curvature, lo, hi }
+}
+
+/// The piece between |t| = a and |t| = b (0 ≤ a < b ≤ ∞) on t's side.
+fn magnitude_piece(t: f64, slope: f64, curvature: f64, a: f64, b: f64) -> Piece {
+    let (lo, hi) = if t > 0.0 { (a, b) } else { (-b, -a) };
+    Piece { slope, curvature, lo, hi }
 }
 
 /// `pen(t) = α|t|`.
@@ -121,6 +150,9 @@ impl Penalty for Lasso {
     fn name(&self) -> &'static str {
         "lasso"
     }
+    fn local_piece(&self, t: f64, alpha: f64) -> Piece {
+        signed_piece(t, alpha * t.signum(), 0.0)
+    }
 }
 
 impl Penalty for Ridge {
@@ -153,6 +185,9 @@ impl Penalty for Ridge {
     fn name(&self) -> &'static str {
         "ridge"
     }
+    fn local_piece(&self, t: f64, alpha: f64) -> Piece {
+        Piece { slope: alpha * t, curvature: alpha, lo: f64::NEG_INFINITY, hi: f64::INFINITY }
+    }
 }
 
 impl Penalty for ElasticNet {
@@ -181,6 +216,10 @@ impl Penalty for ElasticNet {
     }
     fn name(&self) -> &'static str {
         "enet"
+    }
+    fn local_piece(&self, t: f64, alpha: f64) -> Piece {
+        let l2 = alpha * (1.0 - self.l1_ratio);
+        signed_piece(t, alpha * self.l1_ratio * t.signum() + l2 * t, l2)
     }
 }
 
@@ -229,6 +268,14 @@ impl Penalty for Mcp {
     }
     fn gamma(&self) -> Option<f64> {
         Some(self.gamma)
+    }
+    fn local_piece(&self, t: f64, alpha: f64) -> Piece {
+        let knee = self.gamma * alpha;
+        if t.abs() < knee {
+            magnitude_piece(t, alpha * t.signum() - t / self.gamma, -1.0 / self.gamma, 0.0, knee)
+        } else {
+            magnitude_piece(t, 0.0, 0.0, knee, f64::INFINITY)
+        }
     }
 }
 
@@ -289,6 +336,16 @@ impl Penalty for Scad {
     }
     fn gamma(&self) -> Option<f64> {
         Some(self.gamma)
+    }
+    fn local_piece(&self, t: f64, alpha: f64) -> Piece {
+        let (a, g) = (t.abs(), self.gamma);
+        if a <= alpha {
+            magnitude_piece(t, alpha * t.signum(), 0.0, 0.0, alpha)
+        } else if a <= g * alpha {
+            magnitude_piece(t, (g * alpha * t.signum() - t) / (g - 1.0), -1.0 / (g - 1.0), alpha, g * alpha)
+        } else {
+            magnitude_piece(t, 0.0, 0.0, g * alpha, f64::INFINITY)
+        }
     }
 }
 
@@ -446,6 +503,34 @@ mod tests {
             check_threshold(Mcp { gamma: 3.0 }, v);
             check_threshold(Scad { gamma: 3.7 }, v);
         }
+    }
+
+    /// Each piece's slope is the derivative of `value`, and its curvature the second derivative.
+    #[test]
+    fn local_pieces_match_finite_differences() {
+        fn check<P: Penalty>(p: P) {
+            let alpha = 0.8;
+            for k in 1..60 {
+                for sign in [1.0, -1.0] {
+                    let t = sign * k as f64 * 0.07;
+                    let piece = p.local_piece(t, alpha);
+                    assert!(piece.lo <= t && t <= piece.hi, "{} t = {t}", p.name());
+                    let h = 1e-6;
+                    if t - h < piece.lo || t + h > piece.hi {
+                        continue;
+                    }
+                    let d = (p.value(t + h, alpha) - p.value(t - h, alpha)) / (2.0 * h);
+                    assert!((d - piece.slope).abs() < 1e-6, "{} t = {t}: {d} vs {}", p.name(), piece.slope);
+                    let dd = (p.value(t + h, alpha) - 2.0 * p.value(t, alpha) + p.value(t - h, alpha)) / (h * h);
+                    assert!((dd - piece.curvature).abs() < 1e-3, "{} t = {t}", p.name());
+                }
+            }
+        }
+        check(Lasso);
+        check(Ridge);
+        check(ElasticNet { l1_ratio: 0.3 });
+        check(Mcp { gamma: 3.0 });
+        check(Scad { gamma: 3.7 });
     }
 
     #[test]

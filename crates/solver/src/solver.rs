@@ -28,7 +28,7 @@ use crate::error::SolverError;
 use crate::kernels;
 use crate::newton::{GramCache, MAX_KERNEL_SAMPLES, MAX_NEWTON_SUPPORT};
 use crate::path::{PathOptions, PathPoint, Screening};
-use crate::penalty::Penalty;
+use crate::penalty::{Penalty, Piece};
 
 /// When more than this share of live features would need an exact gradient, a full pass is
 /// made instead, which also refreshes the reference residual of the bounds.
@@ -317,14 +317,13 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     /// One Newton step on the support of S (convex penalties; see [`crate::newton`]), from a
     /// state whose gradients on S are exact. Returns whether a step was taken.
     fn newton_step(&mut self, alpha: f64) -> bool {
-        if !self.penalty.is_convex() || !self.use_newton {
+        if !self.use_newton {
             return false;
         }
-        let l1 = alpha * self.penalty.l1_weight();
-        let l2 = alpha * self.penalty.l2_weight();
+        let keep_zeros = self.penalty.l1_weight() == 0.0;
         self.active.clear();
         let t = &self.t;
-        self.active.extend(self.working.iter().copied().filter(|&j| l1 == 0.0 || t[j] != 0.0));
+        self.active.extend(self.working.iter().copied().filter(|&j| keep_zeros || t[j] != 0.0));
         let k = self.active.len();
         if k == 0 || k > MAX_NEWTON_SUPPORT || self.active.iter().any(|&j| self.c_stamp[j] != self.stamp) {
             return false;
@@ -339,35 +338,51 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         h.clear();
         h.resize(k * k, 0.0);
         let mut step: Vec<f64> = Vec::with_capacity(k);
+        let mut pieces: Vec<Piece> = Vec::with_capacity(k);
         for (a, &i) in active.iter().enumerate() {
             for (b, &j) in active.iter().enumerate() {
                 h[a * k + b] = self.gram.get(i, j);
             }
-            h[a * k + a] += l2;
             let ti = self.t[i];
-            step.push(self.c_now[i] - l2 * ti - l1 * ti.signum());
+            let piece = if ti == 0.0 {
+                Piece {
+                    slope: 0.0,
+                    curvature: self.penalty.l2_weight() * alpha,
+                    lo: f64::NEG_INFINITY,
+                    hi: f64::INFINITY,
+                }
+            } else {
+                self.penalty.local_piece(ti, alpha)
+            };
+            h[a * k + a] += piece.curvature;
+            step.push(self.c_now[i] - piece.slope);
+            pieces.push(piece);
         }
         let solved = crate::newton::cholesky_solve(&mut h, k, &mut step);
         self.newton_matrix = h;
         if solved {
-            // cut at the first sign change: τ = min_i −t_i/d_i over coefficients crossing zero
+            // cut at the first coefficient leaving its piece; it is set to the piece's end
             let mut tau = 1.0;
-            let mut blocking = usize::MAX;
-            if l1 > 0.0 {
-                for (a, &i) in active.iter().enumerate() {
-                    let (ti, di) = (self.t[i], step[a]);
-                    if ti * (ti + di) <= 0.0 && di != 0.0 {
-                        let ta = -ti / di;
-                        if ta < tau {
-                            tau = ta;
-                            blocking = a;
-                        }
-                    }
+            let mut blocking = (usize::MAX, 0.0);
+            for (a, &i) in active.iter().enumerate() {
+                let (ti, di, piece) = (self.t[i], step[a], pieces[a]);
+                let target = ti + di;
+                let end = if target > piece.hi {
+                    piece.hi
+                } else if target < piece.lo {
+                    piece.lo
+                } else {
+                    continue;
+                };
+                let ta = ((end - ti) / di).max(0.0);
+                if ta < tau {
+                    tau = ta;
+                    blocking = (a, end);
                 }
             }
             for (a, &i) in active.iter().enumerate() {
                 let old = self.t[i];
-                let new = if a == blocking { 0.0 } else { old + tau * step[a] };
+                let new = if a == blocking.0 { blocking.1 } else { old + tau * step[a] };
                 let delta = new - old;
                 if delta != 0.0 {
                     self.design.axpy(i, -delta, &mut self.r);
