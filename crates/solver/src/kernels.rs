@@ -54,8 +54,7 @@ pub fn mean(v: &[f64]) -> f64 {
     if v.is_empty() {
         return 0.0;
     }
-    let ones_free: f64 = v.iter().sum();
-    ones_free / v.len() as f64
+    v.iter().sum::<f64>() / v.len() as f64
 }
 
 #[inline]
