@@ -9,6 +9,7 @@
 
 mod anderson;
 pub mod certificate;
+mod cholesky;
 pub mod design;
 pub mod error;
 pub mod genotype;

@@ -23,6 +23,7 @@ use rayon::prelude::*;
 
 use crate::anderson::AndersonMemory;
 use crate::certificate::{Certificate, CertificateAccumulator, Totals};
+use crate::cholesky::UpdatableCholesky;
 use crate::design::{Design, SCAN_BLOCK};
 use crate::error::SolverError;
 use crate::kernels;
@@ -74,7 +75,17 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     use_newton: bool,
     gram: GramCache,
     newton_matrix: Vec<f64>,
+    /// Active-set Newton: the members A in factor order, their pieces, `H_AA = L Lᵀ`.
+    members: Vec<usize>,
+    member_pieces: Vec<Piece>,
+    is_member: Vec<bool>,
+    factor: UpdatableCholesky,
+    as_round_start: Vec<(usize, f64)>,
+    as_c: Vec<f64>,
+    as_g: Vec<f64>,
+    as_d: Vec<f64>,
     newton_steps: u64,
+    newton_failures: u64,
     kernel: Option<Vec<f64>>,
     coefs: Vec<(usize, f64)>,
     columns_scanned: u64,
@@ -136,7 +147,16 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             use_newton: true,
             gram: GramCache::new(p),
             newton_matrix: Vec::new(),
+            members: Vec::new(),
+            member_pieces: Vec::new(),
+            is_member: vec![false; p],
+            factor: UpdatableCholesky::default(),
+            as_round_start: Vec::new(),
+            as_c: Vec::new(),
+            as_g: Vec::new(),
+            as_d: Vec::new(),
             newton_steps: 0,
+            newton_failures: 0,
             kernel: None,
             coefs: Vec::new(),
             columns_scanned: 0,
@@ -208,9 +228,10 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         self.collect_coefs();
         if std::env::var_os("REGPATH_DEBUG").is_some() {
             eprintln!(
-                "alpha {alpha_index}: epochs {} newton {} extrapolations {} ws {} nnz {} t {:.4}",
+                "alpha {alpha_index}: epochs {} newton {} failed {} extrapolations {} ws {} nnz {} t {:.4}",
                 self.epochs,
                 self.newton_steps,
+                self.newton_failures,
                 self.extrapolations,
                 self.working.len(),
                 self.coefs.len(),
@@ -285,7 +306,16 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         let mut check_threshold = scale;
         let mut since_check = 0usize;
         let mut last_signature = (usize::MAX, 0u64);
+        // a warm start usually has the right support up to a few features: try the
+        // active-set Newton solve first, and after a failure only once the support is stable
+        if self.restricted_certificate(alpha) <= tol {
+            return true;
+        }
+        let mut newton_failed = !self.active_set_solve(alpha);
         self.anderson.reset(self.working.len(), self.n);
+        if !newton_failed && self.restricted_certificate(alpha) <= tol {
+            return true;
+        }
         loop {
             if self.epochs >= self.max_epochs {
                 self.refresh_residual();
@@ -307,93 +337,248 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 let signature = self.support_signature();
                 let stable = signature == last_signature;
                 last_signature = signature;
-                if stable && self.newton_step(alpha) {
+                if !newton_failed || stable {
+                    newton_failed = !self.active_set_solve(alpha);
                     self.anderson.reset(self.working.len(), self.n);
                 }
             }
         }
     }
 
-    /// One Newton step on the support of S (convex penalties; see [`crate::newton`]), from a
-    /// state whose gradients on S are exact. Returns whether a step was taken.
-    fn newton_step(&mut self, alpha: f64) -> bool {
+    /// Active-set Newton on S (DESIGN's "Newton steps on the support", made incremental).
+    ///
+    /// On the members A (the support on S, or all of S for a penalty without L1 part) each
+    /// coordinate sits on one quadratic piece of its penalty, so the objective restricted to
+    /// A is quadratic with Hessian `H = G_AA + diag(e_A)` (`G = X̃ᵀX̃/n`, `e_a` the piece
+    /// curvature) and the Newton step from t is `d = H⁻¹(c_A − pen'(t_A))`.
+    ///
+    /// 1. Step `t_A += τ·d`, where τ ≤ 1 stops at the first coordinate reaching the end of its
+    ///    piece. On the segment the quadratic decreases monotonically. The gradients follow
+    ///    without touching X: `G_AA d = (c_A − pen'(t_A)) − e_A∘d`, so
+    ///    `c_A ← c_A − τ·(g − e_A∘d)` and `pen'(t_A) ← pen'(t_A) + τ·e_A∘d`.
+    /// 2. A coordinate that reached 0 leaves A; one that reached an inner knee (MCP/SCAD)
+    ///    moves to the next piece (the derivative is continuous there, only `e_a` changes).
+    /// 3. After a full step (τ = 1) the residual is updated, exact gradients are taken on S,
+    ///    and the violators `|c_j| > ρα` outside A join A with the sign of `c_j`.
+    ///
+    /// `H` stays factored ([`UpdatableCholesky`]): every change of A costs O(|A|²) instead of
+    /// a refactorization. Returns true when A is optimal and nothing on S violates its KKT
+    /// condition; false when it gave up (a collinear or indefinite H, the support limit, or
+    /// the step budget), leaving a valid state for coordinate descent to continue from.
+    fn active_set_solve(&mut self, alpha: f64) -> bool {
         if !self.use_newton {
             return false;
         }
         let keep_zeros = self.penalty.l1_weight() == 0.0;
-        self.active.clear();
-        let t = &self.t;
-        self.active.extend(self.working.iter().copied().filter(|&j| keep_zeros || t[j] != 0.0));
-        let k = self.active.len();
-        if k == 0 || k > MAX_NEWTON_SUPPORT || self.active.iter().any(|&j| self.c_stamp[j] != self.stamp) {
+        let threshold = self.penalty.l1_weight() * alpha;
+        if !self.sync_members(alpha, keep_zeros) {
             return false;
         }
-        let new_members = self.active.iter().filter(|&&j| !self.gram_contains(j)).count();
-        if self.gram.len() + new_members > 2 * MAX_NEWTON_SUPPORT {
+        debug_assert_eq!(self.factor.len(), self.members.len());
+        self.newton_steps += 1;
+        let mut budget = 4 * self.working.len() + 64;
+        let mut blocked: Vec<usize> = Vec::new();
+        loop {
+            let mut round_start = std::mem::take(&mut self.as_round_start);
+            round_start.clear();
+            round_start.extend(self.members.iter().map(|&j| (j, self.t[j])));
+            let mut c_a = std::mem::take(&mut self.as_c);
+            c_a.clear();
+            c_a.extend(self.members.iter().map(|&j| self.c_now[j]));
+            let mut g = std::mem::take(&mut self.as_g);
+            let mut d = std::mem::take(&mut self.as_d);
+            let mut ok = true;
+            while !self.members.is_empty() {
+                if budget == 0 {
+                    ok = false;
+                    break;
+                }
+                budget -= 1;
+                g.clear();
+                g.extend(c_a.iter().zip(&self.member_pieces).map(|(c, piece)| c - piece.slope));
+                d.clear();
+                d.extend_from_slice(&g);
+                self.factor.solve(&mut d);
+                let mut tau = 1.0;
+                let mut blocking = (usize::MAX, 0.0);
+                for (a, &j) in self.members.iter().enumerate() {
+                    let (tj, dj, piece) = (self.t[j], d[a], self.member_pieces[a]);
+                    let target = tj + dj;
+                    let end = if target > piece.hi {
+                        piece.hi
+                    } else if target < piece.lo {
+                        piece.lo
+                    } else {
+                        continue;
+                    };
+                    let ta = ((end - tj) / dj).clamp(0.0, 1.0);
+                    if ta < tau {
+                        tau = ta;
+                        blocking = (a, end);
+                    }
+                }
+                for a in 0..self.members.len() {
+                    let j = self.members[a];
+                    let piece = &mut self.member_pieces[a];
+                    let step = tau * d[a];
+                    self.t[j] = if a == blocking.0 { blocking.1 } else { self.t[j] + step };
+                    c_a[a] -= tau * (g[a] - piece.curvature * d[a]);
+                    piece.slope += piece.curvature * step;
+                }
+                if blocking.0 == usize::MAX {
+                    break;
+                }
+                let (a, end) = blocking;
+                let j = self.members[a];
+                let slope = self.member_pieces[a].slope;
+                self.remove_member(a);
+                let c = c_a.remove(a);
+                if end != 0.0 {
+                    // an inner knee: continue on the next piece in the direction of motion
+                    let beyond = end + d[a].signum() * end.abs() * 1e-12;
+                    let mut piece = self.penalty.local_piece(beyond, alpha);
+                    piece.slope = slope;
+                    if !self.append_member(j, piece) {
+                        ok = false;
+                        break;
+                    }
+                    c_a.push(c);
+                }
+            }
+            self.as_g = g;
+            self.as_d = d;
+            self.as_c = c_a;
+            // the residual follows the coefficients once per round
+            let mut moved = false;
+            for &(j, t0) in &round_start {
+                let delta = self.t[j] - t0;
+                if delta != 0.0 {
+                    self.design.axpy(j, -delta, &mut self.r);
+                    moved = true;
+                }
+            }
+            self.as_round_start = round_start;
+            if moved {
+                self.stamp += 1;
+            }
+            self.exact_gradients_on_working_set();
+            if !ok {
+                self.newton_failures += 1;
+                return false;
+            }
+            if keep_zeros {
+                return true;
+            }
+            // violators outside A join with the sign of their gradient, largest first
+            let mut violators = std::mem::take(&mut self.scratch_idx);
+            violators.clear();
+            let limit = threshold * (1.0 + 1e-12);
+            violators.extend(self.working.iter().copied().filter(|&j| {
+                !self.is_member[j] && self.t[j] == 0.0 && self.c_now[j].abs() > limit && !blocked.contains(&j)
+            }));
+            violators.sort_unstable_by(|&a, &b| self.c_now[b].abs().total_cmp(&self.c_now[a].abs()));
+            violators.truncate(16.max(self.members.len() / 4));
+            let mut added = 0;
+            for &j in &violators {
+                if self.members.len() >= MAX_NEWTON_SUPPORT {
+                    break;
+                }
+                let piece = self.penalty.local_piece(self.c_now[j].signum() * f64::MIN_POSITIVE, alpha);
+                if self.append_member(j, piece) {
+                    added += 1;
+                } else {
+                    blocked.push(j);
+                }
+            }
+            self.scratch_idx = violators;
+            if added == 0 {
+                return true;
+            }
+        }
+    }
+
+    /// Makes the members the support on S (all of S without an L1 part), each on the penalty
+    /// piece of its current coefficient at this alpha. Returns false if H cannot be factored
+    /// or the support is larger than [`MAX_NEWTON_SUPPORT`].
+    fn sync_members(&mut self, alpha: f64, keep_zeros: bool) -> bool {
+        let wanted = |s: &Self, j: usize| (keep_zeros || s.t[j] != 0.0) && s.in_working[j];
+        let k_wanted = self.working.iter().filter(|&&j| keep_zeros || self.t[j] != 0.0).count();
+        if k_wanted == 0 || k_wanted > MAX_NEWTON_SUPPORT {
+            return false;
+        }
+        // members to drop: left the support, or their piece's curvature changed
+        let mut stale = 0;
+        for a in 0..self.members.len() {
+            let j = self.members[a];
+            if !wanted(self, j)
+                || self.penalty.local_piece(self.t[j], alpha).curvature != self.member_pieces[a].curvature
+            {
+                stale += 1;
+            }
+        }
+        if 2 * stale > self.members.len() {
+            for &j in &self.members {
+                self.is_member[j] = false;
+            }
+            self.members.clear();
+            self.member_pieces.clear();
+            self.factor.clear();
+        } else {
+            for a in (0..self.members.len()).rev() {
+                let j = self.members[a];
+                if !wanted(self, j)
+                    || self.penalty.local_piece(self.t[j], alpha).curvature != self.member_pieces[a].curvature
+                {
+                    self.remove_member(a);
+                }
+            }
+        }
+        for a in 0..self.members.len() {
+            let j = self.members[a];
+            self.member_pieces[a] = self.penalty.local_piece(self.t[j], alpha);
+        }
+        let working = std::mem::take(&mut self.working);
+        let mut ok = true;
+        for &j in &working {
+            if !self.is_member[j] && (keep_zeros || self.t[j] != 0.0) {
+                let piece = self.penalty.local_piece(self.t[j], alpha);
+                if !self.append_member(j, piece) {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        self.working = working;
+        ok
+    }
+
+    /// Appends feature j on `piece` to the members and the factor (Gram entries from the
+    /// cache). Returns false, changing nothing, if H would not be positive definite.
+    fn append_member(&mut self, j: usize, piece: Piece) -> bool {
+        if !self.gram.contains(j) && self.gram.len() > 2 * self.members.len() + 512 {
             self.gram.clear();
         }
-        let active = std::mem::take(&mut self.active);
-        self.gram.ensure(self.design, &active);
-        let mut h = std::mem::take(&mut self.newton_matrix);
-        h.clear();
-        h.resize(k * k, 0.0);
-        let mut step: Vec<f64> = Vec::with_capacity(k);
-        let mut pieces: Vec<Piece> = Vec::with_capacity(k);
-        for (a, &i) in active.iter().enumerate() {
-            for (b, &j) in active.iter().enumerate() {
-                h[a * k + b] = self.gram.get(i, j);
-            }
-            let ti = self.t[i];
-            let piece = if ti == 0.0 {
-                Piece {
-                    slope: 0.0,
-                    curvature: self.penalty.l2_weight() * alpha,
-                    lo: f64::NEG_INFINITY,
-                    hi: f64::INFINITY,
-                }
-            } else {
-                self.penalty.local_piece(ti, alpha)
-            };
-            h[a * k + a] += piece.curvature;
-            step.push(self.c_now[i] - piece.slope);
-            pieces.push(piece);
+        let mut needed = std::mem::take(&mut self.as_g);
+        needed.clear();
+        self.gram.ensure(self.design, &self.members);
+        self.gram.ensure(self.design, &[j]);
+        needed.extend(self.members.iter().map(|&m| self.gram.get(m, j)));
+        let accepted = self.factor.append(&needed, self.gram.get(j, j) + piece.curvature);
+        self.as_g = needed;
+        if accepted {
+            self.members.push(j);
+            self.member_pieces.push(piece);
+            self.is_member[j] = true;
         }
-        let solved = crate::newton::cholesky_solve(&mut h, k, &mut step);
-        self.newton_matrix = h;
-        if solved {
-            // cut at the first coefficient leaving its piece; it is set to the piece's end
-            let mut tau = 1.0;
-            let mut blocking = (usize::MAX, 0.0);
-            for (a, &i) in active.iter().enumerate() {
-                let (ti, di, piece) = (self.t[i], step[a], pieces[a]);
-                let target = ti + di;
-                let end = if target > piece.hi {
-                    piece.hi
-                } else if target < piece.lo {
-                    piece.lo
-                } else {
-                    continue;
-                };
-                let ta = ((end - ti) / di).max(0.0);
-                if ta < tau {
-                    tau = ta;
-                    blocking = (a, end);
-                }
-            }
-            for (a, &i) in active.iter().enumerate() {
-                let old = self.t[i];
-                let new = if a == blocking.0 { blocking.1 } else { old + tau * step[a] };
-                let delta = new - old;
-                if delta != 0.0 {
-                    self.design.axpy(i, -delta, &mut self.r);
-                    self.t[i] = new;
-                }
-            }
-            self.stamp += 1;
-            self.newton_steps += 1;
-        }
-        self.active = active;
-        solved
+        accepted
+    }
+
+    /// Removes the member at position a from the members and the factor.
+    fn remove_member(&mut self, a: usize) {
+        let j = self.members.remove(a);
+        self.member_pieces.remove(a);
+        self.factor.remove(a);
+        self.is_member[j] = false;
     }
 
     /// Ridge with more live features than samples: the exact solution from the n × n kernel
@@ -448,10 +633,6 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             }
         }
         (count, hash)
-    }
-
-    fn gram_contains(&self, j: usize) -> bool {
-        self.gram.contains(j)
     }
 
     /// Replaces (t, r) on S by their Anderson extrapolation if it lowers the objective

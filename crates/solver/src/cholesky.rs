@@ -1,0 +1,223 @@
+//! A Cholesky factor whose rows and columns can be appended and removed in O(k²).
+//!
+//! The active-set Newton solver (see `solver.rs`) keeps `H = G_AA + diag(e_A)` factored as
+//! `H = L Lᵀ` for its support A, where `G_AA = X̃_AᵀX̃_A/n` and `e_a` is the curvature of the
+//! penalty piece coordinate a sits on. The support changes by a few features at a time along a
+//! path, so refactoring (k³/3 flops) at every change would dominate; instead:
+//!
+//! - **append** a feature with column `h` (its entries of H against the current members) and
+//!   diagonal `η`: the new last row of L is `[lᵀ, δ]` with `L l = h`, `δ = √(η − ‖l‖²)`;
+//! - **remove** member i: deleting row i of L leaves a (k−1) × k matrix `L'` with
+//!   `L'L'ᵀ = H` minus row/column i, lower triangular except one superdiagonal in columns
+//!   i..k−1. Givens rotations on column pairs (c, c+1), c = i..k−2, applied from the right
+//!   (`L'Q`, Q orthogonal, so `L'Q QᵀL'ᵀ` is unchanged) zero that superdiagonal; the last
+//!   column becomes zero and is dropped.
+//!
+//! Both cost O(k²); a solve `L Lᵀ x = b` is two triangular substitutions, also O(k²), both
+//! reading L by rows.
+
+/// `H = L Lᵀ` for a k × k symmetric positive-definite H, with O(k²) append and remove.
+#[derive(Debug, Default)]
+pub struct UpdatableCholesky {
+    k: usize,
+    stride: usize,
+    /// Row-major lower triangle: row i is `l[i·stride .. i·stride + i + 1]`.
+    l: Vec<f64>,
+}
+
+/// Smallest accepted `δ² / η` for an appended column: below it the column is numerically in
+/// the span of the current members (a duplicated or collinear feature) and is refused.
+const MIN_RELATIVE_PIVOT: f64 = 1e-10;
+
+impl UpdatableCholesky {
+    /// Order k of the factored matrix.
+    pub fn len(&self) -> usize {
+        self.k
+    }
+
+    /// Forgets every row.
+    pub fn clear(&mut self) {
+        self.k = 0;
+    }
+
+    /// Appends a row and column with off-diagonal entries `h` (length k, in member order)
+    /// and diagonal `diag`. Returns false, leaving the factor unchanged, if the extended
+    /// matrix is not numerically positive definite (`δ² ≤ 10⁻¹⁰·η`).
+    pub fn append(&mut self, h: &[f64], diag: f64) -> bool {
+        let k = self.k;
+        debug_assert_eq!(h.len(), k);
+        if !(diag > 0.0 && diag.is_finite()) {
+            return false;
+        }
+        self.reserve(k + 1);
+        let s = self.stride;
+        let (head, tail) = self.l.split_at_mut(k * s);
+        let row = &mut tail[..k + 1];
+        row[..k].copy_from_slice(h);
+        // forward substitution L l = h, in place in the new row
+        for i in 0..k {
+            let li = &head[i * s..i * s + i + 1];
+            let dot = crate::kernels::dot(&li[..i], &row[..i]);
+            row[i] = (row[i] - dot) / li[i];
+        }
+        let pivot = diag - crate::kernels::sq_norm(&row[..k]);
+        if pivot.is_nan() || pivot <= MIN_RELATIVE_PIVOT * diag || !pivot.is_finite() {
+            return false;
+        }
+        row[k] = pivot.sqrt();
+        self.k = k + 1;
+        true
+    }
+
+    /// Removes row and column `i` (0-based member position).
+    pub fn remove(&mut self, i: usize) {
+        let k = self.k;
+        assert!(i < k, "remove({i}) from a factor of order {k}");
+        let s = self.stride;
+        for m in i + 1..k {
+            self.l.copy_within(m * s..m * s + m + 1, (m - 1) * s);
+        }
+        // rows r = i..k−2 now hold entries in columns 0..=r+1
+        for c in i..k - 1 {
+            let a = self.l[c * s + c];
+            let b = self.l[c * s + c + 1];
+            let rho = a.hypot(b);
+            if rho == 0.0 {
+                continue;
+            }
+            let (cs, sn) = (a / rho, b / rho);
+            self.l[c * s + c] = rho;
+            self.l[c * s + c + 1] = 0.0;
+            for r in c + 1..k - 1 {
+                let x = self.l[r * s + c];
+                let y = self.l[r * s + c + 1];
+                self.l[r * s + c] = cs * x + sn * y;
+                self.l[r * s + c + 1] = cs * y - sn * x;
+            }
+        }
+        self.k = k - 1;
+    }
+
+    /// Solves `L Lᵀ x = b` in place.
+    pub fn solve(&self, b: &mut [f64]) {
+        let (k, s) = (self.k, self.stride);
+        debug_assert_eq!(b.len(), k);
+        for i in 0..k {
+            let li = &self.l[i * s..i * s + i + 1];
+            b[i] = (b[i] - crate::kernels::dot(&li[..i], &b[..i])) / li[i];
+        }
+        for i in (0..k).rev() {
+            let li = &self.l[i * s..i * s + i + 1];
+            let x = b[i] / li[i];
+            b[i] = x;
+            for (bm, &lm) in b[..i].iter_mut().zip(&li[..i]) {
+                *bm -= x * lm;
+            }
+        }
+    }
+
+    /// Grows the storage to hold order `k` (doubling), keeping the rows.
+    fn reserve(&mut self, k: usize) {
+        if k <= self.stride {
+            return;
+        }
+        let stride = k.max(2 * self.stride).max(16);
+        let mut l = vec![0.0; stride * stride];
+        for i in 0..self.k {
+            l[i * stride..i * stride + i + 1].copy_from_slice(&self.l[i * self.stride..i * self.stride + i + 1]);
+        }
+        self.l = l;
+        self.stride = stride;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A random SPD matrix `AᵀA/m + 0.1 I` of order k (row-major), from a fixed LCG.
+    fn spd(k: usize, seed: u64) -> Vec<f64> {
+        let m = k + 3;
+        let mut state = seed;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        };
+        let a: Vec<f64> = (0..m * k).map(|_| next()).collect();
+        let mut h = vec![0.0; k * k];
+        for i in 0..k {
+            for j in 0..k {
+                h[i * k + j] = (0..m).map(|r| a[r * k + i] * a[r * k + j]).sum::<f64>() / m as f64;
+            }
+            h[i * k + i] += 0.1;
+        }
+        h
+    }
+
+    fn factor_of(h: &[f64], k: usize, members: &[usize]) -> UpdatableCholesky {
+        let mut f = UpdatableCholesky::default();
+        for (a, &i) in members.iter().enumerate() {
+            let col: Vec<f64> = members[..a].iter().map(|&j| h[i * k + j]).collect();
+            assert!(f.append(&col, h[i * k + i]));
+        }
+        f
+    }
+
+    /// Checks `H_MM x = b` for the factor's solve.
+    fn assert_solves(f: &UpdatableCholesky, h: &[f64], k: usize, members: &[usize]) {
+        let b: Vec<f64> = (0..members.len()).map(|a| (a as f64 * 0.7).sin() + 0.3).collect();
+        let mut x = b.clone();
+        f.solve(&mut x);
+        for (a, &i) in members.iter().enumerate() {
+            let hx: f64 = members.iter().zip(&x).map(|(&j, &xj)| h[i * k + j] * xj).sum();
+            assert!((hx - b[a]).abs() < 1e-10, "row {a}: {hx} vs {}", b[a]);
+        }
+    }
+
+    #[test]
+    fn appended_factor_solves_the_system() {
+        let k = 40;
+        let h = spd(k, 7);
+        let members: Vec<usize> = (0..k).collect();
+        let f = factor_of(&h, k, &members);
+        assert_solves(&f, &h, k, &members);
+    }
+
+    #[test]
+    fn removals_and_appends_match_the_submatrix() {
+        let k = 60;
+        let h = spd(k, 11);
+        let mut members: Vec<usize> = (0..30).collect();
+        let mut f = factor_of(&h, k, &members);
+        // remove from the front, middle and end, append new ones, in a fixed interleaving
+        for step in 0..40 {
+            if step % 3 == 2 {
+                let next = (30 + step) % k;
+                if !members.contains(&next) {
+                    let col: Vec<f64> = members.iter().map(|&j| h[next * k + j]).collect();
+                    assert!(f.append(&col, h[next * k + next]));
+                    members.push(next);
+                }
+            } else {
+                let pos = (step * 7) % members.len();
+                f.remove(pos);
+                members.remove(pos);
+            }
+            assert_eq!(f.len(), members.len());
+            assert_solves(&f, &h, k, &members);
+        }
+    }
+
+    #[test]
+    fn collinear_column_is_refused() {
+        // H = [[1, 1], [1, 1]] is singular: the second append must fail and change nothing
+        let mut f = UpdatableCholesky::default();
+        assert!(f.append(&[], 1.0));
+        assert!(!f.append(&[1.0], 1.0));
+        assert_eq!(f.len(), 1);
+        assert!(!f.append(&[], 0.0));
+        let mut x = [2.0];
+        f.solve(&mut x);
+        assert!((x[0] - 2.0).abs() < 1e-15);
+    }
+}
