@@ -2,11 +2,13 @@
 //! certificate check against every feature.
 //!
 //! State, on the working scale: coefficients `t`, residual `r = ỹ − X̃t`, and for gradients
-//! `c_j = x̃_jᵀr/n` two caches:
+//! `c_j = x̃_jᵀr/n` three caches:
 //!
-//! - `c_ref`, exact at a reference residual `r_ref` (the last full pass), which bounds the
-//!   gradient at any later residual by Cauchy–Schwarz:
-//!   `|c_j(r)| ≤ |c_ref_j| + √(v_j/n)·‖r − r_ref‖`;
+//! - `c_ref` and `c_old`, exact at the residuals `r_ref` and `r_old` of the last two full
+//!   passes. At any later residual r, with `r̂ = r_ref + β(r_ref − r_old)` the closest point of
+//!   the line through them, `x̃_jᵀr̂/n = c_ref_j + β(c_ref_j − c_old_j)` is known without reading
+//!   X, which bounds the gradient by Cauchy–Schwarz:
+//!   `|c_j(r)| ≤ |c_ref_j + β(c_ref_j − c_old_j)| + √(v_j/n)·‖r − r̂‖`;
 //! - `c_now`, exact at the current residual for the features whose stamp equals the current
 //!   residual stamp (the stamp changes whenever `r` does).
 //!
@@ -33,7 +35,7 @@ use crate::penalty::{Penalty, Piece};
 
 /// When more than this share of live features would need an exact gradient, a full pass is
 /// made instead, which also refreshes the reference residual of the bounds.
-const FULL_PASS_SHARE: f64 = 0.25;
+const FULL_PASS_SHARE: f64 = 0.1;
 /// Minimum work (n × features) before a gradient scan is split across threads.
 const PARALLEL_WORK: usize = 1 << 16;
 /// Working-set sweeps between two certificate checks, at most.
@@ -59,6 +61,10 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     r: Vec<f64>,
     r_ref: Vec<f64>,
     c_ref: Vec<f64>,
+    /// The full pass before the last one (`has_old`): `c_old = X̃ᵀr_old/n`.
+    r_old: Vec<f64>,
+    c_old: Vec<f64>,
+    has_old: bool,
     c_now: Vec<f64>,
     c_stamp: Vec<u64>,
     stamp: u64,
@@ -131,6 +137,9 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             alpha_max: 0.0,
             t: vec![0.0; p],
             c_ref: vec![0.0; p],
+            r_old: vec![0.0; n],
+            c_old: vec![0.0; p],
+            has_old: false,
             c_now: vec![0.0; p],
             c_stamp: vec![0; p],
             stamp: 1,
@@ -268,9 +277,61 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     }
 
     /// The best available estimate of `|c_j|` at the current residual: exact when known,
-    /// otherwise the stale reference value (good enough for the heuristic strong rule).
-    fn gradient_estimate(&self, j: usize) -> f64 {
-        if self.c_stamp[j] == self.stamp { self.c_now[j].abs() } else { self.c_ref[j].abs() }
+    /// otherwise the prediction of the bound model (good enough for the heuristic strong rule).
+    fn gradient_estimate(&self, j: usize, model: BoundModel) -> f64 {
+        if self.c_stamp[j] == self.stamp { self.c_now[j].abs() } else { self.predicted_gradient(j, model).abs() }
+    }
+
+    /// `ĉ_j = x̃_jᵀr̂/n = c_ref_j + β·(c_ref_j − c_old_j)`, exact at the model's residual r̂.
+    #[inline]
+    fn predicted_gradient(&self, j: usize, model: BoundModel) -> f64 {
+        let c = self.c_ref[j];
+        if model.beta == 0.0 { c } else { c + model.beta * (c - self.c_old[j]) }
+    }
+
+    /// Upper bound on `|c_j|` at the current residual: `|ĉ_j| + √(v_j/n)·‖r − r̂‖`
+    /// (Cauchy–Schwarz on `x̃_jᵀ(r − r̂)/n`).
+    #[inline]
+    fn gradient_bound(&self, j: usize, model: BoundModel) -> f64 {
+        self.predicted_gradient(j, model).abs() + self.bound_slope[j] * model.error
+    }
+
+    /// The bound model at the current residual: the point `r̂ = r_ref + β·(r_ref − r_old)`
+    /// of the line through the last two full-pass residuals closest to r,
+    /// `β = ⟨r − r_ref, δ⟩/‖δ‖²` with `δ = r_ref − r_old`, and `error = ‖r − r̂‖` (computed
+    /// directly, not by cancellation). Along a path the residual moves smoothly with alpha, so
+    /// the secant through two past residuals predicts the current one far better than the
+    /// last one alone (on the 1,000 × 100,000 Lasso tail the error is 10–30× smaller than
+    /// `‖r − r_ref‖`), and far fewer features need an exact gradient. Without gradient
+    /// bounds the error is infinite.
+    fn bound_model(&self) -> BoundModel {
+        if !self.screening.gradient_bounds {
+            return BoundModel { beta: 0.0, error: f64::INFINITY };
+        }
+        let mut beta = 0.0;
+        if self.has_old {
+            let (mut dd, mut de) = (0.0, 0.0);
+            for ((&r, &a), &b) in self.r.iter().zip(&self.r_ref).zip(&self.r_old) {
+                let d = a - b;
+                dd += d * d;
+                de += (r - a) * d;
+            }
+            if dd > 0.0 && de.is_finite() {
+                beta = de / dd;
+            }
+        }
+        let error = self
+            .r
+            .iter()
+            .zip(&self.r_ref)
+            .zip(&self.r_old)
+            .map(|((&r, &a), &b)| {
+                let e = r - a - beta * (a - b);
+                e * e
+            })
+            .sum::<f64>()
+            .sqrt();
+        BoundModel { beta, error }
     }
 
     /// S = {j : t_j ≠ 0} ∪ {j : |c_j| ≥ ρ(2α − α_prev)} (all live features without strong rules).
@@ -280,12 +341,13 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         }
         self.working.clear();
         let threshold = self.penalty.l1_weight() * (2.0 * alpha - alpha_prev);
+        let model = self.bound_model();
         for idx in 0..self.live.len() {
             let j = self.live[idx];
             let keep = !self.screening.strong_rules
                 || self.t[j] != 0.0
                 || self.penalty.l1_weight() == 0.0
-                || self.gradient_estimate(j) >= threshold;
+                || self.gradient_estimate(j, model) >= threshold;
             if keep {
                 self.in_working[j] = true;
                 self.working.push(j);
@@ -763,22 +825,17 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         acc.finish(&self.totals(alpha), self.null_objective, self.alpha_max).value
     }
 
-    /// ‖r − r_ref‖.
-    fn drift(&self) -> f64 {
-        self.r.iter().zip(&self.r_ref).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt()
-    }
-
     /// Makes `c_now` exact, or bounded below the L1 threshold, for every live feature outside
     /// S; adds the violators (`|c_j| > ρα`, not screened) to S and returns how many there were.
     fn check_outside(&mut self, alpha: f64) -> usize {
         let threshold = self.penalty.l1_weight() * alpha;
-        let drift = if self.screening.gradient_bounds { self.drift() } else { f64::INFINITY };
+        let model = self.bound_model();
         self.scratch_idx.clear();
         for &j in &self.live {
             if self.in_working[j] || self.c_stamp[j] == self.stamp {
                 continue;
             }
-            if self.c_ref[j].abs() + self.bound_slope[j] * drift > threshold {
+            if self.gradient_bound(j, model) > threshold {
                 self.scratch_idx.push(j);
             }
         }
@@ -808,6 +865,9 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     /// Exact gradients of every live feature: `c_ref = c_now = X̃ᵀr/n`, `r_ref = r`.
     fn full_pass(&mut self) {
         let design = self.design;
+        std::mem::swap(&mut self.c_old, &mut self.c_ref);
+        std::mem::swap(&mut self.r_old, &mut self.r_ref);
+        self.has_old = self.columns_scanned > 0;
         let read = design.scaled_gradient(&self.r, &mut self.c_ref, |j| design.is_live(j));
         self.columns_scanned += read as u64;
         self.r_ref.copy_from_slice(&self.r);
@@ -838,8 +898,8 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     }
 
     /// The certificate of the whole problem: exact gradients where known, and for the other
-    /// live features (all with t_j = 0) the upper bound `|c_ref_j| + √(v_j/n)·‖r − r_ref‖`,
-    /// which can only make the certificate larger.
+    /// live features (all with t_j = 0) the upper bound of [`Self::gradient_bound`], which can
+    /// only make the certificate larger.
     fn certify(&mut self, alpha: f64) -> Certificate {
         self.active.clear();
         self.active.extend(self.working.iter().copied().filter(|&j| self.t[j] != 0.0));
@@ -847,13 +907,13 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         self.exact_gradients(&active);
         self.active = active;
         let threshold = self.penalty.l1_weight() * alpha;
-        let drift = self.drift();
+        let model = self.bound_model();
         let mut acc = CertificateAccumulator::new(self.penalty, alpha, self.n);
         for &j in &self.live {
             if self.c_stamp[j] == self.stamp {
                 acc.add(self.t[j], self.c_now[j]);
             } else {
-                let bound = self.c_ref[j].abs() + self.bound_slope[j] * drift;
+                let bound = self.gradient_bound(j, model);
                 if bound > threshold {
                     acc.add(0.0, bound);
                 }
@@ -875,17 +935,13 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         let (a, b) = (acc.l1(), acc.l2());
         let radius = (2.0 * gap_u).sqrt();
         let n = self.n as f64;
-        let drift = self.drift();
+        let model = self.bound_model();
         let curvature = &self.design.stats().curvature;
         for &j in &self.live {
             if self.t[j] != 0.0 || self.screened[j] {
                 continue;
             }
-            let c = if self.c_stamp[j] == self.stamp {
-                self.c_now[j].abs()
-            } else {
-                self.c_ref[j].abs() + self.bound_slope[j] * drift
-            };
+            let c = if self.c_stamp[j] == self.stamp { self.c_now[j].abs() } else { self.gradient_bound(j, model) };
             if s * n * c + (n * curvature[j] + b).sqrt() * radius < a {
                 self.screened[j] = true;
             }
@@ -920,6 +976,13 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     }
 }
 
+/// The affine residual prediction behind the gradient bounds (see `PathSolver::bound_model`).
+#[derive(Clone, Copy, Debug)]
+struct BoundModel {
+    beta: f64,
+    error: f64,
+}
+
 fn non_convex_error<P: Penalty>(penalty: P, column: usize, curvature: f64) -> SolverError {
     let condition = if penalty.name() == "mcp" { "gamma * v > 1" } else { "gamma > 1 + 1/v" };
     SolverError::NonConvexCoordinate {
@@ -928,5 +991,63 @@ fn non_convex_error<P: Penalty>(penalty: P, column: usize, curvature: f64) -> So
         column,
         curvature,
         condition,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{Array2, ShapeBuilder};
+
+    use super::*;
+    use crate::design::DenseDesign;
+    use crate::penalty::Lasso;
+
+    /// Columns sharing a common factor (correlation ≈ 0.5), from a fixed LCG; y depends on
+    /// the first five.
+    fn correlated_problem(n: usize, p: usize) -> (Array2<f64>, Vec<f64>) {
+        let mut state = 42u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 11) as f64 / (1u64 << 53) as f64) - 0.5
+        };
+        let common: Vec<f64> = (0..n).map(|_| next()).collect();
+        let x = Array2::from_shape_fn((n, p).f(), |(i, _)| common[i] + next());
+        let y = (0..n).map(|i| (0..5).map(|j| x[[i, j]] * (j as f64 + 1.0)).sum::<f64>() + next()).collect();
+        (x, y)
+    }
+
+    /// Along a path, the gradient bound of every feature whose gradient is not known exactly
+    /// is at least the exact |c_j| at the current residual, and the secant model is never
+    /// worse than the last reference alone.
+    #[test]
+    fn gradient_bounds_hold_along_a_path() {
+        let (x, y) = correlated_problem(60, 400);
+        let design = DenseDesign::new(x.view(), true, true).unwrap();
+        let options = PathOptions::default();
+        let mut solver = PathSolver::new(&design, &y, Lasso, &options).unwrap();
+        let alpha_max = solver.alpha_max();
+        let mut previous = alpha_max;
+        let mut checked = 0;
+        for k in 0..30 {
+            let alpha = alpha_max * 0.85f64.powi(k);
+            solver.fit_alpha(k as usize, alpha, previous);
+            previous = alpha;
+            // move the residual off the last reference, as the next alpha's first sweep does
+            solver.sweep_working(alpha * 0.8);
+            let model = solver.bound_model();
+            let drift = solver.r.iter().zip(&solver.r_ref).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+            assert!(model.error <= drift * (1.0 + 1e-12), "secant error {} > drift {drift}", model.error);
+            for j in 0..400 {
+                let exact = design.dot(j, &solver.r) / 60.0;
+                let bound = solver.gradient_bound(j, model);
+                assert!(
+                    bound >= exact.abs() * (1.0 - 1e-12) - 1e-15,
+                    "feature {j}: bound {bound} < |c| {}",
+                    exact.abs()
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 30 * 400);
     }
 }
