@@ -13,16 +13,18 @@
 //!   (`L'Q`, Q orthogonal, so `L'Q QᵀL'ᵀ` is unchanged) zero that superdiagonal; the last
 //!   column becomes zero and is dropped.
 //!
-//! Both cost O(k²); a solve `L Lᵀ x = b` is two triangular substitutions, also O(k²), both
-//! reading L by rows.
+//! Both cost O(k²); a solve `L Lᵀ x = b` is two triangular substitutions, also O(k²). L is
+//! stored by columns, so that the rotations of a removal, the axpy form of the forward
+//! substitutions and the dot form of the backward one all read contiguous memory.
 
 /// `H = L Lᵀ` for a k × k symmetric positive-definite H, with O(k²) append and remove.
 #[derive(Debug, Default)]
 pub struct UpdatableCholesky {
     k: usize,
     stride: usize,
-    /// Row-major lower triangle: row i is `l[i·stride .. i·stride + i + 1]`.
+    /// Column-major lower triangle: entry (r, c), r ≥ c, is `l[c·stride + r]`.
     l: Vec<f64>,
+    scratch: Vec<f64>,
 }
 
 /// Smallest accepted `δ² / η` for an appended column: below it the column is numerically in
@@ -51,22 +53,31 @@ impl UpdatableCholesky {
         }
         self.reserve(k + 1);
         let s = self.stride;
-        let (head, tail) = self.l.split_at_mut(k * s);
-        let row = &mut tail[..k + 1];
-        row[..k].copy_from_slice(h);
-        // forward substitution L l = h, in place in the new row
+        // forward substitution L l = h in axpy form: l_i = h_i / L_ii, h_{>i} −= l_i·L_{>i,i}
+        let mut row = std::mem::take(&mut self.scratch);
+        row.clear();
+        row.extend_from_slice(h);
         for i in 0..k {
-            let li = &head[i * s..i * s + i + 1];
-            let dot = crate::kernels::dot(&li[..i], &row[..i]);
-            row[i] = (row[i] - dot) / li[i];
+            let column = &self.l[i * s + i..i * s + k];
+            let li = row[i] / column[0];
+            row[i] = li;
+            if li != 0.0 {
+                for (x, &l) in row[i + 1..].iter_mut().zip(&column[1..]) {
+                    *x -= li * l;
+                }
+            }
         }
-        let pivot = diag - crate::kernels::sq_norm(&row[..k]);
-        if pivot.is_nan() || pivot <= MIN_RELATIVE_PIVOT * diag || !pivot.is_finite() {
-            return false;
+        let pivot = diag - crate::kernels::sq_norm(&row);
+        let accepted = pivot.is_finite() && pivot > MIN_RELATIVE_PIVOT * diag;
+        if accepted {
+            for (i, &li) in row.iter().enumerate() {
+                self.l[i * s + k] = li;
+            }
+            self.l[k * s + k] = pivot.sqrt();
+            self.k = k + 1;
         }
-        row[k] = pivot.sqrt();
-        self.k = k + 1;
-        true
+        self.scratch = row;
+        accepted
     }
 
     /// Removes row and column `i` (0-based member position).
@@ -74,26 +85,31 @@ impl UpdatableCholesky {
         let k = self.k;
         assert!(i < k, "remove({i}) from a factor of order {k}");
         let s = self.stride;
-        for m in i + 1..k {
-            self.l.copy_within(m * s..m * s + m + 1, (m - 1) * s);
+        // delete row i: in every column, the entries of rows i+1..k move up by one
+        for c in 0..k {
+            let from = (i + 1).max(c);
+            if from < k {
+                self.l.copy_within(c * s + from..c * s + k, c * s + from - 1);
+            }
         }
-        // rows r = i..k−2 now hold entries in columns 0..=r+1
+        // columns c = i..k−2 now have an entry in row c of column c+1: rotate it away
         for c in i..k - 1 {
-            let a = self.l[c * s + c];
-            let b = self.l[c * s + c + 1];
+            let (left, right) = self.l.split_at_mut((c + 1) * s);
+            let x = &mut left[c * s + c..c * s + k - 1];
+            let y = &mut right[c..k - 1];
+            let (a, b) = (x[0], y[0]);
             let rho = a.hypot(b);
             if rho == 0.0 {
                 continue;
             }
             let (cs, sn) = (a / rho, b / rho);
-            self.l[c * s + c] = rho;
-            self.l[c * s + c + 1] = 0.0;
-            for r in c + 1..k - 1 {
-                let x = self.l[r * s + c];
-                let y = self.l[r * s + c + 1];
-                self.l[r * s + c] = cs * x + sn * y;
-                self.l[r * s + c + 1] = cs * y - sn * x;
+            for (xr, yr) in x.iter_mut().zip(y.iter_mut()) {
+                let (u, v) = (*xr, *yr);
+                *xr = cs * u + sn * v;
+                *yr = cs * v - sn * u;
             }
+            x[0] = rho;
+            y[0] = 0.0;
         }
         self.k = k - 1;
     }
@@ -103,28 +119,31 @@ impl UpdatableCholesky {
         let (k, s) = (self.k, self.stride);
         debug_assert_eq!(b.len(), k);
         for i in 0..k {
-            let li = &self.l[i * s..i * s + i + 1];
-            b[i] = (b[i] - crate::kernels::dot(&li[..i], &b[..i])) / li[i];
+            let column = &self.l[i * s + i..i * s + k];
+            let x = b[i] / column[0];
+            b[i] = x;
+            if x != 0.0 {
+                for (bm, &l) in b[i + 1..].iter_mut().zip(&column[1..]) {
+                    *bm -= x * l;
+                }
+            }
         }
         for i in (0..k).rev() {
-            let li = &self.l[i * s..i * s + i + 1];
-            let x = b[i] / li[i];
-            b[i] = x;
-            for (bm, &lm) in b[..i].iter_mut().zip(&li[..i]) {
-                *bm -= x * lm;
-            }
+            let column = &self.l[i * s + i..i * s + k];
+            b[i] = (b[i] - crate::kernels::dot(&column[1..], &b[i + 1..])) / column[0];
         }
     }
 
-    /// Grows the storage to hold order `k` (doubling), keeping the rows.
+    /// Grows the storage to hold order `k` (doubling), keeping the columns.
     fn reserve(&mut self, k: usize) {
         if k <= self.stride {
             return;
         }
         let stride = k.max(2 * self.stride).max(16);
         let mut l = vec![0.0; stride * stride];
-        for i in 0..self.k {
-            l[i * stride..i * stride + i + 1].copy_from_slice(&self.l[i * self.stride..i * self.stride + i + 1]);
+        for c in 0..self.k {
+            l[c * stride + c..c * stride + self.k]
+                .copy_from_slice(&self.l[c * self.stride + c..c * self.stride + self.k]);
         }
         self.l = l;
         self.stride = stride;

@@ -59,6 +59,22 @@ impl GramCache {
         self.rows.clear();
     }
 
+    /// Keeps only the listed cached features (and their entries among themselves); the others
+    /// are forgotten. Costs O(|keep|²) copies, no recomputation.
+    pub fn retain(&mut self, keep: &[usize]) {
+        let old_slots: Vec<usize> =
+            keep.iter().filter(|&&j| self.slot[j] != ABSENT).map(|&j| self.slot[j] as usize).collect();
+        let rows: Vec<Vec<f64>> =
+            old_slots.iter().map(|&a| old_slots.iter().map(|&b| self.rows[a][b]).collect()).collect();
+        let members: Vec<usize> = old_slots.iter().map(|&a| self.members[a]).collect();
+        self.clear();
+        for (slot, &j) in members.iter().enumerate() {
+            self.slot[j] = slot as u32;
+        }
+        self.members = members;
+        self.rows = rows;
+    }
+
     /// Adds the features of `set` that are not cached yet. Each new feature costs one
     /// materialisation of `x̃_j` and one dot product per cached feature.
     pub fn ensure<D: Design>(&mut self, design: &D, set: &[usize]) {
@@ -173,6 +189,22 @@ pub fn kernel_matrix<D: Design>(design: &D, features: &[usize]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retained_gram_entries_are_unchanged() {
+        let x = ndarray::Array2::from_shape_fn((7, 5), |(i, j)| ((i * 5 + j) as f64 * 0.37).sin());
+        let design = crate::design::DenseDesign::new(x.view(), true, true).unwrap();
+        let mut cache = GramCache::new(5);
+        cache.ensure(&design, &[0, 1, 2, 3, 4]);
+        let before: Vec<f64> = [(3, 1), (1, 1), (4, 3), (3, 4)].iter().map(|&(a, b)| cache.get(a, b)).collect();
+        cache.retain(&[3, 1, 4]);
+        assert_eq!(cache.len(), 3);
+        assert!(!cache.contains(0) && !cache.contains(2) && cache.contains(4));
+        let after: Vec<f64> = [(3, 1), (1, 1), (4, 3), (3, 4)].iter().map(|&(a, b)| cache.get(a, b)).collect();
+        assert_eq!(before, after);
+        cache.ensure(&design, &[0]);
+        assert_eq!(cache.len(), 4);
+    }
 
     #[test]
     fn cholesky_solves_spd_systems() {

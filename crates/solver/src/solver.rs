@@ -38,6 +38,12 @@ use crate::penalty::{Penalty, Piece};
 const FULL_PASS_SHARE: f64 = 0.1;
 /// Minimum work (n × features) before a gradient scan is split across threads.
 const PARALLEL_WORK: usize = 1 << 16;
+/// Relative change of a member's piece curvature (the elastic net's `α(1−ρ)` along the grid)
+/// up to which its factored diagonal is kept and Newton iterates instead of refactoring.
+const STALE_CURVATURE: f64 = 0.3;
+/// A Newton iteration on the members stops once `max_a |c_a − pen'(t_a)|` is below this
+/// fraction of `ρα + α_max`.
+const NEWTON_GRADIENT_TOL: f64 = 1e-13;
 /// Working-set sweeps between two certificate checks, at most.
 const CHECK_EVERY: usize = 10;
 
@@ -84,6 +90,8 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     /// Active-set Newton: the members A in factor order, their pieces, `H_AA = L Lᵀ`.
     members: Vec<usize>,
     member_pieces: Vec<Piece>,
+    /// The curvature each member's diagonal of the factored H was built with.
+    factor_curvature: Vec<f64>,
     is_member: Vec<bool>,
     factor: UpdatableCholesky,
     as_round_start: Vec<(usize, f64)>,
@@ -92,6 +100,8 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     as_d: Vec<f64>,
     newton_steps: u64,
     newton_failures: u64,
+    debug_cuts: u64,
+    debug_full_steps: u64,
     kernel: Option<Vec<f64>>,
     coefs: Vec<(usize, f64)>,
     columns_scanned: u64,
@@ -158,6 +168,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             newton_matrix: Vec::new(),
             members: Vec::new(),
             member_pieces: Vec::new(),
+            factor_curvature: Vec::new(),
             is_member: vec![false; p],
             factor: UpdatableCholesky::default(),
             as_round_start: Vec::new(),
@@ -166,6 +177,8 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             as_d: Vec::new(),
             newton_steps: 0,
             newton_failures: 0,
+            debug_cuts: 0,
+            debug_full_steps: 0,
             kernel: None,
             coefs: Vec::new(),
             columns_scanned: 0,
@@ -237,10 +250,12 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         self.collect_coefs();
         if std::env::var_os("REGPATH_DEBUG").is_some() {
             eprintln!(
-                "alpha {alpha_index}: epochs {} newton {} failed {} extrapolations {} ws {} nnz {} t {:.4}",
+                "alpha {alpha_index}: epochs {} newton {} failed {} cuts {} full {} extrapolations {} ws {} nnz {} t {:.4}",
                 self.epochs,
                 self.newton_steps,
                 self.newton_failures,
+                self.debug_cuts,
+                self.debug_full_steps,
                 self.extrapolations,
                 self.working.len(),
                 self.coefs.len(),
@@ -450,6 +465,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             let mut g = std::mem::take(&mut self.as_g);
             let mut d = std::mem::take(&mut self.as_d);
             let mut ok = true;
+            let mut last_gradient = f64::INFINITY;
             while !self.members.is_empty() {
                 if budget == 0 {
                     ok = false;
@@ -479,17 +495,31 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                         blocking = (a, end);
                     }
                 }
+                let mut residual_gradient = 0.0f64;
                 for a in 0..self.members.len() {
                     let j = self.members[a];
                     let piece = &mut self.member_pieces[a];
                     let step = tau * d[a];
                     self.t[j] = if a == blocking.0 { blocking.1 } else { self.t[j] + step };
-                    c_a[a] -= tau * (g[a] - piece.curvature * d[a]);
+                    c_a[a] -= tau * (g[a] - self.factor_curvature[a] * d[a]);
                     piece.slope += piece.curvature * step;
+                    residual_gradient = residual_gradient.max((c_a[a] - piece.slope).abs());
                 }
                 if blocking.0 == usize::MAX {
-                    break;
+                    // exact Newton (factor curvature = piece curvature) is done in one step; with
+                    // a stale factor the step repeats, contracting the gradient by about
+                    // |f − e|/(λ_min(G) + f) each time
+                    let done = residual_gradient <= NEWTON_GRADIENT_TOL * (threshold + self.alpha_max)
+                        || residual_gradient >= 0.5 * last_gradient;
+                    last_gradient = residual_gradient;
+                    self.debug_full_steps += 1;
+                    if done {
+                        break;
+                    }
+                    continue;
                 }
+                last_gradient = f64::INFINITY;
+                self.debug_cuts += 1;
                 let (a, end) = blocking;
                 let j = self.members[a];
                 let slope = self.member_pieces[a].slope;
@@ -568,29 +598,25 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         if k_wanted == 0 || k_wanted > MAX_NEWTON_SUPPORT {
             return false;
         }
-        // members to drop: left the support, or their piece's curvature changed
-        let mut stale = 0;
-        for a in 0..self.members.len() {
-            let j = self.members[a];
-            if !wanted(self, j)
-                || self.penalty.local_piece(self.t[j], alpha).curvature != self.member_pieces[a].curvature
-            {
-                stale += 1;
-            }
-        }
-        if 2 * stale > self.members.len() {
+        // members to drop: left the support, or their piece's curvature is too far from the
+        // one factored (a stale factor only slows the Newton iteration down, see above)
+        let stale = |s: &Self, a: usize| {
+            let j = s.members[a];
+            let (f, e) = (s.factor_curvature[a], s.penalty.local_piece(s.t[j], alpha).curvature);
+            !wanted(s, j) || (f - e).abs() > STALE_CURVATURE * f.abs().max(e.abs())
+        };
+        let n_stale = (0..self.members.len()).filter(|&a| stale(self, a)).count();
+        if 8 * n_stale > self.members.len() {
             for &j in &self.members {
                 self.is_member[j] = false;
             }
             self.members.clear();
             self.member_pieces.clear();
+            self.factor_curvature.clear();
             self.factor.clear();
         } else {
             for a in (0..self.members.len()).rev() {
-                let j = self.members[a];
-                if !wanted(self, j)
-                    || self.penalty.local_piece(self.t[j], alpha).curvature != self.member_pieces[a].curvature
-                {
+                if stale(self, a) {
                     self.remove_member(a);
                 }
             }
@@ -618,7 +644,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     /// cache). Returns false, changing nothing, if H would not be positive definite.
     fn append_member(&mut self, j: usize, piece: Piece) -> bool {
         if !self.gram.contains(j) && self.gram.len() > 2 * self.members.len() + 512 {
-            self.gram.clear();
+            self.gram.retain(&self.members);
         }
         let mut needed = std::mem::take(&mut self.as_g);
         needed.clear();
@@ -630,6 +656,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         if accepted {
             self.members.push(j);
             self.member_pieces.push(piece);
+            self.factor_curvature.push(piece.curvature);
             self.is_member[j] = true;
         }
         accepted
@@ -639,6 +666,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     fn remove_member(&mut self, a: usize) {
         let j = self.members.remove(a);
         self.member_pieces.remove(a);
+        self.factor_curvature.remove(a);
         self.factor.remove(a);
         self.is_member[j] = false;
     }
