@@ -192,7 +192,9 @@ mod tests {
 
     #[test]
     fn retained_gram_entries_are_unchanged() {
-        let x = ndarray::Array2::from_shape_fn((7, 5), |(i, j)| ((i * 5 + j) as f64 * 0.37).sin());
+        let x = ndarray::Array2::from_shape_fn(ndarray::ShapeBuilder::f((7, 5)), |(i, j)| {
+            ((i * 5 + j) as f64 * 0.37).sin()
+        });
         let design = crate::design::DenseDesign::new(x.view(), true, true).unwrap();
         let mut cache = GramCache::new(5);
         cache.ensure(&design, &[0, 1, 2, 3, 4]);
