@@ -100,6 +100,36 @@ fn awkward_columns_are_handled() {
     }
 }
 
+/// p ≫ n down to 1e-3·alpha_max, where the support fills up to n and the active-set Newton
+/// solver meets collinear columns: exact copies, a scaled copy, and a column equal to the sum
+/// of two others. Every point is still certified.
+#[test]
+fn wide_problems_with_collinear_columns_are_certified_to_saturation() {
+    let (x0, y) = random_problem(30, 200, 0.5, 8);
+    let (n, p) = (30, 206);
+    let mut x = Array2::<f64>::zeros((n, p).f());
+    for i in 0..n {
+        for j in 0..200 {
+            x[(i, j)] = x0[(i, j)];
+        }
+        x[(i, 200)] = x0[(i, 0)];
+        x[(i, 201)] = x0[(i, 1)];
+        x[(i, 202)] = x0[(i, 1)];
+        x[(i, 203)] = -3.0 * x0[(i, 2)];
+        x[(i, 204)] = x0[(i, 3)] + x0[(i, 4)];
+        x[(i, 205)] = x0[(i, 5)] - x0[(i, 6)] + x0[(i, 7)];
+    }
+    for spec in all_penalties() {
+        let opts = options(50);
+        check_path(&x, &y, spec, true, true, &opts);
+        let (points, _) = fit(&x, &y, spec, true, true, &opts);
+        if !matches!(spec, PenaltySpec::Ridge) {
+            let last = points.last().unwrap();
+            assert!(last.nnz >= 10, "{spec:?}: the path reaches a large support ({} nonzero)", last.nnz);
+        }
+    }
+}
+
 #[test]
 fn warm_and_cold_starts_reach_the_same_objective() {
     let (x, y) = random_problem(40, 120, 0.5, 5);
