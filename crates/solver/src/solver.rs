@@ -44,6 +44,8 @@ const STALE_CURVATURE: f64 = 0.3;
 /// A Newton iteration on the members stops once `max_a |c_a − pen'(t_a)|` is below this
 /// fraction of `ρα + α_max`.
 const NEWTON_GRADIENT_TOL: f64 = 1e-13;
+/// Features that may always join the working set at once (see `working_set_growth`).
+const MIN_WORKING_SET_GROWTH: usize = 256;
 /// Working-set sweeps between two certificate checks, at most.
 const CHECK_EVERY: usize = 10;
 
@@ -80,6 +82,7 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     active: Vec<usize>,
     scratch_idx: Vec<usize>,
     scratch_val: Vec<f64>,
+    scratch_scored: Vec<(f64, usize)>,
     scratch_r: Vec<f64>,
     anderson: AndersonMemory,
     residual_dirty: bool,
@@ -159,6 +162,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             active: Vec::new(),
             scratch_idx: Vec::new(),
             scratch_val: Vec::new(),
+            scratch_scored: Vec::new(),
             scratch_r: Vec::new(),
             anderson: AndersonMemory::default(),
             residual_dirty: false,
@@ -357,17 +361,27 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         self.working.clear();
         let threshold = self.penalty.l1_weight() * (2.0 * alpha - alpha_prev);
         let model = self.bound_model();
+        let mut candidates = std::mem::take(&mut self.scratch_scored);
+        candidates.clear();
         for idx in 0..self.live.len() {
             let j = self.live[idx];
-            let keep = !self.screening.strong_rules
-                || self.t[j] != 0.0
-                || self.penalty.l1_weight() == 0.0
-                || self.gradient_estimate(j, model) >= threshold;
-            if keep {
-                self.in_working[j] = true;
+            if !self.screening.strong_rules || self.t[j] != 0.0 || self.penalty.l1_weight() == 0.0 {
                 self.working.push(j);
+            } else {
+                let estimate = self.gradient_estimate(j, model);
+                if estimate >= threshold {
+                    candidates.push((estimate, j));
+                }
             }
         }
+        let cap = working_set_growth(self.working.len());
+        keep_largest(&mut candidates, cap);
+        self.working.extend(candidates.iter().map(|&(_, j)| j));
+        self.working.sort_unstable();
+        for &j in &self.working {
+            self.in_working[j] = true;
+        }
+        self.scratch_scored = candidates;
     }
 
     /// Cyclic coordinate descent on S, with Anderson extrapolation every K sweeps, until the
@@ -875,18 +889,24 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             self.exact_gradients(&idx);
             self.scratch_idx = idx;
         }
-        let mut added = 0;
+        let mut violators = std::mem::take(&mut self.scratch_scored);
+        violators.clear();
         for idx in 0..self.live.len() {
             let j = self.live[idx];
             if self.in_working[j] || self.screened[j] || self.c_stamp[j] != self.stamp {
                 continue;
             }
             if self.c_now[j].abs() > threshold {
-                self.in_working[j] = true;
-                self.working.push(j);
-                added += 1;
+                violators.push((self.c_now[j].abs(), j));
             }
         }
+        keep_largest(&mut violators, working_set_growth(self.working.len()));
+        for &(_, j) in &violators {
+            self.in_working[j] = true;
+            self.working.push(j);
+        }
+        let added = violators.len();
+        self.scratch_scored = violators;
         added
     }
 
@@ -1001,6 +1021,21 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             return 0.0;
         }
         self.y_mean - self.coefs.iter().map(|&(j, b)| center[j] * b).sum::<f64>()
+    }
+}
+
+/// How many features may join a working set of `size` at once (celer's doubling): a cold
+/// start far below alpha_max, where the strong rule keeps nearly everything, then grows its
+/// working set from the most violating features instead of sweeping all of them.
+fn working_set_growth(size: usize) -> usize {
+    size.max(MIN_WORKING_SET_GROWTH)
+}
+
+/// Keeps the `cap` entries with the largest scores (all of them if there are fewer).
+fn keep_largest(scored: &mut Vec<(f64, usize)>, cap: usize) {
+    if scored.len() > cap {
+        scored.select_nth_unstable_by(cap - 1, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.truncate(cap);
     }
 }
 

@@ -130,6 +130,19 @@ fn wide_problems_with_collinear_columns_are_certified_to_saturation() {
     }
 }
 
+/// Explicit alphas far below alpha_max, on more features than a working set may take at
+/// once: the working set grows from the most violating features and the points are certified.
+#[test]
+fn explicit_small_alphas_on_wide_data_are_certified() {
+    let (x, y) = random_problem(50, 1500, 0.5, 9);
+    for spec in all_penalties() {
+        let (_, amax) = fit(&x, &y, spec, true, true, &options(2));
+        let alphas = vec![0.05 * amax, 0.01 * amax];
+        let opts = PathOptions { grid: regpath_solver::AlphaGrid::Explicit(alphas), ..PathOptions::default() };
+        check_path(&x, &y, spec, true, true, &opts);
+    }
+}
+
 #[test]
 fn warm_and_cold_starts_reach_the_same_objective() {
     let (x, y) = random_problem(40, 120, 0.5, 5);
