@@ -4,7 +4,8 @@
 //! a [`Design`] gives working-scale column access (implicit centering and scaling over a
 //! borrowed X), the datafit is the quadratic loss `1/(2n)‖y − b − Xβ‖²`, a [`Penalty`] gives
 //! the exact coordinate minimizer, and [`fit_path`] runs warm-started cyclic coordinate descent
-//! along an alpha grid with strong rules, Gap Safe screening, gradient bounds and a
+//! along an alpha grid with strong rules, Gap Safe screening, gradient bounds, an active-set
+//! Newton solver on the working set (an up/downdated Cholesky factor of the support) and a
 //! certificate (duality gap or KKT violation) at every alpha.
 
 mod anderson;

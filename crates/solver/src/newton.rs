@@ -1,19 +1,17 @@
-//! Newton steps on the support for convex penalties.
+//! Dense linear algebra behind the second-order steps: the cached Gram matrix of the features
+//! the active-set Newton solver has used, a dense Cholesky solve, and the n × n kernel for
+//! Ridge with p > n.
 //!
-//! Coordinate descent identifies the support A and signs s of a Lasso/elastic-net solution
-//! quickly but converges slowly on it when the columns of A are strongly correlated (the
-//! p ≫ n end of a path). On a fixed orthant the objective is the smooth quadratic
+//! The active-set solver (`solver.rs`) minimises, on the support A with the coordinates on
+//! fixed quadratic pieces of their penalties,
 //!
 //! ```text
-//! f(t_A) = ‖ỹ − X̃_A t_A‖²/(2n) + αρ·s_Aᵀt_A + α(1−ρ)/2·‖t_A‖²,
+//! f(t_A) = ‖ỹ − X̃_A t_A‖²/(2n) + Σ_a pen_a(t_a),   ∇²f = G_AA + diag(pen''_a),   G = X̃ᵀX̃/n,
 //! ```
 //!
-//! minimised by one Newton step `d = H⁻¹(c_A − α(1−ρ)t_A − αρ·s_A)` with
-//! `H = X̃_AᵀX̃_A/n + α(1−ρ)I` and `c_A = X̃_Aᵀr/n`. The step is cut at the first coefficient
-//! that would change sign (that coefficient becomes exactly 0); on the segment the quadratic
-//! decreases monotonically, so the step never increases the objective.
-//!
-//! The Gram entries `x̃_iᵀx̃_j/n` are cached across steps and alphas for the features seen.
+//! factoring `∇²f` incrementally ([`crate::cholesky`]); the entries `G_ij = x̃_iᵀx̃_j/n` it
+//! needs are cached here across steps and alphas, one materialised column and one dot product
+//! per cached feature for each new feature.
 
 use rayon::prelude::*;
 
