@@ -33,17 +33,14 @@ use crate::newton::{GramCache, MAX_KERNEL_SAMPLES, MAX_NEWTON_SUPPORT};
 use crate::path::{PathOptions, PathPoint, Screening};
 use crate::penalty::{Penalty, Piece};
 
+mod active_set;
+mod bounds;
+
 /// When more than this share of live features would need an exact gradient, a full pass is
 /// made instead, which also refreshes the reference residual of the bounds.
 const FULL_PASS_SHARE: f64 = 0.1;
 /// Minimum work (n × features) before a gradient scan is split across threads.
 const PARALLEL_WORK: usize = 1 << 16;
-/// Relative change of a member's piece curvature (the elastic net's `α(1−ρ)` along the grid)
-/// up to which its factored diagonal is kept and Newton iterates instead of refactoring.
-const STALE_CURVATURE: f64 = 0.3;
-/// A Newton iteration on the members stops once `max_a |c_a − pen'(t_a)|` is below this
-/// fraction of `ρα + α_max`.
-const NEWTON_GRADIENT_TOL: f64 = 1e-13;
 /// Features that may always join the working set at once (see `working_set_growth`).
 const MIN_WORKING_SET_GROWTH: usize = 256;
 /// Working-set sweeps between two certificate checks, at most.
@@ -295,64 +292,6 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         self.stamp += 1;
     }
 
-    /// The best available estimate of `|c_j|` at the current residual: exact when known,
-    /// otherwise the prediction of the bound model (good enough for the heuristic strong rule).
-    fn gradient_estimate(&self, j: usize, model: BoundModel) -> f64 {
-        if self.c_stamp[j] == self.stamp { self.c_now[j].abs() } else { self.predicted_gradient(j, model).abs() }
-    }
-
-    /// `ĉ_j = x̃_jᵀr̂/n = c_ref_j + β·(c_ref_j − c_old_j)`, exact at the model's residual r̂.
-    #[inline]
-    fn predicted_gradient(&self, j: usize, model: BoundModel) -> f64 {
-        let c = self.c_ref[j];
-        if model.beta == 0.0 { c } else { c + model.beta * (c - self.c_old[j]) }
-    }
-
-    /// Upper bound on `|c_j|` at the current residual: `|ĉ_j| + √(v_j/n)·‖r − r̂‖`
-    /// (Cauchy–Schwarz on `x̃_jᵀ(r − r̂)/n`).
-    #[inline]
-    fn gradient_bound(&self, j: usize, model: BoundModel) -> f64 {
-        self.predicted_gradient(j, model).abs() + self.bound_slope[j] * model.error
-    }
-
-    /// The bound model at the current residual: the point `r̂ = r_ref + β·(r_ref − r_old)`
-    /// of the line through the last two full-pass residuals closest to r,
-    /// `β = ⟨r − r_ref, δ⟩/‖δ‖²` with `δ = r_ref − r_old`, and `error = ‖r − r̂‖` (computed
-    /// directly, not by cancellation). Along a path the residual moves smoothly with alpha, so
-    /// the secant through two past residuals predicts the current one far better than the
-    /// last one alone (on the 1,000 × 100,000 Lasso tail the error is 10–30× smaller than
-    /// `‖r − r_ref‖`), and far fewer features need an exact gradient. Without gradient
-    /// bounds the error is infinite.
-    fn bound_model(&self) -> BoundModel {
-        if !self.screening.gradient_bounds {
-            return BoundModel { beta: 0.0, error: f64::INFINITY };
-        }
-        let mut beta = 0.0;
-        if self.has_old {
-            let (mut dd, mut de) = (0.0, 0.0);
-            for ((&r, &a), &b) in self.r.iter().zip(&self.r_ref).zip(&self.r_old) {
-                let d = a - b;
-                dd += d * d;
-                de += (r - a) * d;
-            }
-            if dd > 0.0 && de.is_finite() {
-                beta = de / dd;
-            }
-        }
-        let error = self
-            .r
-            .iter()
-            .zip(&self.r_ref)
-            .zip(&self.r_old)
-            .map(|((&r, &a), &b)| {
-                let e = r - a - beta * (a - b);
-                e * e
-            })
-            .sum::<f64>()
-            .sqrt();
-        BoundModel { beta, error }
-    }
-
     /// S = {j : t_j ≠ 0} ∪ {j : |c_j| ≥ ρ(2α − α_prev)} (all live features without strong rules).
     fn build_working_set(&mut self, alpha: f64, alpha_prev: f64) {
         for &j in &self.working {
@@ -434,255 +373,6 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 }
             }
         }
-    }
-
-    /// Active-set Newton on S (DESIGN's "Newton steps on the support", made incremental).
-    ///
-    /// On the members A (the support on S, or all of S for a penalty without L1 part) each
-    /// coordinate sits on one quadratic piece of its penalty, so the objective restricted to
-    /// A is quadratic with Hessian `H = G_AA + diag(e_A)` (`G = X̃ᵀX̃/n`, `e_a` the piece
-    /// curvature) and the Newton step from t is `d = H⁻¹(c_A − pen'(t_A))`.
-    ///
-    /// 1. Step `t_A += τ·d`, where τ ≤ 1 stops at the first coordinate reaching the end of its
-    ///    piece. On the segment the quadratic decreases monotonically. The gradients follow
-    ///    without touching X: `G_AA d = (c_A − pen'(t_A)) − e_A∘d`, so
-    ///    `c_A ← c_A − τ·(g − e_A∘d)` and `pen'(t_A) ← pen'(t_A) + τ·e_A∘d`.
-    /// 2. A coordinate that reached 0 leaves A; one that reached an inner knee (MCP/SCAD)
-    ///    moves to the next piece (the derivative is continuous there, only `e_a` changes).
-    /// 3. After a full step (τ = 1) the residual is updated, exact gradients are taken on S,
-    ///    and the violators `|c_j| > ρα` outside A join A with the sign of `c_j`.
-    ///
-    /// `H` stays factored ([`UpdatableCholesky`]): every change of A costs O(|A|²) instead of
-    /// a refactorization. Returns true when A is optimal and nothing on S violates its KKT
-    /// condition; false when it gave up (a collinear or indefinite H, the support limit, or
-    /// the step budget), leaving a valid state for coordinate descent to continue from.
-    fn active_set_solve(&mut self, alpha: f64) -> bool {
-        if !self.use_newton {
-            return false;
-        }
-        let keep_zeros = self.penalty.l1_weight() == 0.0;
-        let threshold = self.penalty.l1_weight() * alpha;
-        if !self.sync_members(alpha, keep_zeros) {
-            return false;
-        }
-        debug_assert_eq!(self.factor.len(), self.members.len());
-        self.newton_steps += 1;
-        let mut budget = 4 * self.working.len() + 64;
-        let mut blocked: Vec<usize> = Vec::new();
-        loop {
-            let mut round_start = std::mem::take(&mut self.as_round_start);
-            round_start.clear();
-            round_start.extend(self.members.iter().map(|&j| (j, self.t[j])));
-            let mut c_a = std::mem::take(&mut self.as_c);
-            c_a.clear();
-            c_a.extend(self.members.iter().map(|&j| self.c_now[j]));
-            let mut g = std::mem::take(&mut self.as_g);
-            let mut d = std::mem::take(&mut self.as_d);
-            let mut ok = true;
-            let mut last_gradient = f64::INFINITY;
-            while !self.members.is_empty() {
-                if budget == 0 {
-                    ok = false;
-                    break;
-                }
-                budget -= 1;
-                g.clear();
-                g.extend(c_a.iter().zip(&self.member_pieces).map(|(c, piece)| c - piece.slope));
-                d.clear();
-                d.extend_from_slice(&g);
-                self.factor.solve(&mut d);
-                let mut tau = 1.0;
-                let mut blocking = (usize::MAX, 0.0);
-                for (a, &j) in self.members.iter().enumerate() {
-                    let (tj, dj, piece) = (self.t[j], d[a], self.member_pieces[a]);
-                    let target = tj + dj;
-                    let end = if target > piece.hi {
-                        piece.hi
-                    } else if target < piece.lo {
-                        piece.lo
-                    } else {
-                        continue;
-                    };
-                    let ta = ((end - tj) / dj).clamp(0.0, 1.0);
-                    if ta < tau {
-                        tau = ta;
-                        blocking = (a, end);
-                    }
-                }
-                let mut residual_gradient = 0.0f64;
-                for a in 0..self.members.len() {
-                    let j = self.members[a];
-                    let piece = &mut self.member_pieces[a];
-                    let step = tau * d[a];
-                    self.t[j] = if a == blocking.0 { blocking.1 } else { self.t[j] + step };
-                    c_a[a] -= tau * (g[a] - self.factor_curvature[a] * d[a]);
-                    piece.slope += piece.curvature * step;
-                    residual_gradient = residual_gradient.max((c_a[a] - piece.slope).abs());
-                }
-                if blocking.0 == usize::MAX {
-                    // exact Newton (factor curvature = piece curvature) is done in one step; with
-                    // a stale factor the step repeats, contracting the gradient by about
-                    // |f − e|/(λ_min(G) + f) each time
-                    let done = residual_gradient <= NEWTON_GRADIENT_TOL * (threshold + self.alpha_max)
-                        || residual_gradient >= 0.5 * last_gradient;
-                    last_gradient = residual_gradient;
-                    self.debug_full_steps += 1;
-                    if done {
-                        break;
-                    }
-                    continue;
-                }
-                last_gradient = f64::INFINITY;
-                self.debug_cuts += 1;
-                let (a, end) = blocking;
-                let j = self.members[a];
-                let slope = self.member_pieces[a].slope;
-                self.remove_member(a);
-                let c = c_a.remove(a);
-                if end != 0.0 {
-                    // an inner knee: continue on the next piece in the direction of motion
-                    let beyond = end + d[a].signum() * end.abs() * 1e-12;
-                    let mut piece = self.penalty.local_piece(beyond, alpha);
-                    piece.slope = slope;
-                    if !self.append_member(j, piece) {
-                        ok = false;
-                        break;
-                    }
-                    c_a.push(c);
-                }
-            }
-            self.as_g = g;
-            self.as_d = d;
-            self.as_c = c_a;
-            // the residual follows the coefficients once per round
-            let mut moved = false;
-            for &(j, t0) in &round_start {
-                let delta = self.t[j] - t0;
-                if delta != 0.0 {
-                    self.design.axpy(j, -delta, &mut self.r);
-                    moved = true;
-                }
-            }
-            self.as_round_start = round_start;
-            if moved {
-                self.stamp += 1;
-            }
-            self.exact_gradients_on_working_set();
-            if !ok {
-                self.newton_failures += 1;
-                return false;
-            }
-            if keep_zeros {
-                return true;
-            }
-            // violators outside A join with the sign of their gradient, largest first
-            let mut violators = std::mem::take(&mut self.scratch_idx);
-            violators.clear();
-            let limit = threshold * (1.0 + 1e-12);
-            violators.extend(self.working.iter().copied().filter(|&j| {
-                !self.is_member[j] && self.t[j] == 0.0 && self.c_now[j].abs() > limit && !blocked.contains(&j)
-            }));
-            violators.sort_unstable_by(|&a, &b| self.c_now[b].abs().total_cmp(&self.c_now[a].abs()));
-            violators.truncate(16.max(self.members.len() / 4));
-            let mut added = 0;
-            for &j in &violators {
-                if self.members.len() >= MAX_NEWTON_SUPPORT {
-                    break;
-                }
-                let piece = self.penalty.local_piece(self.c_now[j].signum() * f64::MIN_POSITIVE, alpha);
-                if self.append_member(j, piece) {
-                    added += 1;
-                } else {
-                    blocked.push(j);
-                }
-            }
-            self.scratch_idx = violators;
-            if added == 0 {
-                return true;
-            }
-        }
-    }
-
-    /// Makes the members the support on S (all of S without an L1 part), each on the penalty
-    /// piece of its current coefficient at this alpha. Returns false if H cannot be factored
-    /// or the support is larger than [`MAX_NEWTON_SUPPORT`].
-    fn sync_members(&mut self, alpha: f64, keep_zeros: bool) -> bool {
-        let wanted = |s: &Self, j: usize| (keep_zeros || s.t[j] != 0.0) && s.in_working[j];
-        let k_wanted = self.working.iter().filter(|&&j| keep_zeros || self.t[j] != 0.0).count();
-        if k_wanted == 0 || k_wanted > MAX_NEWTON_SUPPORT {
-            return false;
-        }
-        // members to drop: left the support, or their piece's curvature is too far from the
-        // one factored (a stale factor only slows the Newton iteration down, see above)
-        let stale = |s: &Self, a: usize| {
-            let j = s.members[a];
-            let (f, e) = (s.factor_curvature[a], s.penalty.local_piece(s.t[j], alpha).curvature);
-            !wanted(s, j) || (f - e).abs() > STALE_CURVATURE * f.abs().max(e.abs())
-        };
-        let n_stale = (0..self.members.len()).filter(|&a| stale(self, a)).count();
-        if 8 * n_stale > self.members.len() {
-            for &j in &self.members {
-                self.is_member[j] = false;
-            }
-            self.members.clear();
-            self.member_pieces.clear();
-            self.factor_curvature.clear();
-            self.factor.clear();
-        } else {
-            for a in (0..self.members.len()).rev() {
-                if stale(self, a) {
-                    self.remove_member(a);
-                }
-            }
-        }
-        for a in 0..self.members.len() {
-            let j = self.members[a];
-            self.member_pieces[a] = self.penalty.local_piece(self.t[j], alpha);
-        }
-        let working = std::mem::take(&mut self.working);
-        let mut ok = true;
-        for &j in &working {
-            if !self.is_member[j] && (keep_zeros || self.t[j] != 0.0) {
-                let piece = self.penalty.local_piece(self.t[j], alpha);
-                if !self.append_member(j, piece) {
-                    ok = false;
-                    break;
-                }
-            }
-        }
-        self.working = working;
-        ok
-    }
-
-    /// Appends feature j on `piece` to the members and the factor (Gram entries from the
-    /// cache). Returns false, changing nothing, if H would not be positive definite.
-    fn append_member(&mut self, j: usize, piece: Piece) -> bool {
-        if !self.gram.contains(j) && self.gram.len() > 2 * self.members.len() + 512 {
-            self.gram.retain(&self.members);
-        }
-        let mut needed = std::mem::take(&mut self.as_g);
-        needed.clear();
-        self.gram.ensure(self.design, &self.members);
-        self.gram.ensure(self.design, &[j]);
-        needed.extend(self.members.iter().map(|&m| self.gram.get(m, j)));
-        let accepted = self.factor.append(&needed, self.gram.get(j, j) + piece.curvature);
-        self.as_g = needed;
-        if accepted {
-            self.members.push(j);
-            self.member_pieces.push(piece);
-            self.factor_curvature.push(piece.curvature);
-            self.is_member[j] = true;
-        }
-        accepted
-    }
-
-    /// Removes the member at position a from the members and the factor.
-    fn remove_member(&mut self, a: usize) {
-        let j = self.members.remove(a);
-        self.member_pieces.remove(a);
-        self.factor_curvature.remove(a);
-        self.factor.remove(a);
-        self.is_member[j] = false;
     }
 
     /// Ridge with more live features than samples: the exact solution from the n × n kernel
@@ -1037,13 +727,6 @@ fn keep_largest(scored: &mut Vec<(f64, usize)>, cap: usize) {
         scored.select_nth_unstable_by(cap - 1, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         scored.truncate(cap);
     }
-}
-
-/// The affine residual prediction behind the gradient bounds (see `PathSolver::bound_model`).
-#[derive(Clone, Copy, Debug)]
-struct BoundModel {
-    beta: f64,
-    error: f64,
 }
 
 fn non_convex_error<P: Penalty>(penalty: P, column: usize, curvature: f64) -> SolverError {

@@ -1,0 +1,267 @@
+//! The active-set Newton solver on the working set (see [`PathSolver::active_set_solve`]).
+
+use super::{MAX_NEWTON_SUPPORT, PathSolver};
+use crate::design::Design;
+use crate::penalty::{Penalty, Piece};
+
+/// Relative change of a member's piece curvature (the elastic net's `α(1−ρ)` along the grid)
+/// up to which its factored diagonal is kept and Newton iterates instead of refactoring.
+const STALE_CURVATURE: f64 = 0.3;
+/// A Newton iteration on the members stops once `max_a |c_a − pen'(t_a)|` is below this
+/// fraction of `ρα + α_max`.
+const NEWTON_GRADIENT_TOL: f64 = 1e-13;
+
+impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
+    /// Active-set Newton on S (DESIGN's "Newton steps on the support", made incremental).
+    ///
+    /// On the members A (the support on S, or all of S for a penalty without L1 part) each
+    /// coordinate sits on one quadratic piece of its penalty, so the objective restricted to
+    /// A is quadratic with Hessian `H = G_AA + diag(e_A)` (`G = X̃ᵀX̃/n`, `e_a` the piece
+    /// curvature) and the Newton step from t is `d = H⁻¹(c_A − pen'(t_A))`.
+    ///
+    /// 1. Step `t_A += τ·d`, where τ ≤ 1 stops at the first coordinate reaching the end of its
+    ///    piece. On the segment the quadratic decreases monotonically. The gradients follow
+    ///    without touching X: `G_AA d = (c_A − pen'(t_A)) − e_A∘d`, so
+    ///    `c_A ← c_A − τ·(g − e_A∘d)` and `pen'(t_A) ← pen'(t_A) + τ·e_A∘d`.
+    /// 2. A coordinate that reached 0 leaves A; one that reached an inner knee (MCP/SCAD)
+    ///    moves to the next piece (the derivative is continuous there, only `e_a` changes).
+    /// 3. After a full step (τ = 1) the residual is updated, exact gradients are taken on S,
+    ///    and the violators `|c_j| > ρα` outside A join A with the sign of `c_j`.
+    ///
+    /// `H` stays factored ([`crate::cholesky::UpdatableCholesky`]): every change of A costs
+    /// O(|A|²) instead of a refactorization. A member whose piece curvature moved (the elastic
+    /// net's `α(1−ρ)` from one alpha to the next) keeps the diagonal `f_a` it was factored
+    /// with while `|f_a − e_a| ≤ 0.3·max(|f_a|, |e_a|)`: the step then uses `G_AA + diag(f)`,
+    /// the gradient update above uses `f` (it is `G_AA d` that must be exact), and the step
+    /// repeats, contracting the gradient by about `|f − e|/(λ_min(G_AA) + f)` each time. Returns true when A is optimal and nothing on S violates its KKT
+    /// condition; false when it gave up (a collinear or indefinite H, the support limit, or
+    /// the step budget), leaving a valid state for coordinate descent to continue from.
+    pub(super) fn active_set_solve(&mut self, alpha: f64) -> bool {
+        if !self.use_newton {
+            return false;
+        }
+        let keep_zeros = self.penalty.l1_weight() == 0.0;
+        let threshold = self.penalty.l1_weight() * alpha;
+        if !self.sync_members(alpha, keep_zeros) {
+            return false;
+        }
+        debug_assert_eq!(self.factor.len(), self.members.len());
+        self.newton_steps += 1;
+        let mut budget = 4 * self.working.len() + 64;
+        let mut blocked: Vec<usize> = Vec::new();
+        loop {
+            let mut round_start = std::mem::take(&mut self.as_round_start);
+            round_start.clear();
+            round_start.extend(self.members.iter().map(|&j| (j, self.t[j])));
+            let mut c_a = std::mem::take(&mut self.as_c);
+            c_a.clear();
+            c_a.extend(self.members.iter().map(|&j| self.c_now[j]));
+            let mut g = std::mem::take(&mut self.as_g);
+            let mut d = std::mem::take(&mut self.as_d);
+            let mut ok = true;
+            let mut last_gradient = f64::INFINITY;
+            while !self.members.is_empty() {
+                if budget == 0 {
+                    ok = false;
+                    break;
+                }
+                budget -= 1;
+                g.clear();
+                g.extend(c_a.iter().zip(&self.member_pieces).map(|(c, piece)| c - piece.slope));
+                d.clear();
+                d.extend_from_slice(&g);
+                self.factor.solve(&mut d);
+                let mut tau = 1.0;
+                let mut blocking = (usize::MAX, 0.0);
+                for (a, &j) in self.members.iter().enumerate() {
+                    let (tj, dj, piece) = (self.t[j], d[a], self.member_pieces[a]);
+                    let target = tj + dj;
+                    let end = if target > piece.hi {
+                        piece.hi
+                    } else if target < piece.lo {
+                        piece.lo
+                    } else {
+                        continue;
+                    };
+                    let ta = ((end - tj) / dj).clamp(0.0, 1.0);
+                    if ta < tau {
+                        tau = ta;
+                        blocking = (a, end);
+                    }
+                }
+                let mut residual_gradient = 0.0f64;
+                for a in 0..self.members.len() {
+                    let j = self.members[a];
+                    let piece = &mut self.member_pieces[a];
+                    let step = tau * d[a];
+                    self.t[j] = if a == blocking.0 { blocking.1 } else { self.t[j] + step };
+                    c_a[a] -= tau * (g[a] - self.factor_curvature[a] * d[a]);
+                    piece.slope += piece.curvature * step;
+                    residual_gradient = residual_gradient.max((c_a[a] - piece.slope).abs());
+                }
+                if blocking.0 == usize::MAX {
+                    // exact Newton (factor curvature = piece curvature) is done in one step; with
+                    // a stale factor the step repeats, contracting the gradient by about
+                    // |f − e|/(λ_min(G) + f) each time
+                    let done = residual_gradient <= NEWTON_GRADIENT_TOL * (threshold + self.alpha_max)
+                        || residual_gradient >= 0.5 * last_gradient;
+                    last_gradient = residual_gradient;
+                    self.debug_full_steps += 1;
+                    if done {
+                        break;
+                    }
+                    continue;
+                }
+                last_gradient = f64::INFINITY;
+                self.debug_cuts += 1;
+                let (a, end) = blocking;
+                let j = self.members[a];
+                let slope = self.member_pieces[a].slope;
+                self.remove_member(a);
+                let c = c_a.remove(a);
+                if end != 0.0 {
+                    // an inner knee: continue on the next piece in the direction of motion
+                    let beyond = end + d[a].signum() * end.abs() * 1e-12;
+                    let mut piece = self.penalty.local_piece(beyond, alpha);
+                    piece.slope = slope;
+                    if !self.append_member(j, piece) {
+                        ok = false;
+                        break;
+                    }
+                    c_a.push(c);
+                }
+            }
+            self.as_g = g;
+            self.as_d = d;
+            self.as_c = c_a;
+            // the residual follows the coefficients once per round
+            let mut moved = false;
+            for &(j, t0) in &round_start {
+                let delta = self.t[j] - t0;
+                if delta != 0.0 {
+                    self.design.axpy(j, -delta, &mut self.r);
+                    moved = true;
+                }
+            }
+            self.as_round_start = round_start;
+            if moved {
+                self.stamp += 1;
+            }
+            self.exact_gradients_on_working_set();
+            if !ok {
+                self.newton_failures += 1;
+                return false;
+            }
+            if keep_zeros {
+                return true;
+            }
+            // violators outside A join with the sign of their gradient, largest first
+            let mut violators = std::mem::take(&mut self.scratch_idx);
+            violators.clear();
+            let limit = threshold * (1.0 + 1e-12);
+            violators.extend(self.working.iter().copied().filter(|&j| {
+                !self.is_member[j] && self.t[j] == 0.0 && self.c_now[j].abs() > limit && !blocked.contains(&j)
+            }));
+            violators.sort_unstable_by(|&a, &b| self.c_now[b].abs().total_cmp(&self.c_now[a].abs()));
+            violators.truncate(16.max(self.members.len() / 4));
+            let mut added = 0;
+            for &j in &violators {
+                if self.members.len() >= MAX_NEWTON_SUPPORT {
+                    break;
+                }
+                let piece = self.penalty.local_piece(self.c_now[j].signum() * f64::MIN_POSITIVE, alpha);
+                if self.append_member(j, piece) {
+                    added += 1;
+                } else {
+                    blocked.push(j);
+                }
+            }
+            self.scratch_idx = violators;
+            if added == 0 {
+                return true;
+            }
+        }
+    }
+
+    /// Makes the members the support on S (all of S without an L1 part), each on the penalty
+    /// piece of its current coefficient at this alpha. Returns false if H cannot be factored
+    /// or the support is larger than [`MAX_NEWTON_SUPPORT`].
+    pub(super) fn sync_members(&mut self, alpha: f64, keep_zeros: bool) -> bool {
+        let wanted = |s: &Self, j: usize| (keep_zeros || s.t[j] != 0.0) && s.in_working[j];
+        let k_wanted = self.working.iter().filter(|&&j| keep_zeros || self.t[j] != 0.0).count();
+        if k_wanted == 0 || k_wanted > MAX_NEWTON_SUPPORT {
+            return false;
+        }
+        // members to drop: left the support, or their piece's curvature is too far from the
+        // one factored (a stale factor only slows the Newton iteration down, see above)
+        let stale = |s: &Self, a: usize| {
+            let j = s.members[a];
+            let (f, e) = (s.factor_curvature[a], s.penalty.local_piece(s.t[j], alpha).curvature);
+            !wanted(s, j) || (f - e).abs() > STALE_CURVATURE * f.abs().max(e.abs())
+        };
+        let n_stale = (0..self.members.len()).filter(|&a| stale(self, a)).count();
+        if 8 * n_stale > self.members.len() {
+            for &j in &self.members {
+                self.is_member[j] = false;
+            }
+            self.members.clear();
+            self.member_pieces.clear();
+            self.factor_curvature.clear();
+            self.factor.clear();
+        } else {
+            for a in (0..self.members.len()).rev() {
+                if stale(self, a) {
+                    self.remove_member(a);
+                }
+            }
+        }
+        for a in 0..self.members.len() {
+            let j = self.members[a];
+            self.member_pieces[a] = self.penalty.local_piece(self.t[j], alpha);
+        }
+        let working = std::mem::take(&mut self.working);
+        let mut ok = true;
+        for &j in &working {
+            if !self.is_member[j] && (keep_zeros || self.t[j] != 0.0) {
+                let piece = self.penalty.local_piece(self.t[j], alpha);
+                if !self.append_member(j, piece) {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        self.working = working;
+        ok
+    }
+
+    /// Appends feature j on `piece` to the members and the factor (Gram entries from the
+    /// cache). Returns false, changing nothing, if H would not be positive definite.
+    pub(super) fn append_member(&mut self, j: usize, piece: Piece) -> bool {
+        if !self.gram.contains(j) && self.gram.len() > 2 * self.members.len() + 512 {
+            self.gram.retain(&self.members);
+        }
+        let mut needed = std::mem::take(&mut self.as_g);
+        needed.clear();
+        self.gram.ensure(self.design, &self.members);
+        self.gram.ensure(self.design, &[j]);
+        needed.extend(self.members.iter().map(|&m| self.gram.get(m, j)));
+        let accepted = self.factor.append(&needed, self.gram.get(j, j) + piece.curvature);
+        self.as_g = needed;
+        if accepted {
+            self.members.push(j);
+            self.member_pieces.push(piece);
+            self.factor_curvature.push(piece.curvature);
+            self.is_member[j] = true;
+        }
+        accepted
+    }
+
+    /// Removes the member at position a from the members and the factor.
+    pub(super) fn remove_member(&mut self, a: usize) {
+        let j = self.members.remove(a);
+        self.member_pieces.remove(a);
+        self.factor_curvature.remove(a);
+        self.factor.remove(a);
+        self.is_member[j] = false;
+    }
+}
