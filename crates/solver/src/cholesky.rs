@@ -25,6 +25,8 @@ pub struct UpdatableCholesky {
     /// Column-major lower triangle: entry (r, c), r ≥ c, is `l[c·stride + r]`.
     l: Vec<f64>,
     scratch: Vec<f64>,
+    /// Largest order accepted (0: no limit).
+    limit: usize,
 }
 
 /// Smallest accepted `δ² / η` for an appended column: below it the column is numerically in
@@ -48,7 +50,7 @@ impl UpdatableCholesky {
     pub fn append(&mut self, h: &[f64], diag: f64) -> bool {
         let k = self.k;
         debug_assert_eq!(h.len(), k);
-        if !(diag > 0.0 && diag.is_finite()) {
+        if !(diag > 0.0 && diag.is_finite()) || (self.limit > 0 && k >= self.limit) {
             return false;
         }
         self.reserve(k + 1);
@@ -134,12 +136,21 @@ impl UpdatableCholesky {
         }
     }
 
-    /// Grows the storage to hold order `k` (doubling), keeping the columns.
+    /// A factor whose storage never grows past order `limit` (appends beyond it are refused).
+    pub fn with_limit(limit: usize) -> Self {
+        UpdatableCholesky { limit, ..Default::default() }
+    }
+
+    /// Grows the storage to hold order `k` (by half again, at most to the limit), keeping the
+    /// columns.
     fn reserve(&mut self, k: usize) {
         if k <= self.stride {
             return;
         }
-        let stride = k.max(2 * self.stride).max(16);
+        let mut stride = k.max(self.stride + self.stride / 2).max(16);
+        if self.limit > 0 {
+            stride = stride.min(self.limit.max(k));
+        }
         let mut l = vec![0.0; stride * stride];
         for c in 0..self.k {
             l[c * stride + c..c * stride + self.k]
@@ -225,6 +236,18 @@ mod tests {
             assert_eq!(f.len(), members.len());
             assert_solves(&f, &h, k, &members);
         }
+    }
+
+    #[test]
+    fn appends_beyond_the_limit_are_refused() {
+        let h = spd(5, 3);
+        let mut f = UpdatableCholesky::with_limit(3);
+        for i in 0..5 {
+            let col: Vec<f64> = (0..f.len()).map(|j| h[i * 5 + j]).collect();
+            assert_eq!(f.append(&col, h[i * 5 + i]), i < 3);
+        }
+        assert_eq!(f.len(), 3);
+        assert_solves(&f, &h, 5, &[0, 1, 2]);
     }
 
     #[test]

@@ -171,7 +171,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             member_pieces: Vec::new(),
             factor_curvature: Vec::new(),
             is_member: vec![false; p],
-            factor: UpdatableCholesky::default(),
+            factor: UpdatableCholesky::with_limit(MAX_NEWTON_SUPPORT),
             as_round_start: Vec::new(),
             as_c: Vec::new(),
             as_g: Vec::new(),
