@@ -8,8 +8,8 @@
 //! Environment variables read by the benches:
 //!
 //! - `REGPATH_BENCH_LARGE=1`: also run the large shapes and the slow cases (1,000 × 100,000
-//!   Lasso, the long 500 × 10,000 paths with `eps = 1e-3`, Ridge on 200 × 2,000, MCP/SCAD on
-//!   n > p, cold starts on longer grids). Adds roughly 30–60 minutes.
+//!   paths for four penalties, Ridge on 200 × 2,000, MCP/SCAD on n > p, cold starts on longer
+//!   grids).
 //! - `REGPATH_BENCH_THREADS=N`: rayon threads used inside a path fit (default 1, so that the
 //!   numbers do not depend on what else runs on the machine; the solver's results never depend
 //!   on it).
@@ -185,16 +185,14 @@ impl PathCase {
 /// - 200 × 2,000 with `eps = 1e-3`: Lasso, ElasticNet, MCP, SCAD;
 /// - 100 × 500 with `eps = 1e-3`: Ridge (Ridge with p ≫ n is currently slow: 100 × 1,000
 ///   takes ~2–5 s and 200 × 2,000 over a minute, see docs/performance.md);
-/// - 500 × 10,000 equicorrelated with `eps = 1e-2`: Lasso, ElasticNet, MCP;
+/// - 500 × 10,000 equicorrelated with `eps = 1e-3`: Lasso, ElasticNet, MCP (1–3 s each since
+///   the active-set Newton solver; 5–15 s before);
 /// - 500 × 10,000 genotype with `eps = 1e-2`: Lasso, SCAD.
 ///
-/// The long end of p ≫ n paths is where the solver is slowest today (500 × 10,000 with
-/// `eps = 1e-3` takes ~5–15 s per path), so the default set stops at `eps = 1e-2` there.
-///
-/// With `REGPATH_BENCH_LARGE=1` also: MCP and SCAD on 1,000 × 200 (~2–5 s each today), SCAD on
-/// 500 × 10,000 equicorrelated and ElasticNet and MCP on genotype (`eps = 1e-2`), Ridge on
-/// 200 × 2,000, Lasso and MCP on 500 × 10,000 with `eps = 1e-3`, and 1,000 × 100,000 Lasso with
-/// `eps = 1e-2`.
+/// With `REGPATH_BENCH_LARGE=1` also: MCP and SCAD on 1,000 × 200, SCAD on 500 × 10,000
+/// equicorrelated and ElasticNet and MCP on genotype (`eps = 1e-2`), Ridge on 200 × 2,000, and
+/// the genomic-scale shape of issue 6, 1,000 × 100,000 equicorrelated with `eps = 1e-3`, for
+/// Lasso, ElasticNet, MCP and SCAD (2–12 s per path; the data alone is 0.8 GB).
 pub fn path_cases() -> Vec<PathCase> {
     let [lasso, ridge, enet, mcp, scad] = penalties();
     let eq = |n, p| Shape::Equicorrelated { n, p };
@@ -203,7 +201,7 @@ pub fn path_cases() -> Vec<PathCase> {
         PathCase { shape: eq(1000, 200), eps: 1e-3, penalties: vec![lasso, ridge, enet] },
         PathCase { shape: eq(200, 2000), eps: 1e-3, penalties: vec![lasso, enet, mcp, scad] },
         PathCase { shape: eq(100, 500), eps: 1e-3, penalties: vec![ridge] },
-        PathCase { shape: eq(500, 10_000), eps: 1e-2, penalties: vec![lasso, enet, mcp] },
+        PathCase { shape: eq(500, 10_000), eps: 1e-3, penalties: vec![lasso, enet, mcp] },
         PathCase { shape: geno, eps: 1e-2, penalties: vec![lasso, scad] },
     ];
     if large() {
@@ -212,8 +210,7 @@ pub fn path_cases() -> Vec<PathCase> {
             PathCase { shape: eq(500, 10_000), eps: 1e-2, penalties: vec![scad] },
             PathCase { shape: geno, eps: 1e-2, penalties: vec![enet, mcp] },
             PathCase { shape: eq(200, 2000), eps: 1e-3, penalties: vec![ridge] },
-            PathCase { shape: eq(500, 10_000), eps: 1e-3, penalties: vec![lasso, mcp] },
-            PathCase { shape: eq(1000, 100_000), eps: 1e-2, penalties: vec![lasso] },
+            PathCase { shape: eq(1000, 100_000), eps: 1e-3, penalties: vec![lasso, enet, mcp, scad] },
         ]);
     }
     cases
@@ -228,6 +225,8 @@ pub struct Variant {
     pub warm_start: bool,
     /// Screening techniques.
     pub screening: Screening,
+    /// Active-set Newton steps (and the Ridge kernel solve).
+    pub newton: bool,
 }
 
 /// The technique variants: all on (the default), each screening technique off on its own,
@@ -235,17 +234,29 @@ pub struct Variant {
 pub fn variants() -> Vec<Variant> {
     let all = Screening::default();
     vec![
-        Variant { name: "warm_all_screening", warm_start: true, screening: all },
-        Variant { name: "warm_no_strong_rules", warm_start: true, screening: Screening { strong_rules: false, ..all } },
-        Variant { name: "warm_no_gap_safe", warm_start: true, screening: Screening { gap_safe: false, ..all } },
+        Variant { name: "warm_all_screening", warm_start: true, screening: all, newton: true },
+        Variant { name: "warm_no_newton", warm_start: true, screening: all, newton: false },
+        Variant {
+            name: "warm_no_strong_rules",
+            warm_start: true,
+            screening: Screening { strong_rules: false, ..all },
+            newton: true,
+        },
+        Variant {
+            name: "warm_no_gap_safe",
+            warm_start: true,
+            screening: Screening { gap_safe: false, ..all },
+            newton: true,
+        },
         Variant {
             name: "warm_no_gradient_bounds",
             warm_start: true,
             screening: Screening { gradient_bounds: false, ..all },
+            newton: true,
         },
-        Variant { name: "warm_no_screening", warm_start: true, screening: Screening::none() },
-        Variant { name: "cold_all_screening", warm_start: false, screening: all },
-        Variant { name: "cold_no_screening", warm_start: false, screening: Screening::none() },
+        Variant { name: "warm_no_screening", warm_start: true, screening: Screening::none(), newton: true },
+        Variant { name: "cold_all_screening", warm_start: false, screening: all, newton: true },
+        Variant { name: "cold_no_screening", warm_start: false, screening: Screening::none(), newton: true },
     ]
 }
 
@@ -299,6 +310,7 @@ pub fn path_options(eps: f64, variant: &Variant) -> PathOptions {
         grid: AlphaGrid::Geometric { n_alphas: N_ALPHAS, eps },
         warm_start: variant.warm_start,
         screening: variant.screening,
+        newton: variant.newton,
         ..PathOptions::default()
     }
 }

@@ -53,6 +53,9 @@ pub struct PathOptions {
     pub screening: Screening,
     /// Start each alpha from the previous solution (default) or from zero.
     pub warm_start: bool,
+    /// Active-set Newton steps on the working set, and the n × n kernel solve for Ridge with
+    /// p > n (default on; off leaves plain coordinate descent, for benchmarking).
+    pub newton: bool,
 }
 
 impl Default for PathOptions {
@@ -64,6 +67,7 @@ impl Default for PathOptions {
             max_nnz: None,
             screening: Screening::default(),
             warm_start: true,
+            newton: true,
         }
     }
 }

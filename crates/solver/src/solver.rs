@@ -164,7 +164,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             anderson: AndersonMemory::default(),
             residual_dirty: false,
             extrapolations: 0,
-            use_newton: true,
+            use_newton: options.newton,
             gram: GramCache::new(p),
             newton_matrix: Vec::new(),
             members: Vec::new(),

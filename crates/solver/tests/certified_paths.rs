@@ -181,6 +181,28 @@ fn screening_changes_speed_not_results() {
     }
 }
 
+/// Plain coordinate descent (no active-set Newton steps) reaches the same certified
+/// objectives as the default solver.
+#[test]
+fn newton_steps_change_speed_not_results() {
+    let (x, y) = random_problem(40, 300, 0.5, 10);
+    for spec in all_penalties() {
+        let with = options(30);
+        let without = PathOptions { newton: false, ..with.clone() };
+        check_path(&x, &y, spec, true, true, &without);
+        let (a, _) = fit(&x, &y, spec, true, true, &with);
+        let (b, _) = fit(&x, &y, spec, true, true, &without);
+        if matches!(spec, PenaltySpec::Mcp { .. } | PenaltySpec::Scad { .. }) {
+            continue; // non-convex: both are certified stationary points, maybe different ones
+        }
+        let p0 = null_objective(&y);
+        for (pa, pb) in a.iter().zip(&b) {
+            let rel = (pa.objective - pb.objective).abs() / p0;
+            assert!(rel < 2e-6, "{spec:?}: {} vs {}", pa.objective, pb.objective);
+        }
+    }
+}
+
 #[test]
 fn tighter_tolerances_are_met() {
     let (x, y) = random_problem(70, 90, 0.5, 7);
