@@ -211,3 +211,24 @@ fn tighter_tolerances_are_met() {
         check_path(&x, &y, spec, true, true, &opts);
     }
 }
+
+/// The parallel scans use fixed feature blocks, so a path is bit-for-bit the same on one
+/// thread and on several (here large enough that every scan is split).
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let (x, y) = random_problem(200, 3000, 0.5, 11);
+    let in_pool = |threads: usize, spec: PenaltySpec| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| fit(&x, &y, spec, true, true, &options(40)).0)
+    };
+    for spec in all_penalties() {
+        let one = in_pool(1, spec);
+        let three = in_pool(3, spec);
+        assert_eq!(one.len(), three.len());
+        for (a, b) in one.iter().zip(&three) {
+            assert_eq!(a.beta, b.beta, "{spec:?} at alpha {}", a.alpha);
+            assert_eq!(a.intercept.to_bits(), b.intercept.to_bits());
+            assert_eq!(a.certificate.to_bits(), b.certificate.to_bits());
+        }
+    }
+}
