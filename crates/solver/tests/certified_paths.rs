@@ -161,23 +161,30 @@ fn warm_and_cold_starts_reach_the_same_objective() {
     }
 }
 
+/// Both option sets give certified paths (the second checked independently) and, for the
+/// convex penalties, the same objectives to within the certificate tolerance. (Non-convex
+/// penalties: both are certified stationary points, maybe different ones.)
+fn assert_same_certified_objectives(x: &Array2<f64>, y: &[f64], spec: PenaltySpec, a: &PathOptions, b: &PathOptions) {
+    check_path(x, y, spec, true, true, b);
+    if matches!(spec, PenaltySpec::Mcp { .. } | PenaltySpec::Scad { .. }) {
+        return;
+    }
+    let (pa, _) = fit(x, y, spec, true, true, a);
+    let (pb, _) = fit(x, y, spec, true, true, b);
+    let p0 = null_objective(y);
+    for (u, v) in pa.iter().zip(&pb) {
+        let rel = (u.objective - v.objective).abs() / p0;
+        assert!(rel < 2e-6, "{spec:?}: {} vs {}", u.objective, v.objective);
+    }
+}
+
 #[test]
 fn screening_changes_speed_not_results() {
     let (x, y) = random_problem(50, 200, 0.6, 6);
     for spec in all_penalties() {
         let with = options(25);
         let without = PathOptions { screening: Screening::none(), ..with.clone() };
-        check_path(&x, &y, spec, true, true, &without);
-        let (a, _) = fit(&x, &y, spec, true, true, &with);
-        let (b, _) = fit(&x, &y, spec, true, true, &without);
-        if matches!(spec, PenaltySpec::Mcp { .. } | PenaltySpec::Scad { .. }) {
-            continue; // non-convex: both are certified stationary points, maybe different ones
-        }
-        let p0 = null_objective(&y);
-        for (pa, pb) in a.iter().zip(&b) {
-            let rel = (pa.objective - pb.objective).abs() / p0;
-            assert!(rel < 2e-6, "{spec:?}: {} vs {}", pa.objective, pb.objective);
-        }
+        assert_same_certified_objectives(&x, &y, spec, &with, &without);
     }
 }
 
@@ -189,17 +196,7 @@ fn newton_steps_change_speed_not_results() {
     for spec in all_penalties() {
         let with = options(30);
         let without = PathOptions { newton: false, ..with.clone() };
-        check_path(&x, &y, spec, true, true, &without);
-        let (a, _) = fit(&x, &y, spec, true, true, &with);
-        let (b, _) = fit(&x, &y, spec, true, true, &without);
-        if matches!(spec, PenaltySpec::Mcp { .. } | PenaltySpec::Scad { .. }) {
-            continue; // non-convex: both are certified stationary points, maybe different ones
-        }
-        let p0 = null_objective(&y);
-        for (pa, pb) in a.iter().zip(&b) {
-            let rel = (pa.objective - pb.objective).abs() / p0;
-            assert!(rel < 2e-6, "{spec:?}: {} vs {}", pa.objective, pb.objective);
-        }
+        assert_same_certified_objectives(&x, &y, spec, &with, &without);
     }
 }
 
