@@ -33,9 +33,11 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// net's `α(1−ρ)` from one alpha to the next) keeps the diagonal `f_a` it was factored
     /// with while `|f_a − e_a| ≤ 0.3·max(|f_a|, |e_a|)`: the step then uses `G_AA + diag(f)`,
     /// the gradient update above uses `f` (it is `G_AA d` that must be exact), and the step
-    /// repeats, contracting the gradient by about `|f − e|/(λ_min(G_AA) + f)` each time. Returns true when A is optimal and nothing on S violates its KKT
-    /// condition; false when it gave up (a collinear or indefinite H, the support limit, or
-    /// the step budget), leaving a valid state for coordinate descent to continue from.
+    /// repeats, contracting the gradient by about `|f − e|/(λ_min(G_AA) + f)` each time.
+    ///
+    /// Returns true when A is optimal and nothing on S violates its KKT condition; false when
+    /// it gave up (a collinear or indefinite H, the support limit, or the step budget), leaving
+    /// a valid state for coordinate descent to continue from.
     pub(super) fn active_set_solve(&mut self, alpha: f64) -> bool {
         if !self.use_newton {
             return false;
