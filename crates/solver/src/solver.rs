@@ -80,6 +80,7 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     scratch_idx: Vec<usize>,
     scratch_val: Vec<f64>,
     scratch_scored: Vec<(f64, usize)>,
+    scratch_pending: Vec<usize>,
     scratch_r: Vec<f64>,
     anderson: AndersonMemory,
     residual_dirty: bool,
@@ -100,8 +101,6 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     as_d: Vec<f64>,
     newton_steps: u64,
     newton_failures: u64,
-    debug_cuts: u64,
-    debug_full_steps: u64,
     kernel: Option<Vec<f64>>,
     coefs: Vec<(usize, f64)>,
     columns_scanned: u64,
@@ -160,6 +159,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             scratch_idx: Vec::new(),
             scratch_val: Vec::new(),
             scratch_scored: Vec::new(),
+            scratch_pending: Vec::new(),
             scratch_r: Vec::new(),
             anderson: AndersonMemory::default(),
             residual_dirty: false,
@@ -178,8 +178,6 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             as_d: Vec::new(),
             newton_steps: 0,
             newton_failures: 0,
-            debug_cuts: 0,
-            debug_full_steps: 0,
             kernel: None,
             coefs: Vec::new(),
             columns_scanned: 0,
@@ -251,12 +249,10 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         self.collect_coefs();
         if std::env::var_os("REGPATH_DEBUG").is_some() {
             eprintln!(
-                "alpha {alpha_index}: epochs {} newton {} failed {} cuts {} full {} extrapolations {} ws {} nnz {} t {:.4}",
+                "alpha {alpha_index}: epochs {} newton {} failed {} extrapolations {} ws {} nnz {} t {:.4}",
                 self.epochs,
                 self.newton_steps,
                 self.newton_failures,
-                self.debug_cuts,
-                self.debug_full_steps,
                 self.extrapolations,
                 self.working.len(),
                 self.coefs.len(),
@@ -520,8 +516,11 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     /// Exact `c_j = x̃_jᵀr/n` for the listed features (in parallel over fixed blocks when the
     /// work is large), stored in `c_now` with the current stamp.
     fn exact_gradients(&mut self, idx: &[usize]) {
-        let pending: Vec<usize> = idx.iter().copied().filter(|&j| self.c_stamp[j] != self.stamp).collect();
+        let mut pending = std::mem::take(&mut self.scratch_pending);
+        pending.clear();
+        pending.extend(idx.iter().copied().filter(|&j| self.c_stamp[j] != self.stamp));
         if pending.is_empty() {
+            self.scratch_pending = pending;
             return;
         }
         let inv_n = 1.0 / self.n as f64;
@@ -544,6 +543,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             self.c_now[j] = c;
             self.c_stamp[j] = self.stamp;
         }
+        self.scratch_pending = pending;
     }
 
     /// The certificate of the problem restricted to S (exact gradients on S).

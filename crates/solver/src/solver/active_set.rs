@@ -108,14 +108,12 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                     let done = residual_gradient <= NEWTON_GRADIENT_TOL * (threshold + self.alpha_max)
                         || residual_gradient >= 0.5 * last_gradient;
                     last_gradient = residual_gradient;
-                    self.debug_full_steps += 1;
                     if done {
                         break;
                     }
                     continue;
                 }
                 last_gradient = f64::INFINITY;
-                self.debug_cuts += 1;
                 let (a, end) = blocking;
                 let j = self.members[a];
                 let slope = self.member_pieces[a].slope;
