@@ -12,6 +12,7 @@ mod anderson;
 pub mod certificate;
 mod cholesky;
 pub mod design;
+pub mod duplicates;
 pub mod error;
 pub mod genotype;
 pub mod grid;

@@ -56,6 +56,10 @@ pub struct PathOptions {
     /// Active-set Newton steps on the working set, and the n × n kernel solve for Ridge with
     /// p > n (default on; off leaves plain coordinate descent, for benchmarking).
     pub newton: bool,
+    /// Solve Lasso, MCP and SCAD on one representative of each group of copied columns
+    /// (`x̃_j = ±x̃_k`, see [`crate::duplicates`]) and report the copies at 0 (default on;
+    /// certificates always cover every column).
+    pub merge_copies: bool,
 }
 
 impl Default for PathOptions {
@@ -68,6 +72,7 @@ impl Default for PathOptions {
             screening: Screening::default(),
             warm_start: true,
             newton: true,
+            merge_copies: true,
         }
     }
 }

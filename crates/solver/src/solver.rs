@@ -27,6 +27,7 @@ use crate::anderson::AndersonMemory;
 use crate::certificate::{Certificate, CertificateAccumulator, Totals};
 use crate::cholesky::UpdatableCholesky;
 use crate::design::{Design, SCAN_BLOCK};
+use crate::duplicates::{ColumnCopy, find_copies};
 use crate::error::SolverError;
 use crate::kernels;
 use crate::newton::{GramCache, MAX_KERNEL_SAMPLES, MAX_NEWTON_SUPPORT};
@@ -55,7 +56,13 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     tol: f64,
     max_epochs: usize,
     n: usize,
+    /// The live columns the solver works on: every column with `v_j > 0`, less the copies.
     live: Vec<usize>,
+    /// Membership mask of `live`.
+    in_live: Vec<bool>,
+    /// Live columns that copy a representative in `live` (see [`crate::duplicates`]); their
+    /// coefficient stays 0 and they enter the certificate through their representative.
+    copies: Vec<ColumnCopy>,
     /// √(v_j/n), the bound's slope.
     bound_slope: Vec<f64>,
     y_work: Vec<f64>,
@@ -101,6 +108,8 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     as_d: Vec<f64>,
     newton_steps: u64,
     newton_failures: u64,
+    /// Support members the factor refused (rank-deficient supports), for diagnostics.
+    refused_members: u64,
     kernel: Option<Vec<f64>>,
     coefs: Vec<(usize, f64)>,
     columns_scanned: u64,
@@ -120,10 +129,19 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             return Err(SolverError::NonFinite { what: "y", value: v, location: format!("position {i} (0-based)") });
         }
         let stats = design.stats();
-        let live: Vec<usize> = (0..p).filter(|&j| design.is_live(j)).collect();
+        let mut live: Vec<usize> = (0..p).filter(|&j| design.is_live(j)).collect();
         if let Some(&j) = live.iter().find(|&&j| !penalty.curvature_ok(stats.curvature[j])) {
             return Err(non_convex_error(penalty, j, stats.curvature[j]));
         }
+        let copies = if options.merge_copies && penalty.l2_weight() == 0.0 && penalty.l1_weight() > 0.0 {
+            find_copies(design, &live)
+        } else {
+            Vec::new()
+        };
+        let mut in_live = vec![false; p];
+        live.iter().for_each(|&j| in_live[j] = true);
+        copies.iter().for_each(|c| in_live[c.column] = false);
+        live.retain(|&j| in_live[j]);
         let y_mean = if stats.fit_intercept { kernels::mean(y) } else { 0.0 };
         let y_work: Vec<f64> = y.iter().map(|&v| v - y_mean).collect();
         let null_objective = kernels::sq_norm(&y_work) / (2.0 * n as f64);
@@ -137,6 +155,8 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             max_epochs: options.max_epochs,
             n,
             live,
+            in_live,
+            copies,
             bound_slope,
             r: y_work.clone(),
             r_ref: y_work.clone(),
@@ -178,6 +198,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             as_d: Vec::new(),
             newton_steps: 0,
             newton_failures: 0,
+            refused_members: 0,
             kernel: None,
             coefs: Vec::new(),
             columns_scanned: 0,
@@ -249,10 +270,12 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         self.collect_coefs();
         if std::env::var_os("REGPATH_DEBUG").is_some() {
             eprintln!(
-                "alpha {alpha_index}: epochs {} newton {} failed {} extrapolations {} ws {} nnz {} t {:.4}",
+                "alpha {alpha_index}: epochs {} newton {} failed {} refused {} copies {} extrapolations {} ws {} nnz {} t {:.4}",
                 self.epochs,
                 self.newton_steps,
                 self.newton_failures,
+                self.refused_members,
+                self.copies.len(),
                 self.extrapolations,
                 self.working.len(),
                 self.coefs.len(),
@@ -606,7 +629,8 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         std::mem::swap(&mut self.c_old, &mut self.c_ref);
         std::mem::swap(&mut self.r_old, &mut self.r_ref);
         self.has_old = self.columns_scanned > 0;
-        let read = design.scaled_gradient(&self.r, &mut self.c_ref, |j| design.is_live(j));
+        let in_live = &self.in_live;
+        let read = design.scaled_gradient(&self.r, &mut self.c_ref, |j| in_live[j]);
         self.columns_scanned += read as u64;
         self.r_ref.copy_from_slice(&self.r);
         for &j in &self.live {
@@ -654,6 +678,18 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 let bound = self.gradient_bound(j, model);
                 if bound > threshold {
                     acc.add(0.0, bound);
+                }
+            }
+        }
+        if !self.copies.is_empty() {
+            // |c_copy| ≤ |c_rep| + δ·‖r‖₁/n, with the representative's exact gradient or bound
+            let r_l1_over_n = self.r.iter().map(|v| v.abs()).sum::<f64>() / self.n as f64;
+            for copy in &self.copies {
+                let k = copy.representative;
+                let c = if self.c_stamp[k] == self.stamp { self.c_now[k].abs() } else { self.gradient_bound(k, model) };
+                let c = c + copy.deviation * r_l1_over_n;
+                if c > threshold {
+                    acc.add(0.0, c);
                 }
             }
         }

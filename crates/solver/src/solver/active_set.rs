@@ -165,6 +165,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             violators.sort_unstable_by(|&a, &b| self.c_now[b].abs().total_cmp(&self.c_now[a].abs()));
             violators.truncate(16.max(self.members.len() / 4));
             let mut added = 0;
+            let mut absorbed = false;
             for &j in &violators {
                 if self.members.len() >= MAX_NEWTON_SUPPORT {
                     break;
@@ -173,19 +174,29 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 if self.append_member(j, piece) {
                     added += 1;
                 } else {
-                    blocked.push(j);
+                    self.refused_members += 1;
+                    absorbed |= self.absorb_dependent(j, alpha);
+                    if self.is_member[j] {
+                        added += 1;
+                    } else {
+                        blocked.push(j);
+                    }
                 }
             }
             self.scratch_idx = violators;
-            if added == 0 {
+            if absorbed {
+                self.exact_gradients_on_working_set();
+            }
+            if added == 0 && !absorbed {
                 return true;
             }
         }
     }
 
     /// Makes the members the support on S (all of S without an L1 part), each on the penalty
-    /// piece of its current coefficient at this alpha. Returns false if H cannot be factored
-    /// or the support is larger than [`MAX_NEWTON_SUPPORT`].
+    /// piece of its current coefficient at this alpha; features that would make H singular
+    /// are left out. Returns false if no member is left or the support is larger than
+    /// [`MAX_NEWTON_SUPPORT`].
     pub(super) fn sync_members(&mut self, alpha: f64, keep_zeros: bool) -> bool {
         let wanted = |s: &Self, j: usize| (keep_zeros || s.t[j] != 0.0) && s.in_working[j];
         let k_wanted = self.working.iter().filter(|&&j| keep_zeros || self.t[j] != 0.0).count();
@@ -219,19 +230,102 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             let j = self.members[a];
             self.member_pieces[a] = self.penalty.local_piece(self.t[j], alpha);
         }
+        // a feature the factor refuses (its column is, to working precision, in the span of
+        // the members: a rank-deficient support) stays outside A at its current value; the
+        // Newton step optimizes the others and coordinate descent moves it
         let working = std::mem::take(&mut self.working);
-        let mut ok = true;
+        let mut moved = false;
         for &j in &working {
             if !self.is_member[j] && (keep_zeros || self.t[j] != 0.0) {
                 let piece = self.penalty.local_piece(self.t[j], alpha);
                 if !self.append_member(j, piece) {
-                    ok = false;
-                    break;
+                    self.refused_members += 1;
+                    moved |= self.absorb_dependent(j, alpha);
                 }
             }
         }
         self.working = working;
-        ok
+        if moved {
+            self.exact_gradients_on_working_set();
+        }
+        !self.members.is_empty()
+    }
+
+    /// Lasso on a rank-deficient support: feature j (nonzero, or a violator at 0 entering with
+    /// the sign of its gradient) was refused because `x̃_j ≈ X̃_A w`, `w = G_AA⁻¹ G_Aj`. Along
+    /// `z = e_j − Σ_a w_a e_a` the fit does not change, and the penalty is linear on the
+    /// current orthant with slope `g = pen'(t_j) − Σ_a w_a pen'(t_a)`; moving by `−sign(g)·z`
+    /// (a LARS/homotopy drop step) lowers or keeps the objective until the first coordinate
+    /// reaches 0, which leaves the support. Repeated until j is accepted or is itself 0; each
+    /// step removes one nonzero, so it terminates. Only for the Lasso (an L2 part keeps H
+    /// definite; for MCP/SCAD a refusal also means an indefinite H, not only a dependency).
+    /// Returns whether any coefficient moved (the residual is kept exact; gradients are not).
+    fn absorb_dependent(&mut self, j: usize, alpha: f64) -> bool {
+        if !(self.penalty.is_convex() && self.penalty.l2_weight() == 0.0) {
+            return false;
+        }
+        let mut moved = false;
+        let mut w = std::mem::take(&mut self.as_d);
+        loop {
+            let entering = self.t[j] == 0.0;
+            let side = if entering { self.c_now[j].signum() } else { self.t[j].signum() };
+            if self.members.is_empty() || side == 0.0 {
+                break;
+            }
+            w.clear();
+            self.gram.ensure(self.design, &[j]);
+            w.extend(self.members.iter().map(|&m| self.gram.get(m, j)));
+            self.factor.solve(&mut w);
+            let slope = |s: &Self, t: f64| s.penalty.local_piece(t, alpha).slope;
+            let g = slope(self, side) - self.members.iter().zip(&w).map(|(&m, &wa)| wa * slope(self, self.t[m])).sum::<f64>();
+            // direction of t_j: descent, and into j's own orthant when it enters
+            let dir = if g != 0.0 { -g.signum() } else { -side };
+            if entering && dir != side {
+                break;
+            }
+            // first coordinate to reach 0 along dir·z
+            let mut tau = if entering || dir == side { f64::INFINITY } else { self.t[j].abs() };
+            let mut blocking = None;
+            for (a, &m) in self.members.iter().enumerate() {
+                let delta = -dir * w[a];
+                if delta != 0.0 && delta.signum() != self.t[m].signum() {
+                    let reach = self.t[m].abs() / delta.abs();
+                    if reach < tau {
+                        tau = reach;
+                        blocking = Some(a);
+                    }
+                }
+            }
+            if !tau.is_finite() {
+                break;
+            }
+            let tj = if blocking.is_none() { 0.0 } else { self.t[j] + dir * tau };
+            let dj = tj - self.t[j];
+            self.t[j] = tj;
+            self.design.axpy(j, -dj, &mut self.r);
+            for (a, &m) in self.members.iter().enumerate() {
+                let new = if Some(a) == blocking { 0.0 } else { self.t[m] - dir * tau * w[a] };
+                let delta = new - self.t[m];
+                if delta != 0.0 {
+                    self.design.axpy(m, -delta, &mut self.r);
+                    self.t[m] = new;
+                }
+            }
+            self.stamp += 1;
+            moved = true;
+            match blocking {
+                None => break,
+                Some(a) => {
+                    self.remove_member(a);
+                    let piece = self.penalty.local_piece(if entering { side * f64::MIN_POSITIVE } else { self.t[j] }, alpha);
+                    if self.append_member(j, piece) {
+                        break;
+                    }
+                }
+            }
+        }
+        self.as_d = w;
+        moved
     }
 
     /// Appends feature j on `piece` to the members and the factor (Gram entries from the
