@@ -73,25 +73,16 @@ impl GramCache {
         self.rows = rows;
     }
 
-    /// Adds the features of `set` that are not cached yet. Each new feature costs one
-    /// materialisation of `x̃_j` and one dot product per cached feature.
+    /// Adds the features of `set` that are not cached yet. Each new feature costs one Gram row
+    /// against the cached features ([`Design::gram_row`]).
     pub fn ensure<D: Design>(&mut self, design: &D, set: &[usize]) {
-        let n = design.n_samples();
-        let inv_n = 1.0 / n as f64;
         for &j in set {
             if self.slot[j] != ABSENT {
                 continue;
             }
-            self.column.clear();
-            self.column.resize(n, 0.0);
-            design.axpy(j, 1.0, &mut self.column);
-            let column = &self.column;
-            let mut row: Vec<f64> = if self.members.len() * n >= 1 << 16 {
-                self.members.par_iter().with_min_len(64).map(|&m| design.dot(m, column) * inv_n).collect()
-            } else {
-                self.members.iter().map(|&m| design.dot(m, column) * inv_n).collect()
-            };
-            let own = column.iter().map(|v| v * v).sum::<f64>() * inv_n;
+            let mut row = Vec::with_capacity(self.members.len() + 1);
+            design.gram_row(j, &self.members, &mut self.column, &mut row);
+            let own = design.curvature(j);
             for (existing, &g) in self.rows.iter_mut().zip(&row) {
                 existing.push(g);
             }
