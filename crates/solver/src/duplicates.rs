@@ -94,7 +94,12 @@ fn compare_group<D: Design>(design: &D, members: &[usize]) -> Vec<ColumnCopy> {
         let found = representatives.iter().find_map(|(k, rep, rep_max)| {
             let sign = orientation(rep, *rep_max) * orientation(&column, max_abs(&column));
             let deviation = column.iter().zip(rep).map(|(&a, &b)| (a - sign * b).abs()).fold(0.0, f64::max);
-            (deviation <= COPY_TOLERANCE * rep_max).then_some(ColumnCopy { column: j, representative: *k, sign, deviation })
+            (deviation <= COPY_TOLERANCE * rep_max).then_some(ColumnCopy {
+                column: j,
+                representative: *k,
+                sign,
+                deviation,
+            })
         });
         match found {
             Some(copy) => copies.push(copy),
@@ -190,7 +195,11 @@ mod tests {
         let design = DenseDesign::new(x.view(), true, true).unwrap();
         let live: Vec<usize> = (0..p).filter(|&j| design.is_live(j)).collect();
         let run = |threads| {
-            rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| find_copies(&design, &live))
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| find_copies(&design, &live))
         };
         let one = run(1);
         assert!(one.len() > p / 2, "columns repeat with period 97: {} copies", one.len());

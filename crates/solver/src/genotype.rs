@@ -91,11 +91,8 @@ impl<'a> PackedGenotypeDesign<'a> {
             None => (0..n_samples).for_each(&mut keep),
             Some(rows) => rows.iter().for_each(|&i| keep(i)),
         }
-        design.code_counts = (0..p)
-            .into_par_iter()
-            .with_min_len(SCAN_BLOCK)
-            .map(|j| design.counts(j).map(|c| c as u32))
-            .collect();
+        design.code_counts =
+            (0..p).into_par_iter().with_min_len(SCAN_BLOCK).map(|j| design.counts(j).map(|c| c as u32)).collect();
         for (table, m, s, inv, v) in per_snp {
             design.table.push(table);
             design.stats.center.push(m);

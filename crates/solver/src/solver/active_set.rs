@@ -277,7 +277,8 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             w.extend(self.members.iter().map(|&m| self.gram.get(m, j)));
             self.factor.solve(&mut w);
             let slope = |s: &Self, t: f64| s.penalty.local_piece(t, alpha).slope;
-            let g = slope(self, side) - self.members.iter().zip(&w).map(|(&m, &wa)| wa * slope(self, self.t[m])).sum::<f64>();
+            let g = slope(self, side)
+                - self.members.iter().zip(&w).map(|(&m, &wa)| wa * slope(self, self.t[m])).sum::<f64>();
             // direction of t_j: descent, and into j's own orthant when it enters
             let dir = if g != 0.0 { -g.signum() } else { -side };
             if entering && dir != side {
@@ -317,7 +318,8 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 None => break,
                 Some(a) => {
                     self.remove_member(a);
-                    let piece = self.penalty.local_piece(if entering { side * f64::MIN_POSITIVE } else { self.t[j] }, alpha);
+                    let piece =
+                        self.penalty.local_piece(if entering { side * f64::MIN_POSITIVE } else { self.t[j] }, alpha);
                     if self.append_member(j, piece) {
                         break;
                     }
