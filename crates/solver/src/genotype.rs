@@ -8,6 +8,8 @@
 //! `x_j − m_j` when standardizing. Each SNP keeps a 4-entry table of working-scale values
 //! `(x(code) − m_j)/s_j`, so `x̃_jᵀv = Σ_i table_j[code_i]·v_i` costs one table lookup per entry.
 
+use std::borrow::Cow;
+
 use rayon::prelude::*;
 
 use crate::design::{ColumnStats, Design, SCAN_BLOCK};
@@ -16,17 +18,16 @@ use crate::error::SolverError;
 /// Packed genotypes viewed as a working-scale design.
 #[derive(Clone, Debug)]
 pub struct PackedGenotypeDesign<'a> {
-    packed: &'a [u8],
+    /// The fileset's bytes, or (with a row subset) the kept samples repacked at 2 bits each.
+    packed: Cow<'a, [u8]>,
     bytes_per_snp: usize,
     n: usize,
     p: usize,
-    /// Kept samples (indices into the fileset's samples), or `None` for all of them.
-    rows: Option<Vec<usize>>,
     table: Vec<[f64; 4]>,
-    /// Per SNP, the number of kept samples with each code (for [`Design::gram_row`]).
+    /// Per SNP, the number of samples with each code (for [`Design::gram_row`]).
     code_counts: Vec<[u32; 4]>,
-    /// Kept samples as a bit mask in the `.bed` layout: the low bit of each 2-bit slot of a
-    /// little-endian 64-bit word is set for a kept sample (32 samples a word).
+    /// The samples as a bit mask in the `.bed` layout: the low bit of each 2-bit slot of a
+    /// little-endian 64-bit word is set for a sample (32 samples a word; padding excluded).
     keep_mask: Vec<u64>,
     stats: ColumnStats,
 }
@@ -37,6 +38,11 @@ const LOW_BITS: u64 = 0x5555_5555_5555_5555;
 impl<'a> PackedGenotypeDesign<'a> {
     /// Wraps SNP-major packed data of `n_samples` samples and `p` SNPs (the bytes after the
     /// `.bed` magic), keeping only `rows` (in order) when given.
+    ///
+    /// A row subset (samples with a missing phenotype dropped) is repacked once into a
+    /// compact buffer of the kept samples, still 2 bits per entry (at most the size of the
+    /// fileset's SNP data): every kernel then reads contiguous bytes instead of gathering one
+    /// sample at a time, which made coordinate descent about 2× slower on subsets.
     pub fn new(
         packed: &'a [u8],
         n_samples: usize,
@@ -45,16 +51,16 @@ impl<'a> PackedGenotypeDesign<'a> {
         fit_intercept: bool,
         standardize: bool,
     ) -> Result<Self, SolverError> {
-        let bytes_per_snp = n_samples.div_ceil(4);
+        let source_bytes_per_snp = n_samples.div_ceil(4);
         let n = rows.as_ref().map_or(n_samples, |r| r.len());
         if n == 0 || p == 0 {
             return Err(SolverError::EmptyDesign { n, p });
         }
-        if packed.len() < bytes_per_snp * p {
+        if packed.len() < source_bytes_per_snp * p {
             return Err(SolverError::InvalidParameter(format!(
                 "packed genotypes hold {} bytes, {} needed for {n_samples} samples x {p} SNPs",
                 packed.len(),
-                bytes_per_snp * p
+                source_bytes_per_snp * p
             )));
         }
         if let Some(r) = &rows
@@ -62,12 +68,16 @@ impl<'a> PackedGenotypeDesign<'a> {
         {
             return Err(SolverError::InvalidParameter(format!("sample index {bad} out of range (n = {n_samples})")));
         }
+        let bytes_per_snp = n.div_ceil(4);
+        let packed = match &rows {
+            None => Cow::Borrowed(&packed[..source_bytes_per_snp * p]),
+            Some(rows) => Cow::Owned(repack_rows(packed, source_bytes_per_snp, p, rows)),
+        };
         let mut design = PackedGenotypeDesign {
             packed,
             bytes_per_snp,
             n,
             p,
-            rows,
             table: Vec::new(),
             code_counts: Vec::new(),
             keep_mask: Vec::new(),
@@ -80,19 +90,17 @@ impl<'a> PackedGenotypeDesign<'a> {
                 standardize,
             },
         };
+        design.keep_mask = vec![0u64; bytes_per_snp.div_ceil(8)];
+        for i in 0..n {
+            design.keep_mask[i / 32] |= 1u64 << (2 * (i % 32));
+        }
+        design.code_counts =
+            (0..p).into_par_iter().with_min_len(SCAN_BLOCK).map(|j| design.counts(j).map(|c| c as u32)).collect();
         let per_snp: Vec<([f64; 4], f64, f64, f64, f64)> = (0..p)
             .into_par_iter()
             .with_min_len(SCAN_BLOCK)
             .map(|j| design.snp_stats(j, fit_intercept, standardize))
             .collect();
-        design.keep_mask = vec![0u64; bytes_per_snp.div_ceil(8)];
-        let mut keep = |i: usize| design.keep_mask[i / 32] |= 1u64 << (2 * (i % 32));
-        match &design.rows {
-            None => (0..n_samples).for_each(&mut keep),
-            Some(rows) => rows.iter().for_each(|&i| keep(i)),
-        }
-        design.code_counts =
-            (0..p).into_par_iter().with_min_len(SCAN_BLOCK).map(|j| design.counts(j).map(|c| c as u32)).collect();
         for (table, m, s, inv, v) in per_snp {
             design.table.push(table);
             design.stats.center.push(m);
@@ -109,7 +117,7 @@ impl<'a> PackedGenotypeDesign<'a> {
     }
 
     #[inline]
-    fn snp_bytes(&self, j: usize) -> &'a [u8] {
+    fn snp_bytes(&self, j: usize) -> &[u8] {
         &self.packed[j * self.bytes_per_snp..(j + 1) * self.bytes_per_snp]
     }
 
@@ -117,10 +125,7 @@ impl<'a> PackedGenotypeDesign<'a> {
     fn counts(&self, j: usize) -> [usize; 4] {
         let bytes = self.snp_bytes(j);
         let mut c = [0usize; 4];
-        match &self.rows {
-            None => (0..self.n).for_each(|i| c[Self::code(bytes, i)] += 1),
-            Some(rows) => rows.iter().for_each(|&i| c[Self::code(bytes, i)] += 1),
-        }
+        (0..self.n).for_each(|i| c[Self::code(bytes, i)] += 1);
         c
     }
 
@@ -164,35 +169,15 @@ impl Design for PackedGenotypeDesign<'_> {
         if self.stats.inv_scale[j] == 0.0 {
             return 0.0;
         }
-        match &self.rows {
-            None => self.dot_all_samples(j, v),
-            Some(rows) => {
-                let (t, bytes) = (&self.table[j], self.snp_bytes(j));
-                rows.iter().zip(v).map(|(&i, &vi)| t[Self::code(bytes, i)] * vi).sum()
+        let t = &self.table[j];
+        let mut acc = [0.0f64; 4];
+        for (b, vs) in self.snp_bytes(j).iter().zip(v.chunks(4)) {
+            let b = *b as usize;
+            for (k, &vi) in vs.iter().enumerate() {
+                acc[k] += t[(b >> (2 * k)) & 3] * vi;
             }
         }
-    }
-
-    /// With a row subset, v is scattered once onto all samples of the fileset (0 for the
-    /// dropped ones) and every column is read in the contiguous byte layout, instead of one
-    /// gather per kept sample and column.
-    fn dots(&self, idx: &[usize], v: &[f64], out: &mut [f64]) {
-        match &self.rows {
-            Some(rows) if idx.len() > 1 => {
-                let mut full = vec![0.0; self.bytes_per_snp * 4];
-                for (&i, &vi) in rows.iter().zip(v) {
-                    full[i] = vi;
-                }
-                for (o, &j) in out.iter_mut().zip(idx) {
-                    *o = if self.stats.inv_scale[j] == 0.0 { 0.0 } else { self.dot_all_samples(j, &full) };
-                }
-            }
-            _ => {
-                for (o, &j) in out.iter_mut().zip(idx) {
-                    *o = self.dot(j, v);
-                }
-            }
-        }
+        (acc[0] + acc[2]) + (acc[1] + acc[3])
     }
 
     #[inline]
@@ -202,20 +187,10 @@ impl Design for PackedGenotypeDesign<'_> {
         }
         let t = self.table[j];
         let at = [a * t[0], a * t[1], a * t[2], a * t[3]];
-        let bytes = self.snp_bytes(j);
-        match &self.rows {
-            None => {
-                for (b, vs) in bytes.iter().zip(v.chunks_mut(4)) {
-                    let b = *b as usize;
-                    for (k, vi) in vs.iter_mut().enumerate() {
-                        *vi += at[(b >> (2 * k)) & 3];
-                    }
-                }
-            }
-            Some(rows) => {
-                for (&i, vi) in rows.iter().zip(v.iter_mut()) {
-                    *vi += at[Self::code(bytes, i)];
-                }
+        for (b, vs) in self.snp_bytes(j).iter().zip(v.chunks_mut(4)) {
+            let b = *b as usize;
+            for (k, vi) in vs.iter_mut().enumerate() {
+                *vi += at[(b >> (2 * k)) & 3];
             }
         }
     }
@@ -319,6 +294,21 @@ fn count_pairs_portable(masks_j: &[[u64; 3]], bytes_m: &[u8]) -> [[u32; 3]; 3] {
     inner
 }
 
+/// SNP-major bytes of the samples `rows` (in that order), 2 bits each, from data with
+/// `source_bytes_per_snp` bytes per SNP.
+fn repack_rows(packed: &[u8], source_bytes_per_snp: usize, p: usize, rows: &[usize]) -> Vec<u8> {
+    let bytes_per_snp = rows.len().div_ceil(4);
+    let mut out = vec![0u8; bytes_per_snp * p];
+    out.par_chunks_mut(bytes_per_snp).enumerate().with_min_len(SCAN_BLOCK).for_each(|(j, snp)| {
+        let source = &packed[j * source_bytes_per_snp..(j + 1) * source_bytes_per_snp];
+        for (k, &i) in rows.iter().enumerate() {
+            let code = (source[i >> 2] >> ((i & 3) * 2)) & 3;
+            snp[k >> 2] |= code << ((k & 3) * 2);
+        }
+    });
+    out
+}
+
 /// Masks of codes `00`, `01` and `10` (low bit of each 2-bit slot), restricted to `keep`.
 #[inline]
 fn code_masks(word: u64, keep: u64) -> [u64; 3] {
@@ -328,20 +318,6 @@ fn code_masks(word: u64, keep: u64) -> [u64; 3] {
 }
 
 impl PackedGenotypeDesign<'_> {
-    /// `Σ_i table_j[code_ij]·v_i` over every sample of the fileset (v has one entry per sample).
-    #[inline]
-    fn dot_all_samples(&self, j: usize, v: &[f64]) -> f64 {
-        let t = &self.table[j];
-        let mut acc = [0.0f64; 4];
-        for (b, vs) in self.snp_bytes(j).iter().zip(v.chunks(4)) {
-            let b = *b as usize;
-            for (k, &vi) in vs.iter().enumerate() {
-                acc[k] += t[(b >> (2 * k)) & 3] * vi;
-            }
-        }
-        (acc[0] + acc[2]) + (acc[1] + acc[3])
-    }
-
     /// Word w (samples 32w..32w+32) of SNP j, little-endian, zero-padded past the SNP's bytes.
     #[inline]
     fn word(&self, j: usize, w: usize) -> u64 {

@@ -106,7 +106,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                     // a stale factor the step repeats, contracting the gradient by about
                     // |f − e|/(λ_min(G) + f) each time
                     let done = residual_gradient <= NEWTON_GRADIENT_TOL * (threshold + self.alpha_max)
-                        || residual_gradient >= 0.5 * last_gradient;
+                        || residual_gradient >= self.slowest_contraction() * last_gradient;
                     last_gradient = residual_gradient;
                     if done {
                         break;
@@ -208,7 +208,9 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         let stale = |s: &Self, a: usize| {
             let j = s.members[a];
             let (f, e) = (s.factor_curvature[a], s.penalty.local_piece(s.t[j], alpha).curvature);
-            !wanted(s, j) || (f - e).abs() > STALE_CURVATURE * f.abs().max(e.abs())
+            // a concave piece factored at 0 was shifted on purpose (see `append_member`)
+            let target = if f == 0.0 && e < 0.0 { 0.0 } else { e };
+            !wanted(s, j) || (f - target).abs() > STALE_CURVATURE * f.abs().max(target.abs())
         };
         let n_stale = (0..self.members.len()).filter(|&a| stale(self, a)).count();
         if 8 * n_stale > self.members.len() {
@@ -341,15 +343,33 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         self.gram.ensure(self.design, &self.members);
         self.gram.ensure(self.design, &[j]);
         needed.extend(self.members.iter().map(|&m| self.gram.get(m, j)));
-        let accepted = self.factor.append(&needed, self.gram.get(j, j) + piece.curvature);
+        let mut factored = piece.curvature;
+        let mut accepted = self.factor.append(&needed, self.gram.get(j, j) + factored);
+        if !accepted && piece.curvature < 0.0 {
+            // MCP/SCAD on a concave piece with an indefinite H: factor G_AA + diag(max(e, 0))
+            // instead. The step d = (G + F)⁻¹g then still lowers the objective on the pieces
+            // (Δ ≤ −τgᵀd + ½τ²gᵀd for F ≥ E, τ ≤ 1) and repeats like a stale factor; along
+            // negative curvature it runs to the end of a piece, where the pieces change.
+            factored = 0.0;
+            accepted = self.factor.append(&needed, self.gram.get(j, j));
+        }
         self.as_g = needed;
         if accepted {
             self.members.push(j);
             self.member_pieces.push(piece);
-            self.factor_curvature.push(piece.curvature);
+            self.factor_curvature.push(factored);
             self.is_member[j] = true;
         }
         accepted
+    }
+
+    /// The gradient contraction per repeated step below which the Newton iteration goes on:
+    /// 0.5 with an exact or slightly stale factor, 0.9 when a concave piece was shifted (each
+    /// repeat costs one solve, far less than an epoch of coordinate descent).
+    fn slowest_contraction(&self) -> f64 {
+        let shifted =
+            self.factor_curvature.iter().zip(&self.member_pieces).any(|(&f, p)| f == 0.0 && p.curvature < 0.0);
+        if shifted { 0.9 } else { 0.5 }
     }
 
     /// Removes the member at position a from the members and the factor.
