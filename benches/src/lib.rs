@@ -130,9 +130,20 @@ impl Shape {
     pub fn generate(&self) -> Data {
         let spec = match *self {
             Shape::Equicorrelated { n, p } => FamilySpec::Equicorrelated { n, p, rho: 0.5, snr: 3.0 },
-            Shape::Genotype { n, p } => {
-                FamilySpec::Genotype { n, p, k: 10, h2: 0.5, maf_min: 0.05, maf_max: 0.5, block_size: 20, ld: 0.9 }
-            }
+            Shape::Genotype { n, p } => FamilySpec::Genotype {
+                n,
+                p,
+                k: 10,
+                h2: 0.5,
+                maf_min: 0.05,
+                maf_max: 0.5,
+                block_size: 20,
+                ld: 0.9,
+                dup_frac: 0.0,
+                flip_frac: 0.0,
+                mono_frac: 0.0,
+                missing_rate: 0.0,
+            },
         };
         let s = generate(&spec, SEED).expect("benchmark dataset parameters are valid");
         Data { x: s.x, y: s.y.to_vec() }

@@ -8,7 +8,7 @@ use ndarray::Array1;
 use serde_json::{Value, json};
 
 use crate::error::DataError;
-use crate::families::genotype::GenotypeModel;
+use crate::families::genotype::{GenotypeModel, SnpKind, check_spec};
 use crate::families::{FamilySpec, generate};
 use crate::io::atomic::write_atomic;
 use crate::io::bed::fileset_path;
@@ -98,6 +98,19 @@ fn meta(spec: &FamilySpec, seed: u64, format: OutputFormat, beta: &Array1<f64>, 
     if let (Value::Object(m), Value::Object(e)) = (&mut m, extra) {
         m.extend(e);
     }
+    if let FamilySpec::Genotype { dup_frac, mono_frac, missing_rate, .. } = *spec
+        && (dup_frac > 0.0 || mono_frac > 0.0 || missing_rate > 0.0)
+    {
+        let counts = check_spec(spec).expect("the spec was validated");
+        m["n_duplicates"] = json!(counts.duplicates);
+        m["n_flipped"] = json!(counts.flipped);
+        m["n_monomorphic"] = json!(counts.monomorphic);
+        if missing_rate > 0.0 && format == OutputFormat::Npy {
+            m["missing_imputation"] = json!(
+                "missing calls hold the SNP's mean over its called samples, as the .bed reader and solver impute"
+            );
+        }
+    }
     m
 }
 
@@ -150,7 +163,11 @@ fn write_bed_files(dir: &Path, spec: &FamilySpec, seed: u64, written: &mut Vec<P
         "fam": format!("{BED_PREFIX}.fam"), "pheno": PHENO_FILE,
         "y": "y.npy", "beta": "beta.npy",
     });
-    m["allele_counted"] = json!("allele 1 (.bim column 5), A1 = 'A'");
+    m["allele_counted"] = if model.defect_counts().flipped > 0 {
+        json!("allele 1 (.bim column 5), A1 = 'A', except allele-flipped duplicates: A1 = 'G'")
+    } else {
+        json!("allele 1 (.bim column 5), A1 = 'A'")
+    };
     create_dir(dir)?;
     let fam: Vec<FamRecord> = pheno
         .y
@@ -160,13 +177,18 @@ fn write_bed_files(dir: &Path, spec: &FamilySpec, seed: u64, written: &mut Vec<P
         .collect();
     let prefix = dir.join(BED_PREFIX);
     written.extend(["fam", "bim", "bed"].map(|e| fileset_path(&prefix, e)));
-    let bim = |j: usize| BimRecord {
-        chromosome: "1".to_string(),
-        id: format!("snp{j}"),
-        cm: 0.0,
-        position: 1000 * (j as u64 + 1),
-        allele1: "A".to_string(),
-        allele2: "G".to_string(),
+    // An allele-flipped duplicate counts the other allele of its source: its .bim says so.
+    let bim = |j: usize| {
+        let (a1, a2) =
+            if matches!(model.snp_kind(j), SnpKind::Duplicate { flipped: true }) { ("G", "A") } else { ("A", "G") };
+        BimRecord {
+            chromosome: "1".to_string(),
+            id: format!("snp{j}"),
+            cm: 0.0,
+            position: 1000 * (j as u64 + 1),
+            allele1: a1.to_string(),
+            allele2: a2.to_string(),
+        }
     };
     write_bed(&prefix, &fam, model.p(), bim, model.packed_chunks(SNPS_PER_CHUNK))?;
     let pheno_path = dir.join(PHENO_FILE);

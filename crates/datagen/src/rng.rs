@@ -19,6 +19,14 @@ pub(crate) enum Purpose {
     Effects = 4,
     /// Shared factors (the common component of equicorrelated columns).
     Common = 5,
+    /// Which genotype SNPs are duplicates, and which of those are allele-flipped.
+    Duplicates = 6,
+    /// The source SNP of each duplicate; one stream per genotype LD block.
+    DuplicateSources = 7,
+    /// Which genotype SNPs are monomorphic, and their genotype.
+    Monomorphic = 8,
+    /// Missing genotype calls; one stream per genotype LD block.
+    Missing = 9,
 }
 
 /// The generator for (`seed`, `purpose`, `index`); `index` must be below 2^56.

@@ -6,7 +6,20 @@ use regpath_datagen::dataset::{OutputFormat, write_dataset};
 use regpath_datagen::{Bed, FamilySpec, generate, read_matrix, read_pheno, read_vector};
 
 fn genotype(n: usize, p: usize) -> FamilySpec {
-    FamilySpec::Genotype { n, p, k: 5, h2: 0.6, maf_min: 0.05, maf_max: 0.5, block_size: 9, ld: 0.8 }
+    FamilySpec::Genotype {
+        n,
+        p,
+        k: 5,
+        h2: 0.6,
+        maf_min: 0.05,
+        maf_max: 0.5,
+        block_size: 9,
+        ld: 0.8,
+        dup_frac: 0.0,
+        flip_frac: 0.0,
+        mono_frac: 0.0,
+        missing_rate: 0.0,
+    }
 }
 
 #[test]

@@ -28,7 +28,20 @@ fn all_families(n: usize, p: usize) -> Vec<FamilySpec> {
         FamilySpec::Uniform { n, p },
         FamilySpec::Equicorrelated { n, p, rho: 0.5, snr: 3.0 },
         FamilySpec::Toeplitz { n, p, rho: 0.5, k: 3, snr: 3.0 },
-        FamilySpec::Genotype { n, p, k: 3, h2: 0.5, maf_min: 0.05, maf_max: 0.5, block_size: 7, ld: 0.9 },
+        FamilySpec::Genotype {
+            n,
+            p,
+            k: 3,
+            h2: 0.5,
+            maf_min: 0.05,
+            maf_max: 0.5,
+            block_size: 7,
+            ld: 0.9,
+            dup_frac: 0.0,
+            flip_frac: 0.0,
+            mono_frac: 0.0,
+            missing_rate: 0.0,
+        },
         FamilySpec::SparseX { n, p, density: 0.3, k: 3, snr: 3.0 },
     ]
 }
@@ -154,7 +167,20 @@ fn sparse_x_signature() {
 }
 
 fn genotype_spec(n: usize, p: usize, k: usize, block_size: usize) -> FamilySpec {
-    FamilySpec::Genotype { n, p, k, h2: 0.4, maf_min: 0.1, maf_max: 0.4, block_size, ld: 0.9 }
+    FamilySpec::Genotype {
+        n,
+        p,
+        k,
+        h2: 0.4,
+        maf_min: 0.1,
+        maf_max: 0.4,
+        block_size,
+        ld: 0.9,
+        dup_frac: 0.0,
+        flip_frac: 0.0,
+        mono_frac: 0.0,
+        missing_rate: 0.0,
+    }
 }
 
 #[test]
@@ -225,10 +251,62 @@ fn invalid_parameters_are_errors() {
         FamilySpec::Toeplitz { n: 10, p: 5, rho: 0.5, k: 2, snr: f64::NAN },
         FamilySpec::SparseX { n: 10, p: 5, density: 0.0, k: 1, snr: 3.0 },
         genotype_spec(10, 5, 6, 2),
-        FamilySpec::Genotype { n: 10, p: 5, k: 1, h2: 1.0, maf_min: 0.1, maf_max: 0.4, block_size: 2, ld: 0.5 },
-        FamilySpec::Genotype { n: 10, p: 5, k: 1, h2: 0.5, maf_min: 0.3, maf_max: 0.2, block_size: 2, ld: 0.5 },
-        FamilySpec::Genotype { n: 10, p: 5, k: 1, h2: 0.5, maf_min: 0.1, maf_max: 0.6, block_size: 2, ld: 0.5 },
-        FamilySpec::Genotype { n: 10, p: 5, k: 1, h2: 0.5, maf_min: 0.1, maf_max: 0.4, block_size: 0, ld: 0.5 },
+        FamilySpec::Genotype {
+            n: 10,
+            p: 5,
+            k: 1,
+            h2: 1.0,
+            maf_min: 0.1,
+            maf_max: 0.4,
+            block_size: 2,
+            ld: 0.5,
+            dup_frac: 0.0,
+            flip_frac: 0.0,
+            mono_frac: 0.0,
+            missing_rate: 0.0,
+        },
+        FamilySpec::Genotype {
+            n: 10,
+            p: 5,
+            k: 1,
+            h2: 0.5,
+            maf_min: 0.3,
+            maf_max: 0.2,
+            block_size: 2,
+            ld: 0.5,
+            dup_frac: 0.0,
+            flip_frac: 0.0,
+            mono_frac: 0.0,
+            missing_rate: 0.0,
+        },
+        FamilySpec::Genotype {
+            n: 10,
+            p: 5,
+            k: 1,
+            h2: 0.5,
+            maf_min: 0.1,
+            maf_max: 0.6,
+            block_size: 2,
+            ld: 0.5,
+            dup_frac: 0.0,
+            flip_frac: 0.0,
+            mono_frac: 0.0,
+            missing_rate: 0.0,
+        },
+        FamilySpec::Genotype {
+            n: 10,
+            p: 5,
+            k: 1,
+            h2: 0.5,
+            maf_min: 0.1,
+            maf_max: 0.4,
+            block_size: 0,
+            ld: 0.5,
+            dup_frac: 0.0,
+            flip_frac: 0.0,
+            mono_frac: 0.0,
+            missing_rate: 0.0,
+        },
     ];
     for spec in bad {
         let err = spec.validate().expect_err(&format!("{spec:?} should be rejected"));
@@ -254,8 +332,20 @@ fn spec_from_json_with_defaults_and_strict_fields() {
 #[test]
 fn genotype_phenotype_consistent_with_many_causal_blocks() {
     // 1,500 blocks all causal: the phenotype is computed over several groups of blocks.
-    let spec =
-        FamilySpec::Genotype { n: 20, p: 3000, k: 3000, h2: 0.5, maf_min: 0.05, maf_max: 0.5, block_size: 2, ld: 0.5 };
+    let spec = FamilySpec::Genotype {
+        n: 20,
+        p: 3000,
+        k: 3000,
+        h2: 0.5,
+        maf_min: 0.05,
+        maf_max: 0.5,
+        block_size: 2,
+        ld: 0.5,
+        dup_frac: 0.0,
+        flip_frac: 0.0,
+        mono_frac: 0.0,
+        missing_rate: 0.0,
+    };
     let d = generate(&spec, 1).unwrap();
     assert!(d.beta.iter().all(|b| *b != 0.0));
     let signal = d.x.dot(&d.beta);

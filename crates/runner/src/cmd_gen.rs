@@ -78,9 +78,26 @@ pub struct GenArgs {
     /// SNPs per LD block (genotype; default 20).
     #[arg(long)]
     pub block_size: Option<usize>,
-    /// Latent correlation of neighbouring SNPs within a block, in [0, 1) (genotype; default 0.9).
+    /// Latent correlation of neighbouring SNPs within a block, in [0, 1); values near 1 (0.999)
+    /// give long blocks in near-perfect LD (genotype; default 0.9).
     #[arg(long)]
     pub ld: Option<f64>,
+    /// Fraction of SNPs that are exact copies of an earlier SNP of their block (perfect LD),
+    /// in [0, 1) (genotype; default 0).
+    #[arg(long)]
+    pub dup_frac: Option<f64>,
+    /// Fraction of the duplicates that are allele-flipped copies 2 − g, in [0, 1] (genotype;
+    /// default 0).
+    #[arg(long)]
+    pub flip_frac: Option<f64>,
+    /// Fraction of monomorphic SNPs (all 0 or all 2; never causal), in [0, 1) (genotype;
+    /// default 0).
+    #[arg(long)]
+    pub mono_frac: Option<f64>,
+    /// Probability that a genotype call is missing, in [0, 1): .bed code 01; X.npy holds the
+    /// SNP's mean over its called samples (genotype; default 0).
+    #[arg(long)]
+    pub missing_rate: Option<f64>,
     /// Fraction of nonzero entries of X (sparse_x; default 0.05).
     #[arg(long)]
     pub density: Option<f64>,
@@ -112,6 +129,10 @@ impl GenArgs {
         put("--maf-max", "maf_max", self.maf_max.map(|v| json!(v)));
         put("--block-size", "block_size", self.block_size.map(|v| json!(v)));
         put("--ld", "ld", self.ld.map(|v| json!(v)));
+        put("--dup-frac", "dup_frac", self.dup_frac.map(|v| json!(v)));
+        put("--flip-frac", "flip_frac", self.flip_frac.map(|v| json!(v)));
+        put("--mono-frac", "mono_frac", self.mono_frac.map(|v| json!(v)));
+        put("--missing-rate", "missing_rate", self.missing_rate.map(|v| json!(v)));
         put("--density", "density", self.density.map(|v| json!(v)));
         out
     }
@@ -124,7 +145,19 @@ fn allowed_flags(family: Family) -> &'static [&'static str] {
         Family::Uniform => &[],
         Family::Equicorrelated => &["--rho", "--snr", "--h2"],
         Family::Toeplitz => &["--rho", "--k", "--snr", "--h2"],
-        Family::Genotype => &["--k", "--snr", "--h2", "--maf-min", "--maf-max", "--block-size", "--ld"],
+        Family::Genotype => &[
+            "--k",
+            "--snr",
+            "--h2",
+            "--maf-min",
+            "--maf-max",
+            "--block-size",
+            "--ld",
+            "--dup-frac",
+            "--flip-frac",
+            "--mono-frac",
+            "--missing-rate",
+        ],
         Family::SparseX => &["--density", "--k", "--snr", "--h2"],
     }
 }
@@ -181,8 +214,15 @@ pub fn run(args: &GenArgs) -> anyhow::Result<()> {
         .with_context(|| format!("regpath gen: writing {}", args.out.display()))?;
     let files: Vec<&str> =
         meta["files"].as_object().map(|f| f.values().filter_map(Value::as_str).collect()).unwrap_or_default();
+    let defects = match &meta["n_duplicates"] {
+        Value::Null => String::new(),
+        d => format!(
+            ", {d} duplicate SNPs ({} flipped), {} monomorphic, missing rate {}",
+            meta["n_flipped"], meta["n_monomorphic"], meta["missing_rate"]
+        ),
+    };
     eprintln!(
-        "wrote {} ({}, n = {}, p = {}, seed = {}, realized snr = {:.4}, h2 = {:.4}): {}, meta.json",
+        "wrote {} ({}, n = {}, p = {}, seed = {}, realized snr = {:.4}, h2 = {:.4}{defects}): {}, meta.json",
         args.out.display(),
         spec.name(),
         spec.n(),
@@ -232,6 +272,48 @@ mod tests {
         assert!(msg.contains("--rho does not apply to family uniform"), "{msg}");
         let a = parse("--family equicorrelated --n 5 --p 9 --h2 1.5 --out d").unwrap();
         assert!(spec_from_args(&a).unwrap_err().to_string().contains("h2 must be in (0, 1)"));
+    }
+
+    #[test]
+    fn genotype_defect_flags() {
+        let g = parse(
+            "--family genotype --n 50 --p 100 --dup-frac 0.2 --flip-frac 0.5 --mono-frac 0.1 --missing-rate 0.02 --out d",
+        )
+        .unwrap();
+        let spec = spec_from_args(&g).unwrap();
+        assert!(matches!(spec, FamilySpec::Genotype { dup_frac, flip_frac, mono_frac, missing_rate, .. }
+            if dup_frac == 0.2 && flip_frac == 0.5 && mono_frac == 0.1 && missing_rate == 0.02));
+        let off = spec_from_args(&parse("--family genotype --n 50 --p 100 --out d").unwrap()).unwrap();
+        assert!(matches!(off, FamilySpec::Genotype { dup_frac, flip_frac, mono_frac, missing_rate, .. }
+            if dup_frac == 0.0 && flip_frac == 0.0 && mono_frac == 0.0 && missing_rate == 0.0));
+        let a = parse("--family toeplitz --n 5 --p 9 --dup-frac 0.1 --out d").unwrap();
+        let msg = spec_from_args(&a).unwrap_err().to_string();
+        assert!(msg.contains("--dup-frac does not apply to family toeplitz"), "{msg}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("g");
+        let a = parse(&format!(
+            "--family genotype --n 20 --p 200 --dup-frac 0.2 --flip-frac 0.5 --mono-frac 0.1 --missing-rate 0.05 \
+             --format bed --out {}",
+            out.display()
+        ))
+        .unwrap();
+        run(&a).unwrap();
+        let meta: Value = serde_json::from_str(&std::fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
+        assert_eq!((meta["dup_frac"].as_f64(), meta["missing_rate"].as_f64()), (Some(0.2), Some(0.05)));
+        assert_eq!((meta["n_duplicates"].as_u64(), meta["n_flipped"].as_u64()), (Some(40), Some(20)));
+        assert_eq!(meta["n_monomorphic"], 20);
+        for (flags, want) in [
+            ("--missing-rate 1.5", "missing_rate must be in [0, 1), got 1.5"),
+            ("--flip-frac 2", "flip_frac"),
+            ("--dup-frac 0.5 --block-size 1", "dup_frac = 0.5 asks for 100 duplicate SNPs"),
+        ] {
+            let bad = dir.path().join("bad");
+            let a = parse(&format!("--family genotype --n 20 --p 200 {flags} --out {}", bad.display())).unwrap();
+            let msg = format!("{:#}", run(&a).unwrap_err());
+            assert!(msg.contains(want), "{msg}");
+            assert!(!bad.exists());
+        }
     }
 
     #[test]

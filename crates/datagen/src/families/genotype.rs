@@ -8,19 +8,49 @@
 //! haplotypes. Neighbouring SNPs of a block are therefore correlated; blocks are independent.
 //! Block b draws from its own stream (seed, b), so any block can be regenerated alone.
 //! k causal SNPs get N(0, 1) effects; the noise is scaled to the heritability h².
+//!
+//! Defects of real genotype data, all off by default (with the four parameters at 0 the output
+//! is the model above, byte for byte). Each draws from streams of its own, so turning one on
+//! leaves the other options' draws unchanged, and nothing depends on the thread count.
+//!
+//! - Monomorphic SNPs (`mono_frac`): exactly m = round(mono_frac·p) SNPs, drawn uniformly among
+//!   those that are neither causal nor the first SNP of their block, carry one genotype, 0 or 2
+//!   (probability ½ each), in every sample. A causal SNP is never monomorphic: its effect would
+//!   be invisible.
+//! - Duplicates (`dup_frac`, `flip_frac`): exactly d = round(dup_frac·p) SNPs, drawn uniformly
+//!   among those that are neither monomorphic nor the first of their block, are copies of an
+//!   earlier *ordinary* SNP of the same block (drawn uniformly; the block's first SNP always
+//!   qualifies), so blocks stay independent. The first round(flip_frac·d) duplicates in draw
+//!   order — a uniform subset — are allele-flipped copies, g_j = 2 − g_source (the `.bim` lists
+//!   their alleles swapped). A causal SNP may be a duplicate. Duplicates avoid monomorphic SNPs,
+//!   so changing `mono_frac` moves some duplicates; changing `dup_frac` never moves a
+//!   monomorphic SNP. The hidden latent draws of duplicate and monomorphic SNPs are still made,
+//!   so every ordinary SNP is the same as with the options off.
+//! - Missing calls (`missing_rate`): each call of an ordinary or monomorphic SNP is missing with
+//!   probability `missing_rate`, independently (geometric gaps in a stream per block). A
+//!   duplicate shares the missing calls of its source, so it is an exact (or flipped) copy of
+//!   the data as observed, too. In the `.bed` a missing call is code 01. The dense X holds, for
+//!   a missing call, the SNP's mean over its called samples, μ_j = Σ_called g_ij / #called (0 if
+//!   no call is left) — exactly the imputation of the `.bed` reader (`Bed::to_dense`) and of
+//!   the solver's packed design, so both formats of a dataset are the same matrix, bit for bit.
+//!
+//! The phenotype is computed from the true genotypes (before calls go missing): the trait
+//! follows the genotype, a missing call is a measurement artefact. y, β and the realized SNR
+//! therefore do not depend on `missing_rate`; with missing calls, Xβ on the observed (imputed)
+//! X differs slightly from the signal in y.
 
 use std::ops::Range;
 
 use ndarray::{Array1, Array2, ShapeBuilder};
 use rand::Rng;
-use rand_distr::StandardNormal;
+use rand_distr::{Geometric, StandardNormal};
 use rayon::prelude::*;
 
 use super::common::{add_noise, check_k, check_size, effect_positions, sigma_for_snr};
 use super::{FamilySpec, Synthetic};
 use crate::error::DataError;
 use crate::io::bed::bytes_per_snp;
-use crate::io::bed_write::pack_snp;
+use crate::io::bed_write::{MISSING_DOSAGE, pack_snp};
 use crate::rng::{Purpose, stream};
 
 /// Default heritability.
@@ -34,6 +64,36 @@ pub const DEFAULT_BLOCK_SIZE: usize = 20;
 /// Default latent correlation between neighbouring SNPs of a block.
 pub const DEFAULT_LD: f64 = 0.9;
 
+/// What a SNP is under the defect options (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnpKind {
+    /// Drawn from the latent model (and possibly copied by duplicates).
+    Ordinary,
+    /// A copy of an earlier ordinary SNP of its block; `flipped`: the copy is 2 − g.
+    Duplicate {
+        /// Allele-flipped copy, g = 2 − g_source.
+        flipped: bool,
+    },
+    /// The same genotype in every sample.
+    Monomorphic {
+        /// That genotype, 0 or 2.
+        dosage: u8,
+    },
+}
+
+/// How many SNPs of each defect kind a model has; exact, fixed by the parameters:
+/// round(dup_frac·p) duplicates, round(flip_frac·duplicates) of them flipped,
+/// round(mono_frac·p) monomorphic SNPs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DefectCounts {
+    /// Duplicate SNPs (flipped ones included).
+    pub duplicates: usize,
+    /// Allele-flipped duplicates.
+    pub flipped: usize,
+    /// Monomorphic SNPs.
+    pub monomorphic: usize,
+}
+
 /// A validated `genotype` family with its seed: generates blocks, the truth and the phenotype.
 #[derive(Debug, Clone)]
 pub struct GenotypeModel {
@@ -45,7 +105,13 @@ pub struct GenotypeModel {
     maf_max: f64,
     block_size: usize,
     ld: f64,
+    dup_frac: f64,
+    flip_frac: f64,
+    mono_frac: f64,
+    missing_rate: f64,
     seed: u64,
+    /// Kind of every SNP; empty when there are no duplicates and no monomorphic SNPs.
+    kinds: Vec<SnpKind>,
 }
 
 /// The phenotype of a genotype dataset and its truth.
@@ -61,10 +127,44 @@ pub struct Phenotype {
     pub sigma: f64,
 }
 
+/// round(frac·total): the number of SNPs a fraction asks for.
+fn share(frac: f64, total: usize) -> usize {
+    (frac * total as f64).round() as usize
+}
+
+/// Checks every parameter of a [`FamilySpec::Genotype`] without generating anything (the
+/// defect counts are checked against the SNPs available to them, for any seed) and returns the
+/// exact defect counts, which do not depend on the seed.
+pub fn check_spec(spec: &FamilySpec) -> Result<DefectCounts, DataError> {
+    GenotypeModel::checked(spec, 0).map(|m| m.defect_counts())
+}
+
 impl GenotypeModel {
-    /// Builds the model from a [`FamilySpec::Genotype`], checking every parameter.
+    /// Builds the model from a [`FamilySpec::Genotype`], checking every parameter; with
+    /// duplicates or monomorphic SNPs, draws which SNPs they are (O(p) time and memory).
     pub fn from_spec(spec: &FamilySpec, seed: u64) -> Result<GenotypeModel, DataError> {
-        let FamilySpec::Genotype { n, p, k, h2, maf_min, maf_max, block_size, ld } = *spec else {
+        let mut model = Self::checked(spec, seed)?;
+        model.kinds = model.assign_kinds();
+        Ok(model)
+    }
+
+    /// The model with every parameter checked, SNP kinds not yet drawn.
+    fn checked(spec: &FamilySpec, seed: u64) -> Result<GenotypeModel, DataError> {
+        let FamilySpec::Genotype {
+            n,
+            p,
+            k,
+            h2,
+            maf_min,
+            maf_max,
+            block_size,
+            ld,
+            dup_frac,
+            flip_frac,
+            mono_frac,
+            missing_rate,
+        } = *spec
+        else {
             return Err(DataError::parameter(format!("family {} is not genotype", spec.name())));
         };
         check_size(n, p)?;
@@ -81,9 +181,98 @@ impl GenotypeModel {
             return Err(DataError::parameter("block_size must be at least 1"));
         }
         if !(0.0..1.0).contains(&ld) {
-            return Err(DataError::parameter(format!("ld must be in [0, 1), got {ld}")));
+            return Err(DataError::parameter(format!(
+                "ld must be in [0, 1) (values close to 1, e.g. 0.999, are allowed), got {ld}"
+            )));
         }
-        Ok(GenotypeModel { n, p, k, h2, maf_min, maf_max, block_size, ld, seed })
+        for (name, value) in [("dup_frac", dup_frac), ("mono_frac", mono_frac), ("missing_rate", missing_rate)] {
+            if !(0.0..1.0).contains(&value) {
+                return Err(DataError::parameter(format!("{name} must be in [0, 1), got {value}")));
+            }
+        }
+        if !(0.0..=1.0).contains(&flip_frac) {
+            return Err(DataError::parameter(format!(
+                "flip_frac (the share of duplicates that are allele-flipped) must be in [0, 1], got {flip_frac}"
+            )));
+        }
+        // The first SNP of a block is never a duplicate (it has nothing earlier to copy) nor
+        // monomorphic (so every duplicate has an ordinary SNP to copy).
+        let n_blocks = p.div_ceil(block_size);
+        let eligible = p - n_blocks;
+        let (d, m) = (share(dup_frac, p), share(mono_frac, p));
+        if m > 0 && m + k > eligible {
+            return Err(DataError::parameter(format!(
+                "mono_frac = {mono_frac} asks for {m} monomorphic SNPs, but at most {} can be: a \
+                 monomorphic SNP is never causal (k = {k}) nor the first SNP of an LD block (p = {p} \
+                 SNPs in {n_blocks} blocks of block_size = {block_size}); lower mono_frac or k, or \
+                 raise block_size",
+                eligible.saturating_sub(k)
+            )));
+        }
+        if d > 0 && d + m > eligible {
+            let with_mono =
+                if m > 0 { format!(" besides {m} monomorphic SNPs (mono_frac = {mono_frac})") } else { String::new() };
+            return Err(DataError::parameter(format!(
+                "dup_frac = {dup_frac} asks for {d} duplicate SNPs{with_mono}, but only {eligible} SNPs \
+                 are not the first of their LD block (a duplicate copies an earlier SNP of its block; \
+                 p = {p} SNPs in {n_blocks} blocks of block_size = {block_size}); lower dup_frac or \
+                 raise block_size"
+            )));
+        }
+        Ok(GenotypeModel {
+            n,
+            p,
+            k,
+            h2,
+            maf_min,
+            maf_max,
+            block_size,
+            ld,
+            dup_frac,
+            flip_frac,
+            mono_frac,
+            missing_rate,
+            seed,
+            kinds: Vec::new(),
+        })
+    }
+
+    /// Draws the monomorphic SNPs (stream `Monomorphic`), then the duplicates (stream
+    /// `Duplicates`), each by uniform draws over 0..p, rejecting SNPs not available to it.
+    /// The duplicates drawn first are the flipped ones.
+    fn assign_kinds(&self) -> Vec<SnpKind> {
+        let counts = self.defect_counts();
+        if counts.duplicates == 0 && counts.monomorphic == 0 {
+            return Vec::new();
+        }
+        let (p, bs) = (self.p, self.block_size);
+        let mut kinds = vec![SnpKind::Ordinary; p];
+        let draw = |rng: &mut rand_chacha::ChaCha8Rng| rng.random_range(0..p as u64) as usize;
+        if counts.monomorphic > 0 {
+            let mut causal = vec![false; p];
+            for j in self.causal().0 {
+                causal[j] = true;
+            }
+            let mut rng = stream(self.seed, Purpose::Monomorphic, 0);
+            let mut placed = 0;
+            while placed < counts.monomorphic {
+                let j = draw(&mut rng);
+                if j % bs != 0 && !causal[j] && kinds[j] == SnpKind::Ordinary {
+                    kinds[j] = SnpKind::Monomorphic { dosage: if rng.random_bool(0.5) { 2 } else { 0 } };
+                    placed += 1;
+                }
+            }
+        }
+        let mut rng = stream(self.seed, Purpose::Duplicates, 0);
+        let mut placed = 0;
+        while placed < counts.duplicates {
+            let j = draw(&mut rng);
+            if j % bs != 0 && kinds[j] == SnpKind::Ordinary {
+                kinds[j] = SnpKind::Duplicate { flipped: placed < counts.flipped };
+                placed += 1;
+            }
+        }
+        kinds
     }
 
     /// Samples.
@@ -107,9 +296,35 @@ impl GenotypeModel {
         start..(start + self.block_size).min(self.p)
     }
 
-    /// Dosages of block `b`, column-major (n × block length), values 0, 1, 2.
-    pub fn block(&self, b: usize) -> Vec<u8> {
-        let len = self.block_range(b).len();
+    /// What SNP `j` is: ordinary, a (flipped) duplicate, or monomorphic.
+    ///
+    /// # Panics
+    /// If `j >= p`.
+    pub fn snp_kind(&self, j: usize) -> SnpKind {
+        assert!(j < self.p, "SNP {j} out of range (p = {})", self.p);
+        self.kinds.get(j).copied().unwrap_or(SnpKind::Ordinary)
+    }
+
+    /// The exact numbers of duplicate, flipped and monomorphic SNPs.
+    pub fn defect_counts(&self) -> DefectCounts {
+        let duplicates = share(self.dup_frac, self.p);
+        DefectCounts {
+            duplicates,
+            flipped: share(self.flip_frac, duplicates),
+            monomorphic: share(self.mono_frac, self.p),
+        }
+    }
+
+    /// The per-call probability of a missing genotype.
+    pub fn missing_rate(&self) -> f64 {
+        self.missing_rate
+    }
+
+    /// True dosages of block `b` (no missing calls), column-major (n × block length), and for
+    /// each SNP of the block that is a duplicate, the offset in the block of its source.
+    fn true_block(&self, b: usize) -> (Vec<u8>, Vec<Option<usize>>) {
+        let range = self.block_range(b);
+        let len = range.len();
         let n = self.n;
         let mut rng = stream(self.seed, Purpose::Block, b as u64);
         let thresholds: Vec<f64> =
@@ -126,7 +341,61 @@ impl GenotypeModel {
                 *d = u8::from(pair[0] < t) + u8::from(pair[1] < t);
             }
         }
+        if self.kinds.is_empty() {
+            return (out, Vec::new());
+        }
+        let mut sources = vec![None; len];
+        let mut ordinary: Vec<usize> = Vec::with_capacity(len);
+        let mut rng = stream(self.seed, Purpose::DuplicateSources, b as u64);
+        for (j, kind) in self.kinds[range].iter().enumerate() {
+            match *kind {
+                SnpKind::Ordinary => ordinary.push(j),
+                SnpKind::Monomorphic { dosage } => out[j * n..(j + 1) * n].fill(dosage),
+                SnpKind::Duplicate { flipped } => {
+                    // ordinary is not empty: the block's first SNP is always ordinary
+                    let s = ordinary[rng.random_range(0..ordinary.len() as u64) as usize];
+                    out.copy_within(s * n..(s + 1) * n, j * n);
+                    if flipped {
+                        out[j * n..(j + 1) * n].iter_mut().for_each(|d| *d = 2 - *d);
+                    }
+                    sources[j] = Some(s);
+                }
+            }
+        }
+        (out, sources)
+    }
+
+    /// Dosages of block `b` as observed, column-major (n × block length): values 0, 1, 2, and
+    /// [`MISSING_DOSAGE`] for a missing call (only when `missing_rate > 0`).
+    pub fn block(&self, b: usize) -> Vec<u8> {
+        let (mut out, sources) = self.true_block(b);
+        if self.missing_rate > 0.0 {
+            self.drop_calls(b, &mut out, &sources);
+        }
         out
+    }
+
+    /// Marks calls of block `b` missing: each call independently with probability
+    /// `missing_rate`, by geometric gaps over the block's calls in column-major order (stream
+    /// `Missing`, b); a duplicate takes its source's missing calls instead of its own.
+    fn drop_calls(&self, b: usize, out: &mut [u8], sources: &[Option<usize>]) {
+        let n = self.n;
+        let gaps = Geometric::new(self.missing_rate).expect("missing_rate is checked to be in [0, 1)");
+        let mut rng = stream(self.seed, Purpose::Missing, b as u64);
+        let mut missing = vec![false; out.len()];
+        let mut at = rng.sample(gaps);
+        while at < out.len() as u64 {
+            missing[at as usize] = true;
+            at = at.saturating_add(1).saturating_add(rng.sample(gaps));
+        }
+        for (j, column) in out.chunks_exact_mut(n).enumerate() {
+            let s = sources.get(j).copied().flatten().unwrap_or(j);
+            for (d, &m) in column.iter_mut().zip(&missing[s * n..(s + 1) * n]) {
+                if m {
+                    *d = MISSING_DOSAGE;
+                }
+            }
+        }
     }
 
     /// Positions (sorted) and N(0, 1) effects of the k causal SNPs.
@@ -137,8 +406,9 @@ impl GenotypeModel {
         (positions, effects)
     }
 
-    /// The phenotype, computed from the causal SNPs alone (their blocks are regenerated), so it
-    /// is available before — and identical whether or not — the whole matrix is generated.
+    /// The phenotype, computed from the causal SNPs' true genotypes alone (their blocks are
+    /// regenerated; missing calls play no part), so it is available before — and identical
+    /// whether or not — the whole matrix is generated.
     pub fn phenotype(&self) -> Result<Phenotype, DataError> {
         /// Causal blocks regenerated at a time (bounds memory when k is large).
         const BLOCKS_AT_ONCE: usize = 256;
@@ -149,7 +419,7 @@ impl GenotypeModel {
         let mut beta = Array1::<f64>::zeros(self.p);
         let mut next = 0; // index into positions, which are sorted like the blocks
         for group in blocks.chunks(BLOCKS_AT_ONCE) {
-            let generated: Vec<Vec<u8>> = group.par_iter().map(|&b| self.block(b)).collect();
+            let generated: Vec<Vec<u8>> = group.par_iter().map(|&b| self.true_block(b).0).collect();
             for (&b, dosages) in group.iter().zip(&generated) {
                 let range = self.block_range(b);
                 while next < positions.len() && range.contains(&positions[next]) {
@@ -169,7 +439,8 @@ impl GenotypeModel {
         Ok(Phenotype { y, beta, snr, sigma })
     }
 
-    /// The whole dataset in memory (n × p × 8 bytes).
+    /// The whole dataset in memory (n × p × 8 bytes); missing calls are mean-imputed as
+    /// [`impute_column`] does.
     pub fn generate(&self) -> Result<Synthetic, DataError> {
         let phenotype = self.phenotype()?;
         let n = self.n;
@@ -179,8 +450,8 @@ impl GenotypeModel {
             .par_chunks_mut(n * self.block_size)
             .enumerate()
             .for_each(|(b, out)| {
-                for (o, &d) in out.iter_mut().zip(&self.block(b)) {
-                    *o = f64::from(d);
+                for (column, dosages) in out.chunks_exact_mut(n).zip(self.block(b).chunks_exact(n)) {
+                    impute_column(dosages, column);
                 }
             });
         Ok(Synthetic { x, y: phenotype.y, beta: phenotype.beta, snr: phenotype.snr, sigma: phenotype.sigma })
@@ -209,6 +480,23 @@ impl GenotypeModel {
                 .collect();
             parts.concat()
         })
+    }
+}
+
+/// One SNP's dosages (0, 1, 2, [`MISSING_DOSAGE`]) as f64, a missing call replaced by the mean
+/// of the called ones, μ = Σ_called g / #called (0 when none is called). This is the `.bed`
+/// reader's and the solver's imputation, computed the same way (an exact integer sum divided
+/// by the count), so the values agree bit for bit.
+///
+/// # Panics
+/// If the lengths differ.
+pub fn impute_column(dosages: &[u8], out: &mut [f64]) {
+    assert_eq!(dosages.len(), out.len(), "output length");
+    let (sum, called) =
+        dosages.iter().filter(|&&d| d != MISSING_DOSAGE).fold((0u64, 0u64), |(s, c), &d| (s + u64::from(d), c + 1));
+    let mean = if called > 0 { sum as f64 / called as f64 } else { 0.0 };
+    for (o, &d) in out.iter_mut().zip(dosages) {
+        *o = if d == MISSING_DOSAGE { mean } else { f64::from(d) };
     }
 }
 

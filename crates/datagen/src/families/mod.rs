@@ -110,10 +110,26 @@ pub enum FamilySpec {
         /// SNPs per LD block; default 20.
         #[serde(default = "default_block_size")]
         block_size: usize,
-        /// Correlation of the latent Gaussian between neighbouring SNPs of a block, in [0, 1);
-        /// default 0.9.
+        /// Correlation of the latent Gaussian between neighbouring SNPs of a block, in [0, 1)
+        /// (values close to 1, e.g. 0.999, give long blocks in near-perfect LD); default 0.9.
         #[serde(default = "default_ld")]
         ld: f64,
+        /// Fraction of SNPs that are exact copies of an earlier SNP of their block (perfect
+        /// LD): round(dup_frac·p) of them, in [0, 1); default 0 (off).
+        #[serde(default)]
+        dup_frac: f64,
+        /// Fraction of the duplicates that are allele-flipped copies 2 − g (perfectly
+        /// anti-correlated): round(flip_frac·duplicates) of them, in [0, 1]; default 0.
+        #[serde(default)]
+        flip_frac: f64,
+        /// Fraction of SNPs that are monomorphic (every sample 0, or every sample 2), never
+        /// causal: round(mono_frac·p) of them, in [0, 1); default 0 (off).
+        #[serde(default)]
+        mono_frac: f64,
+        /// Probability that a genotype call is missing, in [0, 1); default 0 (off). Missing
+        /// calls are `.bed` code 01; `X.npy` holds the SNP's mean over its called samples.
+        #[serde(default)]
+        missing_rate: f64,
     },
     /// Sparse design: each entry is N(0, 1) with probability `density`, else exactly 0;
     /// k effects ±1 at random positions.
@@ -172,7 +188,7 @@ impl FamilySpec {
                 check_k(k, p)?;
                 check_snr(snr)
             }
-            FamilySpec::Genotype { .. } => genotype::GenotypeModel::from_spec(self, 0).map(|_| ()),
+            FamilySpec::Genotype { .. } => genotype::check_spec(self).map(|_| ()),
             FamilySpec::SparseX { p, density, k, snr, .. } => {
                 if !(density > 0.0 && density <= 1.0) {
                     return Err(DataError::parameter(format!("density must be in (0, 1], got {density}")));

@@ -137,7 +137,18 @@ impl Family {
             Family::Uniform => &[],
             Family::Equicorrelated => &["rho", "snr"],
             Family::Toeplitz => &["rho", "k", "snr"],
-            Family::Genotype => &["k", "h2", "maf_min", "maf_max", "block_size", "ld"],
+            Family::Genotype => &[
+                "k",
+                "h2",
+                "maf_min",
+                "maf_max",
+                "block_size",
+                "ld",
+                "dup_frac",
+                "flip_frac",
+                "mono_frac",
+                "missing_rate",
+            ],
             Family::SparseX => &["density", "k", "snr"],
         }
     }
@@ -183,6 +194,18 @@ pub struct DatasetConfig {
     /// LD correlation within blocks (axis; genotype).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ld: Option<Axis<f64>>,
+    /// Fraction of SNPs that are exact copies of an earlier SNP of their block (axis; genotype).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dup_frac: Option<Axis<f64>>,
+    /// Fraction of the duplicates that are allele-flipped, 2 − g (axis; genotype).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flip_frac: Option<Axis<f64>>,
+    /// Fraction of monomorphic SNPs (axis; genotype).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mono_frac: Option<Axis<f64>>,
+    /// Per-call probability of a missing genotype, mean-imputed per SNP (axis; genotype).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_rate: Option<Axis<f64>>,
     /// Fraction of nonzero entries of X (axis; sparse_x).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub density: Option<Axis<f64>>,
@@ -212,7 +235,7 @@ fn one() -> usize {
 
 impl DatasetConfig {
     /// The family-parameter keys present in this entry, with whether each is set.
-    fn family_keys(&self) -> [(&'static str, bool); 11] {
+    fn family_keys(&self) -> [(&'static str, bool); 15] {
         [
             ("n", self.n.is_some()),
             ("p", self.p.is_some()),
@@ -224,6 +247,10 @@ impl DatasetConfig {
             ("maf_max", self.maf_max.is_some()),
             ("block_size", self.block_size.is_some()),
             ("ld", self.ld.is_some()),
+            ("dup_frac", self.dup_frac.is_some()),
+            ("flip_frac", self.flip_frac.is_some()),
+            ("mono_frac", self.mono_frac.is_some()),
+            ("missing_rate", self.missing_rate.is_some()),
             ("density", self.density.is_some()),
         ]
     }
@@ -596,4 +623,48 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::plan::Plan;
+    use regpath_datagen::FamilySpec;
+
+    const PENALTY: &str = "[[penalties]]\npenalty = \"lasso\"\n";
+
+    #[test]
+    fn genotype_defect_keys_reach_the_spec() {
+        let text = format!(
+            "{PENALTY}[[datasets]]\nfamily = \"genotype\"\nn = 40\np = 100\n\
+             dup_frac = [0.0, 0.2]\nflip_frac = 0.5\nmono_frac = 0.1\nmissing_rate = 0.02\n"
+        );
+        let config = SweepConfig::from_toml(&text, None).unwrap();
+        config.validate().unwrap();
+        let plan = Plan::new(&config).unwrap();
+        assert_eq!(plan.datasets.len(), 2);
+        assert_eq!(plan.datasets[1].id, "genotype_n40_p100_dup_frac0.2_flip_frac0.5_mono_frac0.1_missing_rate0.02");
+        let crate::sweep::plan::DataOrigin::Synthetic(spec) = &plan.datasets[1].origin else {
+            panic!("a synthetic dataset");
+        };
+        assert!(matches!(*spec, FamilySpec::Genotype { dup_frac, flip_frac, mono_frac, missing_rate, .. }
+            if dup_frac == 0.2 && flip_frac == 0.5 && mono_frac == 0.1 && missing_rate == 0.02));
+    }
+
+    #[test]
+    fn genotype_defect_keys_are_checked() {
+        let plan_err = |extra: &str| {
+            let text = format!("{PENALTY}[[datasets]]\nfamily = \"{extra}\n");
+            match SweepConfig::from_toml(&text, None).and_then(|c| c.validate().and_then(|()| Plan::new(&c))) {
+                Ok(_) => panic!("expected an error for {extra}"),
+                Err(e) => format!("{e:#}"),
+            }
+        };
+        let e = plan_err("toeplitz\"\nn = 40\np = 100\nmissing_rate = 0.1");
+        assert!(e.contains("key `missing_rate` does not apply to family toeplitz"), "{e}");
+        let e = plan_err("genotype\"\nn = 40\np = 100\nmono_frac = 1.5");
+        assert!(e.contains("mono_frac must be in [0, 1), got 1.5"), "{e}");
+        let e = plan_err("genotype\"\nn = 40\np = 100\ndup_fraction = 0.1");
+        assert!(e.contains("dup_fraction"), "{e}");
+    }
 }

@@ -146,7 +146,7 @@ fn axis_values<T: serde::Serialize>(axis: &Option<super::config::Axis<T>>) -> Op
 fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetInstance>> {
     let family = entry.family.expect("synthetic entry");
     let label = entry.name.clone().unwrap_or_else(|| family.name().to_string());
-    let all: [(&str, Option<Vec<Value>>); 11] = [
+    let all: [(&str, Option<Vec<Value>>); 15] = [
         ("n", axis_values(&entry.n)),
         ("p", axis_values(&entry.p)),
         ("rho", axis_values(&entry.rho)),
@@ -157,6 +157,10 @@ fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetIn
         ("maf_max", axis_values(&entry.maf_max)),
         ("block_size", axis_values(&entry.block_size)),
         ("ld", axis_values(&entry.ld)),
+        ("dup_frac", axis_values(&entry.dup_frac)),
+        ("flip_frac", axis_values(&entry.flip_frac)),
+        ("mono_frac", axis_values(&entry.mono_frac)),
+        ("missing_rate", axis_values(&entry.missing_rate)),
         ("density", axis_values(&entry.density)),
     ];
     let axes: Vec<(&str, Vec<Value>)> = all.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
