@@ -64,6 +64,14 @@ pub trait Design: Sync {
         }
     }
 
+    /// The first `out.len()` entries of the working column `x̃_j` (a cheap fingerprint for
+    /// finding copied columns). The default materialises the whole column.
+    fn column_head(&self, j: usize, out: &mut [f64]) {
+        let mut column = vec![0.0; self.n_samples()];
+        self.axpy(j, 1.0, &mut column);
+        out.copy_from_slice(&column[..out.len()]);
+    }
+
     /// `out[j] = x̃_jᵀ v / n` for every j with `wanted(j)`, in parallel over fixed blocks of
     /// [`SCAN_BLOCK`] features; other entries of `out` are left untouched. Returns the number
     /// of columns read.
@@ -260,6 +268,13 @@ impl Design for DenseDesign<'_> {
 
     fn stats(&self) -> &ColumnStats {
         &self.stats
+    }
+
+    fn column_head(&self, j: usize, out: &mut [f64]) {
+        let (m, inv) = (self.stats.center[j], self.stats.inv_scale[j]);
+        for (o, &x) in out.iter_mut().zip(self.raw_column(j)) {
+            *o = (x - m) * inv;
+        }
     }
 }
 

@@ -21,11 +21,12 @@
 //! is measured when the copy is detected (0 for bit-identical working columns; rounding-level
 //! for flips), so a copy that is merely rounding-close is still certified rigorously.
 //!
-//! Detection: each live column's working values are materialised, sign-normalised (the first
-//! entry above `1e-9·‖x̃_j‖_∞` made positive), quantised to `2⁻²⁰·‖x̃_j‖_∞` and hashed; columns
-//! with equal hashes are compared exactly, and accepted as copies when
-//! `δ_j ≤ 1e-9·‖x̃_k‖_∞`. One full pass over X, in parallel over fixed blocks (the result does not
-//! depend on the thread count).
+//! Detection: the first 64 working values of each live column are sign-normalised (the first
+//! entry above `1e-9·max` made positive), quantised to `2⁻²⁰·max` and hashed; only columns whose
+//! heads collide are hashed whole the same way, columns with equal hashes are compared
+//! exactly, and accepted as copies when `δ_j ≤ 1e-9·‖x̃_k‖_∞`. On continuous data this reads 64
+//! rows per column; at worst one full pass over X. In parallel over fixed blocks (the result
+//! does not depend on the thread count).
 
 use rayon::prelude::*;
 
@@ -33,8 +34,10 @@ use crate::design::{Design, SCAN_BLOCK};
 
 /// Largest accepted `max_i |x̃_ij − σ x̃_ik| / ‖x̃_k‖_∞` for a copy.
 const COPY_TOLERANCE: f64 = 1e-9;
-/// Quantisation step of the hash, relative to `‖x̃_j‖_∞`.
+/// Quantisation step of the hash, relative to the largest magnitude hashed.
 const HASH_STEP: f64 = 1.0 / (1u64 << 20) as f64;
+/// Entries of the cheap first-stage signature.
+const HEAD_ROWS: usize = 64;
 
 /// A live column that copies a representative: `x̃_column ≈ sign·x̃_representative`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -53,34 +56,63 @@ pub struct ColumnCopy {
 /// The returned copies are sorted by column; their representatives are never copies.
 pub fn find_copies<D: Design>(design: &D, live: &[usize]) -> Vec<ColumnCopy> {
     let n = design.n_samples();
+    // stage 1: a signature of the first HEAD_ROWS entries of every column (cheap: continuous
+    // data, where nothing is copied, stops here); stage 2: whole-column signatures for the
+    // columns whose heads collide; stage 3: exact comparison within equal signatures
+    let head = n.min(HEAD_ROWS);
     let mut keyed: Vec<(u64, usize)> = live
         .par_chunks(SCAN_BLOCK)
         .flat_map_iter(|block| {
-            let mut column = vec![0.0; n];
-            block.iter().map(move |&j| (signature(design, j, &mut column), j)).collect::<Vec<_>>()
+            let mut values = vec![0.0; head];
+            block
+                .iter()
+                .map(move |&j| {
+                    design.column_head(j, &mut values);
+                    (signature(&values), j)
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
+    let candidates: Vec<usize> = colliding(&mut keyed).into_iter().flatten().collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let mut keyed: Vec<(u64, usize)> = candidates
+        .par_chunks(SCAN_BLOCK)
+        .flat_map_iter(|block| {
+            let mut column = vec![0.0; n];
+            block
+                .iter()
+                .map(move |&j| {
+                    column.iter_mut().for_each(|v| *v = 0.0);
+                    design.axpy(j, 1.0, &mut column);
+                    (signature(&column), j)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let groups = colliding(&mut keyed);
+    let mut copies: Vec<ColumnCopy> =
+        groups.par_iter().flat_map_iter(|members| compare_group(design, members)).collect();
+    copies.sort_unstable_by_key(|c| c.column);
+    copies
+}
+
+/// Sorts (signature, column) pairs and returns the groups (sorted columns) of equal
+/// signatures with more than one member.
+fn colliding(keyed: &mut [(u64, usize)]) -> Vec<Vec<usize>> {
     keyed.sort_unstable();
-    // groups of equal signatures: (start, end) ranges of `keyed`
     let mut groups = Vec::new();
     let mut start = 0;
     for i in 1..=keyed.len() {
         if i == keyed.len() || keyed[i].0 != keyed[start].0 {
             if i - start > 1 {
-                groups.push(start..i);
+                groups.push(keyed[start..i].iter().map(|&(_, j)| j).collect());
             }
             start = i;
         }
     }
-    let mut copies: Vec<ColumnCopy> = groups
-        .par_iter()
-        .flat_map_iter(|range| {
-            let members: Vec<usize> = keyed[range.clone()].iter().map(|&(_, j)| j).collect();
-            compare_group(design, &members)
-        })
-        .collect();
-    copies.sort_unstable_by_key(|c| c.column);
-    copies
+    groups
 }
 
 /// Within one hash group (sorted by column), each column is compared with the group's
@@ -129,16 +161,14 @@ fn orientation(v: &[f64], max: f64) -> f64 {
     v.iter().find(|x| x.abs() > floor).map_or(1.0, |&x| if x < 0.0 { -1.0 } else { 1.0 })
 }
 
-/// A hash of the sign-normalised, quantised working column: equal for exact copies and
-/// flips (up to values within rounding of a quantisation boundary, which only costs a
-/// missed merge).
-fn signature<D: Design>(design: &D, j: usize, column: &mut [f64]) -> u64 {
-    column.iter_mut().for_each(|v| *v = 0.0);
-    design.axpy(j, 1.0, column);
-    let max = max_abs(column);
-    let scale = orientation(column, max) / (HASH_STEP * max.max(f64::MIN_POSITIVE));
+/// A hash of the sign-normalised values quantised to `HASH_STEP·max|v|`: equal for exact
+/// copies and flips (up to values within rounding of a quantisation boundary, which only costs
+/// a missed merge).
+fn signature(values: &[f64]) -> u64 {
+    let max = max_abs(values);
+    let scale = orientation(values, max) / (HASH_STEP * max.max(f64::MIN_POSITIVE));
     let mut hash = 0xcbf2_9ce4_8422_2325u64;
-    for &v in column.iter() {
+    for &v in values {
         let q = (v * scale).round() as i64 as u64;
         hash = (hash.rotate_left(5) ^ q).wrapping_mul(0x517c_c1b7_2722_0a95);
     }

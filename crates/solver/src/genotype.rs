@@ -199,6 +199,13 @@ impl Design for PackedGenotypeDesign<'_> {
         &self.stats
     }
 
+    fn column_head(&self, j: usize, out: &mut [f64]) {
+        let (t, bytes) = (&self.table[j], self.snp_bytes(j));
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = t[Self::code(bytes, i)];
+        }
+    }
+
     /// Gram entries from code co-occurrence counts, without decoding to f64:
     ///
     /// ```text
