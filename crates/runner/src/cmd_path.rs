@@ -26,9 +26,16 @@ pub struct PathArgs {
     /// PLINK 1 fileset prefix (PREFIX.bed/.bim/.fam) instead of --x.
     #[arg(long, value_name = "PREFIX", conflicts_with_all = ["x", "y"])]
     pub bed: Option<PathBuf>,
-    /// Phenotype file for --bed (FID IID value); default: the .fam sixth column.
+    /// Phenotype file for --bed (FID IID v1 v2 …, optional FID header line); default: the .fam
+    /// phenotype (sixth field). Samples whose phenotype is -9 or NA are dropped and counted.
     #[arg(long, value_name = "FILE", requires = "bed")]
     pub pheno: Option<PathBuf>,
+    /// Which phenotype column to fit with --bed (1-based, as GEMMA's -n; default 1). Without
+    /// --pheno: column K of the .fam counted from its sixth field (K = 1 is the PLINK phenotype,
+    /// K = 2 field 7, … of a GEMMA-style extended .fam). With --pheno FILE: the K-th value
+    /// column after FID IID. Every line must have that column.
+    #[arg(long, value_name = "K", requires = "bed", allow_hyphen_values = true)]
+    pub pheno_col: Option<usize>,
     /// Use the built-in example (uniform, n = 100, p = 10, y = 2x0 + 3x1 + noise).
     #[arg(long, conflicts_with_all = ["x", "y", "bed"])]
     pub example: bool,
@@ -78,11 +85,27 @@ pub struct PathArgs {
 
 impl PathArgs {
     fn source(&self) -> Result<DataSource> {
+        // clap's `requires = "bed"` is satisfied by any member of the `input` group (clap
+        // issue #4707), so --pheno/--pheno-col with --x or --example are caught here.
+        if self.bed.is_none() {
+            if self.pheno.is_some() {
+                bail!("--pheno applies to --bed only (with --x the response is --y)");
+            }
+            if self.pheno_col.is_some() {
+                bail!("--pheno-col applies to --bed only (with --x the response is --y)");
+            }
+        }
         if self.example {
             return Ok(DataSource::Example);
         }
         if let Some(prefix) = &self.bed {
-            return Ok(DataSource::Bed { prefix: prefix.clone(), pheno: self.pheno.clone() });
+            let pheno_col = self.pheno_col.unwrap_or(1);
+            if pheno_col == 0 {
+                bail!(
+                    "--pheno-col must be at least 1 (1 is the .fam sixth field, or the first value column of --pheno), got 0"
+                );
+            }
+            return Ok(DataSource::Bed { prefix: prefix.clone(), pheno: self.pheno.clone(), pheno_col });
         }
         match (&self.x, &self.y) {
             (Some(x), Some(y)) => Ok(DataSource::Files { x: x.clone(), y: y.clone() }),
