@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use regpath_solver::{AlphaGrid, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, fit_path_spec};
+use regpath_solver::{
+    AlphaGrid, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, fit_path_spec, train_r2,
+};
 
 use crate::load::{DataSource, LoadedInput, LoadedX, load_input};
 use crate::tables::{CoefRow, PATH_COLUMNS, PathRow, coef_columns, prepare_output_dir, write_csv};
@@ -66,6 +68,11 @@ pub struct PathArgs {
     /// Stop the path after the first alpha with more than this many nonzero coefficients.
     #[arg(long)]
     pub max_nnz: Option<usize>,
+    /// Stop the path at the first alpha whose training R² (1 − RSS / ‖y − ȳ‖², or ‖y‖² with
+    /// --no-intercept) reaches R2, in (0, 1]; that alpha is the last row, with stop_reason
+    /// saturated. Off by default (glmnet stops silently at 0.999).
+    #[arg(long, value_name = "R2", allow_hyphen_values = true)]
+    pub stop_saturated: Option<f64>,
     /// Do not standardize columns (the penalty then acts on the raw coefficients).
     #[arg(long)]
     pub no_standardize: bool,
@@ -124,6 +131,7 @@ impl PathArgs {
             tol: self.tol,
             max_epochs: self.max_epochs,
             max_nnz: self.max_nnz,
+            stop_saturated: self.stop_saturated,
             ..PathOptions::default()
         };
         options.validate().map_err(|e| anyhow::anyhow!(flag_names(&e.to_string())))?;
@@ -136,6 +144,7 @@ fn flag_names(message: &str) -> String {
     message
         .replace("n_alphas", "--n-alphas")
         .replace("max_epochs", "--max-epochs")
+        .replace("stop_saturated", "--stop-saturated")
         .replace("tol must", "--tol must")
         .replace("eps must", "--eps must")
         .replace("l1_ratio", "--l1-ratio")
@@ -255,6 +264,19 @@ fn fit_design<D: Design>(
             rows.len() - 1,
             rows.last().map_or(0, |r| r.nnz),
             args.max_nnz.unwrap_or(0)
+        );
+    }
+    if summary.stop_reason == regpath_solver::StopReason::Saturated {
+        let r2 = |row: &PathRow| train_r2(row.train_mse, summary.null_objective);
+        let before = match rows.len() {
+            2.. => format!(" (alpha_index {}: {:.6})", rows.len() - 2, r2(&rows[rows.len() - 2])),
+            _ => String::new(),
+        };
+        eprintln!(
+            "path stopped early: alpha_index {} reached training R² {:.6} >= --stop-saturated {}{before}",
+            rows.len() - 1,
+            rows.last().map_or(f64::NAN, r2),
+            args.stop_saturated.unwrap_or(f64::NAN)
         );
     }
     if unconverged == 0 {

@@ -465,3 +465,79 @@ fn pheno_col_errors() {
         &out,
     );
 }
+
+/// Training R² of every row of `path.csv`: 1 − train_mse / (‖y − ȳ‖²/n).
+fn path_r2(out: &Path, y: &[f64]) -> (Vec<f64>, String) {
+    let path = std::fs::read_to_string(out.join("path.csv")).unwrap();
+    let header: Vec<&str> = path.lines().next().unwrap().split(',').collect();
+    let mse_col = header.iter().position(|h| *h == "train_mse").unwrap();
+    let (_, var) = mean_var(y);
+    let r2 =
+        path.lines().skip(1).map(|l| 1.0 - l.split(',').nth(mse_col).unwrap().parse::<f64>().unwrap() / var).collect();
+    let last = path.lines().last().unwrap().rsplit(',').next().unwrap().to_string();
+    (r2, last)
+}
+
+#[test]
+fn stop_saturated_ends_a_tall_path() {
+    let c = Case::new();
+    // n ≫ p, low noise: R² climbs from 0 to about 0.99 along the path.
+    let (n, p) = (400, 20);
+    let mut state: u64 = 12345;
+    let mut uniform = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let x = Array2::from_shape_fn((n, p).f(), |_| uniform());
+    let y: Vec<f64> =
+        (0..n).map(|i| (0..10).map(|j| x[(i, j)] / (j + 1) as f64).sum::<f64>() + 0.03 * uniform() + 1.0).collect();
+    write_npy(&c.path("X.npy"), &x).unwrap();
+    write_npy(&c.path("y.npy"), &Array1::from(y.clone())).unwrap();
+    let (xs, ys) = (c.s("X.npy"), c.s("y.npy"));
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args =
+            vec!["path", "--x", xs.as_str(), "--y", ys.as_str(), "--n-alphas", "40", "--out", out.to_str().unwrap()];
+        args.extend(extra);
+        regpath(&args)
+    };
+
+    let full = c.path("full");
+    let o = run(&full, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (r2_full, reason) = path_r2(&full, &y);
+    assert_eq!((r2_full.len(), reason.as_str()), (40, "end_of_grid"));
+    assert!(r2_full[39] > 0.95, "the full path saturates: {}", r2_full[39]);
+
+    let cut = c.path("cut");
+    let o = run(&cut, &["--stop-saturated", "0.9"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    let (r2, reason) = path_r2(&cut, &y);
+    assert_eq!(reason, "saturated");
+    let k = r2.len() - 1;
+    assert!(k > 0 && k < 39, "stopped at {k}");
+    assert!(r2[k] >= 0.9 && r2[k - 1] < 0.9, "R² {} then {}", r2[k - 1], r2[k]);
+    assert!(stderr.contains(&format!("path stopped early: alpha_index {k} reached training R² ")), "{stderr}");
+    assert!(stderr.contains(">= --stop-saturated 0.9"), "{stderr}");
+    // The rows before the stop are the full path's, and coefs.csv stops with path.csv.
+    for (a, b) in r2.iter().zip(&r2_full) {
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+    let coefs = std::fs::read_to_string(cut.join("coefs.csv")).unwrap();
+    let max_index = coefs.lines().skip(1).map(|l| l.split(',').next().unwrap().parse::<usize>().unwrap()).max();
+    assert_eq!(max_index, Some(k));
+    let only_stop_row = |text: &str| text.lines().skip(1).filter(|l| !l.ends_with(',')).count();
+    assert_eq!(only_stop_row(&std::fs::read_to_string(cut.join("path.csv")).unwrap()), 1);
+
+    // An R² the path never reaches: the whole grid.
+    let o = run(&c.path("never"), &["--stop-saturated", "1"]);
+    assert!(o.status.success());
+    assert_eq!(path_r2(&c.path("never"), &y).1, "end_of_grid");
+
+    for bad in ["0", "1.5", "NaN", "-0.5", "inf"] {
+        let out = c.path("bad");
+        assert_fails(&run(&out, &["--stop-saturated", bad]), &["--stop-saturated", "(0, 1]"], &out);
+    }
+    let out = c.path("bad");
+    assert_fails(&run(&out, &["--stop-saturated", "high"]), &["--stop-saturated"], &out);
+}

@@ -446,3 +446,55 @@ fn plink_datasets_take_a_phenotype_column() {
         err("[[penalties]]\npenalty = \"lasso\"\n[[datasets]]\nfamily = \"uniform\"\nn = 50\np = 5\npheno_col = 2\n");
     assert!(e.contains("`pheno_col` cannot be combined with `family`"), "{e}");
 }
+
+/// `grid.stop_saturated` ends each training path at the first alpha whose training R² reaches
+/// it; CV folds then fit exactly those alphas.
+#[test]
+fn stop_saturated_in_a_sweep() {
+    let text = r#"
+        [[datasets]]
+        family = "toeplitz"
+        n = 120
+        p = 30
+        k = 3
+        snr = 10.0
+        [[penalties]]
+        penalty = "lasso"
+        [[penalties]]
+        penalty = "mcp"
+        [grid]
+        n_alphas = 30
+        eps = 0.001
+        stop_saturated = 0.6
+        [evaluation]
+        method = "cv"
+        folds = 3
+        "#;
+    let config = parse(text).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert!(run_sweep(&config, &opts(&out, 2)).unwrap().complete);
+    let mut r = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let rows: Vec<regpath_runner::sweep::tables::SummaryRow> = r.deserialize().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    let path = fs::read_to_string(out.join("path.csv")).unwrap();
+    let header: Vec<&str> = path.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    for s in &rows {
+        assert_eq!(s.stop_reason, "saturated", "{}", s.task_id);
+        assert!(s.n_alphas > 1 && s.n_alphas < 30, "{}: {} alphas", s.task_id, s.n_alphas);
+        let lines: Vec<Vec<&str>> = path
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|f| f[col("task_id")] == s.task_id)
+            .collect();
+        assert_eq!(lines.len(), s.n_alphas);
+        assert!(lines.iter().all(|f| !f[col("cv_mse")].is_empty()), "every fitted alpha has a CV error");
+    }
+    let base = "[[penalties]]\npenalty = \"lasso\"\n[[datasets]]\nfamily = \"uniform\"\nn = 50\np = 5\n[grid]\n";
+    for bad in ["0.0", "1.5", "nan", "-1.0"] {
+        let e = err(&format!("{base}stop_saturated = {bad}\n"));
+        assert!(e.contains("grid.stop_saturated") && e.contains("(0, 1]"), "{bad}: {e}");
+    }
+}

@@ -282,6 +282,9 @@ pub struct GridConfig {
     /// Stop each path after the first alpha with more nonzero coefficients than this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_nnz: Option<usize>,
+    /// Stop each path at the first alpha whose training R² reaches this value, in (0, 1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_saturated: Option<f64>,
 }
 
 /// Default number of alphas in a sweep.
@@ -539,6 +542,7 @@ impl SweepConfig {
             tol: self.solver.tol,
             max_epochs: self.solver.max_epochs,
             max_nnz: self.grid.max_nnz,
+            stop_saturated: self.grid.stop_saturated,
             ..PathOptions::default()
         };
         options.validate().map_err(|e| {
