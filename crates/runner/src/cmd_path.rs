@@ -1,11 +1,13 @@
 //! `regpath path`: fit one certified regularization path and write `path.csv` and
 //! `coefs.csv` (DESIGN §4).
 
+use std::io::IsTerminal;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use regpath_solver::{
     AlphaGrid, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, fit_path_spec, train_r2,
 };
@@ -153,6 +155,27 @@ fn flag_names(message: &str) -> String {
         .replace("alpha list", "--alphas list")
 }
 
+/// A progress bar on stderr (alphas done / total, nnz and worst certificate so far, elapsed and
+/// remaining time) when stderr is a terminal; hidden otherwise, so that piped or captured
+/// output is unchanged.
+fn progress_bar(grid: &AlphaGrid) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let total = match grid {
+        AlphaGrid::Geometric { n_alphas, .. } => *n_alphas,
+        AlphaGrid::Explicit(list) => list.len(),
+    };
+    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} alphas  {msg}  eta {eta}")
+            .expect("valid template"),
+    );
+    bar.set_message("first pass over X (alpha_max)");
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
 /// Runs `regpath path`.
 pub fn run(args: &PathArgs) -> Result<()> {
     let spec = PenaltySpec::from_name(&args.penalty, args.l1_ratio, args.gamma)
@@ -208,7 +231,12 @@ fn fit_design<D: Design>(
     let y = data.y.as_slice().context("y is not contiguous")?;
     let mut rows: Vec<PathRow> = Vec::new();
     let mut coefs: Vec<CoefRow<'_>> = Vec::new();
-    let summary = fit_path_spec(design, y, spec, options, |pt| {
+    let bar = progress_bar(&options.grid);
+    let mut worst = 0.0_f64;
+    let fitted = fit_path_spec(design, y, spec, options, |pt| {
+        worst = worst.max(pt.certificate);
+        bar.set_message(format!("nnz {}  worst {} {worst:.1e}", pt.nnz, pt.certificate_kind.as_str()));
+        bar.inc(1);
         rows.push(PathRow {
             alpha_index: pt.alpha_index,
             alpha: pt.alpha,
@@ -237,7 +265,9 @@ fn fit_design<D: Design>(
             }));
         }
         ControlFlow::Continue(())
-    })?;
+    });
+    bar.finish_and_clear();
+    let summary = fitted?;
     if let Some(last) = rows.last_mut() {
         last.stop_reason = summary.stop_reason.as_str();
     }

@@ -541,3 +541,17 @@ fn stop_saturated_ends_a_tall_path() {
     let out = c.path("bad");
     assert_fails(&run(&out, &["--stop-saturated", "high"]), &["--stop-saturated"], &out);
 }
+
+/// The progress bar is drawn only on a terminal: captured stderr has no bar, no carriage
+/// returns and no escape sequences, only the summary lines.
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let c = Case::new();
+    let out = c.path("o");
+    let o = regpath(&["path", "--example", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains('\r') && !stderr.contains('\x1b') && !stderr.contains("alphas  nnz"), "{stderr:?}");
+    assert_eq!(stderr.lines().count(), 4, "{stderr}");
+    assert!(stderr.lines().next().unwrap().starts_with("built-in example"), "{stderr}");
+}
