@@ -98,10 +98,10 @@ impl PathArgs {
         // issue #4707), so --pheno/--pheno-col with --x or --example are caught here.
         if self.bed.is_none() {
             if self.pheno.is_some() {
-                bail!("--pheno applies to --bed only (with --x the response is --y)");
+                bail!("--pheno applies to --bed only (--x takes its response from --y)");
             }
             if self.pheno_col.is_some() {
-                bail!("--pheno-col applies to --bed only (with --x the response is --y)");
+                bail!("--pheno-col applies to --bed only (--x takes its response from --y)");
             }
         }
         if self.example {
