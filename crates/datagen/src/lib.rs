@@ -2,7 +2,8 @@
 //! (`.npy`, numeric CSV, PLINK 1 `.bed/.bim/.fam`).
 //!
 //! - [`families`]: the synthetic families ([`FamilySpec`], [`generate`]);
-//! - [`io`]: readers ([`read_matrix`], [`read_vector`], [`Bed`], [`read_pheno`]) and writers;
+//! - [`io`]: readers ([`read_matrix`], [`read_vector`], [`Bed`], [`read_pheno`],
+//!   [`read_pheno_column`]) and writers;
 //! - [`dataset`]: writing a generated dataset to a folder, as `regpath gen` does.
 
 pub mod dataset;
@@ -13,6 +14,6 @@ mod rng;
 
 pub use error::DataError;
 pub use families::{FamilySpec, Synthetic, generate};
-pub use io::bed::{Bed, observed_samples, read_pheno};
+pub use io::bed::{Bed, observed_samples, read_pheno, read_pheno_column};
 pub use io::bed_write::write_bed;
 pub use io::matrix::{Matrix, read_matrix, read_vector};

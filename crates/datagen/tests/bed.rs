@@ -5,7 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use regpath_datagen::io::bed_write::{BimRecord, FamRecord, dosage_codes, pack_snp, write_pheno};
-use regpath_datagen::{Bed, DataError, observed_samples, read_pheno, write_bed};
+use regpath_datagen::{Bed, DataError, observed_samples, read_pheno, read_pheno_column, write_bed};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
@@ -86,6 +86,97 @@ fn fam_and_pheno_file_phenotypes() {
     let (rows, y) = observed_samples(&pheno);
     assert_eq!(rows, vec![1, 2, 5]);
     assert_eq!(y.to_vec(), vec![7.0, 0.0, 10.5]);
+}
+
+/// GEMMA's extended `.fam`: phenotype columns in fields 6, 7, …; `k` counts from field 6.
+#[test]
+fn extended_fam_phenotype_columns() {
+    let bed = Bed::open(&fixtures().join("small_ext")).unwrap();
+    assert_eq!((bed.n_samples(), bed.n_snps()), (7, 5));
+    assert_eq!(bed.sample_ids()[2], ("fam2".to_string(), "ind3".to_string()));
+    // Column 1 is field 6, the same as the plain fixture's.
+    let plain = Bed::open(&fixtures().join("small")).unwrap();
+    assert_eq!(bed.fam_phenotypes(), plain.fam_phenotypes());
+    assert_eq!(bed.fam_phenotype_column(1).unwrap(), plain.fam_phenotypes());
+    assert_eq!(
+        bed.fam_phenotype_column(2).unwrap(),
+        vec![Some(10.0), Some(11.0), None, Some(13.0), None, Some(15.0), Some(16.0)]
+    );
+    assert_eq!(
+        bed.fam_phenotype_column(3).unwrap(),
+        vec![None, Some(0.5), Some(0.25), None, Some(1e-3), None, Some(7.0)]
+    );
+    let col4 = bed.fam_phenotype_column(4).unwrap();
+    assert_eq!(col4, (1..=7).map(|v| Some(-(v as f64))).collect::<Vec<_>>());
+    // Missing values are dropped and counted per column.
+    for (k, kept) in [(1, 5), (2, 5), (3, 4), (4, 7)] {
+        let (rows, y) = observed_samples(&bed.fam_phenotype_column(k).unwrap());
+        assert_eq!((rows.len(), y.len()), (kept, kept), "column {k}");
+    }
+    let (rows, y) = observed_samples(&bed.fam_phenotype_column(3).unwrap());
+    assert_eq!(rows, vec![1, 2, 4, 6]);
+    assert_eq!(y.to_vec(), vec![0.5, 0.25, 1e-3, 7.0]);
+    assert_eq!((bed.fam_phenotype_count(0), bed.fam_phenotype_count(6)), (4, 5));
+    assert_eq!(plain.fam_phenotype_count(3), 1);
+    // The genotypes do not depend on the .fam layout.
+    assert_eq!(bed.to_dense(None), plain.to_dense(None));
+}
+
+#[test]
+fn extended_fam_column_out_of_range() {
+    let bed = Bed::open(&fixtures().join("small_ext")).unwrap();
+    // Only the last line has a fifth phenotype column: the first line lacks it.
+    let msg = bed.fam_phenotype_column(5).unwrap_err().to_string();
+    assert!(
+        msg.contains("small_ext.fam: line 1: phenotype column 5 (field 10) requested, but this line has 4 phenotype columns (fields 6 to 9)"),
+        "{msg}"
+    );
+    let msg = bed.fam_phenotype_column(0).unwrap_err().to_string();
+    assert!(msg.contains("at least 1"), "{msg}");
+    let msg = bed.fam_phenotype_column(usize::MAX).unwrap_err().to_string();
+    assert!(msg.contains("line 1: phenotype column"), "{msg}");
+    let plain = Bed::open(&fixtures().join("small")).unwrap();
+    let msg = plain.fam_phenotype_column(2).unwrap_err().to_string();
+    assert!(msg.contains("small.fam: line 1: phenotype column 2 (field 7) requested, but this line has only 1 phenotype column (field 6)"), "{msg}");
+    // A non-numeric value in an extra column fails only when that column is asked for.
+    let (_dir, prefix) = damaged(|p| {
+        fs::copy(fixtures().join("small_ext.fam"), ext(p, "fam")).unwrap();
+        let fam = fs::read_to_string(ext(p, "fam")).unwrap().replace("\t0.25\t", "\tlow\t");
+        fs::write(ext(p, "fam"), fam).unwrap();
+    });
+    let bed = Bed::open(&prefix).unwrap();
+    assert!(bed.fam_phenotype_column(2).is_ok());
+    let msg = bed.fam_phenotype_column(3).unwrap_err().to_string();
+    assert!(msg.contains("t.fam: line 3, column 8: 'low' is not a number"), "{msg}");
+}
+
+#[test]
+fn pheno_file_value_columns() {
+    let bed = Bed::open(&fixtures().join("small_ext")).unwrap();
+    let path = fixtures().join("small_ext.pheno");
+    let first = vec![None, Some(7.0), Some(0.0), None, None, Some(10.5), None];
+    assert_eq!(read_pheno(&path, &bed).unwrap(), first);
+    assert_eq!(read_pheno_column(&path, &bed, 1).unwrap(), first);
+    assert_eq!(
+        read_pheno_column(&path, &bed, 2).unwrap(),
+        vec![Some(1.25), Some(8.0), None, None, None, None, Some(4.0)]
+    );
+    let msg = read_pheno_column(&path, &bed, 3).unwrap_err().to_string();
+    assert!(
+        msg.contains("small_ext.pheno: line 2: phenotype column 3 (field 5) requested, but this line has 2 value columns (fields 3 to 4)"),
+        "{msg}"
+    );
+    assert!(read_pheno_column(&path, &bed, 0).unwrap_err().to_string().contains("at least 1"));
+    assert!(read_pheno_column(&path, &bed, usize::MAX).unwrap_err().to_string().contains("line 2: phenotype column"));
+    let dir = tempfile::tempdir().unwrap();
+    let ragged = dir.path().join("ragged.pheno");
+    fs::write(&ragged, "fam1 ind1 1 2\nfam1 ind2 3\n").unwrap();
+    let msg = read_pheno_column(&ragged, &bed, 2).unwrap_err().to_string();
+    assert!(
+        msg.contains("line 2: phenotype column 2 (field 4) requested, but this line has only 1 value column (field 3)"),
+        "{msg}"
+    );
+    assert_eq!(read_pheno_column(&ragged, &bed, 1).unwrap()[..2], [Some(1.0), Some(3.0)]);
 }
 
 fn write_fileset(dir: &Path, name: &str, columns: &[Vec<f64>], n: usize) -> PathBuf {
@@ -265,7 +356,15 @@ fn malformed_fam_and_bim_lines() {
         let fam = fs::read_to_string(ext(p, "fam")).unwrap().replace("fam2 ind3 ind1 ind2 1 0", "fam2 ind3");
         fs::write(ext(p, "fam"), fam).unwrap();
     });
-    assert!(msg.contains("t.fam: line 3: expected 6 fields"), "{msg}");
+    assert!(msg.contains("t.fam: line 3: expected at least 6 fields"), "{msg}");
+    let msg = open_err(|p| {
+        let fam = fs::read_to_string(ext(p, "fam")).unwrap().replace("fam3 ind6 0 0 1 -1", "fam3 ind6 0 0 1");
+        fs::write(ext(p, "fam"), fam).unwrap();
+    });
+    assert!(
+        msg.contains("t.fam: line 6: expected at least 6 fields (FID IID father mother sex phenotype), found 5"),
+        "{msg}"
+    );
     let msg = open_err(|p| {
         let bim = fs::read_to_string(ext(p, "bim")).unwrap().replace("rs2\t0.5\t", "rs2\t");
         fs::write(ext(p, "bim"), bim).unwrap();

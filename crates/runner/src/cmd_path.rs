@@ -1,12 +1,16 @@
 //! `regpath path`: fit one certified regularization path and write `path.csv` and
 //! `coefs.csv` (DESIGN §4).
 
+use std::io::IsTerminal;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use regpath_solver::{AlphaGrid, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, fit_path_spec};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use regpath_solver::{
+    AlphaGrid, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, fit_path_spec, train_r2,
+};
 
 use crate::load::{DataSource, LoadedInput, LoadedX, load_input};
 use crate::tables::{CoefRow, PATH_COLUMNS, PathRow, coef_columns, prepare_output_dir, write_csv};
@@ -26,9 +30,16 @@ pub struct PathArgs {
     /// PLINK 1 fileset prefix (PREFIX.bed/.bim/.fam) instead of --x.
     #[arg(long, value_name = "PREFIX", conflicts_with_all = ["x", "y"])]
     pub bed: Option<PathBuf>,
-    /// Phenotype file for --bed (FID IID value); default: the .fam sixth column.
+    /// Phenotype file for --bed (FID IID v1 v2 …, optional FID header line); default: the .fam
+    /// phenotype (sixth field). Samples whose phenotype is -9 or NA are dropped and counted.
     #[arg(long, value_name = "FILE", requires = "bed")]
     pub pheno: Option<PathBuf>,
+    /// Which phenotype column to fit with --bed (1-based, as GEMMA's -n; default 1). Without
+    /// --pheno: column K of the .fam counted from its sixth field (K = 1 is the PLINK phenotype,
+    /// K = 2 field 7, … of a GEMMA-style extended .fam). With --pheno FILE: the K-th value
+    /// column after FID IID. Every line must have that column.
+    #[arg(long, value_name = "K", requires = "bed", allow_hyphen_values = true)]
+    pub pheno_col: Option<usize>,
     /// Use the built-in example (uniform, n = 100, p = 10, y = 2x0 + 3x1 + noise).
     #[arg(long, conflicts_with_all = ["x", "y", "bed"])]
     pub example: bool,
@@ -59,6 +70,11 @@ pub struct PathArgs {
     /// Stop the path after the first alpha with more than this many nonzero coefficients.
     #[arg(long)]
     pub max_nnz: Option<usize>,
+    /// Stop the path at the first alpha whose training R² (1 − RSS / ‖y − ȳ‖², or ‖y‖² with
+    /// --no-intercept) reaches R2, in (0, 1]; that alpha is the last row, with stop_reason
+    /// saturated. Off by default (glmnet stops silently at 0.999).
+    #[arg(long, value_name = "R2", allow_hyphen_values = true)]
+    pub stop_saturated: Option<f64>,
     /// Do not standardize columns (the penalty then acts on the raw coefficients).
     #[arg(long)]
     pub no_standardize: bool,
@@ -78,11 +94,27 @@ pub struct PathArgs {
 
 impl PathArgs {
     fn source(&self) -> Result<DataSource> {
+        // clap's `requires = "bed"` is satisfied by any member of the `input` group (clap
+        // issue #4707), so --pheno/--pheno-col with --x or --example are caught here.
+        if self.bed.is_none() {
+            if self.pheno.is_some() {
+                bail!("--pheno applies to --bed only (--x takes its response from --y)");
+            }
+            if self.pheno_col.is_some() {
+                bail!("--pheno-col applies to --bed only (--x takes its response from --y)");
+            }
+        }
         if self.example {
             return Ok(DataSource::Example);
         }
         if let Some(prefix) = &self.bed {
-            return Ok(DataSource::Bed { prefix: prefix.clone(), pheno: self.pheno.clone() });
+            let pheno_col = self.pheno_col.unwrap_or(1);
+            if pheno_col == 0 {
+                bail!(
+                    "--pheno-col must be at least 1 (1 is the .fam sixth field, or the first value column of --pheno), got 0"
+                );
+            }
+            return Ok(DataSource::Bed { prefix: prefix.clone(), pheno: self.pheno.clone(), pheno_col });
         }
         match (&self.x, &self.y) {
             (Some(x), Some(y)) => Ok(DataSource::Files { x: x.clone(), y: y.clone() }),
@@ -101,6 +133,7 @@ impl PathArgs {
             tol: self.tol,
             max_epochs: self.max_epochs,
             max_nnz: self.max_nnz,
+            stop_saturated: self.stop_saturated,
             ..PathOptions::default()
         };
         options.validate().map_err(|e| anyhow::anyhow!(flag_names(&e.to_string())))?;
@@ -113,12 +146,34 @@ fn flag_names(message: &str) -> String {
     message
         .replace("n_alphas", "--n-alphas")
         .replace("max_epochs", "--max-epochs")
+        .replace("stop_saturated", "--stop-saturated")
         .replace("tol must", "--tol must")
         .replace("eps must", "--eps must")
         .replace("l1_ratio", "--l1-ratio")
         .replace("gamma for", "--gamma for")
         .replace("every alpha must", "every value of --alphas must")
         .replace("alpha list", "--alphas list")
+}
+
+/// A progress bar on stderr (alphas done / total, nnz and worst certificate so far, elapsed and
+/// remaining time) when stderr is a terminal; hidden otherwise, so that piped or captured
+/// output is unchanged.
+fn progress_bar(grid: &AlphaGrid) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let total = match grid {
+        AlphaGrid::Geometric { n_alphas, .. } => *n_alphas,
+        AlphaGrid::Explicit(list) => list.len(),
+    };
+    let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} alphas  {msg}  eta {eta}")
+            .expect("valid template"),
+    );
+    bar.set_message("first pass over X (alpha_max)");
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
 }
 
 /// Runs `regpath path`.
@@ -176,7 +231,12 @@ fn fit_design<D: Design>(
     let y = data.y.as_slice().context("y is not contiguous")?;
     let mut rows: Vec<PathRow> = Vec::new();
     let mut coefs: Vec<CoefRow<'_>> = Vec::new();
-    let summary = fit_path_spec(design, y, spec, options, |pt| {
+    let bar = progress_bar(&options.grid);
+    let mut worst = 0.0_f64;
+    let fitted = fit_path_spec(design, y, spec, options, |pt| {
+        worst = worst.max(pt.certificate);
+        bar.set_message(format!("nnz {}  worst {} {worst:.1e}", pt.nnz, pt.certificate_kind.as_str()));
+        bar.inc(1);
         rows.push(PathRow {
             alpha_index: pt.alpha_index,
             alpha: pt.alpha,
@@ -205,7 +265,9 @@ fn fit_design<D: Design>(
             }));
         }
         ControlFlow::Continue(())
-    })?;
+    });
+    bar.finish_and_clear();
+    let summary = fitted?;
     if let Some(last) = rows.last_mut() {
         last.stop_reason = summary.stop_reason.as_str();
     }
@@ -232,6 +294,19 @@ fn fit_design<D: Design>(
             rows.len() - 1,
             rows.last().map_or(0, |r| r.nnz),
             args.max_nnz.unwrap_or(0)
+        );
+    }
+    if summary.stop_reason == regpath_solver::StopReason::Saturated {
+        let r2 = |row: &PathRow| train_r2(row.train_mse, summary.null_objective);
+        let before = match rows.len() {
+            2.. => format!(" (alpha_index {}: {:.6})", rows.len() - 2, r2(&rows[rows.len() - 2])),
+            _ => String::new(),
+        };
+        eprintln!(
+            "path stopped early: alpha_index {} reached training R² {:.6} >= --stop-saturated {}{before}",
+            rows.len() - 1,
+            rows.last().map_or(f64::NAN, r2),
+            args.stop_saturated.unwrap_or(f64::NAN)
         );
     }
     if unconverged == 0 {

@@ -2,9 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use ndarray::{Array1, ArrayView2};
-use regpath_datagen::{Bed, FamilySpec, Matrix, generate, observed_samples, read_matrix, read_pheno, read_vector};
+use regpath_datagen::{
+    Bed, DataError, FamilySpec, Matrix, generate, observed_samples, read_matrix, read_pheno_column, read_vector,
+};
 
 /// Where the data of one fit comes from.
 #[derive(Clone, Debug)]
@@ -16,12 +18,15 @@ pub enum DataSource {
         /// y (n).
         y: PathBuf,
     },
-    /// A PLINK 1 fileset; the phenotype from `pheno` (FID IID value) or the `.fam` file.
+    /// A PLINK 1 fileset; the phenotype from `pheno` (FID IID v1 v2 …) or the `.fam` file.
     Bed {
         /// Prefix of `.bed/.bim/.fam`.
         prefix: PathBuf,
         /// Optional phenotype file.
         pheno: Option<PathBuf>,
+        /// Which phenotype column, 1-based: of the `.fam` counted from its sixth field (GEMMA's
+        /// extended `.fam`), or of `pheno` counted from its third field.
+        pheno_col: usize,
     },
     /// The teaching example: `uniform`, n = 100, p = 10, y = 2x₀ + 3x₁ + N(0, 1), seed 0.
     Example,
@@ -115,7 +120,7 @@ pub fn load_input(source: &DataSource) -> Result<LoadedInput> {
             );
             LoadedInput { x: LoadedX::Dense(matrix), y: y_values, description }
         }
-        DataSource::Bed { prefix, pheno } => load_bed(prefix, pheno.as_deref())?,
+        DataSource::Bed { prefix, pheno, pheno_col } => load_bed(prefix, pheno.as_deref(), *pheno_col)?,
         DataSource::Example => {
             let synthetic = generate(&FamilySpec::Uniform { n: 100, p: 10 }, 0)?;
             LoadedInput {
@@ -132,23 +137,46 @@ pub fn load_input(source: &DataSource) -> Result<LoadedInput> {
     Ok(data)
 }
 
-fn load_bed(prefix: &Path, pheno: Option<&Path>) -> Result<LoadedInput> {
+/// Where phenotype column `k` is: "the .fam phenotype column 2 (field 7)",
+/// "pheno.txt value column 1 (field 3)".
+pub fn pheno_source(pheno: Option<&Path>, k: usize) -> String {
+    match pheno {
+        None => format!("the .fam phenotype column {k} (field {})", k.saturating_add(5)),
+        Some(path) => format!("{} value column {k} (field {})", path.display(), k.saturating_add(2)),
+    }
+}
+
+/// The phenotype of every `.fam` sample: column `k` of `pheno` (FID IID v1 v2 …) when given,
+/// else phenotype column `k` of the `.fam` (1 = the sixth field).
+pub fn bed_phenotypes(bed: &Bed, pheno: Option<&Path>, k: usize) -> Result<Vec<Option<f64>>, DataError> {
+    match pheno {
+        Some(path) => read_pheno_column(path, bed, k),
+        None => bed.fam_phenotype_column(k),
+    }
+}
+
+fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize) -> Result<LoadedInput> {
     let bed = Bed::open(prefix)?;
-    let phenotypes = match pheno {
-        Some(path) => read_pheno(path, &bed)?,
-        None => bed.fam_phenotypes(),
-    };
+    let phenotypes = bed_phenotypes(&bed, pheno, pheno_col).with_context(|| format!("--pheno-col {pheno_col}"))?;
     let (rows, y) = observed_samples(&phenotypes);
     let dropped = bed.n_samples() - rows.len();
+    let from = pheno_source(pheno, pheno_col);
     if rows.is_empty() {
-        let from = pheno.map_or_else(|| "the .fam sixth column".to_string(), |p| p.display().to_string());
         bail!("no sample of {} has an observed phenotype in {from} (all are -9 or NA)", prefix.display());
     }
     if dropped > 0 {
-        eprintln!("note: {dropped} of {} samples dropped: missing phenotype (-9 or NA)", bed.n_samples());
+        eprintln!(
+            "note: {dropped} of {} samples dropped: missing phenotype (-9 or NA) in {from}; {} kept",
+            bed.n_samples(),
+            rows.len()
+        );
     }
-    let description =
-        format!("{} ({} samples x {} SNPs, packed 2 bits each)", prefix.display(), rows.len(), bed.n_snps());
+    let description = format!(
+        "{} ({} samples x {} SNPs, packed 2 bits each; y = {from})",
+        prefix.display(),
+        rows.len(),
+        bed.n_snps()
+    );
     let rows = if dropped > 0 { Some(rows) } else { None };
     Ok(LoadedInput { x: LoadedX::Bed { bed, rows }, y, description })
 }

@@ -44,7 +44,7 @@ pub struct PathRow {
     pub screened: usize,
     /// Gradient scans outside the working set, in full passes over X.
     pub scan_passes: f64,
-    /// Empty, except on the last row: `end_of_grid`, `max_nnz` or `stopped`.
+    /// Empty, except on the last row: `end_of_grid`, `max_nnz`, `saturated` or `stopped`.
     pub stop_reason: &'static str,
 }
 

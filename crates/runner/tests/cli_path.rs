@@ -356,3 +356,202 @@ fn constant_y_explains_the_empty_grid() {
     let o = regpath(&["path", "--x", &c.s("X.npy"), "--y", &c.s("yc.npy"), "--out", out.to_str().unwrap()]);
     assert_fails(&o, &["y is constant", "--alphas"], &out);
 }
+
+/// The PLINK fixtures of the datagen crate (`small_ext`: a GEMMA-style extended `.fam`).
+fn plink_fixture(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../datagen/tests/fixtures").join(name).to_string_lossy().into_owned()
+}
+
+/// (intercept, train_mse) of the first row (alpha_max: no coefficient yet, so the intercept is
+/// the mean of the y that was fitted and train_mse its variance).
+fn null_fit(out: &Path) -> (f64, f64) {
+    let path = std::fs::read_to_string(out.join("path.csv")).unwrap();
+    let header: Vec<&str> = path.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = path.lines().nth(1).unwrap().split(',').collect();
+    let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap()].parse::<f64>().unwrap();
+    assert_eq!(col("nnz"), 0.0);
+    (col("intercept"), col("train_mse"))
+}
+
+fn mean_var(y: &[f64]) -> (f64, f64) {
+    let m = y.iter().sum::<f64>() / y.len() as f64;
+    (m, y.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / y.len() as f64)
+}
+
+#[test]
+fn pheno_col_picks_the_phenotype_column() {
+    let c = Case::new();
+    let prefix = plink_fixture("small_ext");
+    let pheno = plink_fixture("small_ext.pheno");
+    // (extra flags, y fitted, samples dropped)
+    let cases: Vec<(Vec<&str>, Vec<f64>, usize)> = vec![
+        (vec![], vec![1.5, 0.0, 2.25, -1.0, 3.0], 2),
+        (vec!["--pheno-col", "1"], vec![1.5, 0.0, 2.25, -1.0, 3.0], 2),
+        (vec!["--pheno-col", "2"], vec![10.0, 11.0, 13.0, 15.0, 16.0], 2),
+        (vec!["--pheno-col", "3"], vec![0.5, 0.25, 1e-3, 7.0], 3),
+        (vec!["--pheno-col", "4"], vec![-1.0, -2.0, -3.0, -4.0, -5.0, -6.0, -7.0], 0),
+        (vec!["--pheno", pheno.as_str()], vec![7.0, 0.0, 10.5], 4),
+        (vec!["--pheno", pheno.as_str(), "--pheno-col", "2"], vec![1.25, 8.0, 4.0], 4),
+    ];
+    for (i, (extra, y, dropped)) in cases.into_iter().enumerate() {
+        let out = c.path(&format!("o{i}"));
+        let mut args = vec!["path", "--bed", prefix.as_str(), "--n-alphas", "5", "--out", out.to_str().unwrap()];
+        args.extend(extra.iter());
+        let o = regpath(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{extra:?}: {stderr}");
+        let (intercept, mse) = null_fit(&out);
+        let (m, v) = mean_var(&y);
+        assert!((intercept - m).abs() < 1e-12 * (1.0 + m.abs()), "{extra:?}: intercept {intercept}, mean {m}");
+        assert!((mse - v).abs() < 1e-12 * (1.0 + v), "{extra:?}: train_mse {mse}, variance {v}");
+        let note = format!("{dropped} of 7 samples dropped: missing phenotype (-9 or NA)");
+        assert_eq!(stderr.contains(&note), dropped > 0, "{extra:?}: {stderr}");
+        assert!(stderr.contains(&format!("({} samples x 5 SNPs", y.len())), "{stderr}");
+    }
+}
+
+#[test]
+fn pheno_col_errors() {
+    let c = Case::new();
+    c.write_problem();
+    let prefix = plink_fixture("small_ext");
+    let pheno = plink_fixture("small_ext.pheno");
+    let out = c.path("o");
+    let o = out.to_str().unwrap();
+    // Beyond the columns of some line: the error names the line and how many columns it has.
+    assert_fails(
+        &regpath(&["path", "--bed", &prefix, "--pheno-col", "5", "--out", o]),
+        &[
+            "--pheno-col 5",
+            "small_ext.fam: line 1:",
+            "phenotype column 5 (field 10)",
+            "4 phenotype columns (fields 6 to 9)",
+        ],
+        &out,
+    );
+    assert_fails(
+        &regpath(&["path", "--bed", &prefix, "--pheno", &pheno, "--pheno-col", "3", "--out", o]),
+        &["small_ext.pheno: line 2:", "phenotype column 3 (field 5)", "2 value columns"],
+        &out,
+    );
+    assert_fails(
+        &regpath(&["path", "--bed", &prefix, "--pheno-col", "0", "--out", o]),
+        &["--pheno-col", "at least 1"],
+        &out,
+    );
+    assert_fails(&regpath(&["path", "--bed", &prefix, "--pheno-col", "-1", "--out", o]), &["--pheno-col"], &out);
+    // Only for --bed.
+    assert_fails(
+        &regpath(&["path", "--x", &c.s("X.npy"), "--y", &c.s("y.npy"), "--pheno-col", "2", "--out", o]),
+        &["--pheno-col applies to --bed only"],
+        &out,
+    );
+    assert_fails(
+        &regpath(&["path", "--example", "--pheno", &pheno, "--out", o]),
+        &["--pheno applies to --bed only"],
+        &out,
+    );
+    // A .fam line with fewer than 6 fields.
+    for ext in ["bed", "bim", "fam"] {
+        std::fs::copy(plink_fixture(&format!("small_ext.{ext}")), c.path(&format!("t.{ext}"))).unwrap();
+    }
+    let fam = std::fs::read_to_string(c.path("t.fam"))
+        .unwrap()
+        .replace("fam3\tind5\t0\t0\t0\t2.25\t-9\t1e-3\t-5", "fam3 ind5 0 0 0");
+    std::fs::write(c.path("t.fam"), fam).unwrap();
+    assert_fails(
+        &regpath(&["path", "--bed", &c.s("t"), "--out", o]),
+        &["t.fam: line 5: expected at least 6 fields", "found 5"],
+        &out,
+    );
+}
+
+/// Training R² of every row of `path.csv`: 1 − train_mse / (‖y − ȳ‖²/n).
+fn path_r2(out: &Path, y: &[f64]) -> (Vec<f64>, String) {
+    let path = std::fs::read_to_string(out.join("path.csv")).unwrap();
+    let header: Vec<&str> = path.lines().next().unwrap().split(',').collect();
+    let mse_col = header.iter().position(|h| *h == "train_mse").unwrap();
+    let (_, var) = mean_var(y);
+    let r2 =
+        path.lines().skip(1).map(|l| 1.0 - l.split(',').nth(mse_col).unwrap().parse::<f64>().unwrap() / var).collect();
+    let last = path.lines().last().unwrap().rsplit(',').next().unwrap().to_string();
+    (r2, last)
+}
+
+#[test]
+fn stop_saturated_ends_a_tall_path() {
+    let c = Case::new();
+    // n ≫ p, low noise: R² climbs from 0 to about 0.99 along the path.
+    let (n, p) = (400, 20);
+    let mut state: u64 = 12345;
+    let mut uniform = move || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+    };
+    let x = Array2::from_shape_fn((n, p).f(), |_| uniform());
+    let y: Vec<f64> =
+        (0..n).map(|i| (0..10).map(|j| x[(i, j)] / (j + 1) as f64).sum::<f64>() + 0.03 * uniform() + 1.0).collect();
+    write_npy(&c.path("X.npy"), &x).unwrap();
+    write_npy(&c.path("y.npy"), &Array1::from(y.clone())).unwrap();
+    let (xs, ys) = (c.s("X.npy"), c.s("y.npy"));
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args =
+            vec!["path", "--x", xs.as_str(), "--y", ys.as_str(), "--n-alphas", "40", "--out", out.to_str().unwrap()];
+        args.extend(extra);
+        regpath(&args)
+    };
+
+    let full = c.path("full");
+    let o = run(&full, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let (r2_full, reason) = path_r2(&full, &y);
+    assert_eq!((r2_full.len(), reason.as_str()), (40, "end_of_grid"));
+    assert!(r2_full[39] > 0.95, "the full path saturates: {}", r2_full[39]);
+
+    let cut = c.path("cut");
+    let o = run(&cut, &["--stop-saturated", "0.9"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{stderr}");
+    let (r2, reason) = path_r2(&cut, &y);
+    assert_eq!(reason, "saturated");
+    let k = r2.len() - 1;
+    assert!(k > 0 && k < 39, "stopped at {k}");
+    assert!(r2[k] >= 0.9 && r2[k - 1] < 0.9, "R² {} then {}", r2[k - 1], r2[k]);
+    assert!(stderr.contains(&format!("path stopped early: alpha_index {k} reached training R² ")), "{stderr}");
+    assert!(stderr.contains(">= --stop-saturated 0.9"), "{stderr}");
+    // The rows before the stop are the full path's, and coefs.csv stops with path.csv.
+    for (a, b) in r2.iter().zip(&r2_full) {
+        assert!((a - b).abs() < 1e-12, "{a} vs {b}");
+    }
+    let coefs = std::fs::read_to_string(cut.join("coefs.csv")).unwrap();
+    let max_index = coefs.lines().skip(1).map(|l| l.split(',').next().unwrap().parse::<usize>().unwrap()).max();
+    assert_eq!(max_index, Some(k));
+    let only_stop_row = |text: &str| text.lines().skip(1).filter(|l| !l.ends_with(',')).count();
+    assert_eq!(only_stop_row(&std::fs::read_to_string(cut.join("path.csv")).unwrap()), 1);
+
+    // An R² the path never reaches: the whole grid.
+    let o = run(&c.path("never"), &["--stop-saturated", "1"]);
+    assert!(o.status.success());
+    assert_eq!(path_r2(&c.path("never"), &y).1, "end_of_grid");
+
+    for bad in ["0", "1.5", "NaN", "-0.5", "inf"] {
+        let out = c.path("bad");
+        assert_fails(&run(&out, &["--stop-saturated", bad]), &["--stop-saturated", "(0, 1]"], &out);
+    }
+    let out = c.path("bad");
+    assert_fails(&run(&out, &["--stop-saturated", "high"]), &["--stop-saturated"], &out);
+}
+
+/// The progress bar is drawn only on a terminal: captured stderr has no bar, no carriage
+/// returns and no escape sequences, only the summary lines.
+#[test]
+fn no_progress_bar_when_stderr_is_not_a_terminal() {
+    let c = Case::new();
+    let out = c.path("o");
+    let o = regpath(&["path", "--example", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains('\r') && !stderr.contains('\x1b') && !stderr.contains("alphas  nnz"), "{stderr:?}");
+    assert_eq!(stderr.lines().count(), 4, "{stderr}");
+    assert!(stderr.lines().next().unwrap().starts_with("built-in example"), "{stderr}");
+}

@@ -368,3 +368,133 @@ fn command_line_errors_leave_no_output() {
     let run = Command::new(env!("CARGO_BIN_EXE_regpath")).args(["plot", out.to_str().unwrap()]).output().unwrap();
     assert!(!run.status.success());
 }
+
+/// `pheno_col` picks a phenotype column of a GEMMA-style extended `.fam` (or of `pheno`), and
+/// each phenotype column of one fileset is its own dataset.
+#[test]
+fn plink_datasets_take_a_phenotype_column() {
+    use regpath_datagen::FamilySpec;
+    use regpath_datagen::dataset::{OutputFormat, write_dataset};
+    use regpath_runner::sweep::plan::DataOrigin;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let spec =
+        FamilySpec::Genotype { n: 60, p: 25, k: 3, h2: 0.5, maf_min: 0.05, maf_max: 0.5, block_size: 5, ld: 0.5 };
+    write_dataset(&data, &spec, 3, OutputFormat::Bed).unwrap();
+    // Extend the .fam: field 7 = 100 + line index, NA on every 4th line; field 8 on some lines only.
+    let fam = fs::read_to_string(data.join("geno.fam")).unwrap();
+    let extended: String = fam
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let v = if i % 4 == 0 { "NA".to_string() } else { format!("{}", 100 + i) };
+            let extra = if i == 5 { "\t1" } else { "" };
+            format!("{l}\t{v}{extra}\n")
+        })
+        .collect();
+    fs::write(data.join("geno.fam"), extended).unwrap();
+    let config_path = dir.path().join("plink.toml");
+    let write = |datasets: &str| {
+        fs::write(
+            &config_path,
+            format!("{datasets}\n[[penalties]]\npenalty = \"lasso\"\n[grid]\nn_alphas = 8\neps = 0.1\n"),
+        )
+        .unwrap();
+        SweepConfig::from_file(&config_path)
+    };
+    let config = write(
+        "[[datasets]]\nbed = \"data/geno\"\n[[datasets]]\nbed = \"data/geno\"\npheno_col = 2\n\
+         [[datasets]]\nname = \"p2\"\nbed = \"data/geno\"\npheno = \"data/pheno.txt\"\npheno_col = 1\n",
+    )
+    .unwrap();
+    let plan = Plan::new(&config).unwrap();
+    let ids: Vec<&str> = plan.datasets.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["geno", "geno_pheno2", "p2"]);
+    let y = |d: usize| match &plan.datasets[d].origin {
+        DataOrigin::Loaded(file) => file.y.clone(),
+        DataOrigin::Synthetic(_) => panic!("a file dataset"),
+    };
+    assert_eq!(plan.datasets[0].n, 60);
+    assert_eq!(plan.datasets[1].n, 45);
+    let want: Vec<f64> = (0..60).filter(|i| i % 4 != 0).map(|i| (100 + i) as f64).collect();
+    assert_eq!(y(1), want);
+    assert_eq!(y(0), y(2), "column 6 of the .fam and pheno.txt hold the same y");
+    let out = dir.path().join("out");
+    assert!(run_sweep(&config, &opts(&out, 1)).unwrap().complete);
+    let summary = fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(summary.lines().any(|l| l.contains("geno_pheno2__lasso__r0")), "{summary}");
+
+    // Errors name the dataset, the line and the columns there are.
+    let config = write("[[datasets]]\nbed = \"data/geno\"\npheno_col = 3\n").unwrap();
+    let e = format!("{:#}", Plan::new(&config).err().unwrap());
+    assert!(
+        e.contains("datasets[0].bed (pheno_col = 3)")
+            && e.contains(
+                "geno.fam: line 1: phenotype column 3 (field 8) requested, but this line has 2 phenotype columns"
+            ),
+        "{e}"
+    );
+    let config = write("[[datasets]]\nbed = \"data/geno\"\npheno = \"data/pheno.txt\"\npheno_col = 2\n").unwrap();
+    let e = format!("{:#}", Plan::new(&config).err().unwrap());
+    assert!(e.contains("datasets[0].pheno (pheno_col = 2)") && e.contains("pheno.txt: line 2"), "{e}");
+    let e =
+        format!("{:#}", write("[[datasets]]\nbed = \"data/geno\"\npheno_col = 0\n").unwrap().validate().unwrap_err());
+    assert!(e.contains("datasets[0]") && e.contains("pheno_col must be at least 1"), "{e}");
+    let e = err("[[penalties]]\npenalty = \"lasso\"\n[[datasets]]\nx = \"X.npy\"\ny = \"y.npy\"\npheno_col = 2\n");
+    assert!(e.contains("`pheno_col` applies to `bed` datasets only"), "{e}");
+    let e =
+        err("[[penalties]]\npenalty = \"lasso\"\n[[datasets]]\nfamily = \"uniform\"\nn = 50\np = 5\npheno_col = 2\n");
+    assert!(e.contains("`pheno_col` cannot be combined with `family`"), "{e}");
+}
+
+/// `grid.stop_saturated` ends each training path at the first alpha whose training R² reaches
+/// it; CV folds then fit exactly those alphas.
+#[test]
+fn stop_saturated_in_a_sweep() {
+    let text = r#"
+        [[datasets]]
+        family = "toeplitz"
+        n = 120
+        p = 30
+        k = 3
+        snr = 10.0
+        [[penalties]]
+        penalty = "lasso"
+        [[penalties]]
+        penalty = "mcp"
+        [grid]
+        n_alphas = 30
+        eps = 0.001
+        stop_saturated = 0.6
+        [evaluation]
+        method = "cv"
+        folds = 3
+        "#;
+    let config = parse(text).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert!(run_sweep(&config, &opts(&out, 2)).unwrap().complete);
+    let mut r = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let rows: Vec<regpath_runner::sweep::tables::SummaryRow> = r.deserialize().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 2);
+    let path = fs::read_to_string(out.join("path.csv")).unwrap();
+    let header: Vec<&str> = path.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    for s in &rows {
+        assert_eq!(s.stop_reason, "saturated", "{}", s.task_id);
+        assert!(s.n_alphas > 1 && s.n_alphas < 30, "{}: {} alphas", s.task_id, s.n_alphas);
+        let lines: Vec<Vec<&str>> = path
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .filter(|f| f[col("task_id")] == s.task_id)
+            .collect();
+        assert_eq!(lines.len(), s.n_alphas);
+        assert!(lines.iter().all(|f| !f[col("cv_mse")].is_empty()), "every fitted alpha has a CV error");
+    }
+    let base = "[[penalties]]\npenalty = \"lasso\"\n[[datasets]]\nfamily = \"uniform\"\nn = 50\np = 5\n[grid]\n";
+    for bad in ["0.0", "1.5", "nan", "-1.0"] {
+        let e = err(&format!("{base}stop_saturated = {bad}\n"));
+        assert!(e.contains("grid.stop_saturated") && e.contains("(0, 1]"), "{bad}: {e}");
+    }
+}

@@ -27,5 +27,5 @@ pub use design::{ColumnStats, DenseDesign, Design};
 pub use error::SolverError;
 pub use genotype::PackedGenotypeDesign;
 pub use grid::AlphaGrid;
-pub use path::{PathOptions, PathPoint, PathSummary, Screening, StopReason, fit_path, fit_path_spec};
+pub use path::{PathOptions, PathPoint, PathSummary, Screening, StopReason, fit_path, fit_path_spec, train_r2};
 pub use penalty::{ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Ridge, Scad};

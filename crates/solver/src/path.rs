@@ -49,6 +49,12 @@ pub struct PathOptions {
     pub max_epochs: usize,
     /// Stop the path after the first point with more than this many nonzero coefficients.
     pub max_nnz: Option<usize>,
+    /// Stop the path after the first point whose training R² reaches this value, in (0, 1]
+    /// (glmnet stops silently at 0.999; off by default). R² is `1 − train_mse / (2·P(0))`,
+    /// i.e. one minus the residual sum of squares over that of the intercept-only model
+    /// (`‖y − ȳ‖²`, or `‖y‖²` without intercept); it is undefined, and never stops the path,
+    /// when that is 0.
+    pub stop_saturated: Option<f64>,
     /// Screening techniques.
     pub screening: Screening,
     /// Start each alpha from the previous solution (default) or from zero.
@@ -69,6 +75,7 @@ impl Default for PathOptions {
             tol: 1e-6,
             max_epochs: 10_000,
             max_nnz: None,
+            stop_saturated: None,
             screening: Screening::default(),
             warm_start: true,
             newton: true,
@@ -89,6 +96,13 @@ impl PathOptions {
         }
         if self.max_epochs == 0 {
             return Err(SolverError::InvalidParameter("max_epochs must be at least 1, got 0".into()));
+        }
+        if let Some(r2) = self.stop_saturated
+            && !(r2 > 0.0 && r2 <= 1.0)
+        {
+            return Err(SolverError::InvalidParameter(format!(
+                "stop_saturated must be a training R² in (0, 1], got {r2}"
+            )));
         }
         Ok(())
     }
@@ -142,17 +156,28 @@ pub enum StopReason {
     MaxNnz,
     /// The callback asked to stop.
     Callback,
+    /// A point's training R² reached `stop_saturated`.
+    Saturated,
 }
 
 impl StopReason {
-    /// `end_of_grid`, `max_nnz` or `stopped`.
+    /// `end_of_grid`, `max_nnz`, `stopped` or `saturated`.
     pub fn as_str(&self) -> &'static str {
         match self {
             StopReason::EndOfGrid => "end_of_grid",
             StopReason::MaxNnz => "max_nnz",
             StopReason::Callback => "stopped",
+            StopReason::Saturated => "saturated",
         }
     }
+}
+
+/// Training R² of a fit with training MSE `train_mse` (`‖y − b − Xβ‖²/n`) on data whose null
+/// objective is `null_objective` (`P(0)`, see [`PathSummary::null_objective`]):
+/// `1 − train_mse / (2·P(0))`. NaN when `P(0)` is 0 (y constant, or all zeros without
+/// intercept).
+pub fn train_r2(train_mse: f64, null_objective: f64) -> f64 {
+    if null_objective > 0.0 { 1.0 - train_mse / (2.0 * null_objective) } else { f64::NAN }
 }
 
 /// What a whole path did.
@@ -166,6 +191,9 @@ pub struct PathSummary {
     pub n_points: usize,
     /// Why the path ended.
     pub stop_reason: StopReason,
+    /// `P(0) = ‖y − ȳ‖²/(2n)` (`‖y‖²/(2n)` without intercept), the objective of the
+    /// intercept-only model; [`train_r2`] turns a point's `train_mse` into R² with it.
+    pub null_objective: f64,
     /// Whether every fitted point converged.
     pub all_converged: bool,
     /// Full-pass equivalents of gradient scans over the whole path (the first pass for
@@ -195,6 +223,7 @@ where
     options.validate()?;
     let mut solver = PathSolver::new(design, y, penalty, options)?;
     let alpha_max = solver.alpha_max();
+    let null_objective = solver.null_objective();
     let alphas = options.grid.alphas(alpha_max, solver.zero_alpha_max_reason())?;
     let mut stop_reason = StopReason::EndOfGrid;
     let mut all_converged = true;
@@ -206,12 +235,20 @@ where
         n_points += 1;
         all_converged &= point.converged;
         let nnz = point.nnz;
+        let r2 = train_r2(point.train_mse, null_objective);
         if on_point(&point).is_break() {
             stop_reason = StopReason::Callback;
             break;
         }
-        if options.max_nnz.is_some_and(|m| nnz > m) && k + 1 < alphas.len() {
+        if k + 1 == alphas.len() {
+            break;
+        }
+        if options.max_nnz.is_some_and(|m| nnz > m) {
             stop_reason = StopReason::MaxNnz;
+            break;
+        }
+        if options.stop_saturated.is_some_and(|target| r2 >= target) {
+            stop_reason = StopReason::Saturated;
             break;
         }
     }
@@ -220,6 +257,7 @@ where
         alphas,
         n_points,
         stop_reason,
+        null_objective,
         all_converged,
         scan_passes: solver.total_scan_passes(),
         time_s: start.elapsed().as_secs_f64(),

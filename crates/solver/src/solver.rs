@@ -216,6 +216,12 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         self.alpha_max
     }
 
+    /// The null objective `P(0) = ‖y − ȳ‖²/(2n)` (`‖y‖²/(2n)` without intercept): the loss of
+    /// the intercept-only model.
+    pub fn null_objective(&self) -> f64 {
+        self.null_objective
+    }
+
     /// Why alpha_max is zero, for the error message of the default grid.
     pub fn zero_alpha_max_reason(&self) -> &'static str {
         if self.live.is_empty() {

@@ -105,3 +105,72 @@ fn max_nnz_stops_the_path() {
     assert!(summary.n_points < 50);
     assert!(last > 3);
 }
+
+/// Training R² of every point, computed from `train_mse` and y independently of the solver.
+fn path_r2(
+    x: &Array2<f64>,
+    y: &[f64],
+    intercept: bool,
+    opts: &PathOptions,
+) -> (Vec<f64>, Vec<f64>, regpath_solver::PathSummary) {
+    let design = DenseDesign::new(x.view(), intercept, true).unwrap();
+    let n = y.len() as f64;
+    let center = if intercept { y.iter().sum::<f64>() / n } else { 0.0 };
+    let null_mse = y.iter().map(|v| (v - center) * (v - center)).sum::<f64>() / n;
+    let (mut r2, mut alphas) = (Vec::new(), Vec::new());
+    let summary = fit_path_spec(&design, y, PenaltySpec::Lasso, opts, |p| {
+        r2.push(1.0 - p.train_mse / null_mse);
+        alphas.push(p.alpha);
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert!((summary.null_objective - null_mse / 2.0).abs() <= 1e-12 * null_mse);
+    (r2, alphas, summary)
+}
+
+#[test]
+fn stop_saturated_ends_the_path_at_the_first_saturated_alpha() {
+    use regpath_solver::StopReason;
+    // Tall, low noise: R² climbs to about 0.97 along the path.
+    let (x, y) = common::random_problem(200, 10, 0.0, 5);
+    // Without intercept, R² is relative to ‖y‖²: drop the problem's offset of 3 first.
+    let y0: Vec<f64> = y.iter().map(|v| v - 3.0).collect();
+    for (intercept, y) in [(true, &y), (false, &y0)] {
+        let (full, full_alphas, summary) = path_r2(&x, y, intercept, &common::options(50));
+        assert_eq!((summary.stop_reason, summary.n_points), (StopReason::EndOfGrid, 50));
+        assert!(full[49] > 0.9, "the full path must go past R² 0.9: {}", full[49]);
+        let opts = PathOptions { stop_saturated: Some(0.9), ..common::options(50) };
+        let (r2, _, summary) = path_r2(&x, y, intercept, &opts);
+        assert_eq!(summary.stop_reason, StopReason::Saturated);
+        assert_eq!(summary.stop_reason.as_str(), "saturated");
+        let k = r2.len() - 1;
+        assert!(k > 0 && k < 49, "stopped at {k}");
+        assert!(r2[k] >= 0.9 && r2[k - 1] < 0.9, "R² {} then {}", r2[k - 1], r2[k]);
+        assert_eq!(r2, full[..=k], "the same points as the full path, up to the stop");
+        assert!(
+            (regpath_solver::train_r2(0.5, summary.null_objective) - (1.0 - 0.25 / summary.null_objective)).abs()
+                < 1e-15
+        );
+        // Saturated exactly at the last alpha of the grid: the grid ended anyway.
+        let grid = PathOptions { grid: AlphaGrid::Explicit(full_alphas[..=k].to_vec()), ..opts.clone() };
+        let (r2, _, summary) = path_r2(&x, y, intercept, &grid);
+        assert_eq!((summary.stop_reason, r2.len()), (StopReason::EndOfGrid, k + 1));
+        // A target never reached: the whole grid.
+        let never = PathOptions { stop_saturated: Some(0.999), ..common::options(50) };
+        assert_eq!(path_r2(&x, y, intercept, &never).2.n_points, 50);
+    }
+}
+
+#[test]
+fn stop_saturated_must_be_in_unit_interval() {
+    for bad in [0.0, -0.5, 1.5, f64::NAN, f64::INFINITY] {
+        let opts = PathOptions { stop_saturated: Some(bad), ..PathOptions::default() };
+        let msg = opts.validate().unwrap_err().to_string();
+        assert!(msg.contains("stop_saturated") && msg.contains("(0, 1]"), "{bad}: {msg}");
+        let (x, y) = common::random_problem(20, 4, 0.0, 1);
+        assert!(run(&x, &y, PenaltySpec::Lasso, true, &opts).is_err());
+    }
+    for good in [1e-9, 0.5, 1.0] {
+        assert!(PathOptions { stop_saturated: Some(good), ..PathOptions::default() }.validate().is_ok());
+    }
+}

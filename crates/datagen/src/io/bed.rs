@@ -46,9 +46,32 @@ pub struct Bed {
     map: Mmap,
     n: usize,
     samples: Vec<(String, String)>,
+    /// The `.fam` sixth column (phenotype column 1), parsed.
     fam_pheno: Vec<Option<f64>>,
+    /// Fields 7, 8, … of each `.fam` line (phenotype columns 2, 3, …, GEMMA style), as text;
+    /// empty when no line has more than six fields.
+    fam_extra: Vec<Vec<String>>,
+    /// 1-based `.fam` line number of each sample, for error messages.
+    fam_lines: Vec<u64>,
+    fam_path: PathBuf,
     snps: Vec<String>,
     bed_path: PathBuf,
+}
+
+/// Fields of a `.fam` line before the extra phenotype columns: FID IID father mother sex
+/// phenotype.
+const FAM_FIXED_FIELDS: usize = 6;
+
+/// "3 phenotype columns (fields 6 to 8)", "only 1 value column (field 3)".
+fn describe_columns(count: usize, first_field: usize, what: &str) -> String {
+    let only = if count == 1 { "only " } else { "" };
+    let plural = if count == 1 { "" } else { "s" };
+    let fields = match count {
+        0 => String::new(),
+        1 => format!(" (field {first_field})"),
+        _ => format!(" (fields {first_field} to {})", first_field + count - 1),
+    };
+    format!("{only}{count} {what} column{plural}{fields}")
 }
 
 /// Reads a whitespace-separated text file into (1-based line number, fields) for non-blank lines.
@@ -78,9 +101,12 @@ fn parse_phenotype(path: &Path, line: u64, column: usize, text: &str) -> Result<
 impl Bed {
     /// Opens `PREFIX.bed`, `PREFIX.bim` and `PREFIX.fam` (`prefix` may end in `.bed`).
     ///
-    /// Checks the magic bytes, that `.fam` has six fields per line (with a numeric, `-9` or
-    /// `NA` phenotype), that `.bim` has six fields per line, and that the `.bed` size is exactly
-    /// `3 + p * ceil(n / 4)` for the n samples of `.fam` and p SNPs of `.bim`.
+    /// Checks the magic bytes, that `.fam` has at least six fields per line (with a numeric,
+    /// `-9` or `NA` sixth field), that `.bim` has six fields per line, and that the `.bed` size
+    /// is exactly `3 + p * ceil(n / 4)` for the n samples of `.fam` and p SNPs of `.bim`.
+    ///
+    /// Fields after the sixth are further phenotype columns (GEMMA's extended `.fam`); they are
+    /// kept as text and only parsed when asked for by [`Bed::fam_phenotype_column`].
     pub fn open(prefix: &Path) -> Result<Bed, DataError> {
         let bed_path = fileset_path(prefix, "bed");
         let fam_path = fileset_path(prefix, "fam");
@@ -110,18 +136,28 @@ impl Bed {
 
         let mut samples = Vec::new();
         let mut fam_pheno = Vec::new();
-        for (line, f) in read_fields(&fam_path)? {
-            if f.len() != 6 {
+        let mut fam_extra = Vec::new();
+        let mut fam_lines = Vec::new();
+        for (line, mut f) in read_fields(&fam_path)? {
+            if f.len() < FAM_FIXED_FIELDS {
                 return Err(DataError::format(
                     &fam_path,
-                    format!("line {line}: expected 6 fields (FID IID father mother sex phenotype), found {}", f.len()),
+                    format!(
+                        "line {line}: expected at least 6 fields (FID IID father mother sex phenotype), found {}",
+                        f.len()
+                    ),
                 ));
             }
-            fam_pheno.push(parse_phenotype(&fam_path, line, 6, &f[5])?);
+            fam_pheno.push(parse_phenotype(&fam_path, line, FAM_FIXED_FIELDS, &f[5])?);
+            fam_extra.push(f.split_off(FAM_FIXED_FIELDS));
             samples.push((f[0].clone(), f[1].clone()));
+            fam_lines.push(line);
         }
         if samples.is_empty() {
             return Err(DataError::format(&fam_path, "no samples"));
+        }
+        if fam_extra.iter().all(Vec::is_empty) {
+            fam_extra = Vec::new();
         }
 
         // streamed line by line, keeping only the SNP id: a .bim of 10⁶ SNPs never becomes
@@ -171,7 +207,7 @@ impl Bed {
                 ),
             ));
         }
-        Ok(Bed { map, n, samples, fam_pheno, snps, bed_path })
+        Ok(Bed { map, n, samples, fam_pheno, fam_extra, fam_lines, fam_path, snps, bed_path })
     }
 
     /// Number of samples (lines of `.fam`).
@@ -195,8 +231,53 @@ impl Bed {
     }
 
     /// The `.fam` sixth column; PLINK's missing codes `-9` and `NA` are `None` (0 is a value).
+    /// The same as `fam_phenotype_column(1)`.
     pub fn fam_phenotypes(&self) -> Vec<Option<f64>> {
         self.fam_pheno.clone()
+    }
+
+    /// Number of phenotype columns (fields 6, 7, …) on the `.fam` line of sample `i`: 1 for a
+    /// plain PLINK `.fam`, more for GEMMA's extended `.fam`.
+    ///
+    /// # Panics
+    /// If `i >= n_samples()`.
+    pub fn fam_phenotype_count(&self, i: usize) -> usize {
+        assert!(i < self.n, "sample {i} out of range");
+        1 + self.fam_extra.get(i).map_or(0, Vec::len)
+    }
+
+    /// The `k`-th phenotype column of `.fam` (1-based, counted from the sixth field as GEMMA's
+    /// `-n`: `k = 1` is field 6, `k = 2` field 7, …), one entry per sample; `-9` and `NA` are
+    /// `None`.
+    ///
+    /// Lines may have different numbers of fields as long as every line has field `5 + k`.
+    /// `k = 0`, a line without that field (the error names the line and how many phenotype
+    /// columns it has) or a non-numeric value is an error.
+    pub fn fam_phenotype_column(&self, k: usize) -> Result<Vec<Option<f64>>, DataError> {
+        if k == 0 {
+            return Err(DataError::Parameter(
+                "phenotype column must be at least 1 (1 is the .fam sixth field), got 0".into(),
+            ));
+        }
+        if k == 1 {
+            return Ok(self.fam_pheno.clone());
+        }
+        let field = k.saturating_add(FAM_FIXED_FIELDS - 1);
+        (0..self.n)
+            .map(|i| {
+                let line = self.fam_lines[i];
+                match self.fam_extra.get(i).and_then(|extra| extra.get(k - 2)) {
+                    Some(text) => parse_phenotype(&self.fam_path, line, field, text),
+                    None => Err(DataError::format(
+                        &self.fam_path,
+                        format!(
+                            "line {line}: phenotype column {k} (field {field}) requested, but this line has {}",
+                            describe_columns(self.fam_phenotype_count(i), FAM_FIXED_FIELDS, "phenotype")
+                        ),
+                    )),
+                }
+            })
+            .collect()
     }
 
     /// Path of the `.bed` file.
@@ -291,19 +372,36 @@ fn impute_mean(values: &mut [f64]) {
 }
 
 /// Reads a PLINK phenotype file (`FID IID value`, whitespace-separated, an optional header line
-/// whose first field is `FID` or `#FID`; further columns are ignored) and matches it to the
-/// samples of `bed` by (FID, IID).
+/// whose first field is `FID` or `#FID`; further columns are ignored, see
+/// [`read_pheno_column`]) and matches it to the samples of `bed` by (FID, IID). The same as
+/// `read_pheno_column(path, bed, 1)`.
 ///
 /// Returns one entry per `.fam` sample: `None` for PLINK's missing codes `-9` and `NA`, and for
 /// samples absent from the file. Lines for samples not in `.fam` are ignored. A non-numeric
 /// value, a line with fewer than 3 fields, or a sample listed twice is an error.
 pub fn read_pheno(path: &Path, bed: &Bed) -> Result<Vec<Option<f64>>, DataError> {
+    read_pheno_column(path, bed, 1)
+}
+
+/// Like [`read_pheno`], with the phenotype taken from the `k`-th value column (1-based: `k = 1`
+/// is the third field, the first after FID IID; `k = 2` the fourth, …), as PLINK's `--mpheno`.
+///
+/// Every line (header excepted) must have that column, even lines of samples not in `.fam`; a
+/// line without it is an error naming the line and how many value columns it has. `k = 0` is an
+/// error.
+pub fn read_pheno_column(path: &Path, bed: &Bed, k: usize) -> Result<Vec<Option<f64>>, DataError> {
+    if k == 0 {
+        return Err(DataError::Parameter(
+            "phenotype column must be at least 1 (1 is the first value after FID IID), got 0".into(),
+        ));
+    }
     let index: HashMap<(&str, &str), usize> =
         bed.sample_ids().iter().enumerate().map(|(i, (f, s))| ((f.as_str(), s.as_str()), i)).collect();
     let mut out = vec![None; bed.n_samples()];
     let mut seen = vec![false; bed.n_samples()];
-    for (k, (line, f)) in read_fields(path)?.into_iter().enumerate() {
-        if k == 0 && (f[0].eq_ignore_ascii_case("fid") || f[0].eq_ignore_ascii_case("#fid")) {
+    let field = k.saturating_add(2);
+    for (n_line, (line, f)) in read_fields(path)?.into_iter().enumerate() {
+        if n_line == 0 && (f[0].eq_ignore_ascii_case("fid") || f[0].eq_ignore_ascii_case("#fid")) {
             continue;
         }
         if f.len() < 3 {
@@ -312,7 +410,16 @@ pub fn read_pheno(path: &Path, bed: &Bed) -> Result<Vec<Option<f64>>, DataError>
                 format!("line {line}: expected 3 fields (FID IID value), found {}", f.len()),
             ));
         }
-        let value = parse_phenotype(path, line, 3, &f[2])?;
+        if f.len() < field {
+            return Err(DataError::format(
+                path,
+                format!(
+                    "line {line}: phenotype column {k} (field {field}) requested, but this line has {}",
+                    describe_columns(f.len() - 2, 3, "value")
+                ),
+            ));
+        }
+        let value = parse_phenotype(path, line, field, &f[field - 1])?;
         if let Some(&i) = index.get(&(f[0].as_str(), f[1].as_str())) {
             if seen[i] {
                 return Err(DataError::format(path, format!("line {line}: sample {} {} is listed twice", f[0], f[1])));

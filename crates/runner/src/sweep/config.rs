@@ -221,9 +221,14 @@ pub struct DatasetConfig {
     /// PLINK 1 fileset prefix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bed: Option<PathBuf>,
-    /// Phenotype file for `bed` (FID IID value); default the `.fam` sixth column.
+    /// Phenotype file for `bed` (FID IID v1 v2 …); default the `.fam` phenotype.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pheno: Option<PathBuf>,
+    /// Which phenotype column of a `bed` dataset (1-based, default 1, as `regpath path
+    /// --pheno-col`): of the `.fam` counted from its sixth field (GEMMA's extended `.fam`), or of
+    /// `pheno` counted from its first value column.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pheno_col: Option<usize>,
     /// Replicates: new data (synthetic) and a new random split (all datasets) per replicate.
     #[serde(default = "one")]
     pub replicates: usize,
@@ -255,13 +260,14 @@ impl DatasetConfig {
         ]
     }
 
-    fn file_keys(&self) -> [(&'static str, bool); 5] {
+    fn file_keys(&self) -> [(&'static str, bool); 6] {
         [
             ("x", self.x.is_some()),
             ("y", self.y.is_some()),
             ("beta", self.beta.is_some()),
             ("bed", self.bed.is_some()),
             ("pheno", self.pheno.is_some()),
+            ("pheno_col", self.pheno_col.is_some()),
         ]
     }
 }
@@ -303,6 +309,9 @@ pub struct GridConfig {
     /// Stop each path after the first alpha with more nonzero coefficients than this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_nnz: Option<usize>,
+    /// Stop each path at the first alpha whose training R² reaches this value, in (0, 1].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_saturated: Option<f64>,
 }
 
 /// Default number of alphas in a sweep.
@@ -560,6 +569,7 @@ impl SweepConfig {
             tol: self.solver.tol,
             max_epochs: self.solver.max_epochs,
             max_nnz: self.grid.max_nnz,
+            stop_saturated: self.grid.stop_saturated,
             ..PathOptions::default()
         };
         options.validate().map_err(|e| {
@@ -601,7 +611,7 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
         }
         None => {
             if let Some((k, _)) = d.family_keys().iter().find(|(_, s)| *s) {
-                bail!("key `{k}` needs `family` (files take x, y, beta or bed, pheno)");
+                bail!("key `{k}` needs `family` (files take x, y, beta or bed, pheno, pheno_col)");
             }
             match (&d.x, &d.bed) {
                 (Some(_), Some(_)) => bail!("give either `x` (with `y`) or `bed`, not both"),
@@ -612,10 +622,19 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
                     if d.pheno.is_some() {
                         bail!("`pheno` applies to `bed` datasets only");
                     }
+                    if d.pheno_col.is_some() {
+                        bail!("`pheno_col` applies to `bed` datasets only");
+                    }
                 }
                 (None, Some(_)) => {
                     if d.y.is_some() || d.beta.is_some() {
                         bail!("`bed` datasets take `pheno`, not `y`/`beta`");
+                    }
+                    if d.pheno_col == Some(0) {
+                        bail!(
+                            "pheno_col must be at least 1 (1 is the .fam sixth field, or the first value column of \
+                             `pheno`), got 0"
+                        );
                     }
                 }
                 (None, None) => bail!("give `family` (synthetic), `x` and `y` (files) or `bed` (PLINK)"),

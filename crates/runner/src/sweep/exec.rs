@@ -153,7 +153,9 @@ fn fold_errors(
     let y_held: Vec<f64> = held.iter().map(|&i| data.y_train[i]).collect();
     let design = DenseDesign::new(x_fit.view(), config.solver.intercept, config.solver.standardize)?;
     let mut options = config.path_options(Some(alphas.to_vec()), None, None)?;
+    // The training path's alphas, already cut by these rules: every fold fits all of them.
     options.max_nnz = None;
+    options.stop_saturated = None;
     let mut pred = vec![0.0; y_held.len()];
     let mut errors = Vec::with_capacity(alphas.len());
     fit_path_spec(&design, &y_fit, plan.penalties[task.penalty].spec, &options, |pt| {

@@ -84,7 +84,8 @@ pub struct Outcome {
     pub wall_time_s: f64,
     /// Files written (tables, manifest, figures).
     pub written: Vec<PathBuf>,
-    /// Tasks whose chosen alpha is the smallest of the grid (extend the grid: lower `eps`).
+    /// Tasks that ran to the end of their grid and chose its smallest alpha (extend the grid:
+    /// lower `eps`).
     pub chosen_at_grid_end: Vec<String>,
 }
 
@@ -119,6 +120,8 @@ pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
     let results: Vec<TaskResult> = results.into_iter().flatten().collect();
     outcome.chosen_at_grid_end = results
         .iter()
+        // a path cut short by max_nnz or stop_saturated ends before its grid does: no lower eps
+        .filter(|r| r.summary.stop_reason == "end_of_grid")
         .filter(|r| r.summary.n_alphas > 1 && r.summary.chosen_alpha_index + 1 == r.summary.n_alphas)
         .map(|r| r.task_id.clone())
         .collect();

@@ -9,7 +9,7 @@ use regpath_solver::PenaltySpec;
 use serde_json::{Map, Value};
 
 use super::config::{DatasetConfig, SweepConfig};
-use regpath_datagen::{Bed, Matrix, observed_samples, read_matrix, read_pheno, read_vector};
+use regpath_datagen::{Bed, Matrix, observed_samples, read_matrix, read_vector};
 
 /// Where one dataset's samples come from.
 #[derive(Clone)]
@@ -212,13 +212,17 @@ fn load_files(entry: &DatasetConfig, index: usize) -> Result<DatasetInstance> {
         }
         (None, None, Some(prefix)) => {
             let bed = Bed::open(prefix).with_context(|| format!("datasets[{index}].bed"))?;
-            let phenotypes = match &entry.pheno {
-                Some(path) => read_pheno(path, &bed).with_context(|| format!("datasets[{index}].pheno"))?,
-                None => bed.fam_phenotypes(),
-            };
+            let k = entry.pheno_col.unwrap_or(1);
+            let key = if entry.pheno.is_some() { "pheno" } else { "bed" };
+            let phenotypes = crate::load::bed_phenotypes(&bed, entry.pheno.as_deref(), k)
+                .with_context(|| format!("datasets[{index}].{key} (pheno_col = {k})"))?;
             let (rows, y) = observed_samples(&phenotypes);
             if rows.is_empty() {
-                bail!("datasets[{index}]: no sample of {} has an observed phenotype", prefix.display());
+                bail!(
+                    "datasets[{index}]: no sample of {} has an observed phenotype in {} (all are -9 or NA)",
+                    prefix.display(),
+                    crate::load::pheno_source(entry.pheno.as_deref(), k)
+                );
             }
             let keep = (rows.len() < bed.n_samples()).then_some(rows.as_slice());
             let x = Matrix::from_array(bed.to_dense(keep), Some(bed.snp_ids().to_vec()));
@@ -242,7 +246,7 @@ fn load_files(entry: &DatasetConfig, index: usize) -> Result<DatasetInstance> {
     };
     let id = entry.name.clone().unwrap_or_else(|| {
         let stem = stem_of.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        if stem.is_empty() || stem.eq_ignore_ascii_case("x") {
+        let base = if stem.is_empty() || stem.eq_ignore_ascii_case("x") {
             stem_of
                 .parent()
                 .and_then(|d| d.file_name())
@@ -250,6 +254,11 @@ fn load_files(entry: &DatasetConfig, index: usize) -> Result<DatasetInstance> {
                 .unwrap_or_else(|| format!("dataset{index}"))
         } else {
             stem
+        };
+        // Phenotype columns of one fileset are distinct datasets.
+        match entry.pheno_col {
+            Some(k) if k > 1 => format!("{base}_pheno{k}"),
+            _ => base,
         }
     });
     Ok(DatasetInstance {

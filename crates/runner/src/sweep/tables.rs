@@ -172,7 +172,7 @@ pub struct SummaryRow {
     pub all_converged: bool,
     /// Largest certificate on the path.
     pub worst_certificate: f64,
-    /// `end_of_grid` or `max_nnz`.
+    /// `end_of_grid`, `max_nnz` or `saturated`.
     pub stop_reason: String,
     /// Seconds for the whole training path (timing column).
     pub path_time_s: f64,
