@@ -2,7 +2,7 @@
 """Compare regpath with peer solvers on one problem, at equal certified accuracy.
 
 For one problem (a folder with X.npy, y.npy and optionally meta.json, or a family generated
-with `regpath gen`) and each penalty, this script fits the same 100-alpha path (DESIGN §3
+with `regpath gen`) and each penalty, this script fits the same 100-alpha path (docs/design.md §3
 objective and grid) with regpath and with every available peer, recomputes every tool's
 certificate from the coefficients it returned, and writes results/peers/<problem>.csv.
 
@@ -181,7 +181,7 @@ def pen_slope(A, lam, penalty):
 
 
 def certificates(X, y, W, b, alphas, penalty, amax1):
-    """Per-alpha certificate (DESIGN §3) from coefficients W (p x K, NaN columns = not returned)
+    """Per-alpha certificate (docs/design.md §3) from coefficients W (p x K, NaN columns = not returned)
     and intercepts b (K; NaN = take the optimal one for W). Returns (cert array, kind)."""
     n = X.shape[0]
     ok = ~np.isnan(W).any(axis=0)

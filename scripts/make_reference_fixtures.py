@@ -2,7 +2,7 @@
 """Write the reference-agreement fixtures of `crates/runner/tests/reference_agreement.rs`.
 
 Three small problems (X.csv, y.csv), and on each the paths of independent solvers over an
-explicit alpha list (DESIGN.md §3 objective):
+explicit alpha list (docs/design.md §3 objective):
 
 - scikit-learn `enet_path` (Lasso, l1_ratio = 1, and ElasticNet) on the centred data, which is
   regpath's objective with `--no-standardize` (intercept = mean(y) - mean(X) @ beta);

@@ -159,7 +159,7 @@ pub struct Data {
     pub y: Vec<f64>,
 }
 
-/// The five penalties with their default parameters (DESIGN §3).
+/// The five penalties with their default parameters (docs/design.md §3).
 pub fn penalties() -> [PenaltySpec; 5] {
     [
         PenaltySpec::Lasso,

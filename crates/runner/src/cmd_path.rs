@@ -1,5 +1,5 @@
 //! `regpath path`: fit one certified regularization path and write `path.csv` and
-//! `coefs.csv` (DESIGN §4).
+//! `coefs.csv` (docs/design.md §4).
 
 use std::io::IsTerminal;
 use std::ops::ControlFlow;

@@ -1,4 +1,4 @@
-//! Output tables of `regpath path` (DESIGN §4): `path.csv` and `coefs.csv`, written atomically.
+//! Output tables of `regpath path` (docs/design.md §4): `path.csv` and `coefs.csv`, written atomically.
 //!
 //! Floats are written by the `csv` crate with shortest round-trip precision, so anyone can
 //! recompute a certificate from the files.

@@ -5,7 +5,7 @@
 //! - Lasso and ElasticNet with `--no-standardize` against scikit-learn's `enet_path` on the
 //!   centred data, and the standardized Lasso against R's glmnet (lambda = alpha), over exactly
 //!   the alphas the references used.
-//! - MCP and SCAD (standardized, default γ): the KKT conditions of DESIGN §3, recomputed here
+//! - MCP and SCAD (standardized, default γ): the KKT conditions of docs/design.md §3, recomputed here
 //!   from X, y, `path.csv` and `coefs.csv` alone.
 //!
 //! Everything is recomputed in this file from the CSV numbers: objective, relative duality gap,
@@ -95,7 +95,7 @@ impl Problem {
         (2.0 * self.p0).sqrt()
     }
 
-    /// s_j of DESIGN §3 (the intercept is always fitted here); 0 marks a dead column.
+    /// s_j of docs/design.md §3 (the intercept is always fitted here); 0 marks a dead column.
     fn scales(&self, standardize: bool) -> Vec<f64> {
         if standardize {
             return self.rms.clone();
@@ -221,7 +221,7 @@ fn profiled_objective(pb: &Problem, s: &[f64], beta: &[f64], pen: Pen) -> f64 {
 }
 
 /// Relative duality gap (P − D(θ))/P(0) of the Lasso/ElasticNet on the centred working-scale
-/// problem (DESIGN §3): θ the residual rescaled into the dual feasible set (scikit-learn's dual
+/// problem (docs/design.md §3): θ the residual rescaled into the dual feasible set (scikit-learn's dual
 /// point) and, with an L2 part, also the unconstrained ElasticNet dual; the larger dual value.
 fn rel_gap(pb: &Problem, s: &[f64], beta: &[f64], alpha: f64, l1_ratio: f64) -> f64 {
     let n = pb.n as f64;
@@ -248,7 +248,7 @@ fn rel_gap(pb: &Problem, s: &[f64], beta: &[f64], alpha: f64, l1_ratio: f64) -> 
     (primal - dual) / pb.p0
 }
 
-/// Largest KKT violation relative to alpha_max (DESIGN §3), and |mean residual|/alpha_max.
+/// Largest KKT violation relative to alpha_max (docs/design.md §3), and |mean residual|/alpha_max.
 fn kkt_violation(pb: &Problem, s: &[f64], sol: &Sol, pen: Pen, alpha_max: f64) -> (f64, f64) {
     let n = pb.n as f64;
     let r = pb.residual(sol.intercept, &sol.beta);

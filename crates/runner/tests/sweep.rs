@@ -378,8 +378,20 @@ fn plink_datasets_take_a_phenotype_column() {
     use regpath_runner::sweep::plan::DataOrigin;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let spec =
-        FamilySpec::Genotype { n: 60, p: 25, k: 3, h2: 0.5, maf_min: 0.05, maf_max: 0.5, block_size: 5, ld: 0.5 };
+    let spec = FamilySpec::Genotype {
+        n: 60,
+        p: 25,
+        k: 3,
+        h2: 0.5,
+        maf_min: 0.05,
+        maf_max: 0.5,
+        block_size: 5,
+        ld: 0.5,
+        dup_frac: 0.0,
+        flip_frac: 0.0,
+        mono_frac: 0.0,
+        missing_rate: 0.0,
+    };
     write_dataset(&data, &spec, 3, OutputFormat::Bed).unwrap();
     // Extend the .fam: field 7 = 100 + line index, NA on every 4th line; field 8 on some lines only.
     let fam = fs::read_to_string(data.join("geno.fam")).unwrap();

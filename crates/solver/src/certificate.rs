@@ -1,4 +1,4 @@
-//! Optimality certificates (DESIGN §3), computed on the working scale.
+//! Optimality certificates (docs/design.md §3), computed on the working scale.
 //!
 //! Write the problem un-normalised (multiplied by n), with `A = nαρ`, `B = nα(1−ρ)`
 //! (ρ = the L1 weight, 1−ρ the L2 weight):

@@ -1,4 +1,4 @@
-//! Regularization grids (DESIGN §3).
+//! Regularization grids (docs/design.md §3).
 
 use crate::error::SolverError;
 

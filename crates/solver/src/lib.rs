@@ -1,6 +1,6 @@
 //! regpath-solver: certified coordinate-descent regularization paths.
 //!
-//! The model is Design × Datafit × Penalty × Solver (DESIGN §2), statically dispatched:
+//! The model is Design × Datafit × Penalty × Solver (docs/design.md §2), statically dispatched:
 //! a [`Design`] gives working-scale column access (implicit centering and scaling over a
 //! borrowed X), the datafit is the quadratic loss `1/(2n)‖y − b − Xβ‖²`, a [`Penalty`] gives
 //! the exact coordinate minimizer, and [`fit_path`] runs warm-started cyclic coordinate descent

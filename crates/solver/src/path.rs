@@ -183,7 +183,7 @@ pub fn train_r2(train_mse: f64, null_objective: f64) -> f64 {
 /// What a whole path did.
 #[derive(Clone, Debug)]
 pub struct PathSummary {
-    /// alpha_max of the data (DESIGN §3).
+    /// alpha_max of the data (docs/design.md §3).
     pub alpha_max: f64,
     /// The grid that was asked for.
     pub alphas: Vec<f64>,

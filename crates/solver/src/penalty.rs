@@ -1,4 +1,4 @@
-//! Separable penalties and their exact one-dimensional minimizers (DESIGN §3).
+//! Separable penalties and their exact one-dimensional minimizers (docs/design.md §3).
 //!
 //! Every penalty acts on a working-scale coefficient `t` with regularization level `α`.
 //! The coordinate problem solved by [`Penalty::threshold`] is

@@ -1,4 +1,4 @@
-//! Synthetic dataset families with known coefficients (DESIGN §4).
+//! Synthetic dataset families with known coefficients (docs/design.md §4).
 //!
 //! Each family is deterministic given its seed: columns (or LD blocks) draw from their own
 //! ChaCha8 streams keyed by (seed, column or block index), so they are generated in parallel

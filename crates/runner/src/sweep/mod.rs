@@ -1,4 +1,4 @@
-//! Sweeps (DESIGN §4–§5): datasets × penalties × hyper-parameters × replicates in parallel,
+//! Sweeps (docs/design.md §4–§5): datasets × penalties × hyper-parameters × replicates in parallel,
 //! with sparsity-versus-error tables, figures and a provenance record.
 //!
 //! - [`config`]: the TOML configuration and the built-in default sweep;

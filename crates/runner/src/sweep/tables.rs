@@ -1,4 +1,4 @@
-//! The sweep's tables (DESIGN §5): flat row structs for `path.csv`, `summary.csv`,
+//! The sweep's tables (docs/design.md §5): flat row structs for `path.csv`, `summary.csv`,
 //! `comparison.csv` and `coefs.csv`, and their assembly from per-task results.
 //!
 //! Optional values (undefined metrics, metrics that need the truth, CV columns without CV) are

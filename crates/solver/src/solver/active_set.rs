@@ -12,7 +12,7 @@ const STALE_CURVATURE: f64 = 0.3;
 const NEWTON_GRADIENT_TOL: f64 = 1e-13;
 
 impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
-    /// Active-set Newton on S (DESIGN's "Newton steps on the support", made incremental).
+    /// Active-set Newton on S (docs/design.md §6, "second-order steps").
     ///
     /// On the members A (the support on S, or all of S for a penalty without L1 part) each
     /// coordinate sits on one quadratic piece of its penalty, so the objective restricted to

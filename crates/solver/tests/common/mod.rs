@@ -1,5 +1,5 @@
 //! Shared helpers for the solver's integration tests: random problems and an independent
-//! certificate recomputed from original-scale coefficients (the same formulas as DESIGN §3,
+//! certificate recomputed from original-scale coefficients (the same formulas as docs/design.md §3,
 //! written directly on dense matrices without any of the solver's code).
 #![allow(dead_code)]
 
