@@ -123,16 +123,21 @@ impl<'a> PackedGenotypeDesign<'a> {
 
     /// Code counts over the kept samples: `[#code0, #missing, #code2, #code3]`.
     fn counts(&self, j: usize) -> [usize; 4] {
-        let bytes = self.snp_bytes(j);
         let mut c = [0usize; 4];
-        (0..self.n).for_each(|i| c[Self::code(bytes, i)] += 1);
+        for (w, &keep) in self.keep_mask.iter().enumerate() {
+            let masks = code_masks(self.word(j, w), keep);
+            for (count, mask) in c.iter_mut().zip(masks) {
+                *count += mask.count_ones() as usize;
+            }
+        }
+        c[3] = self.n - c[0] - c[1] - c[2];
         c
     }
 
     /// `(table, center, scale, inv_scale, curvature)` of SNP j from its code counts:
     /// μ = (2·c₀ + c₂)/(c₀ + c₂ + c₃), then the same rules as [`ColumnStats::compute`].
     fn snp_stats(&self, j: usize, fit_intercept: bool, standardize: bool) -> ([f64; 4], f64, f64, f64, f64) {
-        let c = self.counts(j);
+        let c = self.code_counts[j].map(|c| c as usize);
         let observed = c[0] + c[2] + c[3];
         let n = self.n as f64;
         let distinct = [c[0], c[2], c[3]].iter().filter(|&&k| k > 0).count();
