@@ -171,8 +171,8 @@ def main():
             rs = [r for r in rows if r["fileset"] == name and r["penalty"] == penalty]
             rec = next((r["worst_recomputed"] for r in rs if "worst_recomputed" in r), None)
             lines.append(f"| {name} | {penalty} | {statistics.median(r['fit_s'] for r in rs):.2f} | {rs[0]['full_passes']} | "
-                         f"{rs[0]['max_epochs']} | {rs[0]['max_nnz']} | {rs[0]['worst_reported']:.1e} / "
-                         f"{'-' if rec is None else f'{rec:.1e}'} | {all(r['all_converged'] for r in rs)} |")
+                         f"{rs[0]['max_epochs']} | {rs[0]['max_nnz']} | {rs[0]['worst_reported']:.2e} / "
+                         f"{'-' if rec is None else f'{rec:.2e}'} | {all(r['all_converged'] for r in rs)} |")
     with open(os.path.join(a.out, "real_genotypes.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
