@@ -335,7 +335,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// Appends feature j on `piece` to the members and the factor (Gram entries from the
     /// cache). Returns false, changing nothing, if H would not be positive definite.
     pub(super) fn append_member(&mut self, j: usize, piece: Piece) -> bool {
-        if !self.gram.contains(j) && self.gram.len() > 2 * self.members.len() + 512 {
+        if !self.gram.contains(j) && self.gram.len() > self.members.len() + self.members.len() / 4 + 512 {
             self.gram.retain(&self.members);
         }
         let mut needed = std::mem::take(&mut self.as_g);
