@@ -7,13 +7,11 @@
 
 mod common;
 
-use std::ops::ControlFlow;
-
 use common::*;
 use ndarray::{Array2, ShapeBuilder};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use regpath_solver::{AlphaGrid, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, fit_path_spec};
+use regpath_solver::{AlphaGrid, Design, PackedGenotypeDesign, PathOptions, PenaltySpec};
 
 /// Dosages (3 = missing) of `n` samples whose two haplotypes in each block of `block` SNPs are
 /// copies of one of `founders` founder haplotypes: every SNP of a block is a function of the
@@ -92,26 +90,7 @@ fn check_packed(mosaic: &FounderMosaic, y: &[f64], spec: PenaltySpec, opts: &Pat
     let packed = mosaic.packed();
     let design = PackedGenotypeDesign::new(&packed, n, p, None, true, true).unwrap();
     let x = mosaic.dense();
-    let mut points = Vec::new();
-    let mut max_epochs = 0;
-    fit_path_spec(&design, y, spec, opts, |pt| {
-        let mut beta = vec![0.0; p];
-        for &(j, b) in pt.coefs {
-            beta[j] = b;
-        }
-        max_epochs = max_epochs.max(pt.epochs);
-        points.push(Fitted {
-            alpha: pt.alpha,
-            beta,
-            intercept: pt.intercept,
-            objective: pt.objective,
-            certificate: pt.certificate,
-            converged: pt.converged,
-            nnz: pt.nnz,
-        });
-        ControlFlow::Continue(())
-    })
-    .unwrap();
+    let (points, _, max_epochs) = fit_design(&design, y, spec, opts);
     for (k, pt) in points.iter().enumerate() {
         let (obj, cert, _) = reference_certificate(&x, y, spec, true, true, pt);
         assert!(pt.converged, "{spec:?} alpha {k}: not certified (reported {})", pt.certificate);

@@ -9,7 +9,7 @@ use ndarray::{Array1, Array2, ShapeBuilder};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
-use regpath_solver::{DenseDesign, PathOptions, PenaltySpec, fit_path_spec};
+use regpath_solver::{DenseDesign, Design, PathOptions, PenaltySpec, fit_path_spec};
 
 /// A fitted point as a user sees it: original-scale coefficients and intercept.
 #[derive(Clone, Debug)]
@@ -33,13 +33,27 @@ pub fn fit(
     options: &PathOptions,
 ) -> (Vec<Fitted>, f64) {
     let design = DenseDesign::new(x.view(), intercept, standardize).unwrap();
-    let p = x.ncols();
+    let (points, alpha_max, _) = fit_design(&design, y, spec, options);
+    (points, alpha_max)
+}
+
+/// Fits a path on any design; returns every point densely, alpha_max and the largest epoch
+/// count of any alpha.
+pub fn fit_design<D: Design>(
+    design: &D,
+    y: &[f64],
+    spec: PenaltySpec,
+    options: &PathOptions,
+) -> (Vec<Fitted>, f64, usize) {
+    let p = design.n_features();
     let mut out = Vec::new();
-    let summary = fit_path_spec(&design, y, spec, options, |pt| {
+    let mut max_epochs = 0;
+    let summary = fit_path_spec(design, y, spec, options, |pt| {
         let mut beta = vec![0.0; p];
         for &(j, b) in pt.coefs {
             beta[j] = b;
         }
+        max_epochs = max_epochs.max(pt.epochs);
         out.push(Fitted {
             alpha: pt.alpha,
             beta,
@@ -52,7 +66,7 @@ pub fn fit(
         ControlFlow::Continue(())
     })
     .unwrap();
-    (out, summary.alpha_max)
+    (out, summary.alpha_max, max_epochs)
 }
 
 /// Gaussian X (column-major) with pairwise correlation `rho` between neighbours' latent
