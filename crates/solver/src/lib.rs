@@ -18,6 +18,7 @@ pub mod genotype;
 pub mod grid;
 pub mod kernels;
 mod newton;
+mod options;
 pub mod path;
 pub mod penalty;
 mod solver;

@@ -31,7 +31,7 @@ use crate::duplicates::{ColumnCopy, find_copies};
 use crate::error::SolverError;
 use crate::kernels;
 use crate::newton::{GramCache, MAX_KERNEL_SAMPLES, MAX_NEWTON_SUPPORT};
-use crate::path::{PathOptions, PathPoint, Screening};
+use crate::options::{PathOptions, PathPoint, Screening};
 use crate::penalty::{Penalty, Piece};
 
 mod active_set;
@@ -91,7 +91,6 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     scratch_r: Vec<f64>,
     anderson: AndersonMemory,
     residual_dirty: bool,
-    extrapolations: u64,
     use_newton: bool,
     gram: GramCache,
     newton_matrix: Vec<f64>,
@@ -106,10 +105,6 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     as_c: Vec<f64>,
     as_g: Vec<f64>,
     as_d: Vec<f64>,
-    newton_steps: u64,
-    newton_failures: u64,
-    /// Support members the factor refused (rank-deficient supports), for diagnostics.
-    refused_members: u64,
     kernel: Option<Vec<f64>>,
     coefs: Vec<(usize, f64)>,
     columns_scanned: u64,
@@ -183,7 +178,6 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             scratch_r: Vec::new(),
             anderson: AndersonMemory::default(),
             residual_dirty: false,
-            extrapolations: 0,
             use_newton: options.newton,
             gram: GramCache::new(p),
             newton_matrix: Vec::new(),
@@ -196,9 +190,6 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             as_c: Vec::new(),
             as_g: Vec::new(),
             as_d: Vec::new(),
-            newton_steps: 0,
-            newton_failures: 0,
-            refused_members: 0,
             kernel: None,
             coefs: Vec::new(),
             columns_scanned: 0,
@@ -274,20 +265,6 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             inner_tol *= 0.1;
         };
         self.collect_coefs();
-        if std::env::var_os("REGPATH_DEBUG").is_some() {
-            eprintln!(
-                "alpha {alpha_index}: epochs {} newton {} failed {} refused {} copies {} extrapolations {} ws {} nnz {} t {:.4}",
-                self.epochs,
-                self.newton_steps,
-                self.newton_failures,
-                self.refused_members,
-                self.copies.len(),
-                self.extrapolations,
-                self.working.len(),
-                self.coefs.len(),
-                started.elapsed().as_secs_f64()
-            );
-        }
         let n = self.n as f64;
         let r_sq = kernels::sq_norm(&self.r);
         PathPoint {
@@ -436,7 +413,6 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         }
         self.residual_dirty = true;
         self.refresh_residual();
-        self.newton_steps += 1;
     }
 
     /// A fingerprint of the support and signs on S: (size, hash).
@@ -475,7 +451,6 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 std::mem::swap(&mut self.r, &mut residual);
                 self.stamp += 1;
                 self.residual_dirty = true;
-                self.extrapolations += 1;
             }
         }
         self.scratch_val = coefs;

@@ -48,7 +48,6 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             return false;
         }
         debug_assert_eq!(self.factor.len(), self.members.len());
-        self.newton_steps += 1;
         let mut budget = 4 * self.working.len() + 64;
         let mut blocked: Vec<usize> = Vec::new();
         loop {
@@ -149,7 +148,6 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             }
             self.exact_gradients_on_working_set();
             if !ok {
-                self.newton_failures += 1;
                 return false;
             }
             if keep_zeros {
@@ -174,7 +172,6 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 if self.append_member(j, piece) {
                     added += 1;
                 } else {
-                    self.refused_members += 1;
                     absorbed |= self.absorb_dependent(j, alpha);
                     if self.is_member[j] {
                         added += 1;
@@ -241,7 +238,6 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             if !self.is_member[j] && (keep_zeros || self.t[j] != 0.0) {
                 let piece = self.penalty.local_piece(self.t[j], alpha);
                 if !self.append_member(j, piece) {
-                    self.refused_members += 1;
                     moved |= self.absorb_dependent(j, alpha);
                 }
             }
