@@ -6,7 +6,8 @@
 //! reads every `*/new/benchmark.json` and `*/new/estimates.json`, joins the path facts the
 //! path benches recorded (convergence, worst certificate, full passes over X), and writes one
 //! row per benchmark, sorted by id. It only writes when run by `cargo bench` (criterion's
-//! `--bench` flag), so `cargo test --benches` leaves the committed CSV alone.
+//! `--bench` flag) without `--test`, and only when it found estimates, so neither `cargo test
+//! --benches` nor the smoke run `cargo bench -- --test` replaces the committed CSV.
 //!
 //! Every benchmark found in the criterion directory is listed, with the time its estimates
 //! were written (`measured_at`); delete `target/criterion` first for a summary of one run only.
@@ -29,8 +30,10 @@ mean_s,std_dev_s,throughput_unit,throughput_per_iter,throughput_per_s,n_points,a
 worst_certificate,scan_passes,epochs,threads,git_commit,measured_at_unix";
 
 fn main() {
-    if !std::env::args().any(|a| a == "--bench") {
-        // Test mode (`cargo test --benches`): nothing to summarise.
+    let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--bench") || args.iter().any(|a| a == "--test" || a == "--list") {
+        // Test or smoke mode (`cargo test --benches`, `cargo bench -- --test`): nothing was
+        // measured, so the committed summary is left alone.
         return;
     }
     let dir = criterion_dir();
@@ -54,6 +57,9 @@ fn summarise(dir: &Path, out: &Path) -> Result<usize, String> {
         if let Some((id, row)) = row_for(&new_dir, &facts, &commit) {
             rows.insert(id, row);
         }
+    }
+    if rows.is_empty() {
+        return Err(format!("no criterion estimates under {}; the existing summary is kept", dir.display()));
     }
     let mut text = String::from(HEADER);
     text.push('\n');
