@@ -64,6 +64,28 @@ pub trait Design: Sync {
         }
     }
 
+    /// Gram rows of several new features at once: `rows[k][i] = x̃_{new[k]}ᵀx̃_{others[i]}/n`.
+    /// The default materialises the new columns once and reads each other column once for all
+    /// of them (instead of once per new feature), in parallel over `others`; every entry is the
+    /// same [`Design::dot`] as in [`Design::gram_row`], so the values are identical.
+    fn gram_rows(&self, new: &[usize], others: &[usize]) -> Vec<Vec<f64>>
+    where
+        Self: Sized,
+    {
+        let n = self.n_samples();
+        let inv_n = 1.0 / n as f64;
+        let mut columns = vec![0.0; new.len() * n];
+        for (column, &j) in columns.chunks_mut(n).zip(new) {
+            self.axpy(j, 1.0, column);
+        }
+        let per_other: Vec<Vec<f64>> = others
+            .par_iter()
+            .with_min_len(16)
+            .map(|&m| columns.chunks(n).map(|column| self.dot(m, column) * inv_n).collect())
+            .collect();
+        (0..new.len()).map(|k| per_other.iter().map(|entries| entries[k]).collect()).collect()
+    }
+
     /// The first `out.len()` entries of the working column `x̃_j` (a cheap fingerprint for
     /// finding copied columns). The default materialises the whole column.
     fn column_head(&self, j: usize, out: &mut [f64]) {

@@ -204,6 +204,18 @@ impl Design for PackedGenotypeDesign<'_> {
         &self.stats
     }
 
+    /// Row by row: the popcount entries need no decoded column to share.
+    fn gram_rows(&self, new: &[usize], others: &[usize]) -> Vec<Vec<f64>> {
+        let mut column = Vec::new();
+        new.iter()
+            .map(|&j| {
+                let mut row = Vec::new();
+                self.gram_row(j, others, &mut column, &mut row);
+                row
+            })
+            .collect()
+    }
+
     fn column_head(&self, j: usize, out: &mut [f64]) {
         let (t, bytes) = (&self.table[j], self.snp_bytes(j));
         for (i, o) in out.iter_mut().enumerate() {

@@ -79,6 +79,13 @@ impl GramCache {
     /// Adds the features of `set` that are not cached yet. Each new feature costs one Gram row
     /// against the cached features ([`Design::gram_row`]).
     pub fn ensure<D: Design>(&mut self, design: &D, set: &[usize]) {
+        let mut new: Vec<usize> = set.iter().copied().filter(|&j| self.slot[j] == ABSENT).collect();
+        new.sort_unstable();
+        new.dedup();
+        if new.len() > 1 {
+            self.insert_batch(design, &new);
+            return;
+        }
         for &j in set {
             if self.slot[j] != ABSENT {
                 continue;
@@ -90,6 +97,23 @@ impl GramCache {
                 existing.push(g);
             }
             row.push(own);
+            self.slot[j] = self.members.len() as u32;
+            self.members.push(j);
+            self.rows.push(row);
+        }
+    }
+
+    /// Adds several features at once ([`Design::gram_rows`]: each cached column is read once
+    /// for the whole batch). Entries equal those of one-by-one insertion.
+    fn insert_batch<D: Design>(&mut self, design: &D, new: &[usize]) {
+        let versus_cached = design.gram_rows(new, &self.members);
+        let among_new = design.gram_rows(new, new);
+        for (k, (&j, mut row)) in new.iter().zip(versus_cached).enumerate() {
+            row.extend_from_slice(&among_new[k][..k]);
+            row.push(design.curvature(j));
+            for (existing, &g) in self.rows.iter_mut().zip(&row) {
+                existing.push(g);
+            }
             self.slot[j] = self.members.len() as u32;
             self.members.push(j);
             self.rows.push(row);
@@ -181,6 +205,41 @@ pub fn kernel_matrix<D: Design>(design: &D, features: &[usize]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batched_and_single_insertions_give_the_same_gram_entries() {
+        let x = ndarray::Array2::from_shape_fn(ndarray::ShapeBuilder::f((40, 12)), |(i, j)| {
+            ((i * 7 + j * 3) as f64 * 0.29).sin() + 0.1 * j as f64
+        });
+        let design = crate::design::DenseDesign::new(x.view(), true, true).unwrap();
+        let (mut single, mut batched) = (GramCache::new(12), GramCache::new(12));
+        single.ensure(&design, &[2, 7]);
+        batched.ensure(&design, &[2, 7]);
+        for j in [9, 0, 5, 11, 3] {
+            single.ensure(&design, &[j]);
+        }
+        batched.ensure(&design, &[9, 0, 5, 11, 3, 9]);
+        assert_eq!(batched.len(), 7, "duplicates in a batch are inserted once");
+        for a in [2, 7, 9, 0, 5, 11, 3] {
+            for b in [2, 7, 9, 0, 5, 11, 3] {
+                let exact: f64 = (0..40)
+                    .map(|i| {
+                        let col = |j: usize| {
+                            let c = x.column(j);
+                            let m = c.mean().unwrap();
+                            let s = (c.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / 40.0).sqrt();
+                            (c[i] - m) / s
+                        };
+                        col(a) * col(b)
+                    })
+                    .sum::<f64>()
+                    / 40.0;
+                assert!((batched.get(a, b) - exact).abs() < 1e-12, "G[{a}][{b}]");
+                assert!((batched.get(a, b) - single.get(a, b)).abs() < 1e-14, "G[{a}][{b}]");
+                assert_eq!(batched.get(a, b), batched.get(b, a), "symmetric");
+            }
+        }
+    }
 
     #[test]
     fn retained_gram_entries_are_unchanged() {

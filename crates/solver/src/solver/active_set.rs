@@ -164,6 +164,8 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             violators.truncate(16.max(self.members.len() / 4));
             let mut added = 0;
             let mut absorbed = false;
+            self.bound_gram_cache();
+            self.gram.ensure(self.design, &violators);
             for &j in &violators {
                 if self.members.len() >= MAX_NEWTON_SUPPORT {
                     break;
@@ -233,6 +235,12 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         // the members: a rank-deficient support) stays outside A at its current value; the
         // Newton step optimizes the others and coordinate descent moves it
         let working = std::mem::take(&mut self.working);
+        let mut entering = std::mem::take(&mut self.scratch_idx);
+        entering.clear();
+        entering.extend(working.iter().copied().filter(|&j| !self.is_member[j] && (keep_zeros || self.t[j] != 0.0)));
+        self.bound_gram_cache();
+        self.gram.ensure(self.design, &entering);
+        self.scratch_idx = entering;
         let mut moved = false;
         for &j in &working {
             if !self.is_member[j] && (keep_zeros || self.t[j] != 0.0) {
@@ -331,8 +339,8 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// Appends feature j on `piece` to the members and the factor (Gram entries from the
     /// cache). Returns false, changing nothing, if H would not be positive definite.
     pub(super) fn append_member(&mut self, j: usize, piece: Piece) -> bool {
-        if !self.gram.contains(j) && self.gram.len() > self.members.len() + self.members.len() / 4 + 512 {
-            self.gram.retain(&self.members);
+        if !self.gram.contains(j) {
+            self.bound_gram_cache();
         }
         let mut needed = std::mem::take(&mut self.as_g);
         needed.clear();
@@ -366,6 +374,14 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         let shifted =
             self.factor_curvature.iter().zip(&self.member_pieces).any(|(&f, p)| f == 0.0 && p.curvature < 0.0);
         if shifted { 0.9 } else { 0.5 }
+    }
+
+    /// Keeps the Gram cache within `1.25·|A| + 512` features: past that, only the members'
+    /// entries are kept (features that left the support are recomputed if they come back).
+    fn bound_gram_cache(&mut self) {
+        if self.gram.len() > self.members.len() + self.members.len() / 4 + 512 {
+            self.gram.retain(&self.members);
+        }
     }
 
     /// Removes the member at position a from the members and the factor.
