@@ -43,31 +43,9 @@ pub trait Design: Sync {
         self.stats().curvature[j] > 0.0
     }
 
-    /// Gram entries `out[k] = x̃_jᵀx̃_{others[k]}/n` (for the active-set Newton's cache), in
-    /// parallel over `others` when the work is large. The default materialises `x̃_j` into
-    /// `column` once and takes one [`Design::dot`] per entry.
-    fn gram_row(&self, j: usize, others: &[usize], column: &mut Vec<f64>, out: &mut Vec<f64>)
-    where
-        Self: Sized,
-    {
-        let n = self.n_samples();
-        let inv_n = 1.0 / n as f64;
-        column.clear();
-        column.resize(n, 0.0);
-        self.axpy(j, 1.0, column);
-        let column = &*column;
-        out.clear();
-        if others.len() * n >= 1 << 16 {
-            out.par_extend(others.par_iter().with_min_len(64).map(|&m| self.dot(m, column) * inv_n));
-        } else {
-            out.extend(others.iter().map(|&m| self.dot(m, column) * inv_n));
-        }
-    }
-
     /// Gram rows of several new features at once: `rows[k][i] = x̃_{new[k]}ᵀx̃_{others[i]}/n`.
     /// The default materialises the new columns once and reads each other column once for all
-    /// of them (instead of once per new feature), in parallel over `others`; every entry is the
-    /// same [`Design::dot`] as in [`Design::gram_row`], so the values are identical.
+    /// of them (instead of once per new feature), in parallel over `others`; one [`Design::dot`] per entry.
     fn gram_rows(&self, new: &[usize], others: &[usize]) -> Vec<Vec<f64>>
     where
         Self: Sized,
@@ -106,23 +84,17 @@ pub trait Design: Sync {
         out.par_chunks_mut(SCAN_BLOCK)
             .enumerate()
             .map(|(b, chunk)| {
-                let idx: Vec<usize> = (b * SCAN_BLOCK..b * SCAN_BLOCK + chunk.len()).filter(|&j| wanted(j)).collect();
-                let mut values = vec![0.0; idx.len()];
-                self.dots(&idx, v, &mut values);
-                for (&j, &value) in idx.iter().zip(&values) {
-                    chunk[j - b * SCAN_BLOCK] = value * inv_n;
+                let mut read = 0usize;
+                for (k, o) in chunk.iter_mut().enumerate() {
+                    let j = b * SCAN_BLOCK + k;
+                    if wanted(j) {
+                        *o = self.dot(j, v) * inv_n;
+                        read += 1;
+                    }
                 }
-                idx.len()
+                read
             })
             .sum()
-    }
-
-    /// `out[k] = x̃_{idx[k]}ᵀ v` for many columns against one vector (serial; callers split
-    /// the work). A design may prepare v once for the whole batch.
-    fn dots(&self, idx: &[usize], v: &[f64], out: &mut [f64]) {
-        for (o, &j) in out.iter_mut().zip(idx) {
-            *o = self.dot(j, v);
-        }
     }
 }
 

@@ -59,11 +59,26 @@ pub fn find_copies<D: Design>(design: &D, live: &[usize]) -> Vec<ColumnCopy> {
     // stage 1: a signature of the first HEAD_ROWS entries of every column (cheap: continuous
     // data, where nothing is copied, stops here); stage 2: whole-column signatures for the
     // columns whose heads collide; stage 3: exact comparison within equal signatures
-    let head = n.min(HEAD_ROWS);
-    let mut keyed: Vec<(u64, usize)> = live
+    let mut keyed = signatures(design, live, n.min(HEAD_ROWS));
+    let candidates: Vec<usize> = colliding(&mut keyed).into_iter().flatten().collect();
+    if candidates.is_empty() {
+        return Vec::new();
+    }
+    let mut keyed = signatures(design, &candidates, n);
+    let groups = colliding(&mut keyed);
+    let mut copies: Vec<ColumnCopy> =
+        groups.par_iter().flat_map_iter(|members| compare_group(design, members)).collect();
+    copies.sort_unstable_by_key(|c| c.column);
+    copies
+}
+
+/// `(signature of the first len working values, column)` for each listed column, in
+/// parallel over fixed blocks ([`Design::column_head`]; len = n hashes the whole column).
+fn signatures<D: Design>(design: &D, columns: &[usize], len: usize) -> Vec<(u64, usize)> {
+    columns
         .par_chunks(SCAN_BLOCK)
         .flat_map_iter(|block| {
-            let mut values = vec![0.0; head];
+            let mut values = vec![0.0; len];
             block
                 .iter()
                 .map(move |&j| {
@@ -72,30 +87,7 @@ pub fn find_copies<D: Design>(design: &D, live: &[usize]) -> Vec<ColumnCopy> {
                 })
                 .collect::<Vec<_>>()
         })
-        .collect();
-    let candidates: Vec<usize> = colliding(&mut keyed).into_iter().flatten().collect();
-    if candidates.is_empty() {
-        return Vec::new();
-    }
-    let mut keyed: Vec<(u64, usize)> = candidates
-        .par_chunks(SCAN_BLOCK)
-        .flat_map_iter(|block| {
-            let mut column = vec![0.0; n];
-            block
-                .iter()
-                .map(move |&j| {
-                    column.iter_mut().for_each(|v| *v = 0.0);
-                    design.axpy(j, 1.0, &mut column);
-                    (signature(&column), j)
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let groups = colliding(&mut keyed);
-    let mut copies: Vec<ColumnCopy> =
-        groups.par_iter().flat_map_iter(|members| compare_group(design, members)).collect();
-    copies.sort_unstable_by_key(|c| c.column);
-    copies
+        .collect()
 }
 
 /// Sorts (signature, column) pairs and returns the groups (sorted columns) of equal
@@ -147,7 +139,7 @@ fn compare_group<D: Design>(design: &D, members: &[usize]) -> Vec<ColumnCopy> {
 /// The working column `x̃_j` as a dense vector.
 fn materialise<D: Design>(design: &D, j: usize, n: usize) -> Vec<f64> {
     let mut column = vec![0.0; n];
-    design.axpy(j, 1.0, &mut column);
+    design.column_head(j, &mut column);
     column
 }
 

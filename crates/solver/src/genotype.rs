@@ -206,69 +206,13 @@ impl Design for PackedGenotypeDesign<'_> {
 
     /// Row by row: the popcount entries need no decoded column to share.
     fn gram_rows(&self, new: &[usize], others: &[usize]) -> Vec<Vec<f64>> {
-        let mut column = Vec::new();
-        new.iter()
-            .map(|&j| {
-                let mut row = Vec::new();
-                self.gram_row(j, others, &mut column, &mut row);
-                row
-            })
-            .collect()
+        new.iter().map(|&j| self.gram_row(j, others)).collect()
     }
 
     fn column_head(&self, j: usize, out: &mut [f64]) {
         let (t, bytes) = (&self.table[j], self.snp_bytes(j));
         for (i, o) in out.iter_mut().enumerate() {
             *o = t[Self::code(bytes, i)];
-        }
-    }
-
-    /// Gram entries from code co-occurrence counts, without decoding to f64:
-    ///
-    /// ```text
-    /// x̃_jᵀx̃_m = Σ_{a,b ∈ codes} N_ab · table_j[a] · table_m[b],   N_ab = #{i kept : code_ij = a, code_im = b}
-    /// ```
-    ///
-    /// The nine counts with a, b ∈ {00, 01, 10} are popcounts of code masks (32 samples per
-    /// 64-bit word, ANDed with the kept-sample mask); the other seven follow from the
-    /// per-SNP code counts (the margins of N). Exact in integers, about 10× fewer operations
-    /// than a dot product with a decoded column.
-    fn gram_row(&self, j: usize, others: &[usize], _column: &mut Vec<f64>, out: &mut Vec<f64>) {
-        let inv_n = 1.0 / self.n as f64;
-        out.clear();
-        if self.stats.inv_scale[j] == 0.0 {
-            out.resize(others.len(), 0.0);
-            return;
-        }
-        let words = self.keep_mask.len();
-        let masks_j: Vec<[u64; 3]> = (0..words).map(|w| code_masks(self.word(j, w), self.keep_mask[w])).collect();
-        let entry = |m: usize| -> f64 {
-            if self.stats.inv_scale[m] == 0.0 {
-                return 0.0;
-            }
-            let inner = count_pairs(&masks_j, self.snp_bytes(m));
-            let (cj, cm) = (self.code_counts[j], self.code_counts[m]);
-            let mut counts = [[0i64; 4]; 4];
-            for a in 0..3 {
-                for b in 0..3 {
-                    counts[a][b] = inner[a][b] as i64;
-                }
-                counts[a][3] = cj[a] as i64 - (0..3).map(|b| inner[a][b] as i64).sum::<i64>();
-                counts[3][a] = cm[a] as i64 - (0..3).map(|b| inner[b][a] as i64).sum::<i64>();
-            }
-            counts[3][3] = cm[3] as i64 - (0..3).map(|a| counts[a][3]).sum::<i64>();
-            let (tj, tm) = (&self.table[j], &self.table[m]);
-            let mut sum = 0.0;
-            for a in 0..4 {
-                let row: f64 = (0..4).map(|b| counts[a][b] as f64 * tm[b]).sum();
-                sum += tj[a] * row;
-            }
-            sum * inv_n
-        };
-        if others.len() * words >= 1 << 12 {
-            out.par_extend(others.par_iter().with_min_len(64).map(|&m| entry(m)));
-        } else {
-            out.extend(others.iter().map(|&m| entry(m)));
         }
     }
 }
@@ -342,6 +286,53 @@ fn code_masks(word: u64, keep: u64) -> [u64; 3] {
 }
 
 impl PackedGenotypeDesign<'_> {
+    /// Gram entries from code co-occurrence counts, without decoding to f64:
+    ///
+    /// ```text
+    /// x̃_jᵀx̃_m = Σ_{a,b ∈ codes} N_ab · table_j[a] · table_m[b],   N_ab = #{i kept : code_ij = a, code_im = b}
+    /// ```
+    ///
+    /// The nine counts with a, b ∈ {00, 01, 10} are popcounts of code masks (32 samples per
+    /// 64-bit word, ANDed with the kept-sample mask); the other seven follow from the
+    /// per-SNP code counts (the margins of N). Exact in integers, about 10× fewer operations
+    /// than a dot product with a decoded column.
+    fn gram_row(&self, j: usize, others: &[usize]) -> Vec<f64> {
+        let inv_n = 1.0 / self.n as f64;
+        if self.stats.inv_scale[j] == 0.0 {
+            return vec![0.0; others.len()];
+        }
+        let words = self.keep_mask.len();
+        let masks_j: Vec<[u64; 3]> = (0..words).map(|w| code_masks(self.word(j, w), self.keep_mask[w])).collect();
+        let entry = |m: usize| -> f64 {
+            if self.stats.inv_scale[m] == 0.0 {
+                return 0.0;
+            }
+            let inner = count_pairs(&masks_j, self.snp_bytes(m));
+            let (cj, cm) = (self.code_counts[j], self.code_counts[m]);
+            let mut counts = [[0i64; 4]; 4];
+            for a in 0..3 {
+                for b in 0..3 {
+                    counts[a][b] = inner[a][b] as i64;
+                }
+                counts[a][3] = cj[a] as i64 - (0..3).map(|b| inner[a][b] as i64).sum::<i64>();
+                counts[3][a] = cm[a] as i64 - (0..3).map(|b| inner[b][a] as i64).sum::<i64>();
+            }
+            counts[3][3] = cm[3] as i64 - (0..3).map(|a| counts[a][3]).sum::<i64>();
+            let (tj, tm) = (&self.table[j], &self.table[m]);
+            let mut sum = 0.0;
+            for a in 0..4 {
+                let row: f64 = (0..4).map(|b| counts[a][b] as f64 * tm[b]).sum();
+                sum += tj[a] * row;
+            }
+            sum * inv_n
+        };
+        if others.len() * words >= 1 << 12 {
+            others.par_iter().with_min_len(64).map(|&m| entry(m)).collect()
+        } else {
+            others.iter().map(|&m| entry(m)).collect()
+        }
+    }
+
     /// Word w (samples 32w..32w+32) of SNP j, little-endian, zero-padded past the SNP's bytes.
     #[inline]
     fn word(&self, j: usize, w: usize) -> u64 {
@@ -458,9 +449,8 @@ mod tests {
                 let g = PackedGenotypeDesign::new(&packed, n, p, rows.clone(), intercept, standardize).unwrap();
                 let kept = g.n_samples();
                 let others: Vec<usize> = (0..p).collect();
-                let (mut column, mut out) = (Vec::new(), Vec::new());
                 for j in 0..p {
-                    g.gram_row(j, &others, &mut column, &mut out);
+                    let out = g.gram_row(j, &others);
                     let mut xj = vec![0.0; kept];
                     g.axpy(j, 1.0, &mut xj);
                     for (&m, &entry) in others.iter().zip(&out) {

@@ -30,7 +30,6 @@ pub struct GramCache {
     slot: Vec<u32>,
     members: Vec<usize>,
     rows: Vec<Vec<f64>>,
-    column: Vec<f64>,
 }
 
 const ABSENT: u32 = u32::MAX;
@@ -76,35 +75,19 @@ impl GramCache {
         self.rows = rows;
     }
 
-    /// Adds the features of `set` that are not cached yet. Each new feature costs one Gram row
-    /// against the cached features ([`Design::gram_row`]).
+    /// Adds the features of `set` that are not cached yet, as one batch
+    /// ([`Design::gram_rows`]: each cached column is read once for the whole batch).
     pub fn ensure<D: Design>(&mut self, design: &D, set: &[usize]) {
         let mut new: Vec<usize> = set.iter().copied().filter(|&j| self.slot[j] == ABSENT).collect();
         new.sort_unstable();
         new.dedup();
-        if new.len() > 1 {
+        if !new.is_empty() {
             self.insert_batch(design, &new);
-            return;
-        }
-        for &j in set {
-            if self.slot[j] != ABSENT {
-                continue;
-            }
-            let mut row = Vec::with_capacity(self.members.len() + 1);
-            design.gram_row(j, &self.members, &mut self.column, &mut row);
-            let own = design.curvature(j);
-            for (existing, &g) in self.rows.iter_mut().zip(&row) {
-                existing.push(g);
-            }
-            row.push(own);
-            self.slot[j] = self.members.len() as u32;
-            self.members.push(j);
-            self.rows.push(row);
         }
     }
 
-    /// Adds several features at once ([`Design::gram_rows`]: each cached column is read once
-    /// for the whole batch). Entries equal those of one-by-one insertion.
+    /// Inserts `new` (sorted, none cached): rows against the cached features, among the new
+    /// ones, and the diagonal `v_j`.
     fn insert_batch<D: Design>(&mut self, design: &D, new: &[usize]) {
         let versus_cached = design.gram_rows(new, &self.members);
         let among_new = design.gram_rows(new, new);

@@ -533,12 +533,15 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         self.scratch_val.clear();
         self.scratch_val.resize(pending.len(), 0.0);
         if pending.len() * self.n >= PARALLEL_WORK {
-            self.scratch_val
-                .par_chunks_mut(SCAN_BLOCK)
-                .zip(pending.par_chunks(SCAN_BLOCK))
-                .for_each(|(out, js)| design.dots(js, r, out));
+            self.scratch_val.par_chunks_mut(SCAN_BLOCK).zip(pending.par_chunks(SCAN_BLOCK)).for_each(|(out, js)| {
+                for (o, &j) in out.iter_mut().zip(js) {
+                    *o = design.dot(j, r);
+                }
+            });
         } else {
-            design.dots(&pending, r, &mut self.scratch_val);
+            for (o, &j) in self.scratch_val.iter_mut().zip(&pending) {
+                *o = design.dot(j, r);
+            }
         }
         for (&j, &c) in pending.iter().zip(&self.scratch_val) {
             let c = c * inv_n;
