@@ -87,7 +87,7 @@ struct CdState {
 
 /// One cyclic epoch over every live column: `z = v_j·β_j + x̃_jᵀr/n`, the penalty's exact
 /// minimizer, and the residual update (skipped when the coefficient does not move).
-fn epoch<D: Design, P: Penalty>(design: &D, pen: P, alpha: f64, state: &mut CdState) {
+fn epoch<D: Design, P: Penalty>(design: &D, pen: &P, alpha: f64, state: &mut CdState) {
     let inv_n = 1.0 / design.n_samples() as f64;
     for j in 0..design.n_features() {
         let v = design.curvature(j);
@@ -117,16 +117,16 @@ fn bench_epoch<P: Penalty>(
     let r0: Vec<f64> = y.iter().map(|v| v - ybar).collect();
     let mut grad = vec![0.0; design.n_features()];
     design.scaled_gradient(&r0, &mut grad, |_| true);
-    let alpha_max = grad.iter().fold(0.0f64, |m, g| m.max(g.abs())) / pen.grid_l1_weight();
+    let alpha_max = grad.iter().fold(0.0f64, |m, g| m.max(g.abs())) / pen.grid_factor();
     // A mid-path alpha, in the state reached after a few epochs from zero: the epoch that is
     // timed is a typical one, not the first.
     let alpha = 0.1 * alpha_max;
     let mut warm = CdState { beta: vec![0.0; design.n_features()], r: r0 };
     for _ in 0..5 {
-        epoch(design, pen, alpha, &mut warm);
+        epoch(design, &pen, alpha, &mut warm);
     }
     c.bench_function(BenchmarkId::new(label, shape), |b| {
-        b.iter_batched_ref(|| warm.clone(), |s| epoch(design, pen, alpha, s), BatchSize::LargeInput)
+        b.iter_batched_ref(|| warm.clone(), |s| epoch(design, &pen, alpha, s), BatchSize::LargeInput)
     });
 }
 

@@ -23,6 +23,7 @@
 //! `|x̃_jᵀr|/n ≤ ρα` with `t_j = 0`: they then contribute nothing to either dual nor to the
 //! KKT violation, so leaving them out keeps the certificate exact.
 
+use crate::datafit::Datafit;
 use crate::penalty::Penalty;
 
 /// Which certificate a path point carries.
@@ -45,26 +46,35 @@ impl CertificateKind {
 }
 
 /// Accumulates per-feature terms of a certificate from exact gradients `c_j = x̃_jᵀr/n`.
+///
+/// With weights, feature j has `A_j = w_j·A` and `B_j = w_j·B`, the dual feasibility
+/// constraint is `|x̃_jᵀθ − B_j t_j| ≤ A_j` and the elastic-net dual term is
+/// `(|x̃_jᵀr| − A_j)₊²/(2B_j)`. An unpenalized feature (w_j = 0) constrains the dual to
+/// `x̃_jᵀθ = 0`: the solver fits those coefficients exactly, the residual is orthogonal to them
+/// up to rounding, and what is left, `max_u |c_u|/alpha_max`, is reported alongside the gap
+/// (the certificate is the larger of the two).
 #[derive(Clone, Copy, Debug)]
-pub struct CertificateAccumulator<P: Penalty> {
-    penalty: P,
+pub struct CertificateAccumulator<'p, P: Penalty> {
+    penalty: &'p P,
     alpha: f64,
     n: f64,
     /// `A = nαρ`.
     l1: f64,
     /// `B = nα(1−ρ)`.
     l2: f64,
-    /// `max_j |G_j|`.
+    /// `max_j |G_j|/w_j` over penalized features, `G_j = x̃_jᵀr − B_j t_j`.
     max_dual_norm: f64,
-    /// `Σ_j (|x̃_jᵀr| − A)₊²`.
+    /// `Σ_j (|x̃_jᵀr| − A_j)₊²/w_j` over penalized features.
     excess_sq: f64,
-    /// `max_j dist(−∇_j, ∂pen(t_j))`.
+    /// `max_j dist(−∇_j, w_j·∂pen(t_j))` (nonconvex penalties; every feature).
     max_kkt: f64,
+    /// `max_u |c_u|` over unpenalized features (convex penalties).
+    max_unpenalized: f64,
 }
 
-impl<P: Penalty> CertificateAccumulator<P> {
+impl<'p, P: Penalty> CertificateAccumulator<'p, P> {
     /// An empty accumulator for level α on n samples.
-    pub fn new(penalty: P, alpha: f64, n: usize) -> Self {
+    pub fn new(penalty: &'p P, alpha: f64, n: usize) -> Self {
         let n = n as f64;
         CertificateAccumulator {
             penalty,
@@ -75,16 +85,28 @@ impl<P: Penalty> CertificateAccumulator<P> {
             max_dual_norm: 0.0,
             excess_sq: 0.0,
             max_kkt: 0.0,
+            max_unpenalized: 0.0,
         }
     }
 
-    /// Adds a feature with working coefficient `t` and exact gradient `c = x̃_jᵀr/n`.
+    /// Adds a feature with working coefficient `t`, exact gradient `c = x̃_jᵀr/n` and penalty
+    /// weight `w`.
     #[inline]
-    pub fn add(&mut self, t: f64, c: f64) {
-        if self.penalty.is_convex() {
+    pub fn add(&mut self, t: f64, c: f64, w: f64) {
+        if !self.penalty.is_convex() {
+            let d = self.penalty.weighted_subdiff_distance(t, -c, self.alpha, w);
+            if d > self.max_kkt || d.is_nan() {
+                self.max_kkt = d;
+            }
+        } else if w == 0.0 {
+            let d = c.abs();
+            if d > self.max_unpenalized || d.is_nan() {
+                self.max_unpenalized = d;
+            }
+        } else if w == 1.0 {
             let xr = self.n * c;
             let g = (xr - self.l2 * t).abs();
-            if g > self.max_dual_norm {
+            if g > self.max_dual_norm || g.is_nan() {
                 self.max_dual_norm = g;
             }
             let e = xr.abs() - self.l1;
@@ -92,9 +114,14 @@ impl<P: Penalty> CertificateAccumulator<P> {
                 self.excess_sq += e * e;
             }
         } else {
-            let d = self.penalty.subdiff_distance(t, -c, self.alpha);
-            if d > self.max_kkt || d.is_nan() {
-                self.max_kkt = d;
+            let xr = self.n * c;
+            let g = (xr - w * self.l2 * t).abs() / w;
+            if g > self.max_dual_norm || g.is_nan() {
+                self.max_dual_norm = g;
+            }
+            let e = xr.abs() - w * self.l1;
+            if e > 0.0 {
+                self.excess_sq += e * e / w;
             }
         }
     }
@@ -104,34 +131,39 @@ impl<P: Penalty> CertificateAccumulator<P> {
         self.max_dual_norm = self.max_dual_norm.max(other.max_dual_norm);
         self.excess_sq += other.excess_sq;
         self.max_kkt = self.max_kkt.max(other.max_kkt);
+        self.max_unpenalized = self.max_unpenalized.max(other.max_unpenalized);
     }
 
-    /// The certificate, from the accumulated terms and whole-vector quantities.
-    pub fn finish(&self, totals: &Totals, null_objective: f64, alpha_max: f64) -> Certificate {
+    /// The certificate, from the accumulated terms and whole-vector quantities. The datafit
+    /// supplies the loss and the dual objective ([`Datafit`]).
+    pub fn finish<F: Datafit>(&self, datafit: &F, totals: &Totals, null_objective: f64, alpha_max: f64) -> Certificate {
+        let norm = if alpha_max > 0.0 { alpha_max } else { 1.0 };
         if self.penalty.is_convex() {
-            let primal_u = 0.5 * totals.r_sq + self.n * totals.penalty;
+            let loss = datafit.loss(totals);
+            let primal_u = self.n * (loss + totals.penalty);
             let mut dual = f64::NEG_INFINITY;
             let mut scaled_dual = None;
             if self.l1 > 0.0 {
+                // θ = s·[r; −√(B_j) t_j]: s·|G_j| ≤ A_j for every penalized j
                 let s = if self.max_dual_norm > self.l1 { self.l1 / self.max_dual_norm } else { 1.0 };
-                let d1 = -0.5 * s * s * (totals.r_sq + self.l2 * totals.t_sq) + s * totals.r_dot_y;
+                let d1 = self.n * datafit.scaled_dual(totals, s, self.l2);
                 dual = dual.max(d1);
                 scaled_dual = Some((s, (primal_u - d1).max(0.0)));
             }
             if self.l2 > 0.0 {
-                let d2 = -0.5 * totals.r_sq + totals.r_dot_y - self.excess_sq / (2.0 * self.l2);
+                let d2 = self.n * datafit.scaled_dual(totals, 1.0, 0.0) - self.excess_sq / (2.0 * self.l2);
                 dual = dual.max(d2);
             }
             let gap = (primal_u - dual).max(0.0) / self.n;
-            let value = if null_objective > 0.0 { gap / null_objective } else { gap };
+            let gap = if null_objective > 0.0 { gap / null_objective } else { gap };
+            let value = gap.max(self.max_unpenalized / norm);
             Certificate { kind: CertificateKind::Gap, value, primal: primal_u / self.n, scaled_dual }
         } else {
-            let norm = if alpha_max > 0.0 { alpha_max } else { 1.0 };
             let v = self.max_kkt.max(totals.r_mean.abs()) / norm;
             Certificate {
                 kind: CertificateKind::Kkt,
                 value: v,
-                primal: 0.5 * totals.r_sq / self.n + totals.penalty,
+                primal: datafit.loss(totals) + totals.penalty,
                 scaled_dual: None,
             }
         }
@@ -157,9 +189,9 @@ pub struct Totals {
     pub r_dot_y: f64,
     /// `mean(r)` (0 when no intercept is fitted).
     pub r_mean: f64,
-    /// `‖t‖²`.
+    /// `Σ_j w_j t_j²`.
     pub t_sq: f64,
-    /// `Σ_j pen(t_j)`.
+    /// `Σ_j w_j·pen(t_j)`.
     pub penalty: f64,
 }
 

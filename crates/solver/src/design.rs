@@ -33,6 +33,12 @@ pub trait Design: Sync {
     /// The per-column centering and scaling in force.
     fn stats(&self) -> &ColumnStats;
 
+    /// How many of the last columns are covariates (always unpenalized, not counted in nnz);
+    /// 0 except for [`crate::covariates::WithCovariates`].
+    fn n_covariates(&self) -> usize {
+        0
+    }
+
     /// Curvature `v_j = ‖x̃_j‖²/n` of the coordinate problem (0 for a dead column).
     fn curvature(&self, j: usize) -> f64 {
         self.stats().curvature[j]

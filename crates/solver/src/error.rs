@@ -54,4 +54,26 @@ pub enum SolverError {
         /// the condition that fails, e.g. "gamma * v > 1"
         condition: &'static str,
     },
+    /// A penalty factor is so large that MCP/SCAD is non-convex in that coordinate.
+    #[error(
+        "{penalty} with gamma = {gamma} and penalty factor {weight} is non-convex in column {column} (curvature {curvature}; the weight must be below {limit}); lower that weight or raise --gamma"
+    )]
+    WeightTooLarge {
+        /// mcp or scad
+        penalty: &'static str,
+        /// γ
+        gamma: f64,
+        /// the offending weight
+        weight: f64,
+        /// its column (0-based)
+        column: usize,
+        /// its curvature v_j
+        curvature: f64,
+        /// γ·v_j (MCP) or (γ − 1)·v_j (SCAD)
+        limit: f64,
+    },
+    /// The unpenalized columns (covariates, zero penalty factors) have no unique least-squares
+    /// fit, or a covariate is constant.
+    #[error("{0}")]
+    Unpenalized(String),
 }

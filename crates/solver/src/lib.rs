@@ -11,6 +11,8 @@
 mod anderson;
 pub mod certificate;
 mod cholesky;
+pub mod covariates;
+pub mod datafit;
 pub mod design;
 pub mod duplicates;
 pub mod error;
@@ -24,6 +26,8 @@ pub mod penalty;
 mod solver;
 
 pub use certificate::CertificateKind;
+pub use covariates::WithCovariates;
+pub use datafit::{Datafit, Quadratic};
 pub use design::{ColumnStats, DenseDesign, Design};
 pub use error::SolverError;
 pub use genotype::PackedGenotypeDesign;

@@ -62,6 +62,11 @@ pub struct PathOptions {
     /// (`x̃_j = ±x̃_k`, see [`crate::duplicates`]) and report the copies at 0 (default on;
     /// certificates always cover every column).
     pub merge_copies: bool,
+    /// Penalty factor w_j ≥ 0 of each column of X (glmnet's `penalty.factor`, used as given,
+    /// not rescaled): the penalty is `Σ_j w_j·pen(t_j)`, and w_j = 0 leaves column j
+    /// unpenalized. `None` means every weight is 1. Covariates of the design are always
+    /// unpenalized and take no entry here.
+    pub penalty_factor: Option<Vec<f64>>,
 }
 
 impl Default for PathOptions {
@@ -76,6 +81,7 @@ impl Default for PathOptions {
             warm_start: true,
             newton: true,
             merge_copies: true,
+            penalty_factor: None,
         }
     }
 }

@@ -27,27 +27,39 @@ pub fn soft_threshold(z: f64, lambda: f64) -> f64 {
     }
 }
 
-/// A separable penalty `Σ_j pen(t_j)`, statically dispatched in the coordinate loop.
-pub trait Penalty: Copy + Send + Sync + std::fmt::Debug {
-    /// `pen(t)` at level α.
+/// A separable, per-feature weighted penalty `Σ_j w_j·pen(t_j)`, statically dispatched in the
+/// coordinate loop (docs/design.md §3).
+///
+/// An implementation defines `pen` at unit weight (`value`, `threshold`, `subdiff_distance`,
+/// `local_piece`); the solver only calls the weighted forms (`weighted_*`, `zero_threshold`,
+/// `coordinate_convex`, `alpha_max_at`), whose provided definitions follow from
+///
+/// ```text
+/// argmin_t v/2·t² − z·t + w·pen(t) = argmin_t (v/w)/2·t² − (z/w)·t + pen(t)     (w > 0),
+/// dist(−g, w·∂pen(t)) = w·dist(−g/w, ∂pen(t)),
+/// ```
+///
+/// and `w = 0` (an unpenalized feature) makes the coordinate problem plain least squares,
+/// `t = z/v`, with `dist = |g|`. At `w = 1` every weighted form returns exactly the unit one.
+pub trait Penalty: Send + Sync + std::fmt::Debug {
+    /// `pen(t)` at level α (unit weight).
     fn value(&self, t: f64, alpha: f64) -> f64;
     /// The exact minimizer of `v/2·t² − z·t + pen(t)` (requires [`Penalty::curvature_ok`]).
     fn threshold(&self, z: f64, v: f64, alpha: f64) -> f64;
     /// `dist(−g, ∂pen(t))`: 0 exactly when t is stationary for gradient g.
     fn subdiff_distance(&self, t: f64, g: f64, alpha: f64) -> f64;
-    /// The weight ρ of the L1 part: `t = 0` is optimal iff `|g| ≤ ρ·α`. It also sets the grid's
-    /// `alpha_max = max_j |x̃_jᵀ ỹ|/(n·ρ)`; ridge uses glmnet's ρ = 10⁻³ there (see
-    /// [`Penalty::grid_l1_weight`]) while its own L1 weight is 0.
+    /// The weight ρ of the L1 part: at unit weight `t = 0` is optimal iff `|g| ≤ ρ·α`.
     fn l1_weight(&self) -> f64;
-    /// The ρ used for `alpha_max` (equal to [`Penalty::l1_weight`] except for ridge).
-    fn grid_l1_weight(&self) -> f64 {
+    /// The ρ of the grid's `alpha_max = max_j |x̃_jᵀ ỹ|/(n·w_j·ρ)`: the L1 weight, except for
+    /// ridge, which has none and uses glmnet's ρ = 10⁻³.
+    fn grid_factor(&self) -> f64 {
         self.l1_weight()
     }
     /// The weight of the L2 part: `pen` contains `l2_weight·α/2·t²` (convex penalties only).
     fn l2_weight(&self) -> f64;
     /// Whether the penalty is convex (duality-gap certificate) or not (KKT certificate).
     fn is_convex(&self) -> bool;
-    /// Whether the coordinate problem with curvature `v` is strictly convex
+    /// Whether the unit-weight coordinate problem with curvature `v` is strictly convex
     /// (MCP: γ·v > 1; SCAD: γ > 1 + 1/v; always true for convex penalties).
     fn curvature_ok(&self, v: f64) -> bool;
     /// The name used on the command line and in tables.
@@ -59,6 +71,64 @@ pub trait Penalty: Copy + Send + Sync + std::fmt::Debug {
     /// The quadratic piece of `pen` containing `t ≠ 0`: on the interval `[lo, hi]` (values of
     /// t, same sign as t), `pen'(u) = slope + curvature·(u − t)`. Used by Newton steps.
     fn local_piece(&self, t: f64, alpha: f64) -> Piece;
+
+    /// `w·pen(t)`.
+    #[inline]
+    fn weighted_value(&self, t: f64, alpha: f64, w: f64) -> f64 {
+        if w == 1.0 { self.value(t, alpha) } else { w * self.value(t, alpha) }
+    }
+    /// The exact minimizer of `v/2·t² − z·t + w·pen(t)`: `threshold(z/w, v/w, α)`, or `z/v`
+    /// when `w = 0` (requires [`Penalty::coordinate_convex`]).
+    #[inline]
+    fn weighted_threshold(&self, z: f64, v: f64, alpha: f64, w: f64) -> f64 {
+        if w == 1.0 {
+            self.threshold(z, v, alpha)
+        } else if w == 0.0 {
+            z / v
+        } else {
+            self.threshold(z / w, v / w, alpha)
+        }
+    }
+    /// `dist(−g, w·∂pen(t))` (`|g|` when `w = 0`).
+    #[inline]
+    fn weighted_subdiff_distance(&self, t: f64, g: f64, alpha: f64, w: f64) -> f64 {
+        if w == 1.0 {
+            self.subdiff_distance(t, g, alpha)
+        } else if w == 0.0 {
+            g.abs()
+        } else {
+            w * self.subdiff_distance(t, g / w, alpha)
+        }
+    }
+    /// The piece of `w·pen` around t: the unit piece with slope and curvature times w; for
+    /// `w = 0` the whole line with slope and curvature 0 (t may then be 0).
+    #[inline]
+    fn weighted_piece(&self, t: f64, alpha: f64, w: f64) -> Piece {
+        if w == 0.0 {
+            return Piece { slope: 0.0, curvature: 0.0, lo: f64::NEG_INFINITY, hi: f64::INFINITY };
+        }
+        let piece = self.local_piece(t, alpha);
+        if w == 1.0 { piece } else { Piece { slope: w * piece.slope, curvature: w * piece.curvature, ..piece } }
+    }
+    /// `w·ρ·α`: `t = 0` is optimal for the coordinate iff `|g| ≤ zero_threshold`. Zero for an
+    /// unpenalized feature and for a penalty without L1 part: such a feature is never zero by
+    /// screening and always belongs to the working set.
+    #[inline]
+    fn zero_threshold(&self, alpha: f64, w: f64) -> f64 {
+        w * self.l1_weight() * alpha
+    }
+    /// Whether the coordinate problem of `w·pen` with curvature v is strictly convex:
+    /// `curvature_ok(v/w)` (MCP: w < γ·v; SCAD: w < (γ − 1)·v); always for w = 0.
+    #[inline]
+    fn coordinate_convex(&self, v: f64, w: f64) -> bool {
+        w == 0.0 || self.curvature_ok(v / w)
+    }
+    /// The smallest α at which `t = 0` is optimal for a feature with gradient `c` at zero and
+    /// weight `w > 0`: `|c|/(w·ρ)` (ρ the [`Penalty::grid_factor`]).
+    #[inline]
+    fn alpha_max_at(&self, c: f64, w: f64) -> f64 {
+        c.abs() / (w * self.grid_factor())
+    }
 }
 
 /// One quadratic piece of a penalty around a nonzero coefficient (see
@@ -170,7 +240,7 @@ impl Penalty for Ridge {
     fn l1_weight(&self) -> f64 {
         0.0
     }
-    fn grid_l1_weight(&self) -> f64 {
+    fn grid_factor(&self) -> f64 {
         1e-3
     }
     fn l2_weight(&self) -> f64 {

@@ -26,6 +26,7 @@ use rayon::prelude::*;
 use crate::anderson::AndersonMemory;
 use crate::certificate::{Certificate, CertificateAccumulator, Totals};
 use crate::cholesky::UpdatableCholesky;
+use crate::datafit::{Datafit, Quadratic};
 use crate::design::{Design, SCAN_BLOCK};
 use crate::duplicates::{ColumnCopy, find_copies};
 use crate::error::SolverError;
@@ -50,7 +51,18 @@ const CHECK_EVERY: usize = 10;
 /// Path state for one design, response and penalty.
 pub struct PathSolver<'a, D: Design, P: Penalty> {
     design: &'a D,
+    datafit: Quadratic,
     penalty: P,
+    /// Penalty factor w_j of every column (0 for covariates; all 1 by default).
+    weights: Vec<f64>,
+    /// Whether every weight is 1 (the ridge kernel needs it).
+    unit_weights: bool,
+    /// Columns of X proper (the first `p_x`; covariates follow).
+    p_x: usize,
+    /// The state every alpha without warm start begins from: t = 0 except the unpenalized
+    /// columns, fitted exactly (the covariates-only model), and its residual.
+    start_coefs: Vec<(usize, f64)>,
+    start_residual: Vec<f64>,
     screening: Screening,
     warm_start: bool,
     tol: f64,
@@ -124,12 +136,23 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             return Err(SolverError::NonFinite { what: "y", value: v, location: format!("position {i} (0-based)") });
         }
         let stats = design.stats();
+        let p_x = p - design.n_covariates();
+        let weights = penalty_weights(options.penalty_factor.as_deref(), p_x, p)?;
+        if let Some(j) = (p_x..p).find(|&j| !design.is_live(j)) {
+            return Err(SolverError::Unpenalized(format!(
+                "covariate {} is constant: it duplicates the intercept",
+                j - p_x + 1
+            )));
+        }
         let mut live: Vec<usize> = (0..p).filter(|&j| design.is_live(j)).collect();
-        if let Some(&j) = live.iter().find(|&&j| !penalty.curvature_ok(stats.curvature[j])) {
-            return Err(non_convex_error(penalty, j, stats.curvature[j]));
+        if let Some(&j) = live.iter().find(|&&j| !penalty.coordinate_convex(stats.curvature[j], weights[j])) {
+            return Err(non_convex_error(&penalty, j, stats.curvature[j], weights[j]));
         }
         let copies = if options.merge_copies && penalty.l2_weight() == 0.0 && penalty.l1_weight() > 0.0 {
-            find_copies(design, &live)
+            // a copy is merged into a representative of the same weight only
+            let mut copies = find_copies(design, &live);
+            copies.retain(|c| weights[c.column] == weights[c.representative]);
+            copies
         } else {
             Vec::new()
         };
@@ -141,9 +164,16 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         let y_work: Vec<f64> = y.iter().map(|&v| v - y_mean).collect();
         let null_objective = kernels::sq_norm(&y_work) / (2.0 * n as f64);
         let bound_slope = stats.curvature.iter().map(|&v| (v / n as f64).sqrt()).collect();
+        let unit_weights = weights.iter().all(|&w| w == 1.0);
         let mut solver = PathSolver {
             design,
+            datafit: Quadratic::new(n),
             penalty,
+            weights,
+            unit_weights,
+            p_x,
+            start_coefs: Vec::new(),
+            start_residual: Vec::new(),
             screening: options.screening,
             warm_start: options.warm_start,
             tol: options.tol,
@@ -196,13 +226,60 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             epochs: 0,
             updates: 0,
         };
+        solver.fit_unpenalized()?;
         solver.full_pass();
-        let max_c = solver.live.iter().map(|&j| solver.c_ref[j].abs()).fold(0.0, f64::max);
-        solver.alpha_max = max_c / penalty.grid_l1_weight();
+        let (weights, c_ref) = (&solver.weights, &solver.c_ref);
+        solver.alpha_max = solver
+            .live
+            .iter()
+            .filter(|&&j| weights[j] > 0.0)
+            .map(|&j| solver.penalty.alpha_max_at(c_ref[j], weights[j]))
+            .fold(0.0, f64::max);
         Ok(solver)
     }
 
-    /// `alpha_max = max_j |x̃_jᵀỹ| / (n·ρ)` over live columns.
+    /// The unpenalized live columns U (covariates and zero weights) at their exact
+    /// least-squares fit with every penalized coefficient at 0, `t_U = G_UU⁻¹ X̃_Uᵀỹ/n`
+    /// (`G = X̃ᵀX̃/n`, factored once in Cholesky form), and `r = ỹ − X̃_U t_U`: the model at
+    /// alpha_max. Fails, naming the column, when G_UU is singular (a column collinear with the
+    /// others before it).
+    fn fit_unpenalized(&mut self) -> Result<(), SolverError> {
+        let unpenalized: Vec<usize> = self.live.iter().copied().filter(|&j| self.weights[j] == 0.0).collect();
+        if !unpenalized.is_empty() {
+            let mut gram = GramCache::new(self.design.n_features());
+            gram.ensure(self.design, &unpenalized);
+            let mut factor = UpdatableCholesky::with_limit(unpenalized.len());
+            for (a, &j) in unpenalized.iter().enumerate() {
+                let row: Vec<f64> = unpenalized[..a].iter().map(|&m| gram.get(m, j)).collect();
+                if !factor.append(&row, gram.get(j, j)) {
+                    return Err(SolverError::Unpenalized(format!(
+                        "the unpenalized {} is collinear with the unpenalized columns before it (intercept{}): their least-squares fit is not unique",
+                        self.column_label(j),
+                        if a > 0 { " and earlier covariates or zero-weight columns" } else { "" }
+                    )));
+                }
+            }
+            let inv_n = 1.0 / self.n as f64;
+            let mut t_u: Vec<f64> = unpenalized.iter().map(|&j| self.design.dot(j, &self.y_work) * inv_n).collect();
+            factor.solve(&mut t_u);
+            for (&j, &t) in unpenalized.iter().zip(&t_u) {
+                self.t[j] = t;
+                self.design.axpy(j, -t, &mut self.r);
+            }
+            self.start_coefs = unpenalized.iter().copied().zip(t_u).collect();
+            self.stamp += 1;
+        }
+        self.start_residual = self.r.clone();
+        Ok(())
+    }
+
+    /// "covariate i" (1-based) or "column j" (0-based) of X.
+    fn column_label(&self, j: usize) -> String {
+        if j >= self.p_x { format!("covariate {}", j - self.p_x + 1) } else { format!("column {j} of X") }
+    }
+
+    /// `alpha_max = max_{j: w_j > 0} |x̃_jᵀ(ỹ − ŷ₀)| / (n·w_j·ρ)` over live columns, ŷ₀ the fit
+    /// of the unpenalized columns alone.
     pub fn alpha_max(&self) -> f64 {
         self.alpha_max
     }
@@ -217,6 +294,8 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     pub fn zero_alpha_max_reason(&self) -> &'static str {
         if self.live.is_empty() {
             "no column of X varies"
+        } else if self.live.iter().all(|&j| self.weights[j] == 0.0) {
+            "no penalized column of X varies"
         } else if self.null_objective == 0.0 {
             if self.design.stats().fit_intercept { "y is constant" } else { "y is all zeros" }
         } else {
@@ -271,7 +350,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             alpha_index,
             alpha,
             alpha_over_max: if self.alpha_max > 0.0 { alpha / self.alpha_max } else { 0.0 },
-            nnz: self.coefs.len(),
+            nnz: self.coefs.iter().filter(|&&(j, _)| j < self.p_x).count(),
             intercept: self.intercept(),
             objective: certificate.primal,
             certificate: certificate.value,
@@ -290,27 +369,31 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
 
     fn reset_to_zero(&mut self) {
         self.t.iter_mut().for_each(|t| *t = 0.0);
-        self.r.copy_from_slice(&self.y_work);
+        for &(j, t) in &self.start_coefs {
+            self.t[j] = t;
+        }
+        self.r.copy_from_slice(&self.start_residual);
         self.stamp += 1;
     }
 
-    /// S = {j : t_j ≠ 0} ∪ {j : |c_j| ≥ ρ(2α − α_prev)} (all live features without strong rules).
+    /// S = {j : t_j ≠ 0 or never zero by screening} ∪ {j : |c_j| ≥ w_j·ρ(2α − α_prev)}
+    /// (all live features without strong rules).
     fn build_working_set(&mut self, alpha: f64, alpha_prev: f64) {
         for &j in &self.working {
             self.in_working[j] = false;
         }
         self.working.clear();
-        let threshold = self.penalty.l1_weight() * (2.0 * alpha - alpha_prev);
+        let level = 2.0 * alpha - alpha_prev;
         let model = self.bound_model();
         let mut candidates = std::mem::take(&mut self.scratch_scored);
         candidates.clear();
         for idx in 0..self.live.len() {
             let j = self.live[idx];
-            if !self.screening.strong_rules || self.t[j] != 0.0 || self.penalty.l1_weight() == 0.0 {
+            if !self.screening.strong_rules || self.t[j] != 0.0 || self.always_working(j) {
                 self.working.push(j);
             } else {
                 let estimate = self.gradient_estimate(j, model);
-                if estimate >= threshold {
+                if estimate >= self.penalty.zero_threshold(level, self.weights[j]) {
                     candidates.push((estimate, j));
                 }
             }
@@ -384,7 +467,13 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     fn ridge_kernel_solve(&mut self, alpha: f64) {
         let ridge_like = self.penalty.l1_weight() == 0.0 && self.penalty.l2_weight() > 0.0;
         let n = self.n;
-        if !ridge_like || !self.use_newton || self.live.len() <= n || n > MAX_KERNEL_SAMPLES || alpha <= 0.0 {
+        if !ridge_like
+            || !self.unit_weights
+            || !self.use_newton
+            || self.live.len() <= n
+            || n > MAX_KERNEL_SAMPLES
+            || alpha <= 0.0
+        {
             return;
         }
         if self.kernel.is_none() {
@@ -439,11 +528,13 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         residual.resize(self.n, 0.0);
         if self.anderson.extrapolate(&mut coefs, &mut residual) {
             let inv_2n = 0.5 / self.n as f64;
-            let pen = |t: &[f64], idx: &mut dyn Iterator<Item = usize>| -> f64 {
-                idx.map(|i| self.penalty.value(t[i], alpha)).sum::<f64>()
+            let weights = &self.weights;
+            let pen = |coef: &mut dyn Iterator<Item = (f64, usize)>| -> f64 {
+                coef.map(|(t, j)| self.penalty.weighted_value(t, alpha, weights[j])).sum::<f64>()
             };
-            let current = kernels::sq_norm(&self.r) * inv_2n + pen(&self.t, &mut self.working.iter().copied());
-            let proposed = kernels::sq_norm(&residual) * inv_2n + pen(&coefs, &mut (0..coefs.len()));
+            let current = kernels::sq_norm(&self.r) * inv_2n + pen(&mut self.working.iter().map(|&j| (self.t[j], j)));
+            let proposed =
+                kernels::sq_norm(&residual) * inv_2n + pen(&mut coefs.iter().zip(&self.working).map(|(&t, &j)| (t, j)));
             if proposed < current {
                 for (&j, &c) in self.working.iter().zip(&coefs) {
                     self.t[j] = c;
@@ -494,7 +585,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             let v = curvature[j];
             let old = self.t[j];
             let z = v * old + self.design.dot(j, &self.r) * inv_n;
-            let new = self.penalty.threshold(z, v, alpha);
+            let new = self.penalty.weighted_threshold(z, v, alpha, self.weights[j]);
             let delta = new - old;
             if delta != 0.0 {
                 self.design.axpy(j, -delta, &mut self.r);
@@ -555,24 +646,24 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     fn restricted_certificate(&mut self, alpha: f64) -> f64 {
         self.refresh_residual();
         self.exact_gradients_on_working_set();
-        let mut acc = CertificateAccumulator::new(self.penalty, alpha, self.n);
+        let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.n);
         for &j in &self.working {
-            acc.add(self.t[j], self.c_now[j]);
+            acc.add(self.t[j], self.c_now[j], self.weights[j]);
         }
-        acc.finish(&self.totals(alpha), self.null_objective, self.alpha_max).value
+        acc.finish(&self.datafit, &self.totals(alpha), self.null_objective, self.alpha_max).value
     }
 
-    /// Makes `c_now` exact, or bounded below the L1 threshold, for every live feature outside
-    /// S; adds the violators (`|c_j| > ρα`, not screened) to S and returns how many there were.
+    /// Makes `c_now` exact, or bounded below the zero threshold, for every live feature
+    /// outside S; adds the violators (`|c_j| > w_j·ρα`, not screened) to S and returns how many
+    /// there were.
     fn check_outside(&mut self, alpha: f64) -> usize {
-        let threshold = self.penalty.l1_weight() * alpha;
         let model = self.bound_model();
         self.scratch_idx.clear();
         for &j in &self.live {
             if self.in_working[j] || self.c_stamp[j] == self.stamp {
                 continue;
             }
-            if self.gradient_bound(j, model) > threshold {
+            if self.gradient_bound(j, model) > self.penalty.zero_threshold(alpha, self.weights[j]) {
                 self.scratch_idx.push(j);
             }
         }
@@ -591,7 +682,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             if self.in_working[j] || self.screened[j] || self.c_stamp[j] != self.stamp {
                 continue;
             }
-            if self.c_now[j].abs() > threshold {
+            if self.c_now[j].abs() > self.penalty.zero_threshold(alpha, self.weights[j]) {
                 violators.push((self.c_now[j].abs(), j));
             }
         }
@@ -628,8 +719,9 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         for &j in &self.working {
             let t = self.t[j];
             if t != 0.0 {
-                t_sq += t * t;
-                penalty += self.penalty.value(t, alpha);
+                let w = self.weights[j];
+                t_sq += w * t * t;
+                penalty += self.penalty.weighted_value(t, alpha, w);
             }
         }
         Totals {
@@ -650,16 +742,16 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         let active = std::mem::take(&mut self.active);
         self.exact_gradients(&active);
         self.active = active;
-        let threshold = self.penalty.l1_weight() * alpha;
         let model = self.bound_model();
-        let mut acc = CertificateAccumulator::new(self.penalty, alpha, self.n);
+        let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.n);
         for &j in &self.live {
+            let w = self.weights[j];
             if self.c_stamp[j] == self.stamp {
-                acc.add(self.t[j], self.c_now[j]);
+                acc.add(self.t[j], self.c_now[j], w);
             } else {
                 let bound = self.gradient_bound(j, model);
-                if bound > threshold {
-                    acc.add(0.0, bound);
+                if bound > self.penalty.zero_threshold(alpha, w) {
+                    acc.add(0.0, bound, w);
                 }
             }
         }
@@ -670,35 +762,44 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 let k = copy.representative;
                 let c = if self.c_stamp[k] == self.stamp { self.c_now[k].abs() } else { self.gradient_bound(k, model) };
                 let c = c + copy.deviation * r_l1_over_n;
-                if c > threshold {
-                    acc.add(0.0, c);
+                let w = self.weights[copy.column];
+                if c > self.penalty.zero_threshold(alpha, w) {
+                    acc.add(0.0, c, w);
                 }
             }
         }
-        acc.finish(&self.totals(alpha), self.null_objective, self.alpha_max)
+        acc.finish(&self.datafit, &self.totals(alpha), self.null_objective, self.alpha_max)
+    }
+
+    /// Whether feature j can never be zero by screening (`w_j·ρ = 0`: unpenalized, or a
+    /// penalty without L1 part), so that it always belongs to the working set.
+    fn always_working(&self, j: usize) -> bool {
+        self.penalty.zero_threshold(1.0, self.weights[j]) == 0.0
     }
 
     fn gap_safe_applies(&self, alpha: f64) -> bool {
         self.screening.gap_safe && self.penalty.is_convex() && self.penalty.l1_weight() * alpha > 0.0
     }
 
-    /// Gap Safe sphere test with the rescaled-residual dual point θ = s·[r; −√B t]:
-    /// feature j (with t_j = 0) is zero at the optimum if
-    /// `s·|x̃_jᵀr| + √(n v_j + B)·√(2·gap_u) < A`; it leaves S for the rest of this alpha.
+    /// Gap Safe sphere test with the rescaled-residual dual point θ = s·[r; −√(B w) t]:
+    /// feature j (with t_j = 0, w_j > 0) is zero at the optimum if
+    /// `s·|x̃_jᵀr| + √(n v_j + w_j B)·√(2γ·gap_u) < w_j A` (γ the datafit's Gap Safe
+    /// constant); it leaves S for the rest of this alpha. Unpenalized features never are.
     fn gap_safe_screen(&mut self, alpha: f64, cert: &Certificate) {
         let Some((s, gap_u)) = cert.scaled_dual else { return };
-        let acc = CertificateAccumulator::new(self.penalty, alpha, self.n);
+        let acc = CertificateAccumulator::new(&self.penalty, alpha, self.n);
         let (a, b) = (acc.l1(), acc.l2());
-        let radius = (2.0 * gap_u).sqrt();
+        let radius = (2.0 * self.datafit.gap_safe_constant() * gap_u).sqrt();
         let n = self.n as f64;
         let model = self.bound_model();
         let curvature = &self.design.stats().curvature;
         for &j in &self.live {
-            if self.t[j] != 0.0 || self.screened[j] {
+            let w = self.weights[j];
+            if self.t[j] != 0.0 || self.screened[j] || w == 0.0 {
                 continue;
             }
             let c = if self.c_stamp[j] == self.stamp { self.c_now[j].abs() } else { self.gradient_bound(j, model) };
-            if s * n * c + (n * curvature[j] + b).sqrt() * radius < a {
+            if s * n * c + (n * curvature[j] + w * b).sqrt() * radius < w * a {
                 self.screened[j] = true;
             }
         }
@@ -747,7 +848,41 @@ fn keep_largest(scored: &mut Vec<(f64, usize)>, cap: usize) {
     }
 }
 
-fn non_convex_error<P: Penalty>(penalty: P, column: usize, curvature: f64) -> SolverError {
+/// The penalty factor of every column: the given weights for the `p_x` columns of X (checked:
+/// that many, finite, non-negative, not all 0), 1 without them, and 0 for the covariates.
+fn penalty_weights(given: Option<&[f64]>, p_x: usize, p: usize) -> Result<Vec<f64>, SolverError> {
+    let mut weights = match given {
+        None => vec![1.0; p_x],
+        Some(w) => {
+            if w.len() != p_x {
+                return Err(SolverError::InvalidParameter(format!(
+                    "the penalty factor has {} weights but X has {p_x} columns",
+                    w.len()
+                )));
+            }
+            if let Some((j, &v)) = w.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
+                return Err(SolverError::InvalidParameter(format!(
+                    "penalty factor of column {j} is {v}: weights must be finite and >= 0"
+                )));
+            }
+            if w.iter().all(|&v| v == 0.0) {
+                return Err(SolverError::InvalidParameter(
+                    "every penalty factor is 0: nothing is penalized".to_string(),
+                ));
+            }
+            w.to_vec()
+        }
+    };
+    weights.resize(p, 0.0);
+    Ok(weights)
+}
+
+fn non_convex_error<P: Penalty>(penalty: &P, column: usize, curvature: f64, weight: f64) -> SolverError {
+    if weight != 1.0 {
+        let gamma = penalty.gamma().unwrap_or(f64::NAN);
+        let limit = if penalty.name() == "mcp" { gamma * curvature } else { (gamma - 1.0) * curvature };
+        return SolverError::WeightTooLarge { penalty: penalty.name(), gamma, weight, column, curvature, limit };
+    }
     let condition = if penalty.name() == "mcp" { "gamma * v > 1" } else { "gamma > 1 + 1/v" };
     SolverError::NonConvexCoordinate {
         penalty: penalty.name(),

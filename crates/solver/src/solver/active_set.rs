@@ -43,7 +43,6 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             return false;
         }
         let keep_zeros = self.penalty.l1_weight() == 0.0;
-        let threshold = self.penalty.l1_weight() * alpha;
         if !self.sync_members(alpha, keep_zeros) {
             return false;
         }
@@ -104,7 +103,8 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                     // exact Newton (factor curvature = piece curvature) is done in one step; with
                     // a stale factor the step repeats, contracting the gradient by about
                     // |f − e|/(λ_min(G) + f) each time
-                    let done = residual_gradient <= NEWTON_GRADIENT_TOL * (threshold + self.alpha_max)
+                    let done = residual_gradient
+                        <= NEWTON_GRADIENT_TOL * (self.penalty.zero_threshold(alpha, 1.0) + self.alpha_max)
                         || residual_gradient >= self.slowest_contraction() * last_gradient;
                     last_gradient = residual_gradient;
                     if done {
@@ -121,7 +121,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 if end != 0.0 {
                     // an inner knee: continue on the next piece in the direction of motion
                     let beyond = end + d[a].signum() * end.abs() * 1e-12;
-                    let mut piece = self.penalty.local_piece(beyond, alpha);
+                    let mut piece = self.penalty.weighted_piece(beyond, alpha, self.weights[j]);
                     piece.slope = slope;
                     if !self.append_member(j, piece) {
                         ok = false;
@@ -156,8 +156,8 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             // violators outside A join with the sign of their gradient, largest first
             let mut violators = std::mem::take(&mut self.scratch_idx);
             violators.clear();
-            let limit = threshold * (1.0 + 1e-12);
             violators.extend(self.working.iter().copied().filter(|&j| {
+                let limit = self.penalty.zero_threshold(alpha, self.weights[j]) * (1.0 + 1e-12);
                 !self.is_member[j] && self.t[j] == 0.0 && self.c_now[j].abs() > limit && !blocked.contains(&j)
             }));
             violators.sort_unstable_by(|&a, &b| self.c_now[b].abs().total_cmp(&self.c_now[a].abs()));
@@ -170,7 +170,8 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 if self.members.len() >= MAX_NEWTON_SUPPORT {
                     break;
                 }
-                let piece = self.penalty.local_piece(self.c_now[j].signum() * f64::MIN_POSITIVE, alpha);
+                let piece =
+                    self.penalty.weighted_piece(self.c_now[j].signum() * f64::MIN_POSITIVE, alpha, self.weights[j]);
                 if self.append_member(j, piece) {
                     added += 1;
                 } else {
@@ -197,8 +198,9 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// are left out. Returns false if no member is left or the support is larger than
     /// [`MAX_NEWTON_SUPPORT`].
     pub(super) fn sync_members(&mut self, alpha: f64, keep_zeros: bool) -> bool {
-        let wanted = |s: &Self, j: usize| (keep_zeros || s.t[j] != 0.0) && s.in_working[j];
-        let k_wanted = self.working.iter().filter(|&&j| keep_zeros || self.t[j] != 0.0).count();
+        let member_wanted = |s: &Self, j: usize| keep_zeros || s.t[j] != 0.0 || s.weights[j] == 0.0;
+        let wanted = |s: &Self, j: usize| member_wanted(s, j) && s.in_working[j];
+        let k_wanted = self.working.iter().filter(|&&j| member_wanted(self, j)).count();
         if k_wanted == 0 || k_wanted > MAX_NEWTON_SUPPORT {
             return false;
         }
@@ -206,7 +208,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         // one factored (a stale factor only slows the Newton iteration down, see above)
         let stale = |s: &Self, a: usize| {
             let j = s.members[a];
-            let (f, e) = (s.factor_curvature[a], s.penalty.local_piece(s.t[j], alpha).curvature);
+            let (f, e) = (s.factor_curvature[a], s.penalty.weighted_piece(s.t[j], alpha, s.weights[j]).curvature);
             // a concave piece factored at 0 was shifted on purpose (see `append_member`)
             let target = if f == 0.0 && e < 0.0 { 0.0 } else { e };
             !wanted(s, j) || (f - target).abs() > STALE_CURVATURE * f.abs().max(target.abs())
@@ -229,7 +231,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         }
         for a in 0..self.members.len() {
             let j = self.members[a];
-            self.member_pieces[a] = self.penalty.local_piece(self.t[j], alpha);
+            self.member_pieces[a] = self.penalty.weighted_piece(self.t[j], alpha, self.weights[j]);
         }
         // a feature the factor refuses (its column is, to working precision, in the span of
         // the members: a rank-deficient support) stays outside A at its current value; the
@@ -237,14 +239,14 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         let working = std::mem::take(&mut self.working);
         let mut entering = std::mem::take(&mut self.scratch_idx);
         entering.clear();
-        entering.extend(working.iter().copied().filter(|&j| !self.is_member[j] && (keep_zeros || self.t[j] != 0.0)));
+        entering.extend(working.iter().copied().filter(|&j| !self.is_member[j] && member_wanted(self, j)));
         self.bound_gram_cache();
         self.gram.ensure(self.design, &entering);
         self.scratch_idx = entering;
         let mut moved = false;
         for &j in &working {
-            if !self.is_member[j] && (keep_zeros || self.t[j] != 0.0) {
-                let piece = self.penalty.local_piece(self.t[j], alpha);
+            if !self.is_member[j] && member_wanted(self, j) {
+                let piece = self.penalty.weighted_piece(self.t[j], alpha, self.weights[j]);
                 if !self.append_member(j, piece) {
                     moved |= self.absorb_dependent(j, alpha);
                 }
@@ -267,7 +269,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// definite; for MCP/SCAD a refusal also means an indefinite H, not only a dependency).
     /// Returns whether any coefficient moved (the residual is kept exact; gradients are not).
     fn absorb_dependent(&mut self, j: usize, alpha: f64) -> bool {
-        if !(self.penalty.is_convex() && self.penalty.l2_weight() == 0.0) {
+        if !(self.penalty.is_convex() && self.penalty.l2_weight() == 0.0) || self.weights[j] == 0.0 {
             return false;
         }
         let mut moved = false;
@@ -282,9 +284,9 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             self.gram.ensure(self.design, &[j]);
             w.extend(self.members.iter().map(|&m| self.gram.get(m, j)));
             self.factor.solve(&mut w);
-            let slope = |s: &Self, t: f64| s.penalty.local_piece(t, alpha).slope;
-            let g = slope(self, side)
-                - self.members.iter().zip(&w).map(|(&m, &wa)| wa * slope(self, self.t[m])).sum::<f64>();
+            let slope = |s: &Self, t: f64, m: usize| s.penalty.weighted_piece(t, alpha, s.weights[m]).slope;
+            let g = slope(self, side, j)
+                - self.members.iter().zip(&w).map(|(&m, &wa)| wa * slope(self, self.t[m], m)).sum::<f64>();
             // direction of t_j: descent, and into j's own orthant when it enters
             let dir = if g != 0.0 { -g.signum() } else { -side };
             if entering && dir != side {
@@ -295,7 +297,8 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             let mut blocking = None;
             for (a, &m) in self.members.iter().enumerate() {
                 let delta = -dir * w[a];
-                if delta != 0.0 && delta.signum() != self.t[m].signum() {
+                // an unpenalized member has no kink at 0: it never blocks
+                if delta != 0.0 && delta.signum() != self.t[m].signum() && self.weights[m] != 0.0 {
                     let reach = self.t[m].abs() / delta.abs();
                     if reach < tau {
                         tau = reach;
@@ -324,8 +327,8 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 None => break,
                 Some(a) => {
                     self.remove_member(a);
-                    let piece =
-                        self.penalty.local_piece(if entering { side * f64::MIN_POSITIVE } else { self.t[j] }, alpha);
+                    let t_j = if entering { side * f64::MIN_POSITIVE } else { self.t[j] };
+                    let piece = self.penalty.weighted_piece(t_j, alpha, self.weights[j]);
                     if self.append_member(j, piece) {
                         break;
                     }
