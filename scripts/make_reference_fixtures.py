@@ -51,6 +51,18 @@ SKLEARN_MAX_ITER = 1_000_000
 # squared scale: 1e-14 still leaves relative duality gaps ~1e-7 (active-set KKT off by ~5e-6),
 # 1e-20 about 1e-11, 1e-30 about 1e-15 (measured on these fixtures).
 GLMNET_THRESH = 1e-30
+# Fixtures under OUT written by other scripts (this one leaves them alone); listed in
+# manifest.json so that the directory stays self-describing.
+OTHER_FIXTURES = [
+    {
+        "name": "weighted",
+        "generator": "scripts/make_glmnet_weighted_fixture.R",
+        "manifest": "weighted/manifest.json",
+        "test": "tests/penalty_factor_agreement.rs",
+        "description": "penalty factors (--penalty-factor) and unpenalized covariates (--covariates) against R glmnet "
+        "penalty.factor",
+    },
+]
 
 
 def round_sig(a, digits=6):
@@ -286,6 +298,7 @@ def main():
         manifest["problems"].append({"name": name, "n": x.shape[0], "p": x.shape[1], "description": desc,
                                      "references": refs})
 
+    manifest["other_fixtures"] = OTHER_FIXTURES
     (OUT / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     total = sum(f.stat().st_size for f in OUT.rglob("*") if f.is_file())
     print(f"wrote {OUT.relative_to(ROOT)} ({total / 1024:.1f} KiB)")
