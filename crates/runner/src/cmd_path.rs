@@ -1,6 +1,7 @@
 //! `regpath path`: fit one certified regularization path and write `path.csv` and
 //! `coefs.csv` (docs/design.md §4).
 
+use std::borrow::Cow;
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -9,10 +10,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use regpath_solver::{
-    AlphaGrid, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, fit_path_spec, train_r2,
+    AlphaGrid, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, WithCovariates, fit_path_spec,
+    train_r2,
 };
 
-use crate::load::{DataSource, LoadedInput, LoadedX, load_input};
+use crate::load::{DataSource, LoadedInput, LoadedX, PenaltyInputs, load_input};
 use crate::tables::{CoefRow, PATH_COLUMNS, PathRow, coef_columns, prepare_output_dir, write_csv};
 
 /// Arguments of `regpath path`.
@@ -84,6 +86,20 @@ pub struct PathArgs {
     /// Threads for the parallel gradient scans (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Penalty factor w_j >= 0 of every column of X (glmnet's penalty.factor, used as given,
+    /// not rescaled to sum to p): the penalty becomes Σ_j w_j·pen(β_j s_j); w_j = 0 leaves the
+    /// column unpenalized. `.npy`, or text with one number per line, or with --bed
+    /// `SNP_ID weight` lines matched to the .bim (unlisted SNPs keep weight 1).
+    #[arg(long, value_name = "FILE")]
+    pub penalty_factor: Option<PathBuf>,
+    /// Unpenalized covariates (age, sex, principal components, batch), fitted exactly at every
+    /// alpha. With --x: `.npy` or CSV with one row per sample (optional header of names). With
+    /// --bed: a whitespace table `FID IID c1 … cq` (optional header `FID IID name…`; NA or -9
+    /// missing; a non-numeric column becomes indicator columns `<column>=<level>`, first level
+    /// dropped) matched to the .fam; samples without every covariate are dropped and counted.
+    /// In coefs.csv covariates follow X's p columns (feature p + i).
+    #[arg(long, value_name = "FILE")]
+    pub covariates: Option<PathBuf>,
     /// Do not write coefs.csv.
     #[arg(long)]
     pub no_coefs: bool,
@@ -141,6 +157,20 @@ impl PathArgs {
     }
 }
 
+/// The name of every feature of the design (X's columns, then the covariates) when X has
+/// names or there are covariates; X's unnamed columns are then named by nothing ("").
+fn feature_names(data: &LoadedInput, p_total: usize) -> Option<Cow<'_, [String]>> {
+    let x_names = data.names();
+    let Some(c) = data.covariates.as_ref() else { return x_names.map(Cow::Borrowed) };
+    let mut names: Vec<String> = match x_names {
+        Some(n) => n.to_vec(),
+        None => vec![String::new(); data.n_cols()],
+    };
+    names.extend(c.names.iter().cloned());
+    debug_assert_eq!(names.len(), p_total);
+    Some(Cow::Owned(names))
+}
+
 /// Rewrites solver parameter names as the command-line flags a user types.
 fn flag_names(message: &str) -> String {
     message
@@ -153,6 +183,9 @@ fn flag_names(message: &str) -> String {
         .replace("gamma for", "--gamma for")
         .replace("every alpha must", "every value of --alphas must")
         .replace("alpha list", "--alphas list")
+        .replace("the penalty factor has", "--penalty-factor has")
+        .replace("penalty factor of column", "--penalty-factor: the weight of column")
+        .replace("every penalty factor is 0", "--penalty-factor: every weight is 0")
 }
 
 /// A progress bar on stderr (alphas done / total, nnz and worst certificate so far, elapsed and
@@ -197,13 +230,16 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
 
 fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, source: &DataSource) -> Result<()> {
     let started = Instant::now();
-    let data = load_input(source)?;
+    let extra = PenaltyInputs { covariates: args.covariates.clone(), penalty_factor: args.penalty_factor.clone() };
+    let data = load_input(source, &extra)?;
     let load_s = started.elapsed().as_secs_f64();
+    let options = PathOptions { penalty_factor: data.penalty_factor.clone(), ..options.clone() };
+    let options = &options;
     let (intercept, standardize) = (!args.no_intercept, !args.no_standardize);
     match &data.x {
         LoadedX::Dense(matrix) => {
             let design = DenseDesign::new(matrix.view(), intercept, standardize)?;
-            fit_design(args, spec, options, &data, &design, load_s)
+            with_covariates(args, spec, options, &data, &design, load_s)
         }
         LoadedX::Bed { bed, rows, .. } => {
             let design = PackedGenotypeDesign::new(
@@ -214,9 +250,32 @@ fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, sour
                 intercept,
                 standardize,
             )?;
-            fit_design(args, spec, options, &data, &design, load_s)
+            with_covariates(args, spec, options, &data, &design, load_s)
         }
     }
+}
+
+/// Appends the covariates, when there are any, to the design and fits.
+fn with_covariates<D: Design>(
+    args: &PathArgs,
+    spec: PenaltySpec,
+    options: &PathOptions,
+    data: &LoadedInput,
+    design: &D,
+    load_s: f64,
+) -> Result<()> {
+    match &data.covariates {
+        Some(covariates) => {
+            let with = WithCovariates::new(design, covariates.values.view()).map_err(covariate_error)?;
+            fit_design(args, spec, options, data, &with, load_s)
+        }
+        None => fit_design(args, spec, options, data, design, load_s),
+    }
+}
+
+/// Says which option a covariate problem comes from.
+fn covariate_error(e: regpath_solver::SolverError) -> anyhow::Error {
+    anyhow::anyhow!("--covariates: {e}")
 }
 
 fn fit_design<D: Design>(
@@ -227,7 +286,8 @@ fn fit_design<D: Design>(
     design: &D,
     load_s: f64,
 ) -> Result<()> {
-    let names = data.names();
+    let names = feature_names(data, design.n_features());
+    let names = names.as_deref();
     let y = data.y.as_slice().context("y is not contiguous")?;
     let mut rows: Vec<PathRow> = Vec::new();
     let mut coefs: Vec<CoefRow<'_>> = Vec::new();
@@ -267,7 +327,7 @@ fn fit_design<D: Design>(
         ControlFlow::Continue(())
     });
     bar.finish_and_clear();
-    let summary = fitted?;
+    let summary = fitted.map_err(|e| anyhow::anyhow!(flag_names(&e.to_string())))?;
     if let Some(last) = rows.last_mut() {
         last.stop_reason = summary.stop_reason.as_str();
     }
@@ -276,6 +336,24 @@ fn fit_design<D: Design>(
     }
     write_csv(&args.out.join("path.csv"), PATH_COLUMNS, &rows)?;
 
+    if let Some(covariates) = &data.covariates {
+        eprintln!(
+            "{} unpenalized covariates ({}), fitted exactly at every alpha; coefs.csv lists them as features {}..{}",
+            covariates.names.len(),
+            covariates.names.join(", "),
+            data.n_cols(),
+            design.n_features() - 1
+        );
+    }
+    if let Some(weights) = &data.penalty_factor {
+        let free = weights.iter().filter(|&&w| w == 0.0).count();
+        eprintln!(
+            "penalty factors from {}: {free} unpenalized columns (weight 0), weights in [{}, {}]",
+            args.penalty_factor.as_ref().map_or(String::new(), |p| p.display().to_string()),
+            weights.iter().copied().fold(f64::INFINITY, f64::min),
+            weights.iter().copied().fold(0.0, f64::max)
+        );
+    }
     let worst = rows.iter().map(|r| r.certificate).fold(0.0, f64::max);
     let unconverged = rows.iter().filter(|r| !r.converged).count();
     eprintln!(

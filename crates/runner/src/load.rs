@@ -3,9 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use ndarray::{Array1, ArrayView2};
+use ndarray::Array1;
 use regpath_datagen::{
-    Bed, DataError, FamilySpec, Matrix, generate, observed_samples, read_matrix, read_pheno_column, read_vector,
+    Bed, CovariateTable, Covariates, DataError, FamilySpec, Matrix, generate, observed_samples, read_covariate_matrix,
+    read_covariate_table, read_matrix, read_penalty_factor, read_pheno_column, read_vector,
 };
 
 /// Where the data of one fit comes from.
@@ -45,12 +46,28 @@ pub enum LoadedX {
     },
 }
 
+/// Files that change the penalty of a fit: unpenalized covariates and per-column penalty
+/// factors (docs/design.md §3).
+#[derive(Clone, Debug, Default)]
+pub struct PenaltyInputs {
+    /// Covariates: `.npy`/CSV with one row per sample of X, or for a PLINK fileset a
+    /// `FID IID c1 … cq` table matched to the `.fam`.
+    pub covariates: Option<PathBuf>,
+    /// One weight per column of X (`.npy`, one number per line, or `SNP_ID weight` lines
+    /// matched to the `.bim`).
+    pub penalty_factor: Option<PathBuf>,
+}
+
 /// X (dense or packed), y and a description, as `regpath path` uses them.
 pub struct LoadedInput {
     /// The design matrix.
     pub x: LoadedX,
     /// The response, one value per row of X.
     pub y: Array1<f64>,
+    /// Unpenalized covariates, one row per row of X.
+    pub covariates: Option<Covariates>,
+    /// Penalty factor of each column of X.
+    pub penalty_factor: Option<Vec<f64>>,
     /// A human-readable description of where the data came from.
     pub description: String,
 }
@@ -64,6 +81,14 @@ impl LoadedInput {
         }
     }
 
+    /// Number of columns of X.
+    pub fn n_cols(&self) -> usize {
+        match &self.x {
+            LoadedX::Dense(m) => m.n_cols(),
+            LoadedX::Bed { bed, .. } => bed.n_snps(),
+        }
+    }
+
     /// Number of samples (rows of X).
     pub fn n_rows(&self) -> usize {
         match &self.x {
@@ -73,40 +98,10 @@ impl LoadedInput {
     }
 }
 
-/// Dense X (column-major), y and optional feature names.
-pub struct LoadedData {
-    matrix: Matrix,
-    /// The response, one value per row of X.
-    pub y: Array1<f64>,
-    /// A human-readable description of where the data came from.
-    pub description: String,
-}
-
-impl LoadedData {
-    /// X, column-major.
-    pub fn x(&self) -> ArrayView2<'_, f64> {
-        self.matrix.view()
-    }
-
-    /// Feature names, if the input had them (CSV header, `.bim` SNP ids).
-    pub fn names(&self) -> Option<&[String]> {
-        self.matrix.names.as_deref()
-    }
-}
-
-/// Reads the data with X dense (a PLINK fileset is decoded to f64, missing calls mean-imputed).
-pub fn load(source: &DataSource) -> Result<LoadedData> {
-    let input = load_input(source)?;
-    let matrix = match input.x {
-        LoadedX::Dense(m) => m,
-        LoadedX::Bed { bed, rows } => Matrix::from_array(bed.to_dense(rows.as_deref()), Some(bed.snp_ids().to_vec())),
-    };
-    Ok(LoadedData { matrix, y: input.y, description: input.description })
-}
-
-/// Reads the data, keeping a PLINK fileset packed, and checks that y has one value per row.
-pub fn load_input(source: &DataSource) -> Result<LoadedInput> {
-    let data = match source {
+/// Reads the data, keeping a PLINK fileset packed, with the covariates and penalty factors
+/// when given, and checks that y (and the covariates) have one value per row.
+pub fn load_input(source: &DataSource, extra: &PenaltyInputs) -> Result<LoadedInput> {
+    let mut data = match source {
         DataSource::Files { x, y } => {
             let matrix = read_matrix(x)?;
             let y_values = read_vector(y)?;
@@ -118,21 +113,48 @@ pub fn load_input(source: &DataSource) -> Result<LoadedInput> {
                 if matrix.is_zero_copy() { ", memory-mapped" } else { "" },
                 y.display()
             );
-            LoadedInput { x: LoadedX::Dense(matrix), y: y_values, description }
+            let covariates = match &extra.covariates {
+                Some(path) => Some(read_covariate_matrix(path, matrix.n_rows())?),
+                None => None,
+            };
+            LoadedInput { x: LoadedX::Dense(matrix), y: y_values, covariates, penalty_factor: None, description }
         }
-        DataSource::Bed { prefix, pheno, pheno_col } => load_bed(prefix, pheno.as_deref(), *pheno_col)?,
+        DataSource::Bed { prefix, pheno, pheno_col } => {
+            load_bed(prefix, pheno.as_deref(), *pheno_col, extra.covariates.as_deref())?
+        }
         DataSource::Example => {
             let synthetic = generate(&FamilySpec::Uniform { n: 100, p: 10 }, 0)?;
             LoadedInput {
                 x: LoadedX::Dense(Matrix::from_array(synthetic.x, None)),
                 y: synthetic.y,
+                covariates: None,
+                penalty_factor: None,
                 description: "built-in example: uniform, n = 100, p = 10, y = 2x0 + 3x1 + N(0,1), seed 0".into(),
             }
         }
     };
+    if extra.covariates.is_some() && matches!(source, DataSource::Example) {
+        bail!("--covariates needs --x or --bed data, not --example");
+    }
     let n = data.n_rows();
     if data.y.len() != n {
         bail!("y has {} values but X has {} rows (samples); they must match", data.y.len(), n);
+    }
+    if let Some(path) = &extra.penalty_factor {
+        let snp_ids = match &data.x {
+            LoadedX::Bed { bed, .. } => Some(bed.snp_ids()),
+            LoadedX::Dense(_) => None,
+        };
+        let factors = read_penalty_factor(path, data.n_cols(), snp_ids)?;
+        if factors.n_defaulted > 0 {
+            eprintln!(
+                "note: {} of {} SNPs are not listed in {} and keep penalty factor 1",
+                factors.n_defaulted,
+                data.n_cols(),
+                path.display()
+            );
+        }
+        data.penalty_factor = Some(factors.weights);
     }
     Ok(data)
 }
@@ -155,14 +177,20 @@ pub fn bed_phenotypes(bed: &Bed, pheno: Option<&Path>, k: usize) -> Result<Vec<O
     }
 }
 
-fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize) -> Result<LoadedInput> {
+fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, covariates: Option<&Path>) -> Result<LoadedInput> {
     let bed = Bed::open(prefix)?;
-    let phenotypes = bed_phenotypes(&bed, pheno, pheno_col).with_context(|| format!("--pheno-col {pheno_col}"))?;
+    let mut phenotypes =
+        bed_phenotypes(&bed, pheno, pheno_col).with_context(|| format!("--pheno-col {pheno_col}"))?;
+    let table = match covariates {
+        Some(path) => Some(covariate_table(path, &bed, &mut phenotypes)?),
+        None => None,
+    };
     let (rows, y) = observed_samples(&phenotypes);
     let dropped = bed.n_samples() - rows.len();
     let from = pheno_source(pheno, pheno_col);
     if rows.is_empty() {
-        bail!("no sample of {} has an observed phenotype in {from} (all are -9 or NA)", prefix.display());
+        let also = if covariates.is_some() { " and all of its covariates" } else { "" };
+        bail!("no sample of {} has an observed phenotype in {from}{also} (all are -9 or NA)", prefix.display());
     }
     if dropped > 0 {
         eprintln!(
@@ -177,6 +205,36 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize) -> Result<Loa
         rows.len(),
         bed.n_snps()
     );
+    let covariates = match &table {
+        Some(table) => Some(table.rows(&rows)?),
+        None => None,
+    };
     let rows = if dropped > 0 { Some(rows) } else { None };
-    Ok(LoadedInput { x: LoadedX::Bed { bed, rows }, y, description })
+    Ok(LoadedInput { x: LoadedX::Bed { bed, rows }, y, covariates, penalty_factor: None, description })
+}
+
+/// Reads a `FID IID c1 … cq` covariate table for the `.fam` samples and marks the samples
+/// without every covariate (absent from the file, or with a missing value) as unobserved in
+/// `phenotypes`, reporting how many were dropped for which reason.
+fn covariate_table(path: &Path, bed: &Bed, phenotypes: &mut [Option<f64>]) -> Result<CovariateTable> {
+    let table = read_covariate_table(path, bed.sample_ids())?;
+    let mut dropped = 0;
+    for (pheno, values) in phenotypes.iter_mut().zip(&table.values) {
+        if pheno.is_some() && values.is_none() {
+            *pheno = None;
+            dropped += 1;
+        }
+    }
+    if dropped > 0 {
+        eprintln!(
+            "note: {dropped} samples with a phenotype dropped: no complete covariates in {} ({} .fam samples are not in it, {} have a missing value, NA or -9)",
+            path.display(),
+            table.n_absent,
+            table.n_missing
+        );
+    }
+    if table.n_unknown > 0 {
+        eprintln!("note: {} lines of {} name samples not in the .fam (ignored)", table.n_unknown, path.display());
+    }
+    Ok(table)
 }

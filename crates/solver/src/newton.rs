@@ -1,6 +1,6 @@
 //! Dense linear algebra behind the second-order steps: the cached Gram matrix of the features
-//! the active-set Newton solver has used, a dense Cholesky solve, and the n × n kernel for
-//! Ridge with p > n.
+//! the active-set Newton solver has used, and the n × n kernel for Ridge with p > n (both
+//! factored by the one Cholesky of [`crate::cholesky`]).
 //!
 //! The active-set solver (`solver.rs`) minimises, on the support A with the coordinates on
 //! fixed quadratic pieces of their penalties,
@@ -16,7 +16,6 @@
 use rayon::prelude::*;
 
 use crate::design::Design;
-use crate::kernels;
 
 /// Largest support handled by the active-set Newton solver. At this size the factor holds
 /// 5,000² f64 (200 MB) and the Gram cache at most (1.25·5,000 + 512)² (≈ 360 MB); beyond it
@@ -110,45 +109,6 @@ impl GramCache {
     }
 }
 
-/// Solves `H d = g` for symmetric positive definite H (row-major k × k, overwritten by its
-/// Cholesky factor). Returns false if H is not numerically positive definite.
-pub fn cholesky_solve(h: &mut [f64], k: usize, g: &mut [f64]) -> bool {
-    let scale = (0..k).map(|i| h[i * k + i]).fold(0.0f64, f64::max);
-    if !(scale > 0.0 && scale.is_finite()) {
-        return false;
-    }
-    for j in 0..k {
-        let row_j = &h[j * k..j * k + j];
-        let d = h[j * k + j] - kernels::sq_norm(row_j);
-        if d <= 1e-13 * scale || !d.is_finite() {
-            return false;
-        }
-        let d = d.sqrt();
-        h[j * k + j] = d;
-        for i in j + 1..k {
-            let (head, tail) = h.split_at_mut(i * k);
-            let row_j = &head[j * k..j * k + j];
-            let s = tail[j] - kernels::dot(&tail[..j], row_j);
-            tail[j] = s / d;
-        }
-    }
-    for i in 0..k {
-        let mut s = g[i];
-        for m in 0..i {
-            s -= h[i * k + m] * g[m];
-        }
-        g[i] = s / h[i * k + i];
-    }
-    for i in (0..k).rev() {
-        let mut s = g[i];
-        for m in i + 1..k {
-            s -= h[m * k + i] * g[m];
-        }
-        g[i] = s / h[i * k + i];
-    }
-    true
-}
-
 /// Largest n for which ridge uses the n × n kernel (n² doubles are kept).
 pub const MAX_KERNEL_SAMPLES: usize = 4_000;
 
@@ -240,19 +200,5 @@ mod tests {
         assert_eq!(before, after);
         cache.ensure(&design, &[0]);
         assert_eq!(cache.len(), 4);
-    }
-
-    #[test]
-    fn cholesky_solves_spd_systems() {
-        let a = [4.0, 2.0, 0.6, 2.0, 5.0, 1.0, 0.6, 1.0, 3.0];
-        let x = [1.0, -2.0, 0.5];
-        let mut g: Vec<f64> = (0..3).map(|i| (0..3).map(|j| a[i * 3 + j] * x[j]).sum()).collect();
-        let mut h = a.to_vec();
-        assert!(cholesky_solve(&mut h, 3, &mut g));
-        for i in 0..3 {
-            assert!((g[i] - x[i]).abs() < 1e-12);
-        }
-        let mut singular = vec![1.0, 1.0, 1.0, 1.0];
-        assert!(!cholesky_solve(&mut singular, 2, &mut [1.0, 1.0]));
     }
 }

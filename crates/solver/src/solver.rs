@@ -1,16 +1,8 @@
 //! The per-alpha machinery: cyclic coordinate descent on a working set, screening, and the
 //! certificate check against every feature.
 //!
-//! State, on the working scale: coefficients `t`, residual `r = ỹ − X̃t`, and for gradients
-//! `c_j = x̃_jᵀr/n` three caches:
-//!
-//! - `c_ref` and `c_old`, exact at the residuals `r_ref` and `r_old` of the last two full
-//!   passes. At any later residual r, with `r̂ = r_ref + β(r_ref − r_old)` the closest point of
-//!   the line through them, `x̃_jᵀr̂/n = c_ref_j + β(c_ref_j − c_old_j)` is known without reading
-//!   X, which bounds the gradient by Cauchy–Schwarz:
-//!   `|c_j(r)| ≤ |c_ref_j + β(c_ref_j − c_old_j)| + √(v_j/n)·‖r − r̂‖`;
-//! - `c_now`, exact at the current residual for the features whose stamp equals the current
-//!   residual stamp (the stamp changes whenever `r` does).
+//! State, on the working scale: coefficients `t` and residual `r = ỹ − X̃t`, with the gradients
+//! `c_j = x̃_jᵀr/n` known exactly or by a bound in the gradient cache (`solver/gradients.rs`).
 //!
 //! One alpha: build the working set S (nonzero coefficients plus the sequential strong rule),
 //! drop Gap-Safe-screened features, run coordinate descent on S until the certificate of the
@@ -21,13 +13,11 @@
 
 use std::time::Instant;
 
-use rayon::prelude::*;
-
 use crate::anderson::AndersonMemory;
 use crate::certificate::{Certificate, CertificateAccumulator, Totals};
 use crate::cholesky::UpdatableCholesky;
 use crate::datafit::{Datafit, Quadratic};
-use crate::design::{Design, SCAN_BLOCK};
+use crate::design::Design;
 use crate::duplicates::{ColumnCopy, find_copies};
 use crate::error::SolverError;
 use crate::kernels;
@@ -36,19 +26,88 @@ use crate::options::{PathOptions, PathPoint, Screening};
 use crate::penalty::{Penalty, Piece};
 
 mod active_set;
-mod bounds;
+mod gradients;
+
+use gradients::GradientCache;
 
 /// When more than this share of live features would need an exact gradient, a full pass is
 /// made instead, which also refreshes the reference residual of the bounds.
 const FULL_PASS_SHARE: f64 = 0.1;
-/// Minimum work (n × features) before a gradient scan is split across threads.
-const PARALLEL_WORK: usize = 1 << 16;
 /// Features that may always join the working set at once (see `working_set_growth`).
 const MIN_WORKING_SET_GROWTH: usize = 256;
 /// Working-set sweeps between two certificate checks, at most.
 const CHECK_EVERY: usize = 10;
 
-/// Path state for one design, response and penalty.
+/// What a path is solved with, fixed for the whole path.
+struct Settings {
+    screening: Screening,
+    warm_start: bool,
+    tol: f64,
+    max_epochs: usize,
+}
+
+/// The working set S of the current alpha: its features (sorted after each rebuild), a
+/// membership mask, the Gap-Safe-screened features, and the support of the last certificate.
+struct WorkingSet {
+    features: Vec<usize>,
+    in_set: Vec<bool>,
+    screened: Vec<bool>,
+    active: Vec<usize>,
+}
+
+/// The state of the active-set Newton solver (`active_set.rs`): the members A in factor
+/// order, their penalty pieces, the curvature each member's diagonal was factored with,
+/// `H_AA = L Lᵀ` and the Gram entries it is built from, and buffers for one round.
+struct NewtonState {
+    enabled: bool,
+    gram: GramCache,
+    members: Vec<usize>,
+    pieces: Vec<Piece>,
+    factor_curvature: Vec<f64>,
+    is_member: Vec<bool>,
+    factor: UpdatableCholesky,
+    round_start: Vec<(usize, f64)>,
+    c: Vec<f64>,
+    g: Vec<f64>,
+    d: Vec<f64>,
+}
+
+/// Ridge with p > n: the n × n kernel (built once per path) and its factor with the ridge
+/// diagonal of the current alpha.
+#[derive(Default)]
+struct RidgeKernel {
+    kernel: Option<Vec<f64>>,
+    factor: UpdatableCholesky,
+}
+
+/// Work done: columns read by gradient scans (whole path), and per alpha the epochs and
+/// coordinate updates.
+#[derive(Default)]
+struct Counters {
+    columns_scanned: u64,
+    epochs: usize,
+    updates: u64,
+}
+
+/// Reusable buffers, so that no alpha allocates in its loops.
+#[derive(Default)]
+struct Scratch {
+    idx: Vec<usize>,
+    val: Vec<f64>,
+    scored: Vec<(f64, usize)>,
+    r: Vec<f64>,
+}
+
+/// The model every alpha without warm start begins from: t = 0 except the unpenalized
+/// columns, fitted exactly (the covariates-only model), and its residual.
+#[derive(Default)]
+struct StartState {
+    coefs: Vec<(usize, f64)>,
+    residual: Vec<f64>,
+}
+
+/// Path state for one design, response and penalty: the problem (design, datafit, penalty
+/// and weights, the live columns), the iterate (t, r), and the parts above.
 pub struct PathSolver<'a, D: Design, P: Penalty> {
     design: &'a D,
     datafit: Quadratic,
@@ -59,14 +118,7 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     unit_weights: bool,
     /// Columns of X proper (the first `p_x`; covariates follow).
     p_x: usize,
-    /// The state every alpha without warm start begins from: t = 0 except the unpenalized
-    /// columns, fitted exactly (the covariates-only model), and its residual.
-    start_coefs: Vec<(usize, f64)>,
-    start_residual: Vec<f64>,
-    screening: Screening,
-    warm_start: bool,
-    tol: f64,
-    max_epochs: usize,
+    settings: Settings,
     n: usize,
     /// The live columns the solver works on: every column with `v_j > 0`, less the copies.
     live: Vec<usize>,
@@ -75,53 +127,25 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     /// Live columns that copy a representative in `live` (see [`crate::duplicates`]); their
     /// coefficient stays 0 and they enter the certificate through their representative.
     copies: Vec<ColumnCopy>,
-    /// √(v_j/n), the bound's slope.
-    bound_slope: Vec<f64>,
     y_work: Vec<f64>,
     y_mean: f64,
     null_objective: f64,
     alpha_max: f64,
+    start: StartState,
+    /// Working-scale coefficients.
     t: Vec<f64>,
+    /// `r = ỹ − X̃t`.
     r: Vec<f64>,
-    r_ref: Vec<f64>,
-    c_ref: Vec<f64>,
-    /// The full pass before the last one (`has_old`): `c_old = X̃ᵀr_old/n`.
-    r_old: Vec<f64>,
-    c_old: Vec<f64>,
-    has_old: bool,
-    c_now: Vec<f64>,
-    c_stamp: Vec<u64>,
-    stamp: u64,
-    in_working: Vec<bool>,
-    screened: Vec<bool>,
-    working: Vec<usize>,
-    active: Vec<usize>,
-    scratch_idx: Vec<usize>,
-    scratch_val: Vec<f64>,
-    scratch_scored: Vec<(f64, usize)>,
-    scratch_pending: Vec<usize>,
-    scratch_r: Vec<f64>,
-    anderson: AndersonMemory,
+    /// Whether r may have drifted from t by rounding (after extrapolations).
     residual_dirty: bool,
-    use_newton: bool,
-    gram: GramCache,
-    newton_matrix: Vec<f64>,
-    /// Active-set Newton: the members A in factor order, their pieces, `H_AA = L Lᵀ`.
-    members: Vec<usize>,
-    member_pieces: Vec<Piece>,
-    /// The curvature each member's diagonal of the factored H was built with.
-    factor_curvature: Vec<f64>,
-    is_member: Vec<bool>,
-    factor: UpdatableCholesky,
-    as_round_start: Vec<(usize, f64)>,
-    as_c: Vec<f64>,
-    as_g: Vec<f64>,
-    as_d: Vec<f64>,
-    kernel: Option<Vec<f64>>,
+    grad: GradientCache,
+    ws: WorkingSet,
+    newton: NewtonState,
+    ridge: RidgeKernel,
+    anderson: AndersonMemory,
+    scratch: Scratch,
+    counts: Counters,
     coefs: Vec<(usize, f64)>,
-    columns_scanned: u64,
-    epochs: usize,
-    updates: u64,
 }
 
 impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
@@ -163,7 +187,6 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         let y_mean = if stats.fit_intercept { kernels::mean(y) } else { 0.0 };
         let y_work: Vec<f64> = y.iter().map(|&v| v - y_mean).collect();
         let null_objective = kernels::sq_norm(&y_work) / (2.0 * n as f64);
-        let bound_slope = stats.curvature.iter().map(|&v| (v / n as f64).sqrt()).collect();
         let unit_weights = weights.iter().all(|&w| w == 1.0);
         let mut solver = PathSolver {
             design,
@@ -172,63 +195,53 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             weights,
             unit_weights,
             p_x,
-            start_coefs: Vec::new(),
-            start_residual: Vec::new(),
-            screening: options.screening,
-            warm_start: options.warm_start,
-            tol: options.tol,
-            max_epochs: options.max_epochs,
+            settings: Settings {
+                screening: options.screening,
+                warm_start: options.warm_start,
+                tol: options.tol,
+                max_epochs: options.max_epochs,
+            },
             n,
             live,
             in_live,
             copies,
-            bound_slope,
+            grad: GradientCache::new(&stats.curvature, n, &y_work, options.screening.gradient_bounds),
             r: y_work.clone(),
-            r_ref: y_work.clone(),
             y_work,
             y_mean,
             null_objective,
             alpha_max: 0.0,
+            start: StartState::default(),
             t: vec![0.0; p],
-            c_ref: vec![0.0; p],
-            r_old: vec![0.0; n],
-            c_old: vec![0.0; p],
-            has_old: false,
-            c_now: vec![0.0; p],
-            c_stamp: vec![0; p],
-            stamp: 1,
-            in_working: vec![false; p],
-            screened: vec![false; p],
-            working: Vec::new(),
-            active: Vec::new(),
-            scratch_idx: Vec::new(),
-            scratch_val: Vec::new(),
-            scratch_scored: Vec::new(),
-            scratch_pending: Vec::new(),
-            scratch_r: Vec::new(),
-            anderson: AndersonMemory::default(),
             residual_dirty: false,
-            use_newton: options.newton,
-            gram: GramCache::new(p),
-            newton_matrix: Vec::new(),
-            members: Vec::new(),
-            member_pieces: Vec::new(),
-            factor_curvature: Vec::new(),
-            is_member: vec![false; p],
-            factor: UpdatableCholesky::with_limit(MAX_NEWTON_SUPPORT),
-            as_round_start: Vec::new(),
-            as_c: Vec::new(),
-            as_g: Vec::new(),
-            as_d: Vec::new(),
-            kernel: None,
+            ws: WorkingSet {
+                features: Vec::new(),
+                in_set: vec![false; p],
+                screened: vec![false; p],
+                active: Vec::new(),
+            },
+            newton: NewtonState {
+                enabled: options.newton,
+                gram: GramCache::new(p),
+                members: Vec::new(),
+                pieces: Vec::new(),
+                factor_curvature: Vec::new(),
+                is_member: vec![false; p],
+                factor: UpdatableCholesky::with_limit(MAX_NEWTON_SUPPORT),
+                round_start: Vec::new(),
+                c: Vec::new(),
+                g: Vec::new(),
+                d: Vec::new(),
+            },
+            ridge: RidgeKernel::default(),
+            anderson: AndersonMemory::default(),
+            scratch: Scratch::default(),
+            counts: Counters::default(),
             coefs: Vec::new(),
-            columns_scanned: 0,
-            epochs: 0,
-            updates: 0,
         };
         solver.fit_unpenalized()?;
         solver.full_pass();
-        let (weights, c_ref) = (&solver.weights, &solver.c_ref);
+        let (weights, c_ref) = (&solver.weights, &solver.grad.c_ref);
         solver.alpha_max = solver
             .live
             .iter()
@@ -266,10 +279,10 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 self.t[j] = t;
                 self.design.axpy(j, -t, &mut self.r);
             }
-            self.start_coefs = unpenalized.iter().copied().zip(t_u).collect();
-            self.stamp += 1;
+            self.start.coefs = unpenalized.iter().copied().zip(t_u).collect();
+            self.grad.invalidate();
         }
-        self.start_residual = self.r.clone();
+        self.start.residual = self.r.clone();
         Ok(())
     }
 
@@ -305,26 +318,26 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
 
     /// Full-pass equivalents read by gradient scans so far.
     pub fn total_scan_passes(&self) -> f64 {
-        self.columns_scanned as f64 / self.live.len().max(1) as f64
+        self.counts.columns_scanned as f64 / self.live.len().max(1) as f64
     }
 
     /// Solves one alpha, warm-started from the current state, and describes the result.
     pub fn fit_alpha(&mut self, alpha_index: usize, alpha: f64, alpha_prev: f64) -> PathPoint<'_> {
         let started = Instant::now();
-        let scanned_before = self.columns_scanned;
-        self.epochs = 0;
-        self.updates = 0;
-        if !self.warm_start {
+        let scanned_before = self.counts.columns_scanned;
+        self.counts.epochs = 0;
+        self.counts.updates = 0;
+        if !self.settings.warm_start {
             self.reset_to_zero();
         }
-        self.screened.iter_mut().for_each(|s| *s = false);
+        self.ws.screened.iter_mut().for_each(|s| *s = false);
         self.build_working_set(alpha, alpha_prev);
         self.ridge_kernel_solve(alpha);
         if self.gap_safe_applies(alpha) {
             let cert = self.certify(alpha);
             self.gap_safe_screen(alpha, &cert);
         }
-        let mut inner_tol = self.tol;
+        let mut inner_tol = self.settings.tol;
         let (certificate, converged) = loop {
             let solved = self.solve_working_set(alpha, inner_tol);
             let violators = self.check_outside(alpha);
@@ -332,10 +345,10 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 continue;
             }
             let cert = self.certify(alpha);
-            if cert.value <= self.tol {
+            if cert.value <= self.settings.tol {
                 break (cert, true);
             }
-            if !solved || self.epochs >= self.max_epochs {
+            if !solved || self.counts.epochs >= self.settings.max_epochs {
                 break (cert, false);
             }
             if self.gap_safe_applies(alpha) {
@@ -356,56 +369,57 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             certificate: certificate.value,
             certificate_kind: certificate.kind,
             converged,
-            epochs: self.epochs,
-            coordinate_updates: self.updates,
+            epochs: self.counts.epochs,
+            coordinate_updates: self.counts.updates,
             time_s: started.elapsed().as_secs_f64(),
             train_mse: r_sq / n,
-            working_set: self.working.len(),
-            screened: self.screened.iter().filter(|&&s| s).count(),
-            scan_passes: (self.columns_scanned - scanned_before) as f64 / self.live.len().max(1) as f64,
+            working_set: self.ws.features.len(),
+            screened: self.ws.screened.iter().filter(|&&s| s).count(),
+            scan_passes: (self.counts.columns_scanned - scanned_before) as f64 / self.live.len().max(1) as f64,
             coefs: &self.coefs,
         }
     }
 
     fn reset_to_zero(&mut self) {
         self.t.iter_mut().for_each(|t| *t = 0.0);
-        for &(j, t) in &self.start_coefs {
+        for &(j, t) in &self.start.coefs {
             self.t[j] = t;
         }
-        self.r.copy_from_slice(&self.start_residual);
-        self.stamp += 1;
+        self.r.copy_from_slice(&self.start.residual);
+        self.grad.invalidate();
     }
 
     /// S = {j : t_j ≠ 0 or never zero by screening} ∪ {j : |c_j| ≥ w_j·ρ(2α − α_prev)}
     /// (all live features without strong rules).
     fn build_working_set(&mut self, alpha: f64, alpha_prev: f64) {
-        for &j in &self.working {
-            self.in_working[j] = false;
+        for &j in &self.ws.features {
+            self.ws.in_set[j] = false;
         }
-        self.working.clear();
+        self.ws.features.clear();
         let level = 2.0 * alpha - alpha_prev;
-        let model = self.bound_model();
-        let mut candidates = std::mem::take(&mut self.scratch_scored);
+        let model = self.grad.bound_model(&self.r);
+        let candidates = &mut self.scratch.scored;
         candidates.clear();
-        for idx in 0..self.live.len() {
-            let j = self.live[idx];
-            if !self.screening.strong_rules || self.t[j] != 0.0 || self.always_working(j) {
-                self.working.push(j);
+        for &j in &self.live {
+            let w = self.weights[j];
+            // never zero by screening (w_j·ρ = 0: unpenalized, or no L1 part): always in S
+            let always = self.penalty.zero_threshold(1.0, w) == 0.0;
+            if !self.settings.screening.strong_rules || self.t[j] != 0.0 || always {
+                self.ws.features.push(j);
             } else {
-                let estimate = self.gradient_estimate(j, model);
-                if estimate >= self.penalty.zero_threshold(level, self.weights[j]) {
+                let estimate = self.grad.estimate(j, model);
+                if estimate >= self.penalty.zero_threshold(level, w) {
                     candidates.push((estimate, j));
                 }
             }
         }
-        let cap = working_set_growth(self.working.len());
-        keep_largest(&mut candidates, cap);
-        self.working.extend(candidates.iter().map(|&(_, j)| j));
-        self.working.sort_unstable();
-        for &j in &self.working {
-            self.in_working[j] = true;
+        let cap = working_set_growth(self.ws.features.len());
+        keep_largest(candidates, cap);
+        self.ws.features.extend(candidates.iter().map(|&(_, j)| j));
+        self.ws.features.sort_unstable();
+        for &j in &self.ws.features {
+            self.ws.in_set[j] = true;
         }
-        self.scratch_scored = candidates;
     }
 
     /// Cyclic coordinate descent on S, with Anderson extrapolation every K sweeps, until the
@@ -427,12 +441,12 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             return true;
         }
         let mut newton_failed = !self.active_set_solve(alpha);
-        self.anderson.reset(self.working.len(), self.n);
+        self.anderson.reset(self.ws.features.len(), self.n);
         if !newton_failed && self.restricted_certificate(alpha) <= tol {
             return true;
         }
         loop {
-            if self.epochs >= self.max_epochs {
+            if self.counts.epochs >= self.settings.max_epochs {
                 self.refresh_residual();
                 self.exact_gradients_on_working_set();
                 return false;
@@ -440,7 +454,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             let change = self.sweep_working(alpha);
             since_check += 1;
             let t = &self.t;
-            if self.anderson.push(self.working.iter().map(|&j| t[j]), &self.r) {
+            if self.anderson.push(self.ws.features.iter().map(|&j| t[j]), &self.r) {
                 self.try_extrapolation(alpha);
             }
             if change <= check_threshold || since_check >= CHECK_EVERY {
@@ -454,7 +468,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 last_signature = signature;
                 if !newton_failed || stable {
                     newton_failed = !self.active_set_solve(alpha);
-                    self.anderson.reset(self.working.len(), self.n);
+                    self.anderson.reset(self.ws.features.len(), self.n);
                 }
             }
         }
@@ -469,36 +483,34 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         let n = self.n;
         if !ridge_like
             || !self.unit_weights
-            || !self.use_newton
+            || !self.newton.enabled
             || self.live.len() <= n
             || n > MAX_KERNEL_SAMPLES
             || alpha <= 0.0
         {
             return;
         }
-        if self.kernel.is_none() {
-            self.kernel = Some(crate::newton::kernel_matrix(self.design, &self.live));
+        if self.ridge.kernel.is_none() {
+            self.ridge.kernel = Some(crate::newton::kernel_matrix(self.design, &self.live));
         }
-        let Some(kernel) = &self.kernel else { return };
-        let mut h = std::mem::take(&mut self.newton_matrix);
-        h.clear();
-        h.extend_from_slice(kernel);
+        let Some(kernel) = &self.ridge.kernel else { return };
+        // (K + l2·I) = L Lᵀ, appended row by row (k³/3 flops, as a dense factorization)
         let l2 = alpha * self.penalty.l2_weight();
+        let factor = &mut self.ridge.factor;
+        factor.clear();
         for a in 0..n {
-            h[a * n + a] += l2;
+            if !factor.append(&kernel[a * n..a * n + a], kernel[a * n + a] + l2) {
+                return;
+            }
         }
         let mut r: Vec<f64> = self.y_work.iter().map(|&v| l2 * v).collect();
-        let solved = crate::newton::cholesky_solve(&mut h, n, &mut r);
-        self.newton_matrix = h;
-        if !solved {
-            return;
-        }
+        factor.solve(&mut r);
         self.r.copy_from_slice(&r);
-        self.stamp += 1;
+        self.grad.invalidate();
         self.full_pass();
         for idx in 0..self.live.len() {
             let j = self.live[idx];
-            self.t[j] = self.c_now[j] / l2;
+            self.t[j] = self.grad.c_now[j] / l2;
         }
         self.residual_dirty = true;
         self.refresh_residual();
@@ -508,7 +520,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     fn support_signature(&self) -> (usize, u64) {
         let mut count = 0;
         let mut hash = 0xcbf2_9ce4_8422_2325u64;
-        for &j in &self.working {
+        for &j in &self.ws.features {
             let t = self.t[j];
             if t != 0.0 {
                 count += 1;
@@ -522,9 +534,9 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     /// Replaces (t, r) on S by their Anderson extrapolation if it lowers the objective
     /// `‖r‖²/(2n) + Σ_{j∈S} pen(t_j)`.
     fn try_extrapolation(&mut self, alpha: f64) {
-        let mut coefs = std::mem::take(&mut self.scratch_val);
-        let mut residual = std::mem::take(&mut self.scratch_r);
-        coefs.resize(self.working.len(), 0.0);
+        let mut coefs = std::mem::take(&mut self.scratch.val);
+        let mut residual = std::mem::take(&mut self.scratch.r);
+        coefs.resize(self.ws.features.len(), 0.0);
         residual.resize(self.n, 0.0);
         if self.anderson.extrapolate(&mut coefs, &mut residual) {
             let inv_2n = 0.5 / self.n as f64;
@@ -532,20 +544,20 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             let pen = |coef: &mut dyn Iterator<Item = (f64, usize)>| -> f64 {
                 coef.map(|(t, j)| self.penalty.weighted_value(t, alpha, weights[j])).sum::<f64>()
             };
-            let current = kernels::sq_norm(&self.r) * inv_2n + pen(&mut self.working.iter().map(|&j| (self.t[j], j)));
+            let current = kernels::sq_norm(&self.r) * inv_2n + pen(&mut self.ws.features.iter().map(|&j| (self.t[j], j)));
             let proposed =
-                kernels::sq_norm(&residual) * inv_2n + pen(&mut coefs.iter().zip(&self.working).map(|(&t, &j)| (t, j)));
+                kernels::sq_norm(&residual) * inv_2n + pen(&mut coefs.iter().zip(&self.ws.features).map(|(&t, &j)| (t, j)));
             if proposed < current {
-                for (&j, &c) in self.working.iter().zip(&coefs) {
+                for (&j, &c) in self.ws.features.iter().zip(&coefs) {
                     self.t[j] = c;
                 }
                 std::mem::swap(&mut self.r, &mut residual);
-                self.stamp += 1;
+                self.grad.invalidate();
                 self.residual_dirty = true;
             }
         }
-        self.scratch_val = coefs;
-        self.scratch_r = residual;
+        self.scratch.val = coefs;
+        self.scratch.r = residual;
     }
 
     /// Recomputes `r = ỹ − Σ_j t_j x̃_j` from the coefficients (after extrapolations, whose
@@ -556,32 +568,25 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         }
         self.residual_dirty = false;
         self.r.copy_from_slice(&self.y_work);
-        for &j in &self.working {
+        for &j in &self.ws.features {
             let t = self.t[j];
             if t != 0.0 {
                 self.design.axpy(j, -t, &mut self.r);
             }
         }
-        self.stamp += 1;
+        self.grad.invalidate();
     }
 
-    fn sweep_working(&mut self, alpha: f64) -> f64 {
-        let working = std::mem::take(&mut self.working);
-        let change = self.sweep(&working, alpha);
-        self.working = working;
-        change
-    }
-
-    /// One cyclic pass over `set`:
-    /// `z = v_j t_j + x̃_jᵀr/n`, `t_j ← threshold(z, v_j, α)`, `r ← r − (t_j_new − t_j)·x̃_j`.
+    /// One cyclic pass over S:
+    /// `z = v_j t_j + x̃_jᵀr/n`, `t_j ← threshold_w(z, v_j, α)`, `r ← r − (t_j_new − t_j)·x̃_j`.
     /// Returns `max_j v_j·δ_j²`.
-    fn sweep(&mut self, set: &[usize], alpha: f64) -> f64 {
-        self.epochs += 1;
+    fn sweep_working(&mut self, alpha: f64) -> f64 {
+        self.counts.epochs += 1;
         let inv_n = 1.0 / self.n as f64;
         let curvature = &self.design.stats().curvature;
         let mut max_change = 0.0f64;
         let mut moved = false;
-        for &j in set {
+        for &j in &self.ws.features {
             let v = curvature[j];
             let old = self.t[j];
             let z = v * old + self.design.dot(j, &self.r) * inv_n;
@@ -590,56 +595,20 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             if delta != 0.0 {
                 self.design.axpy(j, -delta, &mut self.r);
                 self.t[j] = new;
-                self.updates += 1;
+                self.counts.updates += 1;
                 moved = true;
                 max_change = max_change.max(v * delta * delta);
             }
         }
         if moved {
-            self.stamp += 1;
+            self.grad.invalidate();
         }
         max_change
     }
 
     /// Exact `c_j` at the current residual for every j in S.
     fn exact_gradients_on_working_set(&mut self) {
-        let working = std::mem::take(&mut self.working);
-        self.exact_gradients(&working);
-        self.working = working;
-    }
-
-    /// Exact `c_j = x̃_jᵀr/n` for the listed features (in parallel over fixed blocks when the
-    /// work is large), stored in `c_now` with the current stamp.
-    fn exact_gradients(&mut self, idx: &[usize]) {
-        let mut pending = std::mem::take(&mut self.scratch_pending);
-        pending.clear();
-        pending.extend(idx.iter().copied().filter(|&j| self.c_stamp[j] != self.stamp));
-        if pending.is_empty() {
-            self.scratch_pending = pending;
-            return;
-        }
-        let inv_n = 1.0 / self.n as f64;
-        let design = self.design;
-        let r = &self.r;
-        self.scratch_val.clear();
-        self.scratch_val.resize(pending.len(), 0.0);
-        if pending.len() * self.n >= PARALLEL_WORK {
-            self.scratch_val.par_chunks_mut(SCAN_BLOCK).zip(pending.par_chunks(SCAN_BLOCK)).for_each(|(out, js)| {
-                for (o, &j) in out.iter_mut().zip(js) {
-                    *o = design.dot(j, r);
-                }
-            });
-        } else {
-            for (o, &j) in self.scratch_val.iter_mut().zip(&pending) {
-                *o = design.dot(j, r);
-            }
-        }
-        for (&j, &c) in pending.iter().zip(&self.scratch_val) {
-            let c = c * inv_n;
-            self.c_now[j] = c;
-            self.c_stamp[j] = self.stamp;
-        }
-        self.scratch_pending = pending;
+        self.grad.exact(self.design, &self.r, &self.ws.features);
     }
 
     /// The certificate of the problem restricted to S (exact gradients on S).
@@ -647,8 +616,8 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         self.refresh_residual();
         self.exact_gradients_on_working_set();
         let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.n);
-        for &j in &self.working {
-            acc.add(self.t[j], self.c_now[j], self.weights[j]);
+        for &j in &self.ws.features {
+            acc.add(self.t[j], self.grad.c_now[j], self.weights[j]);
         }
         acc.finish(&self.datafit, &self.totals(alpha), self.null_objective, self.alpha_max).value
     }
@@ -657,66 +626,52 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     /// outside S; adds the violators (`|c_j| > w_j·ρα`, not screened) to S and returns how many
     /// there were.
     fn check_outside(&mut self, alpha: f64) -> usize {
-        let model = self.bound_model();
-        self.scratch_idx.clear();
+        let model = self.grad.bound_model(&self.r);
+        self.scratch.idx.clear();
         for &j in &self.live {
-            if self.in_working[j] || self.c_stamp[j] == self.stamp {
+            if self.ws.in_set[j] || self.grad.is_exact(j) {
                 continue;
             }
-            if self.gradient_bound(j, model) > self.penalty.zero_threshold(alpha, self.weights[j]) {
-                self.scratch_idx.push(j);
+            if self.grad.bound(j, model) > self.penalty.zero_threshold(alpha, self.weights[j]) {
+                self.scratch.idx.push(j);
             }
         }
-        if self.scratch_idx.len() as f64 > FULL_PASS_SHARE * self.live.len() as f64 {
+        if self.scratch.idx.len() as f64 > FULL_PASS_SHARE * self.live.len() as f64 {
             self.full_pass();
         } else {
-            let idx = std::mem::take(&mut self.scratch_idx);
-            self.columns_scanned += idx.len() as u64;
-            self.exact_gradients(&idx);
-            self.scratch_idx = idx;
+            let read = self.grad.exact(self.design, &self.r, &self.scratch.idx);
+            self.counts.columns_scanned += read as u64;
         }
-        let mut violators = std::mem::take(&mut self.scratch_scored);
+        let violators = &mut self.scratch.scored;
         violators.clear();
-        for idx in 0..self.live.len() {
-            let j = self.live[idx];
-            if self.in_working[j] || self.screened[j] || self.c_stamp[j] != self.stamp {
+        for &j in &self.live {
+            if self.ws.in_set[j] || self.ws.screened[j] || !self.grad.is_exact(j) {
                 continue;
             }
-            if self.c_now[j].abs() > self.penalty.zero_threshold(alpha, self.weights[j]) {
-                violators.push((self.c_now[j].abs(), j));
+            if self.grad.c_now[j].abs() > self.penalty.zero_threshold(alpha, self.weights[j]) {
+                violators.push((self.grad.c_now[j].abs(), j));
             }
         }
-        keep_largest(&mut violators, working_set_growth(self.working.len()));
-        for &(_, j) in &violators {
-            self.in_working[j] = true;
-            self.working.push(j);
+        keep_largest(violators, working_set_growth(self.ws.features.len()));
+        for &(_, j) in violators.iter() {
+            self.ws.in_set[j] = true;
+            self.ws.features.push(j);
         }
-        let added = violators.len();
-        self.scratch_scored = violators;
-        added
+        violators.len()
     }
 
-    /// Exact gradients of every live feature: `c_ref = c_now = X̃ᵀr/n`, `r_ref = r`.
+    /// Exact gradients of every live feature (a new reference for the bounds).
     fn full_pass(&mut self) {
-        let design = self.design;
-        std::mem::swap(&mut self.c_old, &mut self.c_ref);
-        std::mem::swap(&mut self.r_old, &mut self.r_ref);
-        self.has_old = self.columns_scanned > 0;
-        let in_live = &self.in_live;
-        let read = design.scaled_gradient(&self.r, &mut self.c_ref, |j| in_live[j]);
-        self.columns_scanned += read as u64;
-        self.r_ref.copy_from_slice(&self.r);
-        for &j in &self.live {
-            self.c_now[j] = self.c_ref[j];
-            self.c_stamp[j] = self.stamp;
-        }
+        let has_old = self.counts.columns_scanned > 0;
+        let read = self.grad.full_pass(self.design, &self.r, &self.live, &self.in_live, has_old);
+        self.counts.columns_scanned += read as u64;
     }
 
     /// Whole-vector terms of the certificate at the current state.
     fn totals(&self, alpha: f64) -> Totals {
         let mut t_sq = 0.0;
         let mut penalty = 0.0;
-        for &j in &self.working {
+        for &j in &self.ws.features {
             let t = self.t[j];
             if t != 0.0 {
                 let w = self.weights[j];
@@ -737,19 +692,17 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     /// live features (all with t_j = 0) the upper bound of [`Self::gradient_bound`], which can
     /// only make the certificate larger.
     fn certify(&mut self, alpha: f64) -> Certificate {
-        self.active.clear();
-        self.active.extend(self.working.iter().copied().filter(|&j| self.t[j] != 0.0));
-        let active = std::mem::take(&mut self.active);
-        self.exact_gradients(&active);
-        self.active = active;
-        let model = self.bound_model();
+        self.ws.active.clear();
+        self.ws.active.extend(self.ws.features.iter().copied().filter(|&j| self.t[j] != 0.0));
+        self.grad.exact(self.design, &self.r, &self.ws.active);
+        let model = self.grad.bound_model(&self.r);
         let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.n);
         for &j in &self.live {
             let w = self.weights[j];
-            if self.c_stamp[j] == self.stamp {
-                acc.add(self.t[j], self.c_now[j], w);
+            if self.grad.is_exact(j) {
+                acc.add(self.t[j], self.grad.c_now[j], w);
             } else {
-                let bound = self.gradient_bound(j, model);
+                let bound = self.grad.bound(j, model);
                 if bound > self.penalty.zero_threshold(alpha, w) {
                     acc.add(0.0, bound, w);
                 }
@@ -760,7 +713,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             let r_l1_over_n = self.r.iter().map(|v| v.abs()).sum::<f64>() / self.n as f64;
             for copy in &self.copies {
                 let k = copy.representative;
-                let c = if self.c_stamp[k] == self.stamp { self.c_now[k].abs() } else { self.gradient_bound(k, model) };
+                let c = self.grad.exact_or_bound(k, model);
                 let c = c + copy.deviation * r_l1_over_n;
                 let w = self.weights[copy.column];
                 if c > self.penalty.zero_threshold(alpha, w) {
@@ -771,14 +724,8 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         acc.finish(&self.datafit, &self.totals(alpha), self.null_objective, self.alpha_max)
     }
 
-    /// Whether feature j can never be zero by screening (`w_j·ρ = 0`: unpenalized, or a
-    /// penalty without L1 part), so that it always belongs to the working set.
-    fn always_working(&self, j: usize) -> bool {
-        self.penalty.zero_threshold(1.0, self.weights[j]) == 0.0
-    }
-
     fn gap_safe_applies(&self, alpha: f64) -> bool {
-        self.screening.gap_safe && self.penalty.is_convex() && self.penalty.l1_weight() * alpha > 0.0
+        self.settings.screening.gap_safe && self.penalty.is_convex() && self.penalty.l1_weight() * alpha > 0.0
     }
 
     /// Gap Safe sphere test with the rescaled-residual dual point θ = s·[r; −√(B w) t]:
@@ -791,21 +738,21 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         let (a, b) = (acc.l1(), acc.l2());
         let radius = (2.0 * self.datafit.gap_safe_constant() * gap_u).sqrt();
         let n = self.n as f64;
-        let model = self.bound_model();
+        let model = self.grad.bound_model(&self.r);
         let curvature = &self.design.stats().curvature;
         for &j in &self.live {
             let w = self.weights[j];
-            if self.t[j] != 0.0 || self.screened[j] || w == 0.0 {
+            if self.t[j] != 0.0 || self.ws.screened[j] || w == 0.0 {
                 continue;
             }
-            let c = if self.c_stamp[j] == self.stamp { self.c_now[j].abs() } else { self.gradient_bound(j, model) };
+            let c = self.grad.exact_or_bound(j, model);
             if s * n * c + (n * curvature[j] + w * b).sqrt() * radius < w * a {
-                self.screened[j] = true;
+                self.ws.screened[j] = true;
             }
         }
-        let screened = &self.screened;
-        let in_working = &mut self.in_working;
-        self.working.retain(|&j| {
+        let screened = &self.ws.screened;
+        let in_working = &mut self.ws.in_set;
+        self.ws.features.retain(|&j| {
             if screened[j] {
                 in_working[j] = false;
                 false
@@ -819,7 +766,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     fn collect_coefs(&mut self) {
         let scale = &self.design.stats().scale;
         self.coefs.clear();
-        self.coefs.extend(self.working.iter().filter(|&&j| self.t[j] != 0.0).map(|&j| (j, self.t[j] / scale[j])));
+        self.coefs.extend(self.ws.features.iter().filter(|&&j| self.t[j] != 0.0).map(|&j| (j, self.t[j] / scale[j])));
         self.coefs.sort_unstable_by_key(|&(j, _)| j);
     }
 
@@ -933,12 +880,12 @@ mod tests {
             previous = alpha;
             // move the residual off the last reference, as the next alpha's first sweep does
             solver.sweep_working(alpha * 0.8);
-            let model = solver.bound_model();
-            let drift = solver.r.iter().zip(&solver.r_ref).map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt();
+            let model = solver.grad.bound_model(&solver.r);
+            let drift = solver.grad.drift(&solver.r);
             assert!(model.error <= drift * (1.0 + 1e-12), "secant error {} > drift {drift}", model.error);
             for j in 0..400 {
                 let exact = design.dot(j, &solver.r) / 60.0;
-                let bound = solver.gradient_bound(j, model);
+                let bound = solver.grad.bound(j, model);
                 assert!(
                     bound >= exact.abs() * (1.0 - 1e-12) - 1e-15,
                     "feature {j}: bound {bound} < |c| {}",

@@ -39,42 +39,42 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// it gave up (a collinear or indefinite H, the support limit, or the step budget), leaving
     /// a valid state for coordinate descent to continue from.
     pub(super) fn active_set_solve(&mut self, alpha: f64) -> bool {
-        if !self.use_newton {
+        if !self.newton.enabled {
             return false;
         }
         let keep_zeros = self.penalty.l1_weight() == 0.0;
         if !self.sync_members(alpha, keep_zeros) {
             return false;
         }
-        debug_assert_eq!(self.factor.len(), self.members.len());
-        let mut budget = 4 * self.working.len() + 64;
+        debug_assert_eq!(self.newton.factor.len(), self.newton.members.len());
+        let mut budget = 4 * self.ws.features.len() + 64;
         let mut blocked: Vec<usize> = Vec::new();
         loop {
-            let mut round_start = std::mem::take(&mut self.as_round_start);
+            let mut round_start = std::mem::take(&mut self.newton.round_start);
             round_start.clear();
-            round_start.extend(self.members.iter().map(|&j| (j, self.t[j])));
-            let mut c_a = std::mem::take(&mut self.as_c);
+            round_start.extend(self.newton.members.iter().map(|&j| (j, self.t[j])));
+            let mut c_a = std::mem::take(&mut self.newton.c);
             c_a.clear();
-            c_a.extend(self.members.iter().map(|&j| self.c_now[j]));
-            let mut g = std::mem::take(&mut self.as_g);
-            let mut d = std::mem::take(&mut self.as_d);
+            c_a.extend(self.newton.members.iter().map(|&j| self.grad.c_now[j]));
+            let mut g = std::mem::take(&mut self.newton.g);
+            let mut d = std::mem::take(&mut self.newton.d);
             let mut ok = true;
             let mut last_gradient = f64::INFINITY;
-            while !self.members.is_empty() {
+            while !self.newton.members.is_empty() {
                 if budget == 0 {
                     ok = false;
                     break;
                 }
                 budget -= 1;
                 g.clear();
-                g.extend(c_a.iter().zip(&self.member_pieces).map(|(c, piece)| c - piece.slope));
+                g.extend(c_a.iter().zip(&self.newton.pieces).map(|(c, piece)| c - piece.slope));
                 d.clear();
                 d.extend_from_slice(&g);
-                self.factor.solve(&mut d);
+                self.newton.factor.solve(&mut d);
                 let mut tau = 1.0;
                 let mut blocking = (usize::MAX, 0.0);
-                for (a, &j) in self.members.iter().enumerate() {
-                    let (tj, dj, piece) = (self.t[j], d[a], self.member_pieces[a]);
+                for (a, &j) in self.newton.members.iter().enumerate() {
+                    let (tj, dj, piece) = (self.t[j], d[a], self.newton.pieces[a]);
                     let target = tj + dj;
                     let end = if target > piece.hi {
                         piece.hi
@@ -90,12 +90,12 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                     }
                 }
                 let mut residual_gradient = 0.0f64;
-                for a in 0..self.members.len() {
-                    let j = self.members[a];
-                    let piece = &mut self.member_pieces[a];
+                for a in 0..self.newton.members.len() {
+                    let j = self.newton.members[a];
+                    let piece = &mut self.newton.pieces[a];
                     let step = tau * d[a];
                     self.t[j] = if a == blocking.0 { blocking.1 } else { self.t[j] + step };
-                    c_a[a] -= tau * (g[a] - self.factor_curvature[a] * d[a]);
+                    c_a[a] -= tau * (g[a] - self.newton.factor_curvature[a] * d[a]);
                     piece.slope += piece.curvature * step;
                     residual_gradient = residual_gradient.max((c_a[a] - piece.slope).abs());
                 }
@@ -114,8 +114,8 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 }
                 last_gradient = f64::INFINITY;
                 let (a, end) = blocking;
-                let j = self.members[a];
-                let slope = self.member_pieces[a].slope;
+                let j = self.newton.members[a];
+                let slope = self.newton.pieces[a].slope;
                 self.remove_member(a);
                 let c = c_a.remove(a);
                 if end != 0.0 {
@@ -130,9 +130,9 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                     c_a.push(c);
                 }
             }
-            self.as_g = g;
-            self.as_d = d;
-            self.as_c = c_a;
+            self.newton.g = g;
+            self.newton.d = d;
+            self.newton.c = c_a;
             // the residual follows the coefficients once per round
             let mut moved = false;
             for &(j, t0) in &round_start {
@@ -142,9 +142,9 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                     moved = true;
                 }
             }
-            self.as_round_start = round_start;
+            self.newton.round_start = round_start;
             if moved {
-                self.stamp += 1;
+                self.grad.invalidate();
             }
             self.exact_gradients_on_working_set();
             if !ok {
@@ -154,36 +154,36 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 return true;
             }
             // violators outside A join with the sign of their gradient, largest first
-            let mut violators = std::mem::take(&mut self.scratch_idx);
+            let mut violators = std::mem::take(&mut self.scratch.idx);
             violators.clear();
-            violators.extend(self.working.iter().copied().filter(|&j| {
+            violators.extend(self.ws.features.iter().copied().filter(|&j| {
                 let limit = self.penalty.zero_threshold(alpha, self.weights[j]) * (1.0 + 1e-12);
-                !self.is_member[j] && self.t[j] == 0.0 && self.c_now[j].abs() > limit && !blocked.contains(&j)
+                !self.newton.is_member[j] && self.t[j] == 0.0 && self.grad.c_now[j].abs() > limit && !blocked.contains(&j)
             }));
-            violators.sort_unstable_by(|&a, &b| self.c_now[b].abs().total_cmp(&self.c_now[a].abs()));
-            violators.truncate(16.max(self.members.len() / 4));
+            violators.sort_unstable_by(|&a, &b| self.grad.c_now[b].abs().total_cmp(&self.grad.c_now[a].abs()));
+            violators.truncate(16.max(self.newton.members.len() / 4));
             let mut added = 0;
             let mut absorbed = false;
             self.bound_gram_cache();
-            self.gram.ensure(self.design, &violators);
+            self.newton.gram.ensure(self.design, &violators);
             for &j in &violators {
-                if self.members.len() >= MAX_NEWTON_SUPPORT {
+                if self.newton.members.len() >= MAX_NEWTON_SUPPORT {
                     break;
                 }
                 let piece =
-                    self.penalty.weighted_piece(self.c_now[j].signum() * f64::MIN_POSITIVE, alpha, self.weights[j]);
+                    self.penalty.weighted_piece(self.grad.c_now[j].signum() * f64::MIN_POSITIVE, alpha, self.weights[j]);
                 if self.append_member(j, piece) {
                     added += 1;
                 } else {
                     absorbed |= self.absorb_dependent(j, alpha);
-                    if self.is_member[j] {
+                    if self.newton.is_member[j] {
                         added += 1;
                     } else {
                         blocked.push(j);
                     }
                 }
             }
-            self.scratch_idx = violators;
+            self.scratch.idx = violators;
             if absorbed {
                 self.exact_gradients_on_working_set();
             }
@@ -199,64 +199,64 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// [`MAX_NEWTON_SUPPORT`].
     pub(super) fn sync_members(&mut self, alpha: f64, keep_zeros: bool) -> bool {
         let member_wanted = |s: &Self, j: usize| keep_zeros || s.t[j] != 0.0 || s.weights[j] == 0.0;
-        let wanted = |s: &Self, j: usize| member_wanted(s, j) && s.in_working[j];
-        let k_wanted = self.working.iter().filter(|&&j| member_wanted(self, j)).count();
+        let wanted = |s: &Self, j: usize| member_wanted(s, j) && s.ws.in_set[j];
+        let k_wanted = self.ws.features.iter().filter(|&&j| member_wanted(self, j)).count();
         if k_wanted == 0 || k_wanted > MAX_NEWTON_SUPPORT {
             return false;
         }
         // members to drop: left the support, or their piece's curvature is too far from the
         // one factored (a stale factor only slows the Newton iteration down, see above)
         let stale = |s: &Self, a: usize| {
-            let j = s.members[a];
-            let (f, e) = (s.factor_curvature[a], s.penalty.weighted_piece(s.t[j], alpha, s.weights[j]).curvature);
+            let j = s.newton.members[a];
+            let (f, e) = (s.newton.factor_curvature[a], s.penalty.weighted_piece(s.t[j], alpha, s.weights[j]).curvature);
             // a concave piece factored at 0 was shifted on purpose (see `append_member`)
             let target = if f == 0.0 && e < 0.0 { 0.0 } else { e };
             !wanted(s, j) || (f - target).abs() > STALE_CURVATURE * f.abs().max(target.abs())
         };
-        let n_stale = (0..self.members.len()).filter(|&a| stale(self, a)).count();
-        if 8 * n_stale > self.members.len() {
-            for &j in &self.members {
-                self.is_member[j] = false;
+        let n_stale = (0..self.newton.members.len()).filter(|&a| stale(self, a)).count();
+        if 8 * n_stale > self.newton.members.len() {
+            for &j in &self.newton.members {
+                self.newton.is_member[j] = false;
             }
-            self.members.clear();
-            self.member_pieces.clear();
-            self.factor_curvature.clear();
-            self.factor.clear();
+            self.newton.members.clear();
+            self.newton.pieces.clear();
+            self.newton.factor_curvature.clear();
+            self.newton.factor.clear();
         } else {
-            for a in (0..self.members.len()).rev() {
+            for a in (0..self.newton.members.len()).rev() {
                 if stale(self, a) {
                     self.remove_member(a);
                 }
             }
         }
-        for a in 0..self.members.len() {
-            let j = self.members[a];
-            self.member_pieces[a] = self.penalty.weighted_piece(self.t[j], alpha, self.weights[j]);
+        for a in 0..self.newton.members.len() {
+            let j = self.newton.members[a];
+            self.newton.pieces[a] = self.penalty.weighted_piece(self.t[j], alpha, self.weights[j]);
         }
         // a feature the factor refuses (its column is, to working precision, in the span of
         // the members: a rank-deficient support) stays outside A at its current value; the
         // Newton step optimizes the others and coordinate descent moves it
-        let working = std::mem::take(&mut self.working);
-        let mut entering = std::mem::take(&mut self.scratch_idx);
+        let working = std::mem::take(&mut self.ws.features);
+        let mut entering = std::mem::take(&mut self.scratch.idx);
         entering.clear();
-        entering.extend(working.iter().copied().filter(|&j| !self.is_member[j] && member_wanted(self, j)));
+        entering.extend(working.iter().copied().filter(|&j| !self.newton.is_member[j] && member_wanted(self, j)));
         self.bound_gram_cache();
-        self.gram.ensure(self.design, &entering);
-        self.scratch_idx = entering;
+        self.newton.gram.ensure(self.design, &entering);
+        self.scratch.idx = entering;
         let mut moved = false;
         for &j in &working {
-            if !self.is_member[j] && member_wanted(self, j) {
+            if !self.newton.is_member[j] && member_wanted(self, j) {
                 let piece = self.penalty.weighted_piece(self.t[j], alpha, self.weights[j]);
                 if !self.append_member(j, piece) {
                     moved |= self.absorb_dependent(j, alpha);
                 }
             }
         }
-        self.working = working;
+        self.ws.features = working;
         if moved {
             self.exact_gradients_on_working_set();
         }
-        !self.members.is_empty()
+        !self.newton.members.is_empty()
     }
 
     /// Lasso on a rank-deficient support: feature j (nonzero, or a violator at 0 entering with
@@ -273,20 +273,20 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             return false;
         }
         let mut moved = false;
-        let mut w = std::mem::take(&mut self.as_d);
+        let mut w = std::mem::take(&mut self.newton.d);
         loop {
             let entering = self.t[j] == 0.0;
-            let side = if entering { self.c_now[j].signum() } else { self.t[j].signum() };
-            if self.members.is_empty() || side == 0.0 {
+            let side = if entering { self.grad.c_now[j].signum() } else { self.t[j].signum() };
+            if self.newton.members.is_empty() || side == 0.0 {
                 break;
             }
             w.clear();
-            self.gram.ensure(self.design, &[j]);
-            w.extend(self.members.iter().map(|&m| self.gram.get(m, j)));
-            self.factor.solve(&mut w);
+            self.newton.gram.ensure(self.design, &[j]);
+            w.extend(self.newton.members.iter().map(|&m| self.newton.gram.get(m, j)));
+            self.newton.factor.solve(&mut w);
             let slope = |s: &Self, t: f64, m: usize| s.penalty.weighted_piece(t, alpha, s.weights[m]).slope;
             let g = slope(self, side, j)
-                - self.members.iter().zip(&w).map(|(&m, &wa)| wa * slope(self, self.t[m], m)).sum::<f64>();
+                - self.newton.members.iter().zip(&w).map(|(&m, &wa)| wa * slope(self, self.t[m], m)).sum::<f64>();
             // direction of t_j: descent, and into j's own orthant when it enters
             let dir = if g != 0.0 { -g.signum() } else { -side };
             if entering && dir != side {
@@ -295,7 +295,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             // first coordinate to reach 0 along dir·z
             let mut tau = if entering || dir == side { f64::INFINITY } else { self.t[j].abs() };
             let mut blocking = None;
-            for (a, &m) in self.members.iter().enumerate() {
+            for (a, &m) in self.newton.members.iter().enumerate() {
                 let delta = -dir * w[a];
                 // an unpenalized member has no kink at 0: it never blocks
                 if delta != 0.0 && delta.signum() != self.t[m].signum() && self.weights[m] != 0.0 {
@@ -313,7 +313,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             let dj = tj - self.t[j];
             self.t[j] = tj;
             self.design.axpy(j, -dj, &mut self.r);
-            for (a, &m) in self.members.iter().enumerate() {
+            for (a, &m) in self.newton.members.iter().enumerate() {
                 let new = if Some(a) == blocking { 0.0 } else { self.t[m] - dir * tau * w[a] };
                 let delta = new - self.t[m];
                 if delta != 0.0 {
@@ -321,7 +321,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                     self.t[m] = new;
                 }
             }
-            self.stamp += 1;
+            self.grad.invalidate();
             moved = true;
             match blocking {
                 None => break,
@@ -335,37 +335,37 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 }
             }
         }
-        self.as_d = w;
+        self.newton.d = w;
         moved
     }
 
     /// Appends feature j on `piece` to the members and the factor (Gram entries from the
     /// cache). Returns false, changing nothing, if H would not be positive definite.
     pub(super) fn append_member(&mut self, j: usize, piece: Piece) -> bool {
-        if !self.gram.contains(j) {
+        if !self.newton.gram.contains(j) {
             self.bound_gram_cache();
         }
-        let mut needed = std::mem::take(&mut self.as_g);
+        let mut needed = std::mem::take(&mut self.newton.g);
         needed.clear();
-        self.gram.ensure(self.design, &self.members);
-        self.gram.ensure(self.design, &[j]);
-        needed.extend(self.members.iter().map(|&m| self.gram.get(m, j)));
+        self.newton.gram.ensure(self.design, &self.newton.members);
+        self.newton.gram.ensure(self.design, &[j]);
+        needed.extend(self.newton.members.iter().map(|&m| self.newton.gram.get(m, j)));
         let mut factored = piece.curvature;
-        let mut accepted = self.factor.append(&needed, self.gram.get(j, j) + factored);
+        let mut accepted = self.newton.factor.append(&needed, self.newton.gram.get(j, j) + factored);
         if !accepted && piece.curvature < 0.0 {
             // MCP/SCAD on a concave piece with an indefinite H: factor G_AA + diag(max(e, 0))
             // instead. The step d = (G + F)⁻¹g then still lowers the objective on the pieces
             // (Δ ≤ −τgᵀd + ½τ²gᵀd for F ≥ E, τ ≤ 1) and repeats like a stale factor; along
             // negative curvature it runs to the end of a piece, where the pieces change.
             factored = 0.0;
-            accepted = self.factor.append(&needed, self.gram.get(j, j));
+            accepted = self.newton.factor.append(&needed, self.newton.gram.get(j, j));
         }
-        self.as_g = needed;
+        self.newton.g = needed;
         if accepted {
-            self.members.push(j);
-            self.member_pieces.push(piece);
-            self.factor_curvature.push(factored);
-            self.is_member[j] = true;
+            self.newton.members.push(j);
+            self.newton.pieces.push(piece);
+            self.newton.factor_curvature.push(factored);
+            self.newton.is_member[j] = true;
         }
         accepted
     }
@@ -375,24 +375,24 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// repeat costs one solve, far less than an epoch of coordinate descent).
     fn slowest_contraction(&self) -> f64 {
         let shifted =
-            self.factor_curvature.iter().zip(&self.member_pieces).any(|(&f, p)| f == 0.0 && p.curvature < 0.0);
+            self.newton.factor_curvature.iter().zip(&self.newton.pieces).any(|(&f, p)| f == 0.0 && p.curvature < 0.0);
         if shifted { 0.9 } else { 0.5 }
     }
 
     /// Keeps the Gram cache within `1.25·|A| + 512` features: past that, only the members'
     /// entries are kept (features that left the support are recomputed if they come back).
     fn bound_gram_cache(&mut self) {
-        if self.gram.len() > self.members.len() + self.members.len() / 4 + 512 {
-            self.gram.retain(&self.members);
+        if self.newton.gram.len() > self.newton.members.len() + self.newton.members.len() / 4 + 512 {
+            self.newton.gram.retain(&self.newton.members);
         }
     }
 
     /// Removes the member at position a from the members and the factor.
     pub(super) fn remove_member(&mut self, a: usize) {
-        let j = self.members.remove(a);
-        self.member_pieces.remove(a);
-        self.factor_curvature.remove(a);
-        self.factor.remove(a);
-        self.is_member[j] = false;
+        let j = self.newton.members.remove(a);
+        self.newton.pieces.remove(a);
+        self.newton.factor_curvature.remove(a);
+        self.newton.factor.remove(a);
+        self.newton.is_member[j] = false;
     }
 }
