@@ -7,4 +7,5 @@ pub mod cell;
 pub mod matrix;
 mod npy;
 pub mod npy_write;
+pub mod penalty_factor;
 mod text;
