@@ -4,6 +4,7 @@ pub mod atomic;
 pub mod bed;
 pub mod bed_write;
 pub mod cell;
+pub mod covariates;
 pub mod matrix;
 mod npy;
 pub mod npy_write;
