@@ -3,7 +3,8 @@
 //!
 //! - [`families`]: the synthetic families ([`FamilySpec`], [`generate`]);
 //! - [`io`]: readers ([`read_matrix`], [`read_vector`], [`Bed`], [`read_pheno`],
-//!   [`read_pheno_column`]) and writers;
+//!   [`read_pheno_column`], [`read_penalty_factor`], [`read_covariate_matrix`],
+//!   [`read_covariate_table`]) and writers;
 //! - [`dataset`]: writing a generated dataset to a folder, as `regpath gen` does.
 
 pub mod dataset;
@@ -16,4 +17,6 @@ pub use error::DataError;
 pub use families::{FamilySpec, Synthetic, generate};
 pub use io::bed::{Bed, observed_samples, read_pheno, read_pheno_column};
 pub use io::bed_write::write_bed;
+pub use io::covariates::{CovariateTable, Covariates, read_covariate_matrix, read_covariate_table};
 pub use io::matrix::{Matrix, read_matrix, read_vector};
+pub use io::penalty_factor::{PenaltyFactors, read_penalty_factor};

@@ -15,7 +15,7 @@ use ndarray::{Array1, Array2, ShapeBuilder};
 use rayon::prelude::*;
 
 use crate::error::DataError;
-use crate::io::cell::{Cell, parse_cell};
+use crate::io::cell::{Cell, is_plink_missing, parse_cell};
 
 /// The three magic bytes of a SNP-major PLINK 1 `.bed` file.
 pub const BED_MAGIC: [u8; 3] = [0x6c, 0x1b, 0x01];
@@ -75,7 +75,7 @@ fn describe_columns(count: usize, first_field: usize, what: &str) -> String {
 }
 
 /// Reads a whitespace-separated text file into (1-based line number, fields) for non-blank lines.
-fn read_fields(path: &Path) -> Result<Vec<(u64, Vec<String>)>, DataError> {
+pub(crate) fn read_fields(path: &Path) -> Result<Vec<(u64, Vec<String>)>, DataError> {
     let text = fs::read(path).map_err(|e| DataError::open(path, e))?;
     let text = String::from_utf8(text).map_err(|_| DataError::format(path, "not a text file (invalid UTF-8)"))?;
     Ok(text
@@ -89,9 +89,8 @@ fn read_fields(path: &Path) -> Result<Vec<(u64, Vec<String>)>, DataError> {
 /// Parses a phenotype value: PLINK's missing codes `-9` and `NA` (and `nan`) give `None`.
 fn parse_phenotype(path: &Path, line: u64, column: usize, text: &str) -> Result<Option<f64>, DataError> {
     match parse_cell(text) {
-        Cell::Number(-9.0) => Ok(None),
+        cell if is_plink_missing(cell) => Ok(None),
         Cell::Number(v) => Ok(Some(v)),
-        Cell::NonFinite(v) if v.is_nan() => Ok(None),
         Cell::NonFinite(_) | Cell::Text => {
             Err(DataError::NotANumber { path: path.to_path_buf(), line, column, text: text.to_string() })
         }

@@ -1,4 +1,5 @@
-//! Parsing one text cell as a number, shared by the CSV, `.fam` and phenotype readers.
+//! Parsing one text cell as a number, shared by the CSV, `.fam`, phenotype, covariate and
+//! penalty-factor readers.
 
 /// What one text cell holds.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,6 +24,17 @@ pub fn parse_cell(text: &str) -> Cell {
     }
 }
 
+/// True for PLINK's missing-value codes as the phenotype and covariate readers treat them: the
+/// number `-9` (also written `-9.0`), and the cells [`parse_cell`] reads as NaN (`NA` in any
+/// case, `NaN`, `.`, an empty cell). Infinities are not missing.
+pub fn is_plink_missing(cell: Cell) -> bool {
+    match cell {
+        Cell::Number(v) => v == -9.0,
+        Cell::NonFinite(v) => v.is_nan(),
+        Cell::Text => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -38,5 +50,15 @@ mod tests {
         assert_eq!(parse_cell("-Infinity"), Cell::NonFinite(f64::NEG_INFINITY));
         assert_eq!(parse_cell("abc"), Cell::Text);
         assert_eq!(parse_cell("x1"), Cell::Text);
+    }
+
+    #[test]
+    fn plink_missing_codes() {
+        for text in ["-9", "-9.0", "NA", "na", "NaN", ".", ""] {
+            assert!(is_plink_missing(parse_cell(text)), "{text}");
+        }
+        for text in ["0", "9", "-9.5", "inf", "-inf", "abc"] {
+            assert!(!is_plink_missing(parse_cell(text)), "{text}");
+        }
     }
 }

@@ -94,7 +94,7 @@ fn check_finite(path: &Path, data: &[f64], n: usize) -> Result<(), DataError> {
 }
 
 /// Lower-cased extension of `path`, or "" if none.
-fn extension(path: &Path) -> String {
+pub(crate) fn extension(path: &Path) -> String {
     path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
 }
 
@@ -124,7 +124,8 @@ pub fn read_vector(path: &Path) -> Result<Array1<f64>, DataError> {
     }
 }
 
-fn unknown_extension(path: &Path, ext: &str) -> DataError {
+/// The error for a file whose extension names no format this crate reads.
+pub(crate) fn unknown_extension(path: &Path, ext: &str) -> DataError {
     DataError::format(path, format!("unknown file type '.{ext}' (expected .npy, .csv, .tsv or .txt)"))
 }
 

@@ -204,6 +204,19 @@ pub(crate) fn check_matrix_shape(path: &Path, shape: &[usize]) -> Result<(usize,
 
 /// Reads a vector from a 1-D file or a 2-D file with one column or one row.
 pub(crate) fn read_npy_vector(path: &Path) -> Result<Array1<f64>, DataError> {
+    let values = read_npy_values(path)?;
+    if values.is_empty() {
+        return Err(DataError::format(path, "empty vector (0 values)"));
+    }
+    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+        return Err(DataError::NonFinite { path: path.to_path_buf(), value: values[i], row: i, column: 0 });
+    }
+    Ok(Array1::from(values))
+}
+
+/// The values of a 1-D file or a 2-D file with one column or one row, in order, converted to
+/// `f64` but not checked (they may be empty, NaN or infinite).
+pub(crate) fn read_npy_values(path: &Path) -> Result<Vec<f64>, DataError> {
     let file = NpyFile::open(path)?;
     let ok = match file.shape.as_slice() {
         [_] => true,
@@ -219,14 +232,7 @@ pub(crate) fn read_npy_vector(path: &Path) -> Result<Array1<f64>, DataError> {
             ),
         ));
     }
-    let values = file.to_flat_vec();
-    if values.is_empty() {
-        return Err(DataError::format(path, "empty vector (0 values)"));
-    }
-    if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        return Err(DataError::NonFinite { path: path.to_path_buf(), value: values[i], row: i, column: 0 });
-    }
-    Ok(Array1::from(values))
+    Ok(file.to_flat_vec())
 }
 
 #[cfg(test)]

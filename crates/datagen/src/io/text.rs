@@ -110,11 +110,17 @@ fn read_table(path: &Path) -> Result<Table, DataError> {
 
 /// Reads a numeric text table into a column-major matrix (one copy); see `read_matrix`.
 pub(crate) fn read_text_matrix(path: &Path) -> Result<Matrix, DataError> {
+    let (x, names) = read_text_array(path)?;
+    Ok(Matrix::from_array(x, names))
+}
+
+/// Reads a numeric text table into a column-major array and its header names, if any.
+pub(crate) fn read_text_array(path: &Path) -> Result<(Array2<f64>, Option<Vec<String>>), DataError> {
     let t = read_table(path)?;
     let row_major = Array2::from_shape_vec((t.n, t.p), t.values).expect("n * p values");
     let mut x = Array2::zeros((t.n, t.p).f());
     x.assign(&row_major);
-    Ok(Matrix::from_array(x, t.names))
+    Ok((x, t.names))
 }
 
 /// Reads a one-column numeric text file (optional header) into a vector.
