@@ -179,8 +179,7 @@ pub fn bed_phenotypes(bed: &Bed, pheno: Option<&Path>, k: usize) -> Result<Vec<O
 
 fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, covariates: Option<&Path>) -> Result<LoadedInput> {
     let bed = Bed::open(prefix)?;
-    let mut phenotypes =
-        bed_phenotypes(&bed, pheno, pheno_col).with_context(|| format!("--pheno-col {pheno_col}"))?;
+    let mut phenotypes = bed_phenotypes(&bed, pheno, pheno_col).with_context(|| format!("--pheno-col {pheno_col}"))?;
     let table = match covariates {
         Some(path) => Some(covariate_table(path, &bed, &mut phenotypes)?),
         None => None,

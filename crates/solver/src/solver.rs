@@ -544,9 +544,10 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             let pen = |coef: &mut dyn Iterator<Item = (f64, usize)>| -> f64 {
                 coef.map(|(t, j)| self.penalty.weighted_value(t, alpha, weights[j])).sum::<f64>()
             };
-            let current = kernels::sq_norm(&self.r) * inv_2n + pen(&mut self.ws.features.iter().map(|&j| (self.t[j], j)));
-            let proposed =
-                kernels::sq_norm(&residual) * inv_2n + pen(&mut coefs.iter().zip(&self.ws.features).map(|(&t, &j)| (t, j)));
+            let current =
+                kernels::sq_norm(&self.r) * inv_2n + pen(&mut self.ws.features.iter().map(|&j| (self.t[j], j)));
+            let proposed = kernels::sq_norm(&residual) * inv_2n
+                + pen(&mut coefs.iter().zip(&self.ws.features).map(|(&t, &j)| (t, j)));
             if proposed < current {
                 for (&j, &c) in self.ws.features.iter().zip(&coefs) {
                     self.t[j] = c;

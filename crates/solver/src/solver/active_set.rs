@@ -158,7 +158,10 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             violators.clear();
             violators.extend(self.ws.features.iter().copied().filter(|&j| {
                 let limit = self.penalty.zero_threshold(alpha, self.weights[j]) * (1.0 + 1e-12);
-                !self.newton.is_member[j] && self.t[j] == 0.0 && self.grad.c_now[j].abs() > limit && !blocked.contains(&j)
+                !self.newton.is_member[j]
+                    && self.t[j] == 0.0
+                    && self.grad.c_now[j].abs() > limit
+                    && !blocked.contains(&j)
             }));
             violators.sort_unstable_by(|&a, &b| self.grad.c_now[b].abs().total_cmp(&self.grad.c_now[a].abs()));
             violators.truncate(16.max(self.newton.members.len() / 4));
@@ -170,8 +173,11 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 if self.newton.members.len() >= MAX_NEWTON_SUPPORT {
                     break;
                 }
-                let piece =
-                    self.penalty.weighted_piece(self.grad.c_now[j].signum() * f64::MIN_POSITIVE, alpha, self.weights[j]);
+                let piece = self.penalty.weighted_piece(
+                    self.grad.c_now[j].signum() * f64::MIN_POSITIVE,
+                    alpha,
+                    self.weights[j],
+                );
                 if self.append_member(j, piece) {
                     added += 1;
                 } else {
@@ -208,7 +214,8 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         // one factored (a stale factor only slows the Newton iteration down, see above)
         let stale = |s: &Self, a: usize| {
             let j = s.newton.members[a];
-            let (f, e) = (s.newton.factor_curvature[a], s.penalty.weighted_piece(s.t[j], alpha, s.weights[j]).curvature);
+            let (f, e) =
+                (s.newton.factor_curvature[a], s.penalty.weighted_piece(s.t[j], alpha, s.weights[j]).curvature);
             // a concave piece factored at 0 was shifted on purpose (see `append_member`)
             let target = if f == 0.0 && e < 0.0 { 0.0 } else { e };
             !wanted(s, j) || (f - target).abs() > STALE_CURVATURE * f.abs().max(target.abs())
