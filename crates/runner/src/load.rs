@@ -180,23 +180,26 @@ pub fn bed_phenotypes(bed: &Bed, pheno: Option<&Path>, k: usize) -> Result<Vec<O
 fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, covariates: Option<&Path>) -> Result<LoadedInput> {
     let bed = Bed::open(prefix)?;
     let mut phenotypes = bed_phenotypes(&bed, pheno, pheno_col).with_context(|| format!("--pheno-col {pheno_col}"))?;
+    let from = pheno_source(pheno, pheno_col);
+    let unobserved = phenotypes.iter().filter(|v| v.is_none()).count();
+    if unobserved > 0 {
+        eprintln!(
+            "note: {unobserved} of {} samples dropped: missing phenotype (-9 or NA) in {from}",
+            bed.n_samples()
+        );
+    }
     let table = match covariates {
         Some(path) => Some(covariate_table(path, &bed, &mut phenotypes)?),
         None => None,
     };
     let (rows, y) = observed_samples(&phenotypes);
     let dropped = bed.n_samples() - rows.len();
-    let from = pheno_source(pheno, pheno_col);
     if rows.is_empty() {
         let also = if covariates.is_some() { " and all of its covariates" } else { "" };
         bail!("no sample of {} has an observed phenotype in {from}{also} (all are -9 or NA)", prefix.display());
     }
     if dropped > 0 {
-        eprintln!(
-            "note: {dropped} of {} samples dropped: missing phenotype (-9 or NA) in {from}; {} kept",
-            bed.n_samples(),
-            rows.len()
-        );
+        eprintln!("note: {} of {} samples kept", rows.len(), bed.n_samples());
     }
     let description = format!(
         "{} ({} samples x {} SNPs, packed 2 bits each; y = {from})",
