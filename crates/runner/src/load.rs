@@ -183,10 +183,7 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, covariates: O
     let from = pheno_source(pheno, pheno_col);
     let unobserved = phenotypes.iter().filter(|v| v.is_none()).count();
     if unobserved > 0 {
-        eprintln!(
-            "note: {unobserved} of {} samples dropped: missing phenotype (-9 or NA) in {from}",
-            bed.n_samples()
-        );
+        eprintln!("note: {unobserved} of {} samples dropped: missing phenotype (-9 or NA) in {from}", bed.n_samples());
     }
     let table = match covariates {
         Some(path) => Some(covariate_table(path, &bed, &mut phenotypes)?),

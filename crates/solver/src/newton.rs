@@ -112,11 +112,12 @@ impl GramCache {
 /// Largest n for which ridge uses the n × n kernel (n² doubles are kept).
 pub const MAX_KERNEL_SAMPLES: usize = 4_000;
 
-/// The kernel `K = X̃_L X̃_Lᵀ / n` (n × n, row-major) over the listed features L, built from
-/// blocks of materialised working-scale columns: `K[a][·] += x̃_ja · x̃_j` for each j.
-/// Rows are filled in parallel, each summed over features in a fixed order, so the result
-/// does not depend on the thread count.
-pub fn kernel_matrix<D: Design>(design: &D, features: &[usize]) -> Vec<f64> {
+/// The kernel `K = Σ_{j∈L} s_j·x̃_j x̃_jᵀ / n` (n × n, row-major) over the listed features L
+/// with scales `s_j > 0` (the inverse penalty weights), built from blocks of materialised
+/// working-scale columns `√s_j·x̃_j`: `K[a][·] += (√s_j x̃_ja)·(√s_j x̃_j)`. Rows are filled in
+/// parallel, each summed over features in a fixed order, so the result does not depend on the
+/// thread count.
+pub fn kernel_matrix<D: Design>(design: &D, features: &[usize], scale: impl Fn(usize) -> f64) -> Vec<f64> {
     const BLOCK: usize = 64;
     let n = design.n_samples();
     let mut kernel = vec![0.0; n * n];
@@ -124,7 +125,8 @@ pub fn kernel_matrix<D: Design>(design: &D, features: &[usize]) -> Vec<f64> {
     for chunk in features.chunks(BLOCK) {
         block.iter_mut().for_each(|v| *v = 0.0);
         for (c, &j) in chunk.iter().enumerate() {
-            design.axpy(j, 1.0, &mut block[c * n..(c + 1) * n]);
+            let s = scale(j);
+            design.axpy(j, if s == 1.0 { 1.0 } else { s.sqrt() }, &mut block[c * n..(c + 1) * n]);
         }
         let block = &block;
         let m = chunk.len();

@@ -78,6 +78,11 @@ struct NewtonState {
 struct RidgeKernel {
     kernel: Option<Vec<f64>>,
     factor: UpdatableCholesky,
+    /// The unpenalized live columns, and their working-scale values (n each).
+    unpenalized: Vec<usize>,
+    columns: Vec<f64>,
+    /// Set once the kernel is found not to pay (p ≤ n, or too many unpenalized columns).
+    declined: bool,
 }
 
 /// Work done: columns read by gradient scans (whole path), and per alpha the epochs and
@@ -114,8 +119,6 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     penalty: P,
     /// Penalty factor w_j of every column (0 for covariates; all 1 by default).
     weights: Vec<f64>,
-    /// Whether every weight is 1 (the ridge kernel needs it).
-    unit_weights: bool,
     /// Columns of X proper (the first `p_x`; covariates follow).
     p_x: usize,
     settings: Settings,
@@ -187,13 +190,11 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         let y_mean = if stats.fit_intercept { kernels::mean(y) } else { 0.0 };
         let y_work: Vec<f64> = y.iter().map(|&v| v - y_mean).collect();
         let null_objective = kernels::sq_norm(&y_work) / (2.0 * n as f64);
-        let unit_weights = weights.iter().all(|&w| w == 1.0);
         let mut solver = PathSolver {
             design,
             datafit: Quadratic::new(n),
             penalty,
             weights,
-            unit_weights,
             p_x,
             settings: Settings {
                 screening: options.screening,
@@ -474,27 +475,42 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         }
     }
 
-    /// Ridge with more live features than samples: the exact solution from the n × n kernel
-    /// `K = X̃X̃ᵀ/n` (computed once per path). Stationarity `c = X̃ᵀr/n = α·t` with
-    /// `r = ỹ − X̃t` gives `(K + αI) r = α·ỹ` and then `t_j = x̃_jᵀr/(nα)`. The residual is then
-    /// recomputed from t, and the usual loop certifies the point (typically one sweep).
+    /// Ridge with more live penalized features than samples: the exact solution from the
+    /// n × n kernel `K = X̃_P W⁻¹ X̃_Pᵀ/n` over the penalized live columns P (weights w_j,
+    /// computed once per path), with the unpenalized columns U = X̃_U (covariates, zero
+    /// weights) fitted exactly. Stationarity `x̃_jᵀr/n = λ·w_j·t_j` (λ = α·l2) on P and
+    /// `Uᵀr = 0`, with `r = ỹ − X̃_P t_P − U t_U`, give
+    ///
+    /// ```text
+    /// (K + λI) r = λ(ỹ − U t_U),   t_U = (UᵀM⁻¹U)⁻¹ UᵀM⁻¹ỹ  (M = K + λI),   t_j = x̃_jᵀr/(nλw_j).
+    /// ```
+    ///
+    /// M is factored once per alpha (one Cholesky of `crate::cholesky`), then 1 + |U| solves.
+    /// The residual is recomputed from t, and the usual loop certifies the point (typically
+    /// without a sweep).
     fn ridge_kernel_solve(&mut self, alpha: f64) {
         let ridge_like = self.penalty.l1_weight() == 0.0 && self.penalty.l2_weight() > 0.0;
         let n = self.n;
-        if !ridge_like
-            || !self.unit_weights
-            || !self.newton.enabled
-            || self.live.len() <= n
-            || n > MAX_KERNEL_SAMPLES
-            || alpha <= 0.0
-        {
+        if !ridge_like || !self.newton.enabled || n > MAX_KERNEL_SAMPLES || alpha <= 0.0 {
             return;
         }
-        if self.ridge.kernel.is_none() {
-            self.ridge.kernel = Some(crate::newton::kernel_matrix(self.design, &self.live));
+        if self.ridge.kernel.is_none() && !self.ridge.declined {
+            self.ridge.declined = true;
+            let weights = &self.weights;
+            let penalized: Vec<usize> = self.live.iter().copied().filter(|&j| weights[j] > 0.0).collect();
+            self.ridge.unpenalized = self.live.iter().copied().filter(|&j| weights[j] == 0.0).collect();
+            if penalized.len() <= n || self.ridge.unpenalized.len() >= n / 2 {
+                return;
+            }
+            self.ridge.kernel = Some(crate::newton::kernel_matrix(self.design, &penalized, |j| 1.0 / weights[j]));
+            self.ridge.declined = false;
+            let q = self.ridge.unpenalized.len();
+            self.ridge.columns = vec![0.0; n * q];
+            for (column, &j) in self.ridge.columns.chunks_mut(n).zip(&self.ridge.unpenalized) {
+                self.design.axpy(j, 1.0, column);
+            }
         }
         let Some(kernel) = &self.ridge.kernel else { return };
-        // (K + l2·I) = L Lᵀ, appended row by row (k³/3 flops, as a dense factorization)
         let l2 = alpha * self.penalty.l2_weight();
         let factor = &mut self.ridge.factor;
         factor.clear();
@@ -503,14 +519,41 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 return;
             }
         }
-        let mut r: Vec<f64> = self.y_work.iter().map(|&v| l2 * v).collect();
+        let mut r = self.y_work.clone();
         factor.solve(&mut r);
+        let q = self.ridge.unpenalized.len();
+        let mut t_u = vec![0.0; q];
+        if q > 0 {
+            // Z = M⁻¹U, S = UᵀZ (q × q, SPD), t_U = S⁻¹Uᵀz₀, r ← z₀ − Z t_U
+            let u = &self.ridge.columns;
+            let mut z = u.clone();
+            z.chunks_mut(n).for_each(|column| factor.solve(column));
+            let mut small = UpdatableCholesky::with_limit(q);
+            for a in 0..q {
+                let row: Vec<f64> =
+                    (0..a).map(|b| kernels::dot(&u[a * n..(a + 1) * n], &z[b * n..(b + 1) * n])).collect();
+                if !small.append(&row, kernels::dot(&u[a * n..(a + 1) * n], &z[a * n..(a + 1) * n])) {
+                    return;
+                }
+                t_u[a] = kernels::dot(&u[a * n..(a + 1) * n], &r);
+            }
+            small.solve(&mut t_u);
+            for (column, &t) in z.chunks(n).zip(&t_u) {
+                r.iter_mut().zip(column).for_each(|(v, &zi)| *v -= t * zi);
+            }
+        }
+        r.iter_mut().for_each(|v| *v *= l2);
         self.r.copy_from_slice(&r);
         self.grad.invalidate();
         self.full_pass();
-        for idx in 0..self.live.len() {
-            let j = self.live[idx];
-            self.t[j] = self.grad.c_now[j] / l2;
+        for &j in &self.live {
+            let w = self.weights[j];
+            if w > 0.0 {
+                self.t[j] = self.grad.c_now[j] / (l2 * w);
+            }
+        }
+        for (&j, &t) in self.ridge.unpenalized.iter().zip(&t_u) {
+            self.t[j] = t;
         }
         self.residual_dirty = true;
         self.refresh_residual();
