@@ -215,7 +215,7 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, covariates: O
 /// Reads a `FID IID c1 … cq` covariate table for the `.fam` samples and marks the samples
 /// without every covariate (absent from the file, or with a missing value) as unobserved in
 /// `phenotypes`, reporting how many were dropped for which reason.
-fn covariate_table(path: &Path, bed: &Bed, phenotypes: &mut [Option<f64>]) -> Result<CovariateTable> {
+pub fn covariate_table(path: &Path, bed: &Bed, phenotypes: &mut [Option<f64>]) -> Result<CovariateTable> {
     let table = read_covariate_table(path, bed.sample_ids())?;
     let mut dropped = 0;
     for (pheno, values) in phenotypes.iter_mut().zip(&table.values) {

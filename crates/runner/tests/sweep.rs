@@ -510,3 +510,84 @@ fn stop_saturated_in_a_sweep() {
         assert!(e.contains("grid.stop_saturated") && e.contains("(0, 1]"), "{bad}: {e}");
     }
 }
+
+/// A file dataset with unpenalized covariates and penalty factors: every task certifies, the
+/// zero-weight column and the covariates are in the model at every alpha (`coefs.csv`, features
+/// p and p + 1 for the covariates), and since y depends strongly on the covariates the chosen
+/// test error is far below that of the same dataset without them.
+#[test]
+fn covariates_and_penalty_factors_in_a_sweep() {
+    use regpath_datagen::FamilySpec;
+    use regpath_datagen::dataset::{OutputFormat, write_dataset};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let spec = FamilySpec::Toeplitz { n: 150, p: 30, rho: 0.3, k: 3, snr: 5.0 };
+    write_dataset(&data, &spec, 5, OutputFormat::Npy).unwrap();
+    let x = regpath_datagen::read_matrix(&data.join("X.npy")).unwrap();
+    let y = regpath_datagen::read_vector(&data.join("y.npy")).unwrap();
+    let (mut cov, mut y_shifted) = (String::from("age,batch\n"), String::new());
+    for i in 0..150 {
+        let age = 40.0 + 15.0 * ((i as f64) * 0.7).sin();
+        let batch = f64::from(i % 4 == 0);
+        cov.push_str(&format!("{age},{batch}\n"));
+        y_shifted.push_str(&format!("{}\n", y[i] + 0.5 * age - 4.0 * batch + 0.3 * x.view()[(i, 0)]));
+    }
+    fs::write(data.join("cov.csv"), cov).unwrap();
+    fs::write(data.join("y_cov.csv"), y_shifted).unwrap();
+    let weights: String =
+        (0..30).map(|j| if j == 0 { "0\n".to_string() } else { format!("{}\n", 1.0 + (j % 3) as f64 * 0.5) }).collect();
+    fs::write(data.join("w.txt"), weights).unwrap();
+    let config_path = dir.path().join("cov.toml");
+    fs::write(
+        &config_path,
+        r#"
+        [[datasets]]
+        name = "with"
+        x = "data/X.npy"
+        y = "data/y_cov.csv"
+        covariates = "data/cov.csv"
+        penalty_factor = "data/w.txt"
+        [[datasets]]
+        name = "without"
+        x = "data/X.npy"
+        y = "data/y_cov.csv"
+        [[penalties]]
+        penalty = "lasso"
+        [[penalties]]
+        penalty = "mcp"
+        [grid]
+        n_alphas = 15
+        eps = 0.02
+        [evaluation]
+        method = "cv"
+        folds = 3
+        test = 0.25
+        "#,
+    )
+    .unwrap();
+    let config = SweepConfig::from_file(&config_path).unwrap();
+    let out = dir.path().join("out");
+    assert!(run_sweep(&config, &opts(&out, 2)).unwrap().complete);
+    let mut r = csv::Reader::from_path(out.join("path.csv")).unwrap();
+    let rows: Vec<regpath_runner::sweep::tables::SweepPathRow> = r.deserialize().map(Result::unwrap).collect();
+    assert!(rows.iter().all(|row| row.converged && row.certificate <= 1e-6 && row.nnz <= 30));
+    let mut r = csv::Reader::from_path(out.join("coefs.csv")).unwrap();
+    let coefs: Vec<regpath_runner::sweep::tables::CoefRow> = r.deserialize().map(Result::unwrap).collect();
+    let with: Vec<_> = coefs.iter().filter(|c| c.task_id.starts_with("with")).collect();
+    for k in 0..15 {
+        for feature in [0, 30, 31] {
+            assert!(
+                with.iter().any(|c| c.alpha_index == k && c.feature == feature && c.coef != 0.0),
+                "alpha {k}: unpenalized feature {feature} missing"
+            );
+        }
+    }
+    let mut r = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let summary: Vec<regpath_runner::sweep::tables::SummaryRow> = r.deserialize().map(Result::unwrap).collect();
+    for penalty in ["lasso", "mcp"] {
+        let test = |name: &str| {
+            summary.iter().find(|s| s.dataset == name && s.penalty == penalty).map(|s| s.chosen_test_mse).unwrap()
+        };
+        assert!(test("with") < 0.5 * test("without"), "{penalty}: {} vs {}", test("with"), test("without"));
+    }
+}

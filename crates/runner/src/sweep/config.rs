@@ -229,6 +229,14 @@ pub struct DatasetConfig {
     /// `pheno` counted from its first value column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pheno_col: Option<usize>,
+    /// Unpenalized covariates (file and PLINK datasets), as `regpath path --covariates`: `.npy`
+    /// or CSV with one row per sample of `x`, or a `FID IID c1 … cq` table for `bed`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covariates: Option<PathBuf>,
+    /// Penalty factor of each column of X (file and PLINK datasets), as `regpath path
+    /// --penalty-factor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub penalty_factor: Option<PathBuf>,
     /// Replicates: new data (synthetic) and a new random split (all datasets) per replicate.
     #[serde(default = "one")]
     pub replicates: usize,
@@ -260,8 +268,10 @@ impl DatasetConfig {
         ]
     }
 
-    fn file_keys(&self) -> [(&'static str, bool); 6] {
+    fn file_keys(&self) -> [(&'static str, bool); 8] {
         [
+            ("covariates", self.covariates.is_some()),
+            ("penalty_factor", self.penalty_factor.is_some()),
             ("x", self.x.is_some()),
             ("y", self.y.is_some()),
             ("beta", self.beta.is_some()),
@@ -452,7 +462,16 @@ impl SweepConfig {
         let mut config: SweepConfig = toml::from_str(text).map_err(|e| anyhow::anyhow!("{}", e.to_string().trim()))?;
         if let Some(base) = base_dir {
             for d in &mut config.datasets {
-                for path in [&mut d.x, &mut d.y, &mut d.beta, &mut d.bed, &mut d.pheno].into_iter().flatten() {
+                let paths = [
+                    &mut d.x,
+                    &mut d.y,
+                    &mut d.beta,
+                    &mut d.bed,
+                    &mut d.pheno,
+                    &mut d.covariates,
+                    &mut d.penalty_factor,
+                ];
+                for path in paths.into_iter().flatten() {
                     if path.is_relative() {
                         *path = base.join(&*path);
                     }
@@ -611,7 +630,9 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
         }
         None => {
             if let Some((k, _)) = d.family_keys().iter().find(|(_, s)| *s) {
-                bail!("key `{k}` needs `family` (files take x, y, beta or bed, pheno, pheno_col)");
+                bail!(
+                    "key `{k}` needs `family` (files take x, y, beta or bed, pheno, pheno_col, and covariates, penalty_factor)"
+                );
             }
             match (&d.x, &d.bed) {
                 (Some(_), Some(_)) => bail!("give either `x` (with `y`) or `bed`, not both"),

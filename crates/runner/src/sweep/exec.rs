@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use regpath_solver::{DenseDesign, fit_path_spec};
+use regpath_solver::{DenseDesign, WithCovariates, fit_path_spec};
 
 use super::config::{Method, SweepConfig};
 use super::metrics::{argmin_first, coef_error, mean_se, mse, one_se_index, predict, r2, support};
@@ -39,6 +39,47 @@ pub struct UnitData {
     pub beta: Option<Vec<f64>>,
     /// CV folds: sorted positions within the training part (empty without CV).
     pub folds: Vec<Vec<usize>>,
+    /// Unpenalized covariates of the training, validation and test parts (same rows as X).
+    pub covariates: Option<[Array2<f64>; 3]>,
+    /// Penalty factor of each column of X.
+    pub penalty_factor: Option<Vec<f64>>,
+}
+
+impl UnitData {
+    /// Training covariates.
+    fn c_train(&self) -> Option<ArrayView2<'_, f64>> {
+        self.covariates.as_ref().map(|c| c[0].view())
+    }
+
+    /// Validation covariates.
+    fn c_val(&self) -> Option<ArrayView2<'_, f64>> {
+        self.covariates.as_ref().map(|c| c[1].view())
+    }
+
+    /// Test covariates.
+    fn c_test(&self) -> Option<ArrayView2<'_, f64>> {
+        self.covariates.as_ref().map(|c| c[2].view())
+    }
+}
+
+/// Fits a path on X (and the covariates, when there are any, as unpenalized columns).
+fn fit_with_covariates<F>(
+    config: &SweepConfig,
+    x: ArrayView2<'_, f64>,
+    covariates: Option<ArrayView2<'_, f64>>,
+    y: &[f64],
+    spec: regpath_solver::PenaltySpec,
+    options: &regpath_solver::PathOptions,
+    on_point: F,
+) -> Result<regpath_solver::PathSummary>
+where
+    F: FnMut(&regpath_solver::PathPoint<'_>) -> ControlFlow<()>,
+{
+    let design = DenseDesign::new(x, config.solver.intercept, config.solver.standardize)?;
+    Ok(match covariates {
+        Some(c) => fit_path_spec(&WithCovariates::new(&design, c)?, y, spec, options, on_point)?,
+        None => fit_path_spec(&design, y, spec, options, on_point)?,
+    })
 }
 
 /// The rows `rows` of a matrix, as a new column-major matrix.
@@ -89,7 +130,11 @@ pub fn split(
 pub fn prepare_unit(config: &SweepConfig, plan: &Plan, unit: &Unit) -> Result<UnitData> {
     let ds = &plan.datasets[unit.dataset];
     let e = &config.evaluation;
-    let make = |x: ArrayView2<'_, f64>, y: &[f64], beta: Option<Vec<f64>>| {
+    let make = |x: ArrayView2<'_, f64>,
+                y: &[f64],
+                beta: Option<Vec<f64>>,
+                covariates: Option<ArrayView2<'_, f64>>,
+                penalty_factor: Option<Vec<f64>>| {
         let (tr, va, te, folds) = split(x.nrows(), e.test, e.validation_fraction(), e.folds(), unit.split_seed);
         let pick = |idx: &[usize]| idx.iter().map(|&i| y[i]).collect::<Vec<f64>>();
         UnitData {
@@ -101,6 +146,8 @@ pub fn prepare_unit(config: &SweepConfig, plan: &Plan, unit: &Unit) -> Result<Un
             y_test: pick(&te),
             beta,
             folds,
+            covariates: covariates.map(|c| [select_rows(c, &tr), select_rows(c, &va), select_rows(c, &te)]),
+            penalty_factor,
         }
     };
     match &ds.origin {
@@ -108,9 +155,15 @@ pub fn prepare_unit(config: &SweepConfig, plan: &Plan, unit: &Unit) -> Result<Un
             let data = regpath_datagen::generate(spec, unit.data_seed)
                 .with_context(|| format!("cannot generate dataset {}", ds.id))?;
             let y = data.y.as_slice().context("generated y is not contiguous")?;
-            Ok(make(data.x.view(), y, Some(data.beta.to_vec())))
+            Ok(make(data.x.view(), y, Some(data.beta.to_vec()), None, None))
         }
-        DataOrigin::Loaded(file) => Ok(make(file.x.view(), &file.y, file.beta.clone())),
+        DataOrigin::Loaded(file) => Ok(make(
+            file.x.view(),
+            &file.y,
+            file.beta.clone(),
+            file.covariates.as_ref().map(|c| c.values.view()),
+            file.penalty_factor.clone(),
+        )),
     }
 }
 
@@ -151,15 +204,18 @@ fn fold_errors(
     let y_fit: Vec<f64> = fit_rows.iter().map(|&i| data.y_train[i]).collect();
     let x_held = select_rows(data.x_train.view(), held);
     let y_held: Vec<f64> = held.iter().map(|&i| data.y_train[i]).collect();
-    let design = DenseDesign::new(x_fit.view(), config.solver.intercept, config.solver.standardize)?;
+    let c_fit = data.c_train().map(|c| select_rows(c, &fit_rows));
+    let c_held = data.c_train().map(|c| select_rows(c, held));
     let mut options = config.path_options(Some(alphas.to_vec()), None, None)?;
+    options.penalty_factor = data.penalty_factor.clone();
     // The training path's alphas, already cut by these rules: every fold fits all of them.
     options.max_nnz = None;
     options.stop_saturated = None;
     let mut pred = vec![0.0; y_held.len()];
     let mut errors = Vec::with_capacity(alphas.len());
-    fit_path_spec(&design, &y_fit, plan.penalties[task.penalty].spec, &options, |pt| {
-        predict(x_held.view(), pt.intercept, pt.coefs, &mut pred);
+    let spec = plan.penalties[task.penalty].spec;
+    fit_with_covariates(config, x_fit.view(), c_fit.as_ref().map(|c| c.view()), &y_fit, spec, &options, |pt| {
+        predict(x_held.view(), c_held.as_ref().map(|c| c.view()), pt.intercept, pt.coefs, &mut pred);
         errors.push(mse(&y_held, &pred));
         ControlFlow::Continue(())
     })
@@ -179,50 +235,50 @@ pub fn run_task(
     let ds = &plan.datasets[task.dataset];
     let pen = &plan.penalties[task.penalty];
     let keep_coefs = plan.coef_tasks.iter().any(|id| id == &task.id);
-    let design = DenseDesign::new(data.x_train.view(), config.solver.intercept, config.solver.standardize)
-        .with_context(|| format!("task {}", task.id))?;
-    let options = config.path_options(None, pen.n_alphas, pen.eps)?;
+    let mut options = config.path_options(None, pen.n_alphas, pen.eps)?;
+    options.penalty_factor = data.penalty_factor.clone();
     let has_val = !data.y_val.is_empty();
     let mut pred_val = vec![0.0; data.y_val.len()];
     let mut pred_test = vec![0.0; data.y_test.len()];
     let mut points: Vec<PointInfo> = Vec::new();
     let mut coefs: Vec<CoefRow> = Vec::new();
-    let summary = fit_path_spec(&design, &data.y_train, pen.spec, &options, |pt| {
-        let validation_mse = has_val.then(|| {
-            predict(data.x_val.view(), pt.intercept, pt.coefs, &mut pred_val);
-            mse(&data.y_val, &pred_val)
-        });
-        predict(data.x_test.view(), pt.intercept, pt.coefs, &mut pred_test);
-        points.push(PointInfo {
-            alpha: pt.alpha,
-            alpha_over_max: pt.alpha_over_max,
-            nnz: pt.nnz,
-            train_mse: pt.train_mse,
-            validation_mse,
-            test_mse: mse(&data.y_test, &pred_test),
-            test_r2: r2(&data.y_test, &pred_test),
-            coef_error: data.beta.as_ref().map(|b| coef_error(pt.coefs, b)),
-            support: data.beta.as_ref().map(|b| support(pt.coefs, b)),
-            certificate: pt.certificate,
-            certificate_kind: pt.certificate_kind.as_str(),
-            converged: pt.converged,
-            epochs: pt.epochs,
-            time_s: pt.time_s,
-        });
-        if keep_coefs {
-            coefs.extend(pt.coefs.iter().map(|&(feature, coef)| CoefRow {
-                task_id: task.id.clone(),
-                alpha_index: pt.alpha_index,
+    let summary =
+        fit_with_covariates(config, data.x_train.view(), data.c_train(), &data.y_train, pen.spec, &options, |pt| {
+            let validation_mse = has_val.then(|| {
+                predict(data.x_val.view(), data.c_val(), pt.intercept, pt.coefs, &mut pred_val);
+                mse(&data.y_val, &pred_val)
+            });
+            predict(data.x_test.view(), data.c_test(), pt.intercept, pt.coefs, &mut pred_test);
+            points.push(PointInfo {
                 alpha: pt.alpha,
                 alpha_over_max: pt.alpha_over_max,
-                feature,
-                coef,
-                true_coef: data.beta.as_ref().map(|b| b[feature]),
-            }));
-        }
-        ControlFlow::Continue(())
-    })
-    .with_context(|| format!("task {}", task.id))?;
+                nnz: pt.nnz,
+                train_mse: pt.train_mse,
+                validation_mse,
+                test_mse: mse(&data.y_test, &pred_test),
+                test_r2: r2(&data.y_test, &pred_test),
+                coef_error: data.beta.as_ref().map(|b| coef_error(pt.coefs, b)),
+                support: data.beta.as_ref().map(|b| support(pt.coefs, b)),
+                certificate: pt.certificate,
+                certificate_kind: pt.certificate_kind.as_str(),
+                converged: pt.converged,
+                epochs: pt.epochs,
+                time_s: pt.time_s,
+            });
+            if keep_coefs {
+                coefs.extend(pt.coefs.iter().map(|&(feature, coef)| CoefRow {
+                    task_id: task.id.clone(),
+                    alpha_index: pt.alpha_index,
+                    alpha: pt.alpha,
+                    alpha_over_max: pt.alpha_over_max,
+                    feature,
+                    coef,
+                    true_coef: data.beta.as_ref().and_then(|b| b.get(feature).copied()),
+                }));
+            }
+            ControlFlow::Continue(())
+        })
+        .with_context(|| format!("task {}", task.id))?;
 
     // Cross-validation on the training part, over the same alphas, folds in parallel.
     let cv_start = Instant::now();

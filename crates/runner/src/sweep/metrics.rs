@@ -5,10 +5,22 @@
 use ndarray::ArrayView2;
 
 /// `pred = b + X·β` for sparse `β` (`coefs` = (feature, value)); `x` column-major.
-pub fn predict(x: ArrayView2<'_, f64>, intercept: f64, coefs: &[(usize, f64)], pred: &mut [f64]) {
+///
+/// Features `j ≥ p` (p the columns of X) are the covariates `c`, column `j − p`.
+pub fn predict(
+    x: ArrayView2<'_, f64>,
+    covariates: Option<ArrayView2<'_, f64>>,
+    intercept: f64,
+    coefs: &[(usize, f64)],
+    pred: &mut [f64],
+) {
     pred.fill(intercept);
+    let p = x.ncols();
     for &(j, c) in coefs {
-        let col = x.column(j);
+        let col = match &covariates {
+            Some(cov) if j >= p => cov.column(j - p),
+            _ => x.column(j),
+        };
         for (p, v) in pred.iter_mut().zip(col.iter()) {
             *p += c * v;
         }
@@ -66,8 +78,10 @@ pub struct Support {
 
 /// Support metrics of the nonzero `coefs` (sorted by feature) against the true `beta`.
 pub fn support(coefs: &[(usize, f64)], truth: &[f64]) -> Support {
-    let tp = coefs.iter().filter(|&&(j, c)| c != 0.0 && truth[j] != 0.0).count();
-    let selected = coefs.iter().filter(|&&(_, c)| c != 0.0).count();
+    // covariates (features past X's columns) are not selected features
+    let of_x = coefs.iter().filter(|&&(j, _)| j < truth.len());
+    let tp = of_x.clone().filter(|&&(j, c)| c != 0.0 && truth[j] != 0.0).count();
+    let selected = of_x.filter(|&&(_, c)| c != 0.0).count();
     let actual = truth.iter().filter(|b| **b != 0.0).count();
     support_from_counts(tp, selected, actual)
 }
@@ -141,7 +155,7 @@ mod tests {
         // X = [[1, 2], [3, 4], [5, 6]] column-major; β = (0, 0.5), b = 1 → ŷ = (2, 3, 4).
         let x = Array2::from_shape_vec((3, 2).f(), vec![1.0, 3.0, 5.0, 2.0, 4.0, 6.0]).unwrap();
         let mut pred = vec![0.0; 3];
-        predict(x.view(), 1.0, &[(1, 0.5)], &mut pred);
+        predict(x.view(), None, 1.0, &[(1, 0.5)], &mut pred);
         assert_eq!(pred, vec![2.0, 3.0, 4.0]);
         let y = [1.0, 3.0, 6.0];
         // residuals (−1, 0, 2): MSE = 5/3; ȳ = 10/3, SST = 49/9 + 1/9 + 64/9 = 114/9.

@@ -28,6 +28,10 @@ pub struct LoadedFile {
     pub y: Vec<f64>,
     /// True coefficients, when given.
     pub beta: Option<Vec<f64>>,
+    /// Unpenalized covariates, one row per row of X.
+    pub covariates: Option<regpath_datagen::Covariates>,
+    /// Penalty factor of each column of X.
+    pub penalty_factor: Option<Vec<f64>>,
 }
 
 /// One point of a dataset entry's parameter axes.
@@ -204,18 +208,32 @@ fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetIn
 
 /// Reads a file dataset entry (so that a missing or malformed file fails before any output).
 fn load_files(entry: &DatasetConfig, index: usize) -> Result<DatasetInstance> {
-    let (x, y, stem_of, family) = match (&entry.x, &entry.y, &entry.bed) {
+    let (x, y, covariates, stem_of, family) = match (&entry.x, &entry.y, &entry.bed) {
         (Some(xp), Some(yp), None) => {
             let x = read_matrix(xp).with_context(|| format!("datasets[{index}].x"))?;
             let y = read_vector(yp).with_context(|| format!("datasets[{index}].y"))?.to_vec();
-            (x, y, xp, "file")
+            let covariates = match &entry.covariates {
+                Some(path) => Some(
+                    regpath_datagen::read_covariate_matrix(path, x.n_rows())
+                        .with_context(|| format!("datasets[{index}].covariates"))?,
+                ),
+                None => None,
+            };
+            (x, y, covariates, xp, "file")
         }
         (None, None, Some(prefix)) => {
             let bed = Bed::open(prefix).with_context(|| format!("datasets[{index}].bed"))?;
             let k = entry.pheno_col.unwrap_or(1);
             let key = if entry.pheno.is_some() { "pheno" } else { "bed" };
-            let phenotypes = crate::load::bed_phenotypes(&bed, entry.pheno.as_deref(), k)
+            let mut phenotypes = crate::load::bed_phenotypes(&bed, entry.pheno.as_deref(), k)
                 .with_context(|| format!("datasets[{index}].{key} (pheno_col = {k})"))?;
+            let table = match &entry.covariates {
+                Some(path) => Some(
+                    crate::load::covariate_table(path, &bed, &mut phenotypes)
+                        .with_context(|| format!("datasets[{index}].covariates"))?,
+                ),
+                None => None,
+            };
             let (rows, y) = observed_samples(&phenotypes);
             if rows.is_empty() {
                 bail!(
@@ -226,7 +244,11 @@ fn load_files(entry: &DatasetConfig, index: usize) -> Result<DatasetInstance> {
             }
             let keep = (rows.len() < bed.n_samples()).then_some(rows.as_slice());
             let x = Matrix::from_array(bed.to_dense(keep), Some(bed.snp_ids().to_vec()));
-            (x, y.to_vec(), prefix, "plink")
+            let covariates = match &table {
+                Some(t) => Some(t.rows(&rows).with_context(|| format!("datasets[{index}].covariates"))?),
+                None => None,
+            };
+            (x, y.to_vec(), covariates, prefix, "plink")
         }
         _ => bail!("datasets[{index}]: give `x` and `y`, or `bed`"),
     };
@@ -234,6 +256,14 @@ fn load_files(entry: &DatasetConfig, index: usize) -> Result<DatasetInstance> {
     if y.len() != n {
         bail!("datasets[{index}]: y has {} values but X has {n} rows (samples); they must match", y.len());
     }
+    let penalty_factor = match &entry.penalty_factor {
+        Some(path) => Some(
+            regpath_datagen::read_penalty_factor(path, p, x.names.as_deref().filter(|_| entry.bed.is_some()))
+                .with_context(|| format!("datasets[{index}].penalty_factor"))?
+                .weights,
+        ),
+        None => None,
+    };
     let beta = match &entry.beta {
         Some(path) => {
             let b = regpath_datagen::read_vector(path).with_context(|| format!("datasets[{index}].beta"))?;
@@ -267,7 +297,7 @@ fn load_files(entry: &DatasetConfig, index: usize) -> Result<DatasetInstance> {
         n,
         p,
         replicates: entry.replicates,
-        origin: DataOrigin::Loaded(Arc::new(LoadedFile { x, y, beta })),
+        origin: DataOrigin::Loaded(Arc::new(LoadedFile { x, y, beta, covariates, penalty_factor })),
     })
 }
 
