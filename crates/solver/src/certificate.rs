@@ -1,26 +1,31 @@
 //! Optimality certificates (docs/design.md §3), computed on the working scale.
 //!
 //! Write the problem un-normalised (multiplied by n), with `A = nαρ`, `B = nα(1−ρ)`
-//! (ρ = the L1 weight, 1−ρ the L2 weight):
+//! (ρ = the L1 weight, 1−ρ the L2 weight) and penalty factors w_j:
 //!
 //! ```text
-//! n·P(t) = ½‖r‖² + A‖t‖₁ + B/2‖t‖²,      r = ỹ − X̃t  (ỹ centered when an intercept is fitted)
+//! n·P(t) = ½‖r‖² + Σ_j w_j (A|t_j| + B/2·t_j²),      r = ỹ − X̃t  (ỹ centered when an intercept is fitted)
 //! ```
 //!
 //! *Convex penalties* — relative duality gap `(P − D)/P(0)`, `P(0) = ‖ỹ‖²/(2n)`, with the
 //! larger of two dual values:
 //!
-//! - rescaled residual (A > 0): with `G_j = x̃_jᵀr − B·t_j` and `s = min(1, A/max_j |G_j|)`,
-//!   `D₁ = −½s²(‖r‖² + B‖t‖²) + s·rᵀỹ` (the Lasso dual of the augmented design
-//!   `[X̃; √B·I]`, so also valid for the elastic net);
+//! - rescaled residual (A > 0): with `G_j = x̃_jᵀr − w_j B·t_j` and
+//!   `s = min(1, min_j w_j A/|G_j|)` over the penalized features,
+//!   `D₁ = −½s²(‖r‖² + B Σ_j w_j t_j²) + s·rᵀỹ` (the Lasso dual of the augmented design
+//!   `[X̃; diag(√(B w_j))]`, so also valid for the elastic net);
 //! - unconstrained elastic-net dual (B > 0, valid for pure ridge):
-//!   `D₂ = −½‖r‖² + rᵀỹ − Σ_j (|x̃_jᵀr| − A)₊² / (2B)`.
+//!   `D₂ = −½‖r‖² + rᵀỹ − Σ_j (|x̃_jᵀr| − w_j A)₊² / (2 w_j B)`.
 //!
-//! *MCP/SCAD* — relative KKT violation `max_j dist(−∇_j, ∂pen(t_j)) / alpha_max` with
+//! Unpenalized features (w_j = 0: covariates, zero penalty factors) require `x̃_jᵀθ = 0`; the
+//! solver fits them exactly, and the certificate is the larger of the relative gap and their
+//! relative KKT violation `max_u |x̃_uᵀr|/(n·alpha_max)`.
+//!
+//! *MCP/SCAD* — relative KKT violation `max_j dist(−∇_j, w_j·∂pen(t_j)) / alpha_max` with
 //! `∇_j = −x̃_jᵀr/n`, together with `|mean(r)|/alpha_max` when the intercept is fitted.
 //!
 //! Features whose gradient is not computed exactly must be known (by a bound) to satisfy
-//! `|x̃_jᵀr|/n ≤ ρα` with `t_j = 0`: they then contribute nothing to either dual nor to the
+//! `|x̃_jᵀr|/n ≤ w_j ρα` with `t_j = 0`: they then contribute nothing to either dual nor to the
 //! KKT violation, so leaving them out keeps the certificate exact.
 
 use crate::datafit::Datafit;
@@ -44,6 +49,10 @@ impl CertificateKind {
         }
     }
 }
+
+/// Relative KKT violation of the unpenalized block (`max_u |c_u|/alpha_max`) up to which the
+/// rescaled residual counts as a feasible dual point for Gap Safe screening.
+const UNPENALIZED_FEASIBLE: f64 = 1e-10;
 
 /// Accumulates per-feature terms of a certificate from exact gradients `c_j = x̃_jᵀr/n`.
 ///
@@ -153,6 +162,11 @@ impl<'p, P: Penalty> CertificateAccumulator<'p, P> {
             if self.l2 > 0.0 {
                 let d2 = self.n * datafit.scaled_dual(totals, 1.0, 0.0) - self.excess_sq / (2.0 * self.l2);
                 dual = dual.max(d2);
+            }
+            // Gap Safe needs a feasible dual point: only when the unpenalized block is fitted
+            // to rounding (X_uᵀr ≈ 0), as it is after an exact solve of that block
+            if self.max_unpenalized > UNPENALIZED_FEASIBLE * norm {
+                scaled_dual = None;
             }
             let gap = (primal_u - dual).max(0.0) / self.n;
             let gap = if null_objective > 0.0 { gap / null_objective } else { gap };

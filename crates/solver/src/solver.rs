@@ -27,8 +27,10 @@ use crate::penalty::{Penalty, Piece};
 
 mod active_set;
 mod gradients;
+mod weights;
 
 use gradients::GradientCache;
+use weights::PenaltyWeights;
 
 /// When more than this share of live features would need an exact gradient, a full pass is
 /// made instead, which also refreshes the reference residual of the bounds.
@@ -118,7 +120,7 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     datafit: Quadratic,
     penalty: P,
     /// Penalty factor w_j of every column (0 for covariates; all 1 by default).
-    weights: Vec<f64>,
+    weights: PenaltyWeights,
     /// Columns of X proper (the first `p_x`; covariates follow).
     p_x: usize,
     settings: Settings,
@@ -164,7 +166,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         }
         let stats = design.stats();
         let p_x = p - design.n_covariates();
-        let weights = penalty_weights(options.penalty_factor.as_deref(), p_x, p)?;
+        let weights = PenaltyWeights::new(options.penalty_factor.as_deref(), p_x, p)?;
         if let Some(j) = (p_x..p).find(|&j| !design.is_live(j)) {
             return Err(SolverError::Unpenalized(format!(
                 "covariate {} is constant: it duplicates the intercept",
@@ -176,8 +178,10 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             return Err(non_convex_error(&penalty, j, stats.curvature[j], weights[j]));
         }
         let copies = if options.merge_copies && penalty.l2_weight() == 0.0 && penalty.l1_weight() > 0.0 {
-            // a copy is merged into a representative of the same weight only
-            let mut copies = find_copies(design, &live);
+            // a copy is merged into a representative of the same weight only; unpenalized
+            // columns are never merged (collinear ones are an error, see `fit_unpenalized`)
+            let penalized: Vec<usize> = live.iter().copied().filter(|&j| weights[j] > 0.0).collect();
+            let mut copies = find_copies(design, &penalized);
             copies.retain(|c| weights[c.column] == weights[c.representative]);
             copies
         } else {
@@ -837,35 +841,6 @@ fn keep_largest(scored: &mut Vec<(f64, usize)>, cap: usize) {
         scored.select_nth_unstable_by(cap - 1, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         scored.truncate(cap);
     }
-}
-
-/// The penalty factor of every column: the given weights for the `p_x` columns of X (checked:
-/// that many, finite, non-negative, not all 0), 1 without them, and 0 for the covariates.
-fn penalty_weights(given: Option<&[f64]>, p_x: usize, p: usize) -> Result<Vec<f64>, SolverError> {
-    let mut weights = match given {
-        None => vec![1.0; p_x],
-        Some(w) => {
-            if w.len() != p_x {
-                return Err(SolverError::InvalidParameter(format!(
-                    "the penalty factor has {} weights but X has {p_x} columns",
-                    w.len()
-                )));
-            }
-            if let Some((j, &v)) = w.iter().enumerate().find(|(_, v)| !(v.is_finite() && **v >= 0.0)) {
-                return Err(SolverError::InvalidParameter(format!(
-                    "penalty factor of column {j} is {v}: weights must be finite and >= 0"
-                )));
-            }
-            if w.iter().all(|&v| v == 0.0) {
-                return Err(SolverError::InvalidParameter(
-                    "every penalty factor is 0: nothing is penalized".to_string(),
-                ));
-            }
-            w.to_vec()
-        }
-    };
-    weights.resize(p, 0.0);
-    Ok(weights)
 }
 
 fn non_convex_error<P: Penalty>(penalty: &P, column: usize, curvature: f64, weight: f64) -> SolverError {

@@ -136,6 +136,7 @@ impl GradientCache {
 
     /// The best available estimate of `|c_j|` at the current residual: exact when known,
     /// otherwise the prediction of the bound model (good enough for the heuristic strong rule).
+    #[inline]
     pub(super) fn estimate(&self, j: usize, model: BoundModel) -> f64 {
         if self.is_exact(j) { self.c_now[j].abs() } else { self.predicted(j, model).abs() }
     }
@@ -155,7 +156,7 @@ impl GradientCache {
     }
 
     /// `|c_j|` if exact, otherwise its bound.
-    #[inline]
+    #[inline(always)]
     pub(super) fn exact_or_bound(&self, j: usize, model: BoundModel) -> f64 {
         if self.is_exact(j) { self.c_now[j].abs() } else { self.bound(j, model) }
     }
