@@ -591,3 +591,73 @@ fn covariates_and_penalty_factors_in_a_sweep() {
         assert!(test("with") < 0.5 * test("without"), "{penalty}: {} vs {}", test("with"), test("without"));
     }
 }
+
+/// A PLINK dataset with a covariate table (a categorical column, one sample with NA) and
+/// SNP-keyed penalty factors: the sample is left out, and the covariates' indicator columns
+/// and the zero-weight SNPs are in the model at every alpha.
+#[test]
+fn plink_covariates_and_penalty_factors_in_a_sweep() {
+    use regpath_datagen::FamilySpec;
+    use regpath_datagen::dataset::{OutputFormat, write_dataset};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let spec = FamilySpec::Genotype {
+        n: 80,
+        p: 40,
+        k: 3,
+        h2: 0.5,
+        maf_min: 0.05,
+        maf_max: 0.5,
+        block_size: 5,
+        ld: 0.5,
+        dup_frac: 0.0,
+        flip_frac: 0.0,
+        mono_frac: 0.0,
+        missing_rate: 0.0,
+    };
+    write_dataset(&data, &spec, 9, OutputFormat::Bed).unwrap();
+    let fam = fs::read_to_string(data.join("geno.fam")).unwrap();
+    let mut table = String::from("FID IID pc1 batch\n");
+    for (i, line) in fam.lines().enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let pc1 = if i == 7 { "NA".to_string() } else { format!("{}", ((i * 13) % 17) as f64 / 17.0) };
+        table.push_str(&format!("{} {} {pc1} {}\n", f[0], f[1], ["A", "B", "C"][i % 3]));
+    }
+    fs::write(data.join("cov.txt"), table).unwrap();
+    let bim = fs::read_to_string(data.join("geno.bim")).unwrap();
+    let snps: Vec<&str> = bim.lines().map(|l| l.split_whitespace().nth(1).unwrap()).collect();
+    fs::write(data.join("w.txt"), format!("{} 0\n{} 0\n{} 2\n", snps[0], snps[1], snps[2])).unwrap();
+    let config_path = dir.path().join("plink_cov.toml");
+    fs::write(
+        &config_path,
+        r#"
+        [[datasets]]
+        name = "g"
+        bed = "data/geno"
+        covariates = "data/cov.txt"
+        penalty_factor = "data/w.txt"
+        [[penalties]]
+        penalty = "lasso"
+        [grid]
+        n_alphas = 10
+        eps = 0.05
+        "#,
+    )
+    .unwrap();
+    let config = SweepConfig::from_file(&config_path).unwrap();
+    let plan = Plan::new(&config).unwrap();
+    assert_eq!((plan.datasets[0].n, plan.datasets[0].p), (79, 40), "the sample with NA is left out");
+    let out = dir.path().join("out");
+    assert!(run_sweep(&config, &opts(&out, 1)).unwrap().complete);
+    let mut r = csv::Reader::from_path(out.join("coefs.csv")).unwrap();
+    let coefs: Vec<regpath_runner::sweep::tables::CoefRow> = r.deserialize().map(Result::unwrap).collect();
+    for k in 0..10 {
+        for feature in [0, 1, 40, 41, 42] {
+            assert!(
+                coefs.iter().any(|c| c.alpha_index == k && c.feature == feature && c.coef != 0.0),
+                "alpha {k}: unpenalized feature {feature} missing"
+            );
+        }
+    }
+    assert!(!coefs.iter().any(|c| c.feature > 42));
+}

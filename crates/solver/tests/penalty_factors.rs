@@ -7,7 +7,7 @@ mod common;
 
 use std::ops::ControlFlow;
 
-use common::{Fitted, all_penalties, null_objective, options, random_problem};
+use common::{Fitted, all_penalties, null_objective, options, pen_value, random_problem};
 use ndarray::{Array2, ShapeBuilder};
 use regpath_solver::{DenseDesign, Design, PathOptions, PenaltySpec, SolverError, WithCovariates, fit_path_spec};
 
@@ -91,31 +91,6 @@ fn least_squares(z: &[Vec<f64>], y: &[f64]) -> Vec<f64> {
     (0..k).map(|i| a[i][k] / a[i][i]).collect()
 }
 
-fn unit_pen(spec: PenaltySpec, t: f64, a: f64) -> f64 {
-    let at = t.abs();
-    match spec {
-        PenaltySpec::Lasso => a * at,
-        PenaltySpec::Ridge => 0.5 * a * t * t,
-        PenaltySpec::Enet { l1_ratio: r } => a * (r * at + 0.5 * (1.0 - r) * t * t),
-        PenaltySpec::Mcp { gamma: g } => {
-            if at <= g * a {
-                a * at - t * t / (2.0 * g)
-            } else {
-                0.5 * g * a * a
-            }
-        }
-        PenaltySpec::Scad { gamma: g } => {
-            if at <= a {
-                a * at
-            } else if at <= g * a {
-                (2.0 * g * a * at - t * t - a * a) / (2.0 * (g - 1.0))
-            } else {
-                a * a * (g + 1.0) / 2.0
-            }
-        }
-    }
-}
-
 /// `dist(−g, w·∂pen(t))` written out for MCP and SCAD.
 fn weighted_kkt(spec: PenaltySpec, t: f64, g: f64, a: f64, w: f64) -> f64 {
     if w == 0.0 {
@@ -173,7 +148,7 @@ fn reference(
     let yc: Vec<f64> = y.iter().map(|v| v - ybar).collect();
     let a = pt.alpha;
     let t: Vec<f64> = cols.iter().zip(&pt.beta).map(|((_, s, _), b)| b * s).collect();
-    let pen: f64 = cols.iter().zip(&t).map(|((_, _, wj), &tj)| wj * unit_pen(spec, tj, a)).sum();
+    let pen: f64 = cols.iter().zip(&t).map(|((_, _, wj), &tj)| wj * pen_value(spec, tj, a)).sum();
     let obj = rc.iter().map(|v| v * v).sum::<f64>() / (2.0 * nf) + rmean * rmean / 2.0 + pen;
     let xtr: Vec<f64> = cols.iter().map(|(z, _, _)| z.iter().zip(&rc).map(|(u, v)| u * v).sum()).collect();
     let cert = if matches!(spec, PenaltySpec::Mcp { .. } | PenaltySpec::Scad { .. }) {

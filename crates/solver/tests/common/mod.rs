@@ -94,7 +94,8 @@ pub fn random_problem(n: usize, p: usize, rho: f64, seed: u64) -> (Array2<f64>, 
     (x, y)
 }
 
-fn pen_value(spec: PenaltySpec, t: f64, a: f64) -> f64 {
+/// `pen(t)` at level a (unit weight), written out independently of the solver.
+pub fn pen_value(spec: PenaltySpec, t: f64, a: f64) -> f64 {
     let at = t.abs();
     match spec {
         PenaltySpec::Lasso => a * at,
