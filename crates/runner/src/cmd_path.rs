@@ -310,6 +310,7 @@ fn fit_design<D: Design>(
             epochs: pt.epochs,
             time_s: pt.time_s,
             train_mse: pt.train_mse,
+            deviance_ratio: pt.deviance_ratio,
             coordinate_updates: pt.coordinate_updates,
             working_set: pt.working_set,
             screened: pt.screened,

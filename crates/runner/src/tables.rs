@@ -36,6 +36,8 @@ pub struct PathRow {
     pub time_s: f64,
     /// `‖y − b − Xβ‖²/n`.
     pub train_mse: f64,
+    /// `1 − loss/P(0)` (training R² for the quadratic datafit; NaN when P(0) = 0).
+    pub deviance_ratio: f64,
     /// Coordinate updates at this alpha.
     pub coordinate_updates: u64,
     /// Final working-set size.
@@ -89,6 +91,7 @@ pub const PATH_COLUMNS: &[&str] = &[
     "epochs",
     "time_s",
     "train_mse",
+    "deviance_ratio",
     "coordinate_updates",
     "working_set",
     "screened",

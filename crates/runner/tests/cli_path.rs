@@ -90,11 +90,25 @@ fn writes_contract_columns_for_npy_and_csv_inputs() {
             "epochs",
             "time_s",
             "train_mse",
+            "deviance_ratio",
             "stop_reason",
         ] {
             assert!(header.split(',').any(|h| h == col), "missing column {col}");
         }
         assert_eq!(path.lines().count(), 13);
+        // deviance_ratio = 1 − train_mse / var(y) (R², var with 1/n)
+        let y: Vec<f64> =
+            std::fs::read_to_string(c.path("y.csv")).unwrap().lines().map(|l| l.parse().unwrap()).collect();
+        let mean = y.iter().sum::<f64>() / y.len() as f64;
+        let var = y.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / y.len() as f64;
+        let cols: Vec<&str> = header.split(',').collect();
+        let at = |name: &str| cols.iter().position(|h| *h == name).unwrap();
+        for line in path.lines().skip(1) {
+            let f: Vec<&str> = line.split(',').collect();
+            let (mse, ratio): (f64, f64) =
+                (f[at("train_mse")].parse().unwrap(), f[at("deviance_ratio")].parse().unwrap());
+            assert!((ratio - (1.0 - mse / var)).abs() < 1e-12, "{ratio} vs R² {}", 1.0 - mse / var);
+        }
         let last = path.lines().last().unwrap();
         assert!(last.ends_with(",end_of_grid"), "{last}");
         assert!(path.lines().skip(1).all(|l| l.contains(",gap,true,")), "every alpha certified:\n{path}");

@@ -139,6 +139,9 @@ pub struct PathPoint<'a> {
     pub time_s: f64,
     /// `‖y − b − Xβ‖²/n`.
     pub train_mse: f64,
+    /// `1 − loss/P(0)`: the share of the intercept-only loss explained (R² for the quadratic
+    /// datafit, `1 − train_mse/(2·P(0))`); NaN when `P(0) = 0`.
+    pub deviance_ratio: f64,
     /// Size of the final working set.
     pub working_set: usize,
     /// Features removed by Gap Safe screening at the end of this alpha.

@@ -378,6 +378,11 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             coordinate_updates: self.counts.updates,
             time_s: started.elapsed().as_secs_f64(),
             train_mse: r_sq / n,
+            deviance_ratio: if self.null_objective > 0.0 {
+                1.0 - self.datafit.loss(&Totals { r_sq, ..Totals::default() }) / self.null_objective
+            } else {
+                f64::NAN
+            },
             working_set: self.ws.features.len(),
             screened: self.ws.screened.iter().filter(|&&s| s).count(),
             scan_passes: (self.counts.columns_scanned - scanned_before) as f64 / self.live.len().max(1) as f64,
