@@ -143,6 +143,7 @@ impl Shape {
                 flip_frac: 0.0,
                 mono_frac: 0.0,
                 missing_rate: 0.0,
+                prevalence: None,
             },
         };
         let s = generate(&spec, SEED).expect("benchmark dataset parameters are valid");

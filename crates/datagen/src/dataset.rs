@@ -98,6 +98,12 @@ fn meta(spec: &FamilySpec, seed: u64, format: OutputFormat, beta: &Array1<f64>, 
     if let (Value::Object(m), Value::Object(e)) = (&mut m, extra) {
         m.extend(e);
     }
+    if let FamilySpec::Genotype { prevalence: Some(_), .. } = *spec {
+        m["phenotype"] = json!(
+            "case/control by the liability-threshold model (h2, snr and sigma are those of the liability): \
+             y.npy and pheno.txt hold 0/1, the .fam PLINK's 1 = control, 2 = case"
+        );
+    }
     if let FamilySpec::Genotype { dup_frac, mono_frac, missing_rate, .. } = *spec
         && (dup_frac > 0.0 || mono_frac > 0.0 || missing_rate > 0.0)
     {
@@ -141,6 +147,11 @@ fn write_npy_files(dir: &Path, spec: &FamilySpec, seed: u64, written: &mut Vec<P
     let data = generate(spec, seed)?;
     let mut m = meta(spec, seed, OutputFormat::Npy, &data.beta, data.snr, data.sigma);
     m["files"] = json!({"x": "X.npy", "y": "y.npy", "beta": "beta.npy"});
+    if let FamilySpec::Genotype { prevalence: Some(_), .. } = *spec {
+        let cases = data.y.iter().filter(|&&v| v == 1.0).count();
+        m["cases"] = json!(cases);
+        m["controls"] = json!(data.y.len() - cases);
+    }
     create_dir(dir)?;
     write_array(dir, "X.npy", &data.x, written)?;
     write_array(dir, "y.npy", &data.y, written)?;
@@ -168,13 +179,21 @@ fn write_bed_files(dir: &Path, spec: &FamilySpec, seed: u64, written: &mut Vec<P
     } else {
         json!("allele 1 (.bim column 5), A1 = 'A'")
     };
+    if let Some(cases) = pheno.cases {
+        m["cases"] = json!(cases);
+        m["controls"] = json!(model.n() - cases);
+    }
     create_dir(dir)?;
-    let fam: Vec<FamRecord> = pheno
-        .y
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| FamRecord { fid: sample_id(i), iid: sample_id(i), phenotype: Some(v) })
-        .collect();
+    let records = |code: f64| -> Vec<FamRecord> {
+        pheno
+            .y
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| FamRecord { fid: sample_id(i), iid: sample_id(i), phenotype: Some(v + code) })
+            .collect()
+    };
+    // case/control: PLINK's 1 = control, 2 = case in the .fam; 0/1 in pheno.txt and y.npy
+    let fam = records(if pheno.cases.is_some() { 1.0 } else { 0.0 });
     let prefix = dir.join(BED_PREFIX);
     written.extend(["fam", "bim", "bed"].map(|e| fileset_path(&prefix, e)));
     // An allele-flipped duplicate counts the other allele of its source: its .bim says so.
@@ -193,7 +212,7 @@ fn write_bed_files(dir: &Path, spec: &FamilySpec, seed: u64, written: &mut Vec<P
     write_bed(&prefix, &fam, model.p(), bim, model.packed_chunks(SNPS_PER_CHUNK))?;
     let pheno_path = dir.join(PHENO_FILE);
     written.push(pheno_path.clone());
-    write_pheno(&pheno_path, &fam)?;
+    write_pheno(&pheno_path, &records(0.0))?;
     write_array(dir, "y.npy", &pheno.y, written)?;
     write_array(dir, "beta.npy", &pheno.beta, written)?;
     write_meta(dir, &m, written)?;

@@ -19,6 +19,7 @@ fn genotype(n: usize, p: usize) -> FamilySpec {
         flip_frac: 0.0,
         mono_frac: 0.0,
         missing_rate: 0.0,
+        prevalence: None,
     }
 }
 
@@ -93,4 +94,59 @@ fn errors_leave_no_files() {
     let err = write_dataset(&blocker, &genotype(8, 10), 0, OutputFormat::Bed).unwrap_err();
     assert!(err.to_string().contains("blocker"), "{err}");
     assert_eq!(fs::read_to_string(&blocker).unwrap(), "x");
+}
+
+/// The spec with `prevalence` set (through its serialized form, as a sweep or `regpath gen`
+/// builds it).
+fn with_prevalence(spec: &FamilySpec, prevalence: f64) -> FamilySpec {
+    let mut value = serde_json::to_value(spec).unwrap();
+    value["prevalence"] = serde_json::json!(prevalence);
+    serde_json::from_value(value).unwrap()
+}
+
+/// `prevalence` (case/control by the liability-threshold model): y is 0/1 with about K·n
+/// cases, the cases are the samples with the largest quantitative phenotype (the liability of
+/// the same seed), the `.fam` holds PLINK's 1/2 coding, `pheno.txt` and `y.npy` 0/1, and
+/// `meta.json` the counts; without it the output is the quantitative phenotype, unchanged.
+#[test]
+fn case_control_phenotypes_by_liability_threshold() {
+    let (n, k) = (20_000, 0.1);
+    let quantitative = genotype(n, 60);
+    let binary = with_prevalence(&quantitative, k);
+    let liability = generate(&quantitative, 5).unwrap().y;
+    let y = generate(&binary, 5).unwrap().y;
+    assert!(y.iter().all(|&v| v == 0.0 || v == 1.0));
+    let cases = y.iter().filter(|&&v| v == 1.0).count();
+    // binomial(n, K) sd is 42; the threshold uses population moments of the liability
+    assert!((cases as f64 - k * n as f64).abs() < 5.0 * (k * (1.0 - k) * n as f64).sqrt(), "{cases} cases");
+    // cases are exactly the samples above one liability threshold
+    let lowest_case = (0..n).filter(|&i| y[i] == 1.0).map(|i| liability[i]).fold(f64::INFINITY, f64::min);
+    let highest_control = (0..n).filter(|&i| y[i] == 0.0).map(|i| liability[i]).fold(f64::NEG_INFINITY, f64::max);
+    assert!(lowest_case > highest_control);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cc");
+    let small = with_prevalence(&genotype(300, 60), k);
+    write_dataset(&out, &small, 2, OutputFormat::Bed).unwrap();
+    let y01 = read_vector(&out.join("y.npy")).unwrap();
+    let bed = Bed::open(&out.join("geno")).unwrap();
+    let fam = bed.fam_phenotypes();
+    let pheno = read_pheno(&out.join("pheno.txt"), &bed).unwrap();
+    for i in 0..300 {
+        assert!(y01[i] == 0.0 || y01[i] == 1.0);
+        assert_eq!(fam[i], Some(y01[i] + 1.0), "the .fam is PLINK's 1 = control, 2 = case");
+        assert_eq!(pheno[i], Some(y01[i]), "pheno.txt is 0/1");
+    }
+    let meta: serde_json::Value = serde_json::from_str(&fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
+    let cases = y01.iter().filter(|&&v| v == 1.0).count();
+    assert_eq!(meta["cases"], cases);
+    assert_eq!(meta["controls"], 300 - cases);
+    assert_eq!(meta["prevalence"], k);
+
+    let plain = dir.path().join("q");
+    write_dataset(&plain, &genotype(300, 60), 2, OutputFormat::Bed).unwrap();
+    let meta: serde_json::Value = serde_json::from_str(&fs::read_to_string(plain.join("meta.json")).unwrap()).unwrap();
+    assert!(meta.get("prevalence").is_none() && meta.get("cases").is_none());
+    let invalid = with_prevalence(&genotype(30, 60), 1.0);
+    assert!(generate(&invalid, 1).unwrap_err().to_string().contains("prevalence must be in (0, 1)"));
 }

@@ -41,6 +41,7 @@ fn all_families(n: usize, p: usize) -> Vec<FamilySpec> {
             flip_frac: 0.0,
             mono_frac: 0.0,
             missing_rate: 0.0,
+            prevalence: None,
         },
         FamilySpec::SparseX { n, p, density: 0.3, k: 3, snr: 3.0 },
     ]
@@ -180,6 +181,7 @@ fn genotype_spec(n: usize, p: usize, k: usize, block_size: usize) -> FamilySpec 
         flip_frac: 0.0,
         mono_frac: 0.0,
         missing_rate: 0.0,
+        prevalence: None,
     }
 }
 
@@ -264,6 +266,7 @@ fn invalid_parameters_are_errors() {
             flip_frac: 0.0,
             mono_frac: 0.0,
             missing_rate: 0.0,
+            prevalence: None,
         },
         FamilySpec::Genotype {
             n: 10,
@@ -278,6 +281,7 @@ fn invalid_parameters_are_errors() {
             flip_frac: 0.0,
             mono_frac: 0.0,
             missing_rate: 0.0,
+            prevalence: None,
         },
         FamilySpec::Genotype {
             n: 10,
@@ -292,6 +296,7 @@ fn invalid_parameters_are_errors() {
             flip_frac: 0.0,
             mono_frac: 0.0,
             missing_rate: 0.0,
+            prevalence: None,
         },
         FamilySpec::Genotype {
             n: 10,
@@ -306,6 +311,7 @@ fn invalid_parameters_are_errors() {
             flip_frac: 0.0,
             mono_frac: 0.0,
             missing_rate: 0.0,
+            prevalence: None,
         },
     ];
     for spec in bad {
@@ -345,6 +351,7 @@ fn genotype_phenotype_consistent_with_many_causal_blocks() {
         flip_frac: 0.0,
         mono_frac: 0.0,
         missing_rate: 0.0,
+        prevalence: None,
     };
     let d = generate(&spec, 1).unwrap();
     assert!(d.beta.iter().all(|b| *b != 0.0));

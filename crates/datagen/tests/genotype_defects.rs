@@ -44,6 +44,7 @@ impl G {
             flip_frac: self.flip,
             mono_frac: self.mono,
             missing_rate: self.missing,
+            prevalence: None,
         }
     }
 

@@ -98,6 +98,15 @@ pub struct GenArgs {
     /// SNP's mean over its called samples (genotype; default 0).
     #[arg(long)]
     pub missing_rate: Option<f64>,
+    /// Case/control phenotype by the liability-threshold model (genotype): the quantitative
+    /// phenotype with heritability --h2 is the liability; samples above its population
+    /// quantile 1 − --prevalence are cases. y.npy and pheno.txt hold 0/1, the .fam PLINK's
+    /// 1 = control, 2 = case.
+    #[arg(long)]
+    pub binary: bool,
+    /// Share of cases in the population, in (0, 1), with --binary (default 0.5).
+    #[arg(long, requires = "binary")]
+    pub prevalence: Option<f64>,
     /// Fraction of nonzero entries of X (sparse_x; default 0.05).
     #[arg(long)]
     pub density: Option<f64>,
@@ -134,9 +143,14 @@ impl GenArgs {
         put("--mono-frac", "mono_frac", self.mono_frac.map(|v| json!(v)));
         put("--missing-rate", "missing_rate", self.missing_rate.map(|v| json!(v)));
         put("--density", "density", self.density.map(|v| json!(v)));
+        let prevalence = self.binary.then(|| self.prevalence.unwrap_or(DEFAULT_PREVALENCE));
+        put("--binary", "prevalence", prevalence.map(|v| json!(v)));
         out
     }
 }
+
+/// Prevalence of `--binary` without `--prevalence`.
+const DEFAULT_PREVALENCE: f64 = 0.5;
 
 /// The optional flags each family takes (`--snr` and `--h2` are interchangeable where noise is
 /// set by a target).
@@ -157,6 +171,7 @@ fn allowed_flags(family: Family) -> &'static [&'static str] {
             "--flip-frac",
             "--mono-frac",
             "--missing-rate",
+            "--binary",
         ],
         Family::SparseX => &["--density", "--k", "--snr", "--h2"],
     }
@@ -333,5 +348,22 @@ mod tests {
         let a = parse(&format!("--family uniform --n 9 --p 5 --format bed --out {}", bad.display())).unwrap();
         assert!(run(&a).is_err());
         assert!(!bad.exists());
+    }
+
+    #[test]
+    fn binary_flags() {
+        let spec = |args: &str| spec_from_args(&parse(args).unwrap());
+        let b = spec("--family genotype --n 50 --p 100 --binary --prevalence 0.1 --out d").unwrap();
+        assert!(matches!(b, FamilySpec::Genotype { prevalence: Some(k), .. } if k == 0.1));
+        let d = spec("--family genotype --n 50 --p 100 --binary --out d").unwrap();
+        assert!(matches!(d, FamilySpec::Genotype { prevalence: Some(k), .. } if k == DEFAULT_PREVALENCE));
+        let q = spec("--family genotype --n 50 --p 100 --out d").unwrap();
+        assert!(matches!(q, FamilySpec::Genotype { prevalence: None, .. }));
+        assert!(parse("--family genotype --n 50 --p 100 --prevalence 0.1 --out d").is_err(), "needs --binary");
+        let msg = spec("--family toeplitz --n 5 --p 9 --binary --out d").unwrap_err().to_string();
+        assert!(msg.contains("--binary does not apply to family toeplitz"), "{msg}");
+        let bad = spec("--family genotype --n 50 --p 100 --binary --prevalence 1 --out d").unwrap();
+        let msg = bad.validate().unwrap_err().to_string();
+        assert!(msg.contains("prevalence must be in (0, 1)"), "{msg}");
     }
 }

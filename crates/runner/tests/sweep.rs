@@ -391,6 +391,7 @@ fn plink_datasets_take_a_phenotype_column() {
         flip_frac: 0.0,
         mono_frac: 0.0,
         missing_rate: 0.0,
+        prevalence: None,
     };
     write_dataset(&data, &spec, 3, OutputFormat::Bed).unwrap();
     // Extend the .fam: field 7 = 100 + line index, NA on every 4th line; field 8 on some lines only.
@@ -614,6 +615,7 @@ fn plink_covariates_and_penalty_factors_in_a_sweep() {
         flip_frac: 0.0,
         mono_frac: 0.0,
         missing_rate: 0.0,
+        prevalence: None,
     };
     write_dataset(&data, &spec, 9, OutputFormat::Bed).unwrap();
     let fam = fs::read_to_string(data.join("geno.fam")).unwrap();

@@ -109,6 +109,7 @@ pub struct GenotypeModel {
     flip_frac: f64,
     mono_frac: f64,
     missing_rate: f64,
+    prevalence: Option<f64>,
     seed: u64,
     /// Kind of every SNP; empty when there are no duplicates and no monomorphic SNPs.
     kinds: Vec<SnpKind>,
@@ -125,6 +126,8 @@ pub struct Phenotype {
     pub snr: f64,
     /// Noise standard deviation.
     pub sigma: f64,
+    /// Case/control phenotypes: the number of cases (y = 1).
+    pub cases: Option<usize>,
 }
 
 /// round(frac·total): the number of SNPs a fraction asks for.
@@ -163,6 +166,7 @@ impl GenotypeModel {
             flip_frac,
             mono_frac,
             missing_rate,
+            prevalence,
         } = *spec
         else {
             return Err(DataError::parameter(format!("family {} is not genotype", spec.name())));
@@ -189,6 +193,11 @@ impl GenotypeModel {
             if !(0.0..1.0).contains(&value) {
                 return Err(DataError::parameter(format!("{name} must be in [0, 1), got {value}")));
             }
+        }
+        if let Some(k) = prevalence
+            && !(k > 0.0 && k < 1.0)
+        {
+            return Err(DataError::parameter(format!("prevalence must be in (0, 1), got {k}")));
         }
         if !(0.0..=1.0).contains(&flip_frac) {
             return Err(DataError::parameter(format!(
@@ -232,6 +241,7 @@ impl GenotypeModel {
             flip_frac,
             mono_frac,
             missing_rate,
+            prevalence,
             seed,
             kinds: Vec::new(),
         })
@@ -435,8 +445,19 @@ impl GenotypeModel {
         }
         debug_assert_eq!(next, positions.len());
         let sigma = sigma_for_snr(&signal, self.h2 / (1.0 - self.h2))?;
-        let (y, snr) = add_noise(&signal, sigma, self.seed);
-        Ok(Phenotype { y, beta, snr, sigma })
+        let (mut y, snr) = add_noise(&signal, sigma, self.seed);
+        let mut cases = None;
+        if let Some(prevalence) = self.prevalence {
+            // liability L = signal + noise, Var(signal)/Var(L) = h2 (population values: the
+            // signal's sample mean and variance, the noise's σ²); case iff L > μ + sd·Φ⁻¹(1 − K)
+            let n = signal.len() as f64;
+            let mean = signal.sum() / n;
+            let var = signal.iter().map(|s| (s - mean) * (s - mean)).sum::<f64>() / n;
+            let threshold = mean + (var + sigma * sigma).sqrt() * normal_quantile(1.0 - prevalence);
+            y.mapv_inplace(|l| if l > threshold { 1.0 } else { 0.0 });
+            cases = Some(y.iter().filter(|&&v| v == 1.0).count());
+        }
+        Ok(Phenotype { y, beta, snr, sigma, cases })
     }
 
     /// The whole dataset in memory (n × p × 8 bytes); missing calls are mean-imputed as

@@ -130,6 +130,12 @@ pub enum FamilySpec {
         /// calls are `.bed` code 01; `X.npy` holds the SNP's mean over its called samples.
         #[serde(default)]
         missing_rate: f64,
+        /// Case/control phenotype by the liability-threshold model: the quantitative
+        /// phenotype (heritability h2) is the liability, and the samples whose liability
+        /// exceeds its population quantile 1 − prevalence are cases (y = 1), the others
+        /// controls (y = 0). In (0, 1); default none (a quantitative phenotype).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        prevalence: Option<f64>,
     },
     /// Sparse design: each entry is N(0, 1) with probability `density`, else exactly 0;
     /// k effects ±1 at random positions.
