@@ -7,8 +7,8 @@ use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use regpath_benches::{Budget, Shape, penalties, penalty_label};
-use regpath_solver::kernels::{centered_axpy, centered_dot};
 use regpath_solver::{DenseDesign, Design, ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Ridge, Scad};
+use regpath_solver::{centered_axpy, centered_dot};
 
 /// Vector lengths of the column kernels: in L1, in L2/L3, and from main memory.
 const LENGTHS: [usize; 3] = [1_000, 100_000, 4_000_000];

@@ -135,14 +135,6 @@ impl<'p, P: Penalty> CertificateAccumulator<'p, P> {
         }
     }
 
-    /// Merges another accumulator over disjoint features.
-    pub fn merge(&mut self, other: &Self) {
-        self.max_dual_norm = self.max_dual_norm.max(other.max_dual_norm);
-        self.excess_sq += other.excess_sq;
-        self.max_kkt = self.max_kkt.max(other.max_kkt);
-        self.max_unpenalized = self.max_unpenalized.max(other.max_unpenalized);
-    }
-
     /// The certificate, from the accumulated terms and whole-vector quantities. The datafit
     /// supplies the loss and the dual objective ([`Datafit`]).
     pub fn finish<F: Datafit>(&self, datafit: &F, totals: &Totals, null_objective: f64, alpha_max: f64) -> Certificate {

@@ -8,29 +8,35 @@
 //! Newton solver on the working set (an up/downdated Cholesky factor of the support) and a
 //! certificate (duality gap or KKT violation) at every alpha.
 
+// Every module is private: the crate's public surface is the list of re-exports below.
 mod anderson;
-pub mod certificate;
+mod certificate;
 mod cholesky;
-pub mod covariates;
-pub mod datafit;
-pub mod design;
-pub mod duplicates;
-pub mod error;
-pub mod genotype;
-pub mod grid;
-pub mod kernels;
+mod covariates;
+mod datafit;
+mod design;
+mod duplicates;
+mod error;
+mod genotype;
+mod grid;
+mod kernels;
 mod newton;
 mod options;
-pub mod path;
-pub mod penalty;
+mod path;
+mod penalty;
 mod solver;
 
-pub use certificate::CertificateKind;
+pub use certificate::{CertificateKind, Totals};
 pub use covariates::WithCovariates;
 pub use datafit::{Datafit, Quadratic};
-pub use design::{ColumnStats, DenseDesign, Design};
+pub use design::{ColumnStats, DenseDesign, Design, SCAN_BLOCK};
+pub use duplicates::ColumnCopy;
 pub use error::SolverError;
 pub use genotype::PackedGenotypeDesign;
 pub use grid::AlphaGrid;
+pub use kernels::{centered_axpy, centered_dot};
 pub use path::{PathOptions, PathPoint, PathSummary, Screening, StopReason, fit_path, fit_path_spec, train_r2};
-pub use penalty::{ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Ridge, Scad};
+pub use penalty::{
+    DEFAULT_L1_RATIO, DEFAULT_MCP_GAMMA, DEFAULT_SCAD_GAMMA, ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Piece,
+    Ridge, Scad, soft_threshold,
+};
