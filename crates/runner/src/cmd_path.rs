@@ -338,12 +338,16 @@ fn fit_design<D: Design>(
     write_csv(&args.out.join("path.csv"), PATH_COLUMNS, &rows)?;
 
     if let Some(covariates) = &data.covariates {
+        let q = covariates.names.len();
+        let features = match q {
+            1 => format!("feature {}", data.n_cols()),
+            _ => format!("features {}..{}", data.n_cols(), design.n_features() - 1),
+        };
         eprintln!(
-            "{} unpenalized covariates ({}), fitted exactly at every alpha; coefs.csv lists them as features {}..{}",
-            covariates.names.len(),
+            "{q} unpenalized covariate{} ({}), fitted exactly at every alpha; coefs.csv lists {} as {features}",
+            if q == 1 { "" } else { "s" },
             covariates.names.join(", "),
-            data.n_cols(),
-            design.n_features() - 1
+            if q == 1 { "it" } else { "them" },
         );
     }
     if let Some(weights) = &data.penalty_factor {
