@@ -20,3 +20,4 @@ pub use io::bed_write::write_bed;
 pub use io::covariates::{CovariateTable, Covariates, read_covariate_matrix, read_covariate_table};
 pub use io::matrix::{Matrix, read_matrix, read_vector};
 pub use io::penalty_factor::{PenaltyFactors, read_penalty_factor};
+pub use io::samples::{SampleList, read_row_indices, read_sample_list};

@@ -14,7 +14,7 @@ use regpath_solver::{
     train_r2,
 };
 
-use crate::load::{DataSource, LoadedInput, LoadedX, PenaltyInputs, load_input};
+use crate::load::{DataSource, InputOptions, LoadedInput, LoadedX, load_input};
 use crate::tables::{CoefRow, PATH_COLUMNS, PathRow, coef_columns, prepare_output_dir, write_csv};
 
 /// Arguments of `regpath path`.
@@ -100,6 +100,16 @@ pub struct PathArgs {
     /// In coefs.csv covariates follow X's p columns (feature p + i).
     #[arg(long, value_name = "FILE")]
     pub covariates: Option<PathBuf>,
+    /// Fit only the samples of a --bed fileset listed in FILE (PLINK's --keep: `FID IID` per
+    /// line, further fields ignored); listed IDs not in the .fam are counted, not an error.
+    #[arg(long, value_name = "FILE")]
+    pub keep: Option<PathBuf>,
+    /// Leave out the samples of a --bed fileset listed in FILE (PLINK's --remove: `FID IID`).
+    #[arg(long, value_name = "FILE")]
+    pub remove: Option<PathBuf>,
+    /// Fit only these rows of --x (and --y, --covariates): 0-based indices, one per line.
+    #[arg(long, value_name = "FILE")]
+    pub keep_rows: Option<PathBuf>,
     /// Do not write coefs.csv.
     #[arg(long)]
     pub no_coefs: bool,
@@ -230,7 +240,13 @@ pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
 
 fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, source: &DataSource) -> Result<()> {
     let started = Instant::now();
-    let extra = PenaltyInputs { covariates: args.covariates.clone(), penalty_factor: args.penalty_factor.clone() };
+    let extra = InputOptions {
+        covariates: args.covariates.clone(),
+        penalty_factor: args.penalty_factor.clone(),
+        keep: args.keep.clone(),
+        remove: args.remove.clone(),
+        keep_rows: args.keep_rows.clone(),
+    };
     let data = load_input(source, &extra)?;
     let load_s = started.elapsed().as_secs_f64();
     let options = PathOptions { penalty_factor: data.penalty_factor.clone(), ..options.clone() };

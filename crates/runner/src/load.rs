@@ -6,8 +6,11 @@ use anyhow::{Context, Result, bail};
 use ndarray::Array1;
 use regpath_datagen::{
     Bed, CovariateTable, Covariates, DataError, FamilySpec, Matrix, generate, observed_samples, read_covariate_matrix,
-    read_covariate_table, read_matrix, read_penalty_factor, read_pheno_column, read_vector,
+    read_covariate_table, read_matrix, read_penalty_factor, read_pheno_column, read_row_indices, read_sample_list,
+    read_vector,
 };
+
+use crate::sweep::exec::select_rows;
 
 /// Where the data of one fit comes from.
 #[derive(Clone, Debug)]
@@ -46,16 +49,22 @@ pub enum LoadedX {
     },
 }
 
-/// Files that change the penalty of a fit: unpenalized covariates and per-column penalty
-/// factors (docs/design.md §3).
+/// Optional input files of a fit: unpenalized covariates and per-column penalty factors
+/// (docs/design.md §3), and the selection of samples.
 #[derive(Clone, Debug, Default)]
-pub struct PenaltyInputs {
+pub struct InputOptions {
     /// Covariates: `.npy`/CSV with one row per sample of X, or for a PLINK fileset a
     /// `FID IID c1 … cq` table matched to the `.fam`.
     pub covariates: Option<PathBuf>,
     /// One weight per column of X (`.npy`, one number per line, or `SNP_ID weight` lines
     /// matched to the `.bim`).
     pub penalty_factor: Option<PathBuf>,
+    /// PLINK-style `FID IID` list of the samples to keep (`--bed` only).
+    pub keep: Option<PathBuf>,
+    /// PLINK-style `FID IID` list of the samples to leave out (`--bed` only).
+    pub remove: Option<PathBuf>,
+    /// 0-based row indices of X to keep (`--x` only).
+    pub keep_rows: Option<PathBuf>,
 }
 
 /// X (dense or packed), y and a description, as `regpath path` uses them.
@@ -100,11 +109,28 @@ impl LoadedInput {
 
 /// Reads the data, keeping a PLINK fileset packed, with the covariates and penalty factors
 /// when given, and checks that y (and the covariates) have one value per row.
-pub fn load_input(source: &DataSource, extra: &PenaltyInputs) -> Result<LoadedInput> {
+pub fn load_input(source: &DataSource, extra: &InputOptions) -> Result<LoadedInput> {
     let mut data = match source {
         DataSource::Files { x, y } => {
-            let matrix = read_matrix(x)?;
-            let y_values = read_vector(y)?;
+            if extra.keep.is_some() || extra.remove.is_some() {
+                bail!("--keep and --remove select samples of a --bed fileset; with --x use --keep-rows");
+            }
+            let mut matrix = read_matrix(x)?;
+            let mut y_values = read_vector(y)?;
+            if y_values.len() != matrix.n_rows() {
+                bail!("y has {} values but X has {} rows (samples); they must match", y_values.len(), matrix.n_rows());
+            }
+            let n_all = matrix.n_rows();
+            let kept_rows = match &extra.keep_rows {
+                Some(path) => {
+                    let rows = read_row_indices(path, n_all)?;
+                    eprintln!("note: {} of {n_all} rows kept (--keep-rows {})", rows.len(), path.display());
+                    matrix = Matrix::from_array(select_rows(matrix.view(), &rows), matrix.names.clone());
+                    y_values = rows.iter().map(|&i| y_values[i]).collect();
+                    Some(rows)
+                }
+                None => None,
+            };
             let description = format!(
                 "{} ({} x {}{}) and {}",
                 x.display(),
@@ -114,13 +140,22 @@ pub fn load_input(source: &DataSource, extra: &PenaltyInputs) -> Result<LoadedIn
                 y.display()
             );
             let covariates = match &extra.covariates {
-                Some(path) => Some(read_covariate_matrix(path, matrix.n_rows())?),
+                Some(path) => {
+                    let mut c = read_covariate_matrix(path, n_all)?;
+                    if let Some(rows) = &kept_rows {
+                        c.values = select_rows(c.values.view(), rows);
+                    }
+                    Some(c)
+                }
                 None => None,
             };
             LoadedInput { x: LoadedX::Dense(matrix), y: y_values, covariates, penalty_factor: None, description }
         }
         DataSource::Bed { prefix, pheno, pheno_col } => {
-            load_bed(prefix, pheno.as_deref(), *pheno_col, extra.covariates.as_deref())?
+            if extra.keep_rows.is_some() {
+                bail!("--keep-rows selects rows of --x; with --bed use --keep or --remove (FID IID lists)");
+            }
+            load_bed(prefix, pheno.as_deref(), *pheno_col, extra)?
         }
         DataSource::Example => {
             let synthetic = generate(&FamilySpec::Uniform { n: 100, p: 10 }, 0)?;
@@ -133,8 +168,17 @@ pub fn load_input(source: &DataSource, extra: &PenaltyInputs) -> Result<LoadedIn
             }
         }
     };
-    if extra.covariates.is_some() && matches!(source, DataSource::Example) {
-        bail!("--covariates needs --x or --bed data, not --example");
+    if matches!(source, DataSource::Example) {
+        for (flag, given) in [
+            ("--covariates", extra.covariates.is_some()),
+            ("--keep", extra.keep.is_some()),
+            ("--remove", extra.remove.is_some()),
+            ("--keep-rows", extra.keep_rows.is_some()),
+        ] {
+            if given {
+                bail!("{flag} needs --x or --bed data, not --example");
+            }
+        }
     }
     let n = data.n_rows();
     if data.y.len() != n {
@@ -177,13 +221,31 @@ pub fn bed_phenotypes(bed: &Bed, pheno: Option<&Path>, k: usize) -> Result<Vec<O
     }
 }
 
-fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, covariates: Option<&Path>) -> Result<LoadedInput> {
+fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, extra: &InputOptions) -> Result<LoadedInput> {
+    let covariates = extra.covariates.as_deref();
     let bed = Bed::open(prefix)?;
     let mut phenotypes = bed_phenotypes(&bed, pheno, pheno_col).with_context(|| format!("--pheno-col {pheno_col}"))?;
     let from = pheno_source(pheno, pheno_col);
     let unobserved = phenotypes.iter().filter(|v| v.is_none()).count();
     if unobserved > 0 {
         eprintln!("note: {unobserved} of {} samples dropped: missing phenotype (-9 or NA) in {from}", bed.n_samples());
+    }
+    for (flag, path, keep) in [("--keep", &extra.keep, true), ("--remove", &extra.remove, false)] {
+        let Some(path) = path else { continue };
+        let list = read_sample_list(path, bed.sample_ids())?;
+        let mut dropped = 0;
+        for (pheno, &listed) in phenotypes.iter_mut().zip(&list.listed) {
+            if pheno.is_some() && listed != keep {
+                *pheno = None;
+                dropped += 1;
+            }
+        }
+        let unknown = if list.n_unknown > 0 {
+            format!("; {} of its lines name samples not in the .fam", list.n_unknown)
+        } else {
+            String::new()
+        };
+        eprintln!("note: {flag} {}: {dropped} samples with a phenotype left out{unknown}", path.display());
     }
     let table = match covariates {
         Some(path) => Some(covariate_table(path, &bed, &mut phenotypes)?),

@@ -9,4 +9,5 @@ pub mod matrix;
 mod npy;
 pub mod npy_write;
 pub mod penalty_factor;
+pub mod samples;
 mod text;
