@@ -373,26 +373,11 @@ fn command_line_errors_leave_no_output() {
 /// each phenotype column of one fileset is its own dataset.
 #[test]
 fn plink_datasets_take_a_phenotype_column() {
-    use regpath_datagen::FamilySpec;
     use regpath_datagen::dataset::{OutputFormat, write_dataset};
     use regpath_runner::sweep::plan::DataOrigin;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let spec = FamilySpec::Genotype {
-        n: 60,
-        p: 25,
-        k: 3,
-        h2: 0.5,
-        maf_min: 0.05,
-        maf_max: 0.5,
-        block_size: 5,
-        ld: 0.5,
-        dup_frac: 0.0,
-        flip_frac: 0.0,
-        mono_frac: 0.0,
-        missing_rate: 0.0,
-        prevalence: None,
-    };
+    let spec = small_genotype(60, 25);
     write_dataset(&data, &spec, 3, OutputFormat::Bed).unwrap();
     // Extend the .fam: field 7 = 100 + line index, NA on every 4th line; field 8 on some lines only.
     let fam = fs::read_to_string(data.join("geno.fam")).unwrap();
@@ -598,25 +583,10 @@ fn covariates_and_penalty_factors_in_a_sweep() {
 /// and the zero-weight SNPs are in the model at every alpha.
 #[test]
 fn plink_covariates_and_penalty_factors_in_a_sweep() {
-    use regpath_datagen::FamilySpec;
     use regpath_datagen::dataset::{OutputFormat, write_dataset};
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let spec = FamilySpec::Genotype {
-        n: 80,
-        p: 40,
-        k: 3,
-        h2: 0.5,
-        maf_min: 0.05,
-        maf_max: 0.5,
-        block_size: 5,
-        ld: 0.5,
-        dup_frac: 0.0,
-        flip_frac: 0.0,
-        mono_frac: 0.0,
-        missing_rate: 0.0,
-        prevalence: None,
-    };
+    let spec = small_genotype(80, 40);
     write_dataset(&data, &spec, 9, OutputFormat::Bed).unwrap();
     let fam = fs::read_to_string(data.join("geno.fam")).unwrap();
     let mut table = String::from("FID IID pc1 batch\n");
@@ -662,4 +632,23 @@ fn plink_covariates_and_penalty_factors_in_a_sweep() {
         }
     }
     assert!(!coefs.iter().any(|c| c.feature > 42));
+}
+
+/// A small genotype family (k = 3, h2 = 0.5, blocks of 5 SNPs, moderate LD, no defects).
+fn small_genotype(n: usize, p: usize) -> regpath_datagen::FamilySpec {
+    regpath_datagen::FamilySpec::Genotype {
+        n,
+        p,
+        k: 3,
+        h2: 0.5,
+        maf_min: 0.05,
+        maf_max: 0.5,
+        block_size: 5,
+        ld: 0.5,
+        dup_frac: 0.0,
+        flip_frac: 0.0,
+        mono_frac: 0.0,
+        missing_rate: 0.0,
+        prevalence: None,
+    }
 }

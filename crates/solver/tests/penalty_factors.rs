@@ -5,11 +5,9 @@
 
 mod common;
 
-use std::ops::ControlFlow;
-
-use common::{Fitted, all_penalties, null_objective, options, pen_value, random_problem};
+use common::{Fitted, all_penalties, null_objective, options, pen_value, random_problem, try_fit_design};
 use ndarray::{Array2, ShapeBuilder};
-use regpath_solver::{DenseDesign, Design, PathOptions, PenaltySpec, SolverError, WithCovariates, fit_path_spec};
+use regpath_solver::{DenseDesign, PathOptions, PenaltySpec, SolverError, WithCovariates};
 
 /// Fits a path with options (weights inside) on X, optionally with covariates; points hold
 /// p + q coefficients (covariates last).
@@ -24,37 +22,11 @@ fn fit_weighted(
     match covariates {
         Some(c) => {
             let with = WithCovariates::new(&design, c.view())?;
-            collect(&with, y, spec, opts)
+            try_fit_design(&with, y, spec, opts)
         }
-        None => collect(&design, y, spec, opts),
+        None => try_fit_design(&design, y, spec, opts),
     }
-}
-
-fn collect<D: Design>(
-    design: &D,
-    y: &[f64],
-    spec: PenaltySpec,
-    opts: &PathOptions,
-) -> Result<(Vec<Fitted>, f64), SolverError> {
-    let p = design.n_features();
-    let mut out = Vec::new();
-    let summary = fit_path_spec(design, y, spec, opts, |pt| {
-        let mut beta = vec![0.0; p];
-        for &(j, b) in pt.coefs {
-            beta[j] = b;
-        }
-        out.push(Fitted {
-            alpha: pt.alpha,
-            beta,
-            intercept: pt.intercept,
-            objective: pt.objective,
-            certificate: pt.certificate,
-            converged: pt.converged,
-            nnz: pt.nnz,
-        });
-        ControlFlow::Continue(())
-    })?;
-    Ok((out, summary.alpha_max))
+    .map(|(points, alpha_max, _)| (points, alpha_max))
 }
 
 /// Column j centered, and scaled to unit 1/n RMS; (working column, scale).

@@ -9,7 +9,7 @@ use ndarray::{Array1, Array2, ShapeBuilder};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
-use regpath_solver::{DenseDesign, Design, PathOptions, PenaltySpec, fit_path_spec};
+use regpath_solver::{DenseDesign, Design, PathOptions, PenaltySpec, SolverError, fit_path_spec};
 
 /// A fitted point as a user sees it: original-scale coefficients and intercept.
 #[derive(Clone, Debug)]
@@ -45,6 +45,16 @@ pub fn fit_design<D: Design>(
     spec: PenaltySpec,
     options: &PathOptions,
 ) -> (Vec<Fitted>, f64, usize) {
+    try_fit_design(design, y, spec, options).unwrap()
+}
+
+/// [`fit_design`], with the solver's error for invalid input.
+pub fn try_fit_design<D: Design>(
+    design: &D,
+    y: &[f64],
+    spec: PenaltySpec,
+    options: &PathOptions,
+) -> Result<(Vec<Fitted>, f64, usize), SolverError> {
     let p = design.n_features();
     let mut out = Vec::new();
     let mut max_epochs = 0;
@@ -64,9 +74,8 @@ pub fn fit_design<D: Design>(
             nnz: pt.nnz,
         });
         ControlFlow::Continue(())
-    })
-    .unwrap();
-    (out, summary.alpha_max, max_epochs)
+    })?;
+    Ok((out, summary.alpha_max, max_epochs))
 }
 
 /// Gaussian X (column-major) with pairwise correlation `rho` between neighbours' latent
