@@ -10,12 +10,14 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use regpath_solver::{
-    AlphaGrid, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, WithCovariates, fit_path_spec,
-    train_r2,
+    AlphaGrid, DatafitKind, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, WithCovariates,
+    fit_path_spec, train_r2,
 };
 
 use crate::load::{DataSource, InputOptions, LoadedInput, LoadedX, load_input};
-use crate::tables::{CoefRow, PATH_COLUMNS, PathRow, coef_columns, prepare_output_dir, write_csv};
+use crate::tables::{
+    CoefRow, LOGISTIC_PATH_COLUMNS, LogisticPathRow, PATH_COLUMNS, PathRow, coef_columns, prepare_output_dir, write_csv,
+};
 
 /// Arguments of `regpath path`.
 #[derive(clap::Args, Debug, Clone)]
@@ -45,6 +47,10 @@ pub struct PathArgs {
     /// Use the built-in example (uniform, n = 100, p = 10, y = 2x0 + 3x1 + noise).
     #[arg(long, conflicts_with_all = ["x", "y", "bed"])]
     pub example: bool,
+    /// Datafit: quadratic (least squares) or logistic (case/control y: 0/1, or for --bed
+    /// PLINK's 1 = control, 2 = case with 0, -9, NA missing).
+    #[arg(long, default_value = "quadratic", value_name = "quadratic|logistic")]
+    pub datafit: String,
     /// Penalty: lasso, ridge, enet, mcp or scad.
     #[arg(long, default_value = "lasso")]
     pub penalty: String,
@@ -57,9 +63,10 @@ pub struct PathArgs {
     /// Number of alphas, geometric from alpha_max down to eps·alpha_max.
     #[arg(long, default_value_t = 100)]
     pub n_alphas: usize,
-    /// Smallest alpha as a fraction of alpha_max.
-    #[arg(long, default_value_t = 1e-3, allow_hyphen_values = true)]
-    pub eps: f64,
+    /// Smallest alpha as a fraction of alpha_max (default 1e-3; 1e-2 for --datafit logistic,
+    /// glmnet's choice, since wide case/control data separate below it).
+    #[arg(long, allow_hyphen_values = true)]
+    pub eps: Option<f64>,
     /// Explicit alphas, comma-separated (used in decreasing order; overrides --n-alphas/--eps).
     #[arg(long, value_delimiter = ',', num_args = 1, allow_hyphen_values = true)]
     pub alphas: Option<Vec<f64>>,
@@ -72,8 +79,9 @@ pub struct PathArgs {
     /// Stop the path after the first alpha with more than this many nonzero coefficients.
     #[arg(long)]
     pub max_nnz: Option<usize>,
-    /// Stop the path at the first alpha whose training R² (1 − RSS / ‖y − ȳ‖², or ‖y‖² with
-    /// --no-intercept) reaches R2, in (0, 1]; that alpha is the last row, with stop_reason
+    /// Stop the path at the first alpha whose deviance ratio — training R² (1 − RSS / ‖y − ȳ‖²,
+    /// or ‖y‖² with --no-intercept) for the quadratic datafit, 1 − deviance / null deviance for
+    /// the logistic one — reaches R2, in (0, 1]; that alpha is the last row, with stop_reason
     /// saturated. Off by default (glmnet stops silently at 0.999).
     #[arg(long, value_name = "R2", allow_hyphen_values = true)]
     pub stop_saturated: Option<f64>,
@@ -148,13 +156,20 @@ impl PathArgs {
         }
     }
 
+    /// The datafit named by --datafit.
+    pub fn datafit(&self) -> Result<DatafitKind> {
+        DatafitKind::from_name(&self.datafit).map_err(|e| anyhow::anyhow!("--datafit: {e}"))
+    }
+
     /// The solver options, validated.
     pub fn options(&self) -> Result<PathOptions> {
+        let datafit = self.datafit()?;
         let grid = match &self.alphas {
             Some(list) => AlphaGrid::Explicit(list.clone()),
-            None => AlphaGrid::Geometric { n_alphas: self.n_alphas, eps: self.eps },
+            None => AlphaGrid::Geometric { n_alphas: self.n_alphas, eps: self.eps.unwrap_or(datafit.default_eps()) },
         };
         let options = PathOptions {
+            datafit,
             grid,
             tol: self.tol,
             max_epochs: self.max_epochs,
@@ -246,6 +261,7 @@ fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, sour
         keep: args.keep.clone(),
         remove: args.remove.clone(),
         keep_rows: args.keep_rows.clone(),
+        binary: options.datafit == DatafitKind::Logistic,
     };
     let data = load_input(source, &extra)?;
     let load_s = started.elapsed().as_secs_f64();
@@ -326,6 +342,7 @@ fn fit_design<D: Design>(
             epochs: pt.epochs,
             time_s: pt.time_s,
             train_mse: pt.train_mse,
+            train_deviance: pt.train_deviance,
             deviance_ratio: pt.deviance_ratio,
             coordinate_updates: pt.coordinate_updates,
             working_set: pt.working_set,
@@ -351,7 +368,13 @@ fn fit_design<D: Design>(
     if !args.no_coefs {
         write_csv(&args.out.join("coefs.csv"), coef_columns(names.is_some()), &coefs)?;
     }
-    write_csv(&args.out.join("path.csv"), PATH_COLUMNS, &rows)?;
+    let logistic = options.datafit == DatafitKind::Logistic;
+    if logistic {
+        let table: Vec<LogisticPathRow> = rows.iter().map(LogisticPathRow::from).collect();
+        write_csv(&args.out.join("path.csv"), LOGISTIC_PATH_COLUMNS, &table)?;
+    } else {
+        write_csv(&args.out.join("path.csv"), PATH_COLUMNS, &rows)?;
+    }
 
     if let Some(covariates) = &data.covariates {
         let q = covariates.names.len();
@@ -378,8 +401,9 @@ fn fit_design<D: Design>(
     let worst = rows.iter().map(|r| r.certificate).fold(0.0, f64::max);
     let unconverged = rows.iter().filter(|r| !r.converged).count();
     eprintln!(
-        "{}: {} path, {} alphas (alpha_max = {}), fitted in {:.3} s (+{:.3} s reading), {:.1} full passes over X",
+        "{}: {} {} path, {} alphas (alpha_max = {}), fitted in {:.3} s (+{:.3} s reading), {:.1} full passes over X",
         data.description,
+        options.datafit.as_str(),
         spec.name(),
         rows.len(),
         summary.alpha_max,
@@ -395,14 +419,23 @@ fn fit_design<D: Design>(
             args.max_nnz.unwrap_or(0)
         );
     }
+    if summary.stop_reason == regpath_solver::StopReason::Separated {
+        eprintln!(
+            "path stopped early: below alpha_index {} the fit separates the cases from the controls (no finite minimizer); alpha_index {} is the last certified point",
+            rows.len().saturating_sub(1),
+            rows.len().saturating_sub(1)
+        );
+    }
     if summary.stop_reason == regpath_solver::StopReason::Saturated {
-        let r2 = |row: &PathRow| train_r2(row.train_mse, summary.null_objective);
+        let r2 =
+            |row: &PathRow| if logistic { row.deviance_ratio } else { train_r2(row.train_mse, summary.null_objective) };
+        let what = if logistic { "deviance ratio" } else { "training R²" };
         let before = match rows.len() {
             2.. => format!(" (alpha_index {}: {:.6})", rows.len() - 2, r2(&rows[rows.len() - 2])),
             _ => String::new(),
         };
         eprintln!(
-            "path stopped early: alpha_index {} reached training R² {:.6} >= --stop-saturated {}{before}",
+            "path stopped early: alpha_index {} reached {what} {:.6} >= --stop-saturated {}{before}",
             rows.len() - 1,
             rows.last().map_or(f64::NAN, r2),
             args.stop_saturated.unwrap_or(f64::NAN)

@@ -65,6 +65,9 @@ pub struct InputOptions {
     pub remove: Option<PathBuf>,
     /// 0-based row indices of X to keep (`--x` only).
     pub keep_rows: Option<PathBuf>,
+    /// The phenotype is a case/control label (the logistic datafit): a PLINK phenotype coded
+    /// 1/2 is recoded to 0/1, with 0 missing.
+    pub binary: bool,
 }
 
 /// X (dense or packed), y and a description, as `regpath path` uses them.
@@ -226,9 +229,11 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, extra: &Input
     let bed = Bed::open(prefix)?;
     let mut phenotypes = bed_phenotypes(&bed, pheno, pheno_col).with_context(|| format!("--pheno-col {pheno_col}"))?;
     let from = pheno_source(pheno, pheno_col);
+    let plink_coded = extra.binary && recode_case_control(&mut phenotypes, &from)?;
     let unobserved = phenotypes.iter().filter(|v| v.is_none()).count();
     if unobserved > 0 {
-        eprintln!("note: {unobserved} of {} samples dropped: missing phenotype (-9 or NA) in {from}", bed.n_samples());
+        let codes = if plink_coded { "0, -9 or NA" } else { "-9 or NA" };
+        eprintln!("note: {unobserved} of {} samples dropped: missing phenotype ({codes}) in {from}", bed.n_samples());
     }
     for (flag, path, keep) in [("--keep", &extra.keep, true), ("--remove", &extra.remove, false)] {
         let Some(path) = path else { continue };
@@ -272,6 +277,34 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, extra: &Input
     };
     let rows = if dropped > 0 { Some(rows) } else { None };
     Ok(LoadedInput { x: LoadedX::Bed { bed, rows }, y, covariates, penalty_factor: None, description })
+}
+
+/// Case/control labels as 0/1. Observed values all in {0, 1} are used as they are; values in
+/// {0, 1, 2} with some 2 are PLINK's coding (1 = control, 2 = case, 0 = missing), recoded to
+/// 0/1 with the zeros made missing. Returns whether the PLINK coding was found; any other
+/// value is an error naming it and its sample position.
+pub fn recode_case_control(phenotypes: &mut [Option<f64>], from: &str) -> Result<bool> {
+    if let Some((i, v)) =
+        phenotypes.iter().enumerate().find_map(|(i, v)| v.filter(|&v| v != 0.0 && v != 1.0 && v != 2.0).map(|v| (i, v)))
+    {
+        bail!(
+            "--datafit logistic needs a case/control phenotype (0/1, or PLINK's 1 = control, 2 = case, 0/-9/NA missing), but {from} has {v} for sample {} (0-based .fam line)",
+            i
+        );
+    }
+    let plink = phenotypes.contains(&Some(2.0));
+    if !plink {
+        return Ok(false);
+    }
+    for v in phenotypes.iter_mut() {
+        *v = match *v {
+            Some(2.0) => Some(1.0),
+            Some(1.0) => Some(0.0),
+            _ => None,
+        };
+    }
+    eprintln!("note: {from} read as PLINK case/control coding (2 = case -> 1, 1 = control -> 0, 0 = missing)");
+    Ok(true)
 }
 
 /// Reads a `FID IID c1 … cq` covariate table for the `.fam` samples and marks the samples

@@ -175,6 +175,17 @@ impl<'p, P: Penalty> CertificateAccumulator<'p, P> {
         }
     }
 
+    /// The accumulated per-feature terms, for a datafit that forms its own dual objective
+    /// (the logistic one, whose dual is not a function of [`Totals`]).
+    pub fn terms(&self) -> CertificateTerms {
+        CertificateTerms {
+            max_dual_norm: self.max_dual_norm,
+            excess_sq: self.excess_sq,
+            max_kkt: self.max_kkt,
+            max_unpenalized: self.max_unpenalized,
+        }
+    }
+
     /// `A = nαρ`.
     pub fn l1(&self) -> f64 {
         self.l1
@@ -184,6 +195,19 @@ impl<'p, P: Penalty> CertificateAccumulator<'p, P> {
     pub fn l2(&self) -> f64 {
         self.l2
     }
+}
+
+/// The per-feature terms of [`CertificateAccumulator`] (un-normalised, see its fields).
+#[derive(Clone, Copy, Debug)]
+pub struct CertificateTerms {
+    /// `max_j |x̃_jᵀr − w_j B t_j|/w_j` over penalized features.
+    pub max_dual_norm: f64,
+    /// `Σ_j (|x̃_jᵀr| − w_j A)₊²/w_j` over penalized features.
+    pub excess_sq: f64,
+    /// `max_j dist(−∇_j, w_j·∂pen(t_j))` (nonconvex penalties).
+    pub max_kkt: f64,
+    /// `max_u |c_u|` over unpenalized features (convex penalties).
+    pub max_unpenalized: f64,
 }
 
 /// Whole-vector quantities a certificate needs besides the per-feature terms.

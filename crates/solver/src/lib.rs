@@ -20,6 +20,7 @@ mod error;
 mod genotype;
 mod grid;
 mod kernels;
+mod logistic;
 mod newton;
 mod options;
 mod path;
@@ -35,7 +36,12 @@ pub use error::SolverError;
 pub use genotype::PackedGenotypeDesign;
 pub use grid::AlphaGrid;
 pub use kernels::{centered_axpy, centered_dot};
-pub use path::{PathOptions, PathPoint, PathSummary, Screening, StopReason, fit_path, fit_path_spec, train_r2};
+pub use logistic::{
+    hessian_weight, mean_deviance, mean_loss, null_loss, residual as logistic_residual, sigmoid, softplus,
+};
+pub use path::{
+    DatafitKind, PathOptions, PathPoint, PathSummary, Screening, StopReason, fit_path, fit_path_spec, train_r2,
+};
 pub use penalty::{
     DEFAULT_L1_RATIO, DEFAULT_MCP_GAMMA, DEFAULT_SCAD_GAMMA, ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Piece,
     Ridge, Scad, soft_threshold,

@@ -34,9 +34,52 @@ impl Screening {
     }
 }
 
+/// The datafit of a path (docs/design.md §3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DatafitKind {
+    /// `1/(2n)‖y − b − Xβ‖²`.
+    #[default]
+    Quadratic,
+    /// `(1/n) Σ_i [log(1 + e^{η_i}) − y_i η_i]`, `η = b + Xβ`, y ∈ {0, 1}.
+    Logistic,
+}
+
+impl DatafitKind {
+    /// `quadratic` or `logistic`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DatafitKind::Quadratic => "quadratic",
+            DatafitKind::Logistic => "logistic",
+        }
+    }
+
+    /// Parses `quadratic` or `logistic`.
+    pub fn from_name(name: &str) -> Result<Self, SolverError> {
+        match name {
+            "quadratic" => Ok(DatafitKind::Quadratic),
+            "logistic" => Ok(DatafitKind::Logistic),
+            other => Err(SolverError::InvalidParameter(format!(
+                "unknown datafit '{other}' (expected quadratic or logistic)"
+            ))),
+        }
+    }
+
+    /// The ratio eps of the default grid's smallest alpha to alpha_max: 10⁻³ for the quadratic
+    /// datafit, 10⁻² for the logistic one (glmnet's choice for n < p; below it the fit
+    /// approaches separation on wide data).
+    pub fn default_eps(&self) -> f64 {
+        match self {
+            DatafitKind::Quadratic => 1e-3,
+            DatafitKind::Logistic => 1e-2,
+        }
+    }
+}
+
 /// Options of a path fit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PathOptions {
+    /// The datafit (default quadratic).
+    pub datafit: DatafitKind,
     /// The alphas.
     pub grid: AlphaGrid,
     /// Certificate tolerance, checked at every alpha (default 1e-6).
@@ -45,7 +88,8 @@ pub struct PathOptions {
     pub max_epochs: usize,
     /// Stop the path after the first point with more than this many nonzero coefficients.
     pub max_nnz: Option<usize>,
-    /// Stop the path after the first point whose training R² reaches this value, in (0, 1]
+    /// Stop the path after the first point whose deviance ratio (training R² for the
+    /// quadratic datafit) reaches this value, in (0, 1]
     /// (glmnet stops silently at 0.999; off by default). R² is `1 − train_mse / (2·P(0))`,
     /// i.e. one minus the residual sum of squares over that of the intercept-only model
     /// (`‖y − ȳ‖²`, or `‖y‖²` without intercept); it is undefined, and never stops the path,
@@ -72,6 +116,7 @@ pub struct PathOptions {
 impl Default for PathOptions {
     fn default() -> Self {
         PathOptions {
+            datafit: DatafitKind::Quadratic,
             grid: AlphaGrid::default(),
             tol: 1e-6,
             max_epochs: 10_000,
@@ -137,10 +182,14 @@ pub struct PathPoint<'a> {
     pub coordinate_updates: u64,
     /// Wall time of this alpha alone, in seconds.
     pub time_s: f64,
-    /// `‖y − b − Xβ‖²/n`.
+    /// `‖y − b − Xβ‖²/n` (for the logistic datafit `‖y − σ(η)‖²/n`, the Brier score).
     pub train_mse: f64,
+    /// The datafit's mean deviance: `train_mse` for the quadratic datafit, the mean binomial
+    /// deviance `2·(1/n)Σ[log(1 + e^η) − yη]` for the logistic one.
+    pub train_deviance: f64,
     /// `1 − loss/P(0)`: the share of the intercept-only loss explained (R² for the quadratic
-    /// datafit, `1 − train_mse/(2·P(0))`); NaN when `P(0) = 0`.
+    /// datafit, `1 − train_mse/(2·P(0))`; glmnet's `dev.ratio` for the logistic one); NaN
+    /// when `P(0) = 0`.
     pub deviance_ratio: f64,
     /// Size of the final working set.
     pub working_set: usize,

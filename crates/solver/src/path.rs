@@ -6,9 +6,9 @@ use std::time::Instant;
 use crate::design::Design;
 use crate::error::SolverError;
 use crate::penalty::{ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Ridge, Scad};
-use crate::solver::PathSolver;
+use crate::solver::{LogisticSolver, PathSolver};
 
-pub use crate::options::{PathOptions, PathPoint, Screening};
+pub use crate::options::{DatafitKind, PathOptions, PathPoint, Screening};
 
 /// Why a path ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,18 +19,22 @@ pub enum StopReason {
     MaxNnz,
     /// The callback asked to stop.
     Callback,
-    /// A point's training R² reached `stop_saturated`.
+    /// A point's deviance ratio (training R²) reached `stop_saturated`.
     Saturated,
+    /// The logistic fit separates the samples: the objective at the next alpha has no finite
+    /// minimizer (MCP/SCAD on wide data), so the path ends at the last certified point.
+    Separated,
 }
 
 impl StopReason {
-    /// `end_of_grid`, `max_nnz`, `stopped` or `saturated`.
+    /// `end_of_grid`, `max_nnz`, `stopped`, `saturated` or `separated`.
     pub fn as_str(&self) -> &'static str {
         match self {
             StopReason::EndOfGrid => "end_of_grid",
             StopReason::MaxNnz => "max_nnz",
             StopReason::Callback => "stopped",
             StopReason::Saturated => "saturated",
+            StopReason::Separated => "separated",
         }
     }
 }
@@ -54,8 +58,10 @@ pub struct PathSummary {
     pub n_points: usize,
     /// Why the path ended.
     pub stop_reason: StopReason,
-    /// `P(0) = ‖y − ȳ‖²/(2n)` (`‖y‖²/(2n)` without intercept), the objective of the
-    /// intercept-only model; [`train_r2`] turns a point's `train_mse` into R² with it.
+    /// `P(0)`, the loss of the intercept-only model: `‖y − ȳ‖²/(2n)` (`‖y‖²/(2n)` without
+    /// intercept) for the quadratic datafit, the binary entropy of ȳ (log 2 without
+    /// intercept) for the logistic one; [`train_r2`] turns a quadratic point's `train_mse`
+    /// into R² with it.
     pub null_objective: f64,
     /// Whether every fitted point converged.
     pub all_converged: bool,
@@ -66,16 +72,63 @@ pub struct PathSummary {
     pub time_s: f64,
 }
 
-/// Fits a path for a statically known penalty.
+/// What the path driver needs from a per-alpha solver (one per datafit).
+trait AlphaSolver {
+    fn alpha_max(&self) -> f64;
+    fn null_objective(&self) -> f64;
+    fn zero_alpha_max_reason(&self) -> &'static str;
+    fn total_scan_passes(&self) -> f64;
+    /// The solved point, or `None` when the objective has no finite minimizer.
+    fn solve(&mut self, alpha_index: usize, alpha: f64, alpha_prev: f64) -> Option<PathPoint<'_>>;
+}
+
+impl<D: Design, P: Penalty> AlphaSolver for PathSolver<'_, D, P> {
+    fn alpha_max(&self) -> f64 {
+        PathSolver::alpha_max(self)
+    }
+    fn null_objective(&self) -> f64 {
+        PathSolver::null_objective(self)
+    }
+    fn zero_alpha_max_reason(&self) -> &'static str {
+        PathSolver::zero_alpha_max_reason(self)
+    }
+    fn total_scan_passes(&self) -> f64 {
+        PathSolver::total_scan_passes(self)
+    }
+    fn solve(&mut self, alpha_index: usize, alpha: f64, alpha_prev: f64) -> Option<PathPoint<'_>> {
+        Some(self.fit_alpha(alpha_index, alpha, alpha_prev))
+    }
+}
+
+impl<D: Design, P: Penalty> AlphaSolver for LogisticSolver<'_, D, P> {
+    fn alpha_max(&self) -> f64 {
+        LogisticSolver::alpha_max(self)
+    }
+    fn null_objective(&self) -> f64 {
+        LogisticSolver::null_objective(self)
+    }
+    fn zero_alpha_max_reason(&self) -> &'static str {
+        LogisticSolver::zero_alpha_max_reason(self)
+    }
+    fn total_scan_passes(&self) -> f64 {
+        LogisticSolver::total_scan_passes(self)
+    }
+    fn solve(&mut self, alpha_index: usize, alpha: f64, alpha_prev: f64) -> Option<PathPoint<'_>> {
+        self.fit_alpha(alpha_index, alpha, alpha_prev)
+    }
+}
+
+/// Fits a path for a statically known penalty, with the datafit of `options.datafit`.
 ///
-/// `y` has one value per row of the design. The callback sees every point in decreasing
-/// alpha order and may stop the path with `ControlFlow::Break`.
+/// `y` has one value per row of the design (0/1 labels for the logistic datafit). The
+/// callback sees every point in decreasing alpha order and may stop the path with
+/// `ControlFlow::Break`.
 pub fn fit_path<D, P, F>(
     design: &D,
     y: &[f64],
     penalty: P,
     options: &PathOptions,
-    mut on_point: F,
+    on_point: F,
 ) -> Result<PathSummary, SolverError>
 where
     D: Design,
@@ -84,7 +137,29 @@ where
 {
     let start = Instant::now();
     options.validate()?;
-    let mut solver = PathSolver::new(design, y, penalty, options)?;
+    match options.datafit {
+        DatafitKind::Quadratic => {
+            let solver = PathSolver::new(design, y, penalty, options)?;
+            drive(solver, options, on_point, start)
+        }
+        DatafitKind::Logistic => {
+            let solver = LogisticSolver::new(design, y, penalty, options)?;
+            drive(solver, options, on_point, start)
+        }
+    }
+}
+
+/// Runs the grid: one warm-started solve per alpha, the callback, and the stopping rules.
+fn drive<S, F>(
+    mut solver: S,
+    options: &PathOptions,
+    mut on_point: F,
+    start: Instant,
+) -> Result<PathSummary, SolverError>
+where
+    S: AlphaSolver,
+    F: FnMut(&PathPoint<'_>) -> ControlFlow<()>,
+{
     let alpha_max = solver.alpha_max();
     let null_objective = solver.null_objective();
     let alphas = options.grid.alphas(alpha_max, solver.zero_alpha_max_reason())?;
@@ -93,12 +168,15 @@ where
     let mut n_points = 0;
     let mut previous = alpha_max.max(alphas[0]);
     for (k, &alpha) in alphas.iter().enumerate() {
-        let point = solver.fit_alpha(k, alpha, previous);
+        let Some(point) = solver.solve(k, alpha, previous) else {
+            stop_reason = StopReason::Separated;
+            break;
+        };
         previous = alpha;
         n_points += 1;
         all_converged &= point.converged;
         let nnz = point.nnz;
-        let r2 = train_r2(point.train_mse, null_objective);
+        let ratio = point.deviance_ratio;
         if on_point(&point).is_break() {
             stop_reason = StopReason::Callback;
             break;
@@ -110,7 +188,7 @@ where
             stop_reason = StopReason::MaxNnz;
             break;
         }
-        if options.stop_saturated.is_some_and(|target| r2 >= target) {
+        if options.stop_saturated.is_some_and(|target| ratio >= target) {
             stop_reason = StopReason::Saturated;
             break;
         }

@@ -27,7 +27,10 @@ use crate::penalty::{Penalty, Piece};
 
 mod active_set;
 mod gradients;
+mod logistic;
 mod weights;
+
+pub use logistic::LogisticSolver;
 
 use gradients::GradientCache;
 use weights::PenaltyWeights;
@@ -378,6 +381,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             coordinate_updates: self.counts.updates,
             time_s: started.elapsed().as_secs_f64(),
             train_mse: r_sq / n,
+            train_deviance: r_sq / n,
             deviance_ratio: if self.null_objective > 0.0 {
                 1.0 - self.datafit.loss(&Totals { r_sq, ..Totals::default() }) / self.null_objective
             } else {
