@@ -70,6 +70,17 @@ const MIN_HESSIAN_WEIGHT: f64 = 1e-12;
 /// The working-set column cache holds at most this many bytes.
 const COLUMN_CACHE_BYTES: usize = 256 << 20;
 
+/// The second-order model of a Newton step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Model {
+    /// Hessian weights `h_i = σ(η_i)σ(−η_i)`: the proximal Newton model.
+    Newton,
+    /// The same with each coordinate's curvature raised to make its problem convex (MCP/SCAD).
+    Damped,
+    /// `h_i = 1/4`: a global majorizer of the loss (MM step).
+    Majorizer,
+}
+
 /// How solving the working-set problem ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Solve {
@@ -480,12 +491,13 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             if self.counts.epochs >= self.settings.max_epochs {
                 return Solve::Stalled;
             }
-            let mut moved = self.newton_step(alpha, false);
+            let mut moved = self.newton_step(alpha, Model::Newton);
             if !moved && !self.penalty.is_convex() {
                 // MCP/SCAD: the model's minimizer may lie across a concave piece, where no
-                // shorter step along the segment decreases the objective; the majorizer
-                // h_i = 1/4 (∇²F ≼ X̃ᵀX̃/(4n)) decreases it at every step (MM)
-                moved = self.newton_step(alpha, true);
+                // shorter step along the segment decreases the objective. Damp the model so
+                // that every coordinate problem is convex, and failing that use the majorizer
+                // h_i = 1/4 (∇²F ≼ X̃ᵀX̃/(4n)), which decreases the objective at every step (MM)
+                moved = self.newton_step(alpha, Model::Damped) || self.newton_step(alpha, Model::Majorizer);
             }
             if self.diverges(alpha) {
                 return Solve::Separated;
@@ -531,18 +543,18 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         self.finish(&acc, alpha).value
     }
 
-    /// One damped proximal Newton step on S (see the module docs); with `majorize` the
-    /// Hessian weights are the global bound 1/4 instead, so the model majorizes the objective.
+    /// One proximal Newton step on S with the given model (see the module docs and [`Model`]),
+    /// and a backtracking line search.
     /// Returns false when no step length decreased the objective.
-    fn newton_step(&mut self, alpha: f64, majorize: bool) -> bool {
+    fn newton_step(&mut self, alpha: f64, model: Model) -> bool {
         let mut step = std::mem::take(&mut self.step);
-        let moved = self.newton_step_with(alpha, majorize, &mut step);
+        let moved = self.newton_step_with(alpha, model, &mut step);
         self.step = step;
         moved
     }
 
     /// [`Self::newton_step`] with its buffers taken out of `self`.
-    fn newton_step_with(&mut self, alpha: f64, majorize: bool, buf: &mut StepBuffers) -> bool {
+    fn newton_step_with(&mut self, alpha: f64, model: Model, buf: &mut StepBuffers) -> bool {
         let n = self.n;
         let inv_n = 1.0 / n as f64;
         let design = self.design;
@@ -550,7 +562,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         buf.q.resize(n, 0.0);
         buf.d.resize(n, 0.0);
         for ((h, q), (&e, &r)) in buf.h.iter_mut().zip(buf.q.iter_mut()).zip(self.eta.iter().zip(&self.r)) {
-            *h = if majorize { 0.25 } else { logistic::hessian_weight(e).max(MIN_HESSIAN_WEIGHT) };
+            *h = if model == Model::Majorizer { 0.25 } else { logistic::hessian_weight(e).max(MIN_HESSIAN_WEIGHT) };
             *q = r;
         }
         buf.d.iter_mut().for_each(|d| *d = 0.0);
@@ -563,7 +575,8 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             self.columns.ensure(design, j);
             let column = self.columns.get(design, j);
             let hj: f64 = column.iter().zip(&buf.h).map(|(&x, &h)| h * x * x).sum::<f64>() * inv_n;
-            buf.curvature.push(hj.max(MIN_HESSIAN_WEIGHT * design.curvature(j)));
+            let hj = hj.max(MIN_HESSIAN_WEIGHT * design.curvature(j));
+            buf.curvature.push(if model == Model::Damped { convex_curvature(&self.penalty, hj, self.weights[j]) } else { hj });
         }
         let h_sum: f64 = buf.h.iter().sum();
         let old_objective = self.loss() + self.penalty_on_set(alpha);
@@ -913,6 +926,32 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         let center = &self.design.stats().center;
         self.b - self.coefs.iter().map(|&(j, b)| center[j] * b).sum::<f64>()
     }
+}
+
+/// The smallest curvature ≥ h (to 10⁻⁹ relative) at which the coordinate problem of `w·pen` is
+/// convex: h itself for convex penalties, otherwise about `w/γ` (MCP) or `w/(γ − 1)` (SCAD).
+/// Raising a coordinate's curvature adds a positive diagonal to the Newton model (a damped,
+/// more conservative model): its coordinate minimizers are then continuous in z, so the model
+/// step does not jump between the basins of the nonconvex penalty, which the line search on the
+/// true objective would reject.
+fn convex_curvature<P: Penalty>(penalty: &P, h: f64, w: f64) -> f64 {
+    if penalty.coordinate_convex(h, w) {
+        return h;
+    }
+    let (mut lo, mut hi) = (h, h.max(f64::MIN_POSITIVE) * 2.0);
+    while !penalty.coordinate_convex(hi, w) {
+        lo = hi;
+        hi *= 2.0;
+    }
+    for _ in 0..40 {
+        let mid = 0.5 * (lo + hi);
+        if penalty.coordinate_convex(mid, w) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    hi * (1.0 + 1e-9)
 }
 
 /// The global minimizer of `H/2·u² − z·u + w·pen(u)`: the penalty's threshold when that
