@@ -148,6 +148,7 @@ impl Family {
                 "flip_frac",
                 "mono_frac",
                 "missing_rate",
+                "prevalence",
             ],
             Family::SparseX => &["density", "k", "snr"],
         }
@@ -182,6 +183,10 @@ pub struct DatasetConfig {
     /// Heritability (axis; genotype).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub h2: Option<Axis<f64>>,
+    /// Case share of a case/control phenotype by the liability-threshold model (axis;
+    /// genotype): y is 0/1, h2 is on the liability scale (`regpath gen --binary --prevalence`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prevalence: Option<Axis<f64>>,
     /// Smallest allele frequency (axis; genotype).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maf_min: Option<Axis<f64>>,
@@ -248,7 +253,7 @@ fn one() -> usize {
 
 impl DatasetConfig {
     /// The family-parameter keys present in this entry, with whether each is set.
-    fn family_keys(&self) -> [(&'static str, bool); 15] {
+    fn family_keys(&self) -> [(&'static str, bool); 16] {
         [
             ("n", self.n.is_some()),
             ("p", self.p.is_some()),
@@ -256,6 +261,7 @@ impl DatasetConfig {
             ("k", self.k.is_some()),
             ("snr", self.snr.is_some()),
             ("h2", self.h2.is_some()),
+            ("prevalence", self.prevalence.is_some()),
             ("maf_min", self.maf_min.is_some()),
             ("maf_max", self.maf_max.is_some()),
             ("block_size", self.block_size.is_some()),
@@ -356,6 +362,15 @@ pub struct SolverConfig {
     /// Fit an intercept (default true).
     #[serde(default = "yes")]
     pub intercept: bool,
+    /// The datafit of every task: `quadratic` (default) or `logistic` (0/1 labels; PLINK's 1/2
+    /// coding of a `.fam` or phenotype file is recoded). Logistic tasks choose alpha by mean
+    /// binomial deviance and report test deviance, AUC and misclassification.
+    #[serde(default = "quadratic")]
+    pub datafit: String,
+}
+
+fn quadratic() -> String {
+    "quadratic".to_string()
 }
 
 fn default_tol() -> f64 {
@@ -370,7 +385,13 @@ fn yes() -> bool {
 
 impl Default for SolverConfig {
     fn default() -> Self {
-        SolverConfig { tol: default_tol(), max_epochs: default_max_epochs(), standardize: true, intercept: true }
+        SolverConfig {
+            tol: default_tol(),
+            max_epochs: default_max_epochs(),
+            standardize: true,
+            intercept: true,
+            datafit: quadratic(),
+        }
     }
 }
 
@@ -499,6 +520,11 @@ impl SweepConfig {
         Self::from_toml(DEFAULT_CONFIG, None).expect("the built-in default sweep parses")
     }
 
+    /// The datafit of `[solver] datafit`.
+    pub fn datafit(&self) -> Result<regpath_solver::DatafitKind> {
+        regpath_solver::DatafitKind::from_name(&self.solver.datafit).map_err(|e| anyhow::anyhow!("solver.datafit: {e}"))
+    }
+
     /// Checks every value that does not need the data; messages name the key.
     pub fn validate(&self) -> Result<()> {
         if self.datasets.is_empty() {
@@ -575,6 +601,7 @@ impl SweepConfig {
         eps: Option<f64>,
     ) -> Result<regpath_solver::PathOptions> {
         use regpath_solver::{AlphaGrid, PathOptions};
+        let datafit = self.datafit()?;
         let grid = match (explicit, &self.grid.alphas) {
             (Some(list), _) => AlphaGrid::Explicit(list),
             (None, Some(list)) => AlphaGrid::Explicit(list.clone()),
@@ -584,6 +611,7 @@ impl SweepConfig {
             },
         };
         let options = PathOptions {
+            datafit,
             grid,
             tol: self.solver.tol,
             max_epochs: self.solver.max_epochs,

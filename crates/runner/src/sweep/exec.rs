@@ -13,10 +13,13 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
-use regpath_solver::{DenseDesign, WithCovariates, fit_path_spec};
+use regpath_solver::{DatafitKind, DenseDesign, WithCovariates, fit_path_spec};
 
 use super::config::{Method, SweepConfig};
-use super::metrics::{argmin_first, coef_error, mean_se, mse, one_se_index, predict, r2, support};
+use super::metrics::{
+    argmin_first, auc, binomial_deviance, brier, coef_error, mean_se, misclassification, mse, one_se_index, predict,
+    r2, support,
+};
 use super::plan::{DataOrigin, Plan, Task, Unit, split_sizes};
 use super::resume::OutputDir;
 use super::tables::{CoefRow, SummaryRow, SweepPathRow, TASK_FORMAT, TaskResult};
@@ -176,6 +179,9 @@ struct PointInfo {
     validation_mse: Option<f64>,
     test_mse: f64,
     test_r2: Option<f64>,
+    test_deviance: Option<f64>,
+    test_auc: Option<f64>,
+    test_misclassification: Option<f64>,
     coef_error: Option<f64>,
     support: Option<super::metrics::Support>,
     certificate: f64,
@@ -185,7 +191,14 @@ struct PointInfo {
     time_s: f64,
 }
 
-/// Validation MSE at every alpha of a fold: fit on the other folds, score on this one.
+/// The selection criterion of a held-out part at predictions `pred` (linear predictors):
+/// the datafit's mean deviance, MSE for the quadratic datafit and the mean binomial deviance for
+/// the logistic one.
+fn held_out_loss(logistic: bool, y: &[f64], pred: &[f64]) -> f64 {
+    if logistic { binomial_deviance(y, pred) } else { mse(y, pred) }
+}
+
+/// Validation loss (the datafit's mean deviance) at every alpha of a fold: fit on the other folds, score on this one.
 fn fold_errors(
     config: &SweepConfig,
     task: &Task,
@@ -208,6 +221,7 @@ fn fold_errors(
     let c_held = data.c_train().map(|c| select_rows(c, held));
     let mut options = config.path_options(Some(alphas.to_vec()), None, None)?;
     options.penalty_factor = data.penalty_factor.clone();
+    let logistic = options.datafit == DatafitKind::Logistic;
     // The training path's alphas, already cut by these rules: every fold fits all of them.
     options.max_nnz = None;
     options.stop_saturated = None;
@@ -216,7 +230,7 @@ fn fold_errors(
     let spec = plan.penalties[task.penalty].spec;
     fit_with_covariates(config, x_fit.view(), c_fit.as_ref().map(|c| c.view()), &y_fit, spec, &options, |pt| {
         predict(x_held.view(), c_held.as_ref().map(|c| c.view()), pt.intercept, pt.coefs, &mut pred);
-        errors.push(mse(&y_held, &pred));
+        errors.push(held_out_loss(logistic, &y_held, &pred));
         ControlFlow::Continue(())
     })
     .with_context(|| format!("task {}: CV fold {fold}", task.id))?;
@@ -237,6 +251,7 @@ pub fn run_task(
     let keep_coefs = plan.coef_tasks.iter().any(|id| id == &task.id);
     let mut options = config.path_options(None, pen.n_alphas, pen.eps)?;
     options.penalty_factor = data.penalty_factor.clone();
+    let logistic = options.datafit == DatafitKind::Logistic;
     let has_val = !data.y_val.is_empty();
     let mut pred_val = vec![0.0; data.y_val.len()];
     let mut pred_test = vec![0.0; data.y_test.len()];
@@ -246,17 +261,21 @@ pub fn run_task(
         fit_with_covariates(config, data.x_train.view(), data.c_train(), &data.y_train, pen.spec, &options, |pt| {
             let validation_mse = has_val.then(|| {
                 predict(data.x_val.view(), data.c_val(), pt.intercept, pt.coefs, &mut pred_val);
-                mse(&data.y_val, &pred_val)
+                held_out_loss(logistic, &data.y_val, &pred_val)
             });
             predict(data.x_test.view(), data.c_test(), pt.intercept, pt.coefs, &mut pred_test);
+            let y_test = &data.y_test;
             points.push(PointInfo {
                 alpha: pt.alpha,
                 alpha_over_max: pt.alpha_over_max,
                 nnz: pt.nnz,
                 train_mse: pt.train_mse,
                 validation_mse,
-                test_mse: mse(&data.y_test, &pred_test),
-                test_r2: r2(&data.y_test, &pred_test),
+                test_mse: if logistic { brier(y_test, &pred_test) } else { mse(y_test, &pred_test) },
+                test_r2: if logistic { None } else { r2(y_test, &pred_test) },
+                test_deviance: logistic.then(|| binomial_deviance(y_test, &pred_test)),
+                test_auc: if logistic { auc(y_test, &pred_test) } else { None },
+                test_misclassification: logistic.then(|| misclassification(y_test, &pred_test)),
                 coef_error: data.beta.as_ref().map(|b| coef_error(pt.coefs, b)),
                 support: data.beta.as_ref().map(|b| support(pt.coefs, b)),
                 certificate: pt.certificate,
@@ -290,7 +309,8 @@ pub fn run_task(
             .collect::<Result<_>>()?;
         let (mut mean, mut se) = (Vec::new(), Vec::new());
         for k in 0..alphas.len() {
-            let values: Vec<f64> = per_fold.iter().map(|e| e[k]).collect();
+            // a logistic fold path may end early (separated): those alphas get no CV error
+            let values: Vec<f64> = per_fold.iter().map(|e| e.get(k).copied().unwrap_or(f64::NAN)).collect();
             let (m, s) = mean_se(&values);
             mean.push(m);
             se.push(s);
@@ -323,6 +343,7 @@ pub fn run_task(
             p: ds.p,
             replicate: task.replicate,
             penalty: pen.spec.name().into(),
+            datafit: options.datafit.as_str().into(),
             l1_ratio: pen.spec.l1_ratio(),
             gamma: pen.spec.gamma(),
             alpha_index: k,
@@ -332,10 +353,13 @@ pub fn run_task(
             zero_fraction: 1.0 - pt.nnz as f64 / ds.p as f64,
             train_mse: pt.train_mse,
             validation_mse: pt.validation_mse,
-            cv_mse: cv_mean.as_ref().map(|m| m[k]),
-            cv_se: cv_se.as_ref().map(|s| s[k]),
+            cv_mse: cv_mean.as_ref().map(|m| m[k]).filter(|v| !v.is_nan()),
+            cv_se: cv_se.as_ref().map(|s| s[k]).filter(|v| !v.is_nan()),
             test_mse: pt.test_mse,
             test_r2: pt.test_r2,
+            test_deviance: pt.test_deviance,
+            test_auc: pt.test_auc,
+            test_misclassification: pt.test_misclassification,
             coef_error: pt.coef_error,
             true_positives: pt.support.map(|s| s.true_positives),
             false_positives: pt.support.map(|s| s.false_positives),
@@ -362,6 +386,7 @@ pub fn run_task(
         p: ds.p,
         replicate: task.replicate,
         penalty: pen.spec.name().into(),
+        datafit: options.datafit.as_str().into(),
         l1_ratio: pen.spec.l1_ratio(),
         gamma: pen.spec.gamma(),
         data_seed: matches!(ds.origin, DataOrigin::Synthetic(_)).then_some(unit.data_seed),
@@ -381,6 +406,9 @@ pub fn run_task(
         chosen_selection_mse: criterion[chosen],
         chosen_test_mse: c.test_mse,
         chosen_test_r2: c.test_r2,
+        chosen_test_deviance: c.test_deviance,
+        chosen_test_auc: c.test_auc,
+        chosen_test_misclassification: c.test_misclassification,
         chosen_coef_error: c.coef_error,
         chosen_true_positives: c.support.map(|s| s.true_positives),
         chosen_false_positives: c.support.map(|s| s.false_positives),

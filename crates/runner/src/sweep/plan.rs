@@ -150,13 +150,14 @@ fn axis_values<T: serde::Serialize>(axis: &Option<super::config::Axis<T>>) -> Op
 fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetInstance>> {
     let family = entry.family.expect("synthetic entry");
     let label = entry.name.clone().unwrap_or_else(|| family.name().to_string());
-    let all: [(&str, Option<Vec<Value>>); 15] = [
+    let all: [(&str, Option<Vec<Value>>); 16] = [
         ("n", axis_values(&entry.n)),
         ("p", axis_values(&entry.p)),
         ("rho", axis_values(&entry.rho)),
         ("k", axis_values(&entry.k)),
         ("snr", axis_values(&entry.snr)),
         ("h2", axis_values(&entry.h2)),
+        ("prevalence", axis_values(&entry.prevalence)),
         ("maf_min", axis_values(&entry.maf_min)),
         ("maf_max", axis_values(&entry.maf_max)),
         ("block_size", axis_values(&entry.block_size)),
@@ -207,7 +208,8 @@ fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetIn
 }
 
 /// Reads a file dataset entry (so that a missing or malformed file fails before any output).
-fn load_files(entry: &DatasetConfig, index: usize) -> Result<DatasetInstance> {
+/// With `binary` (the logistic datafit) a PLINK phenotype coded 1/2 is recoded to 0/1.
+fn load_files(entry: &DatasetConfig, index: usize, binary: bool) -> Result<DatasetInstance> {
     let (x, y, covariates, stem_of, family) = match (&entry.x, &entry.y, &entry.bed) {
         (Some(xp), Some(yp), None) => {
             let x = read_matrix(xp).with_context(|| format!("datasets[{index}].x"))?;
@@ -227,6 +229,11 @@ fn load_files(entry: &DatasetConfig, index: usize) -> Result<DatasetInstance> {
             let key = if entry.pheno.is_some() { "pheno" } else { "bed" };
             let mut phenotypes = crate::load::bed_phenotypes(&bed, entry.pheno.as_deref(), k)
                 .with_context(|| format!("datasets[{index}].{key} (pheno_col = {k})"))?;
+            if binary {
+                let from = crate::load::pheno_source(entry.pheno.as_deref(), k);
+                crate::load::recode_case_control(&mut phenotypes, &from)
+                    .with_context(|| format!("datasets[{index}]"))?;
+            }
             let table = match &entry.covariates {
                 Some(path) => Some(
                     crate::load::covariate_table(path, &bed, &mut phenotypes)
@@ -346,10 +353,11 @@ impl Plan {
     /// Expands a validated configuration; reads file datasets (errors name the entry).
     pub fn new(config: &SweepConfig) -> Result<Plan> {
         config.validate()?;
+        let binary = config.datafit()? == regpath_solver::DatafitKind::Logistic;
         let mut datasets: Vec<DatasetInstance> = Vec::new();
         for (i, entry) in config.datasets.iter().enumerate() {
             let instances =
-                if entry.family.is_some() { expand_synthetic(entry, i)? } else { vec![load_files(entry, i)?] };
+                if entry.family.is_some() { expand_synthetic(entry, i)? } else { vec![load_files(entry, i, binary)?] };
             for inst in instances {
                 if datasets.iter().any(|d| d.id == inst.id) {
                     bail!(

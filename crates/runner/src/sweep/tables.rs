@@ -31,6 +31,8 @@ pub struct SweepPathRow {
     pub replicate: usize,
     /// Penalty name.
     pub penalty: String,
+    /// `quadratic` or `logistic`.
+    pub datafit: String,
     /// Elastic-net mixing.
     pub l1_ratio: Option<f64>,
     /// MCP/SCAD γ.
@@ -57,6 +59,12 @@ pub struct SweepPathRow {
     pub test_mse: f64,
     /// R² on the test part.
     pub test_r2: Option<f64>,
+    /// Mean binomial deviance on the test part (logistic tasks).
+    pub test_deviance: Option<f64>,
+    /// Area under the ROC curve on the test part (logistic tasks; empty with one class).
+    pub test_auc: Option<f64>,
+    /// Share of test samples on the wrong side of probability 1/2 (logistic tasks).
+    pub test_misclassification: Option<f64>,
     /// ‖β̂ − β*‖₂ (truth known).
     pub coef_error: Option<f64>,
     /// Selected features that are truly nonzero.
@@ -102,6 +110,8 @@ pub struct SummaryRow {
     pub replicate: usize,
     /// Penalty name.
     pub penalty: String,
+    /// `quadratic` or `logistic`.
+    pub datafit: String,
     /// Elastic-net mixing.
     pub l1_ratio: Option<f64>,
     /// MCP/SCAD γ.
@@ -140,6 +150,12 @@ pub struct SummaryRow {
     pub chosen_test_mse: f64,
     /// Test R² of the chosen model.
     pub chosen_test_r2: Option<f64>,
+    /// Test mean binomial deviance at the chosen alpha (logistic tasks).
+    pub chosen_test_deviance: Option<f64>,
+    /// Test AUC at the chosen alpha (logistic tasks).
+    pub chosen_test_auc: Option<f64>,
+    /// Test misclassification rate at the chosen alpha (logistic tasks).
+    pub chosen_test_misclassification: Option<f64>,
     /// ‖β̂ − β*‖₂ of the chosen model.
     pub chosen_coef_error: Option<f64>,
     /// TP of the chosen model.
@@ -205,6 +221,12 @@ pub struct ComparisonRow {
     pub test_mse_sd: Option<f64>,
     /// Mean test R².
     pub test_r2_mean: Option<f64>,
+    /// Mean test binomial deviance at the chosen alpha (logistic tasks).
+    pub test_deviance_mean: Option<f64>,
+    /// Mean test AUC at the chosen alpha (logistic tasks).
+    pub test_auc_mean: Option<f64>,
+    /// Mean test misclassification rate at the chosen alpha (logistic tasks).
+    pub test_misclassification_mean: Option<f64>,
     /// Mean nnz.
     pub nnz_mean: Option<f64>,
     /// Sd of nnz.
@@ -310,6 +332,9 @@ pub fn comparison(summary: &[SummaryRow]) -> Vec<ComparisonRow> {
                 test_mse_mean,
                 test_mse_sd,
                 test_r2_mean: mean_sd(&vals(&|s| s.chosen_test_r2)).0,
+                test_deviance_mean: mean_sd(&vals(&|s| s.chosen_test_deviance)).0,
+                test_auc_mean: mean_sd(&vals(&|s| s.chosen_test_auc)).0,
+                test_misclassification_mean: mean_sd(&vals(&|s| s.chosen_test_misclassification)).0,
                 nnz_mean,
                 nnz_sd,
                 f1_mean,

@@ -576,7 +576,11 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             let column = self.columns.get(design, j);
             let hj: f64 = column.iter().zip(&buf.h).map(|(&x, &h)| h * x * x).sum::<f64>() * inv_n;
             let hj = hj.max(MIN_HESSIAN_WEIGHT * design.curvature(j));
-            buf.curvature.push(if model == Model::Damped { convex_curvature(&self.penalty, hj, self.weights[j]) } else { hj });
+            buf.curvature.push(if model == Model::Damped {
+                convex_curvature(&self.penalty, hj, self.weights[j])
+            } else {
+                hj
+            });
         }
         let h_sum: f64 = buf.h.iter().sum();
         let old_objective = self.loss() + self.penalty_on_set(alpha);
