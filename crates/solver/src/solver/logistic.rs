@@ -40,6 +40,8 @@
 
 use std::time::Instant;
 
+use rayon::prelude::*;
+
 use crate::anderson::AndersonMemory;
 use crate::certificate::{CertificateAccumulator, CertificateKind};
 use crate::design::Design;
@@ -67,6 +69,14 @@ const MAX_HALVINGS: usize = 40;
 /// Floor of the Hessian weights `h_i` (probabilities within 10⁻¹² of a label), so that every
 /// coordinate model stays strictly convex in the datafit.
 const MIN_HESSIAN_WEIGHT: f64 = 1e-12;
+/// Inner sweeps of one Newton step before its model is first solved exactly on the support
+/// (then again after 2×, 4×, … as many): cheap steps converge in a few sweeps, and the exact
+/// solve costs |A|²n. Solving after every sweep of S made a 1,000 × 100,000 genotype Lasso
+/// path 3.7× slower; never solving made the equicorrelated one 4.4× slower.
+const SWEEPS_BEFORE_EXACT_MODEL: usize = 10;
+/// Largest support (with the intercept) solved exactly by [`LogisticSolver::model_active_solve`]
+/// (a Cholesky factor of that size).
+const MAX_MODEL_SUPPORT: usize = 4000;
 /// The working-set column cache holds at most this many bytes.
 const COLUMN_CACHE_BYTES: usize = 256 << 20;
 
@@ -120,6 +130,12 @@ impl ColumnCache {
             design.axpy(j, 1.0, &mut self.data[start..]);
             self.slot[j] = used as u32;
         }
+    }
+
+    /// `x̃_j` if it is cached.
+    fn cached(&self, j: usize) -> Option<&[f64]> {
+        let s = self.slot[j];
+        (s != u32::MAX).then(|| &self.data[s as usize * self.n..(s as usize + 1) * self.n])
     }
 
     /// `x̃_j`, from the cache or freshly materialized.
@@ -589,7 +605,11 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         // glmnet's active cycling: after a sweep of S that moved something, sweep only the
         // nonzero members until they settle, then S again; done when a sweep of S settles
         let mut whole = true;
-        for _ in 0..MAX_INNER_SWEEPS {
+        // the exact solve costs about |A|/2 sweeps of the support A: try it once the sweeps of
+        // this step have cost a quarter of that
+        let support = self.features.iter().filter(|&&j| self.t[j] != 0.0).count();
+        let mut next_exact = SWEEPS_BEFORE_EXACT_MODEL.max(support / 8);
+        for sweep in 0..MAX_INNER_SWEEPS {
             self.counts.epochs += 1;
             let this_whole = whole;
             let mut max_change = 0.0f64;
@@ -639,6 +659,16 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
                 break;
             }
             whole = settled;
+            if !settled && sweep + 1 >= next_exact {
+                next_exact = next_exact.saturating_mul(2);
+                if self.model_active_solve(alpha, buf) {
+                    // the model is solved exactly on the support: a sweep of S checks it
+                    whole = true;
+                } else {
+                    // the support is still moving: leave it to the sweeps in this step
+                    next_exact = usize::MAX;
+                }
+            }
         }
         // the step in η: d = δb + Σ_j δt_j x̃_j
         buf.t_new.clear();
@@ -675,6 +705,96 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         self.eta.copy_from_slice(&buf.eta_old);
         self.update_residual();
         false
+    }
+
+    /// Solves the Newton model exactly on its current support A (nonzero members of S and the
+    /// unpenalized ones, with the intercept), each coefficient on its current penalty piece:
+    /// `(X̃_AᵀHX̃_A/n + diag(κ_j)) δ = X̃_Aᵀq/n − slope_j` with the intercept as a column of
+    /// ones (H = diag(h), κ_j and slope_j the piece's curvature and slope, q the model
+    /// residual), by one Cholesky factorization. Accepted when every coefficient stays on its
+    /// piece and the model objective decreases; returns whether it was. The coordinate sweeps
+    /// alone converge slowly when the support's columns are strongly correlated (an
+    /// equicorrelated design at ρ = 0.5 needed thousands of sweeps per alpha); this makes each
+    /// Newton step exact, as the quadratic solver's active-set Newton does.
+    fn model_active_solve(&mut self, alpha: f64, buf: &mut StepBuffers) -> bool {
+        let n = self.n;
+        let inv_n = 1.0 / n as f64;
+        let members: Vec<usize> =
+            self.features.iter().copied().filter(|&j| self.t[j] != 0.0 || self.weights[j] == 0.0).collect();
+        let size = members.len() + usize::from(self.fit_intercept);
+        if members.is_empty() || size >= n || size > MAX_MODEL_SUPPORT {
+            return false;
+        }
+        let Some(columns) = members.iter().map(|&j| self.columns.cached(j)).collect::<Option<Vec<&[f64]>>>() else {
+            return false;
+        };
+        let h = &buf.h;
+        let offset = usize::from(self.fit_intercept);
+        // rows of the lower triangle, in parallel: M[a][c] = Σ h x_a x_c / n (c ≤ a)
+        let rows: Vec<Vec<f64>> = (0..members.len())
+            .into_par_iter()
+            .map(|a| {
+                let hx: Vec<f64> = columns[a].iter().zip(h).map(|(&x, &w)| w * x).collect();
+                let mut row = Vec::with_capacity(a + 1 + offset);
+                if offset == 1 {
+                    row.push(hx.iter().sum::<f64>() * inv_n);
+                }
+                row.extend(columns[..=a].iter().map(|c| crate::kernels::dot(&hx, c) * inv_n));
+                row
+            })
+            .collect();
+        let mut factor = crate::cholesky::UpdatableCholesky::with_limit(size);
+        let mut rhs = Vec::with_capacity(size);
+        let mut pieces = Vec::with_capacity(members.len());
+        if offset == 1 {
+            if !factor.append(&[], h.iter().sum::<f64>() * inv_n) {
+                return false;
+            }
+            rhs.push(buf.q.iter().sum::<f64>() * inv_n);
+        }
+        for (a, (&j, row)) in members.iter().zip(&rows).enumerate() {
+            let piece = self.penalty.weighted_piece(self.t[j], alpha, self.weights[j]);
+            let (below, diag) = row.split_at(row.len() - 1);
+            if !factor.append(below, diag[0] + piece.curvature) {
+                return false;
+            }
+            rhs.push(crate::kernels::dot(columns[a], &buf.q) * inv_n - piece.slope);
+            pieces.push(piece);
+        }
+        factor.solve(&mut rhs);
+        let delta = rhs;
+        // stay on every piece
+        for ((&j, piece), &d) in members.iter().zip(&pieces).zip(&delta[offset..]) {
+            let t = self.t[j] + d;
+            if !(t >= piece.lo && t <= piece.hi) || (self.weights[j] > 0.0 && t == 0.0) {
+                return false;
+            }
+        }
+        let q_new = &mut buf.extrapolated_q;
+        q_new.clear();
+        q_new.extend_from_slice(&buf.q);
+        let db = if offset == 1 { delta[0] } else { 0.0 };
+        let mut step = vec![db; n];
+        for (column, &d) in columns.iter().zip(&delta[offset..]) {
+            step.iter_mut().zip(column.iter()).for_each(|(s, &x)| *s += d * x);
+        }
+        q_new.iter_mut().zip(&step).zip(h).for_each(|((q, &s), &w)| *q -= w * s);
+        let quadratic = |q: &[f64]| q.iter().zip(h).map(|(&q, &w)| q * q / w).sum::<f64>() * 0.5 * inv_n;
+        let pen =
+            |j: usize, t: f64| if t == 0.0 { 0.0 } else { self.penalty.weighted_value(t, alpha, self.weights[j]) };
+        let before = quadratic(&buf.q) + members.iter().map(|&j| pen(j, self.t[j])).sum::<f64>();
+        let after =
+            quadratic(q_new) + members.iter().zip(&delta[offset..]).map(|(&j, &d)| pen(j, self.t[j] + d)).sum::<f64>();
+        if !(after < before) {
+            return false;
+        }
+        for (&j, &d) in members.iter().zip(&delta[offset..]) {
+            self.t[j] += d;
+        }
+        self.b += db;
+        std::mem::swap(&mut buf.q, &mut buf.extrapolated_q);
+        self.counts.epochs += 1;
+        true
     }
 
     /// Replaces (t_S, b, q) by their Anderson extrapolation if it lowers the Newton model
