@@ -785,7 +785,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         let before = quadratic(&buf.q) + members.iter().map(|&j| pen(j, self.t[j])).sum::<f64>();
         let after =
             quadratic(q_new) + members.iter().zip(&delta[offset..]).map(|(&j, &d)| pen(j, self.t[j] + d)).sum::<f64>();
-        if !(after < before) {
+        if after.partial_cmp(&before) != Some(std::cmp::Ordering::Less) {
             return false;
         }
         for (&j, &d) in members.iter().zip(&delta[offset..]) {
