@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Compare regpath with peer solvers on one problem, at equal certified accuracy.
 
+`--datafit logistic --problem DIR` compares logistic (case/control) paths instead, with
+glmnet binomial, skglm and ncvreg: see scripts/peers_logistic.py.
+
 For one problem (a folder with X.npy, y.npy and optionally meta.json, or a family generated
 with `regpath gen`) and each penalty, this script fits the same 100-alpha path (docs/design.md §3
 objective and grid) with regpath and with every available peer, recomputes every tool's
@@ -592,6 +595,19 @@ def run_suite(argv):
 
 
 def main():
+    argv = sys.argv[1:]
+    if "--datafit" in argv:
+        k = argv.index("--datafit")
+        datafit = argv[k + 1] if k + 1 < len(argv) else ""
+        rest = argv[:k] + argv[k + 2:]
+        if datafit == "logistic":
+            # case/control paths: glmnet binomial, skglm, ncvreg (scripts/peers_logistic.py)
+            sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+            import peers_logistic
+            return peers_logistic.main(rest)
+        if datafit != "quadratic":
+            sys.exit(f"--datafit must be quadratic or logistic, got {datafit!r}")
+        sys.argv = [sys.argv[0]] + rest
     if "--suite" in sys.argv[1:]:
         return run_suite(sys.argv[1:])
     if sys.argv[1:2] == ["--summarize"]:
