@@ -11,9 +11,9 @@ recomputes every tool's certificate here, in numpy, from the coefficients it ret
 * Same objective: (1/n) sum_i [log(1 + e^eta_i) - y_i eta_i] + alpha * sum_j pen(beta_j),
   eta = b + X beta (glmnet's binomial objective with lambda = alpha; skglm's Logistic datafit
   with y in {-1, 1}; ncvreg's binomial objective, lambda = alpha).
-* Same grid: alpha_max = max_j |x_j'(y - ybar)|/n, --n-alphas values geometric down to
+* Same grid: alpha_max = max_j |x_j'(y - ybar)|/(n rho) (rho = 0.5 for the ElasticNet), --n-alphas values geometric down to
   --eps * alpha_max (default 100 to 1e-2), passed explicitly to every tool.
-* Same accuracy, judged here: Lasso — the relative duality gap (P - D)/P(0), P(0) the binary
+* Same accuracy, judged here: Lasso/ElasticNet (l1_ratio 0.5) — the relative duality gap (P - D)/P(0), P(0) the binary
   entropy of ybar, after the intercept is re-fitted exactly for the returned beta (Newton),
   theta = (y - sigmoid(eta))/n rescaled into the feasible set; MCP/SCAD — the relative KKT
   violation max_j dist(-grad_j, d pen(beta_j)) / alpha_max, with |mean residual|/alpha_max.
@@ -39,6 +39,7 @@ import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GAMMA = {"mcp": 3.0, "scad": 3.7}
+RHO = {"lasso": 1.0, "enet": 0.5}
 ENV1 = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
         "NUMBA_NUM_THREADS": "1"}
 
@@ -61,8 +62,9 @@ def xlogx(p):
 
 def pen(t, a, penalty):
     x = np.abs(t)
-    if penalty == "lasso":
-        return a * x
+    if penalty in RHO:
+        rho = RHO[penalty]
+        return a * (rho * x + 0.5 * (1 - rho) * t * t)
     g = GAMMA[penalty]
     if penalty == "mcp":
         return np.where(x <= g * a, a * x - x * x / (2 * g), 0.5 * g * a * a)
@@ -80,7 +82,8 @@ def certificates(Z, y, B, b0, alphas, penalty, amax):
         eta = b0[k] + Z @ beta
         if not np.all(np.isfinite(eta)):
             return float("inf")
-        if penalty == "lasso":
+        if penalty in RHO:
+            rho = RHO[penalty]
             P = loss(y, eta) + pen(beta, a, penalty).sum()
             for _ in range(60):
                 d = resid(y, eta)
@@ -90,9 +93,13 @@ def certificates(Z, y, B, b0, alphas, penalty, amax):
             d = resid(y, eta)
             P2 = loss(y, eta) + pen(beta, a, penalty).sum()
             v = Z.T @ d / n
-            m = np.abs(v).max() / a
-            s = 1.0 if m <= 1 else 1.0 / m
-            D = -(xlogx(y - s * d) + xlogx(1 - y + s * d)).sum() / n
+            if rho == 1.0:
+                m = np.abs(v).max() / a
+                s = 1.0 if m <= 1 else 1.0 / m
+                D = -(xlogx(y - s * d) + xlogx(1 - y + s * d)).sum() / n
+            else:  # conjugate of the whole elastic-net penalty
+                ex = np.maximum(np.abs(v) - a * rho, 0.0)
+                D = -(xlogx(y - d) + xlogx(1 - y + d)).sum() / n - (ex * ex).sum() / (2 * a * (1 - rho))
             cert = max(P - D, 0.0) / p0 + max(P - P2, 0.0) / p0
         else:
             d = resid(y, eta)
@@ -108,7 +115,8 @@ def certificates(Z, y, B, b0, alphas, penalty, amax):
 
 def run_regpath(binary, work, penalty, alphas, nrep):
     out = os.path.join(work, "regpath_" + penalty)
-    cmd = [binary, "path", "--x", os.path.join(work, "Z.npy"), "--y", os.path.join(work, "y.npy"),
+    extra = ["--l1-ratio", str(RHO[penalty])] if penalty == "enet" else []
+    cmd = [binary, "path", *extra, "--x", os.path.join(work, "Z.npy"), "--y", os.path.join(work, "y.npy"),
            "--datafit", "logistic", "--penalty", penalty, "--no-standardize", "--threads", "1",
            "--alphas", ",".join(repr(float(a)) for a in alphas), "--out", out]
     times = []
@@ -139,7 +147,7 @@ def run_r(work, tool, penalty, alphas, tight, nrep):
     np.savetxt(lam, alphas)
     out = os.path.join(work, f"{tool}_{penalty}_{int(tight)}")
     if tool == "glmnet":
-        call = ("glmnet(X, y, family='binomial', standardize=FALSE, lambda=lam"
+        call = (f"glmnet(X, y, family='binomial', standardize=FALSE, alpha={RHO[penalty]}, lambda=lam"
                 + (", thresh=1e-12, maxit=1e7" if tight else "") + ")")
         extract = "B <- as.matrix(fit$beta); b0 <- fit$a0"
         lib = "glmnet"
@@ -170,7 +178,7 @@ cat(median(times), '\\n', file='{out}.time.txt')
 def run_skglm(work, penalty, alphas, tight, nrep):
     from skglm import GeneralizedLinearEstimator
     from skglm.datafits import Logistic
-    from skglm.penalties import L1, MCPenalty, SCAD
+    from skglm.penalties import L1, L1_plus_L2, MCPenalty, SCAD
     from skglm.solvers import ProxNewton
     Z = np.load(os.path.join(work, "Z.npy"))
     y = np.load(os.path.join(work, "y.npy"))
@@ -182,7 +190,7 @@ def run_skglm(work, penalty, alphas, tight, nrep):
         b0 = np.zeros(len(alphas))
         est = None
         for k, a in enumerate(alphas):
-            p = L1(a) if penalty == "lasso" else (MCPenalty(a, GAMMA[penalty]) if penalty == "mcp" else SCAD(a, GAMMA[penalty]))
+            p = L1(a) if penalty == "lasso" else L1_plus_L2(a, RHO[penalty]) if penalty == "enet" else (MCPenalty(a, GAMMA[penalty]) if penalty == "mcp" else SCAD(a, GAMMA[penalty]))
             solver = ProxNewton(fit_intercept=True, tol=tol, max_iter=1000, warm_start=True)
             new = GeneralizedLinearEstimator(datafit=Logistic(), penalty=p, solver=solver)
             if est is not None:
@@ -205,7 +213,7 @@ def run_skglm(work, penalty, alphas, tight, nrep):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--problem", required=True, help="folder with X.npy and a 0/1 y.npy")
-    ap.add_argument("--penalties", nargs="+", default=["lasso"], choices=["lasso", "mcp", "scad"])
+    ap.add_argument("--penalties", nargs="+", default=["lasso"], choices=["lasso", "enet", "mcp", "scad"])
     ap.add_argument("--peers", nargs="+", default=["glmnet", "skglm", "ncvreg"])
     ap.add_argument("--n-alphas", type=int, default=100)
     ap.add_argument("--eps", type=float, default=1e-2)
@@ -225,19 +233,20 @@ def main(argv=None):
     del X
     n = len(y)
     amax = np.abs(Z.T @ (y - y.mean())).max() / n
-    alphas = amax * np.exp(np.linspace(0.0, math.log(args.eps), args.n_alphas))
+    ladder = np.exp(np.linspace(0.0, math.log(args.eps), args.n_alphas))
     rows = []
     with tempfile.TemporaryDirectory() as work:
         np.save(os.path.join(work, "Z.npy"), Z)
         np.save(os.path.join(work, "y.npy"), y)
         for penalty in args.penalties:
+            alphas = amax / RHO.get(penalty, 1.0) * ladder  # alpha_max = max|x'(y - ybar)|/(n rho)
             t, B, b0, K, stop = run_regpath(args.regpath, work, penalty, alphas, args.nrep)
             cert = certificates(Z, y, B, b0, alphas[:K], penalty, amax)
             rows.append(dict(problem=name, n=n, p=Z.shape[1], penalty=penalty, tool="regpath", setting="tol 1e-6",
                              time_s=t, alphas=K, worst_certificate=cert, stop=stop))
             print(rows[-1], flush=True)
             for peer in args.peers:
-                if (peer == "glmnet" and penalty != "lasso") or (peer == "ncvreg" and penalty == "lasso"):
+                if (peer == "glmnet" and penalty not in RHO) or (peer == "ncvreg" and penalty in RHO):
                     continue
                 for tight in (False, True):
                     if peer == "skglm":
