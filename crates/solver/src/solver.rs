@@ -403,37 +403,12 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         self.grad.invalidate();
     }
 
-    /// S = {j : t_j ≠ 0 or never zero by screening} ∪ {j : |c_j| ≥ w_j·ρ(2α − α_prev)}
-    /// (all live features without strong rules).
+    /// S for a new alpha (see [`Rules::rebuild`]).
     fn build_working_set(&mut self, alpha: f64, alpha_prev: f64) {
-        for &j in &self.ws.features {
-            self.ws.in_set[j] = false;
-        }
-        self.ws.features.clear();
-        let level = 2.0 * alpha - alpha_prev;
         let model = self.grad.bound_model(&self.r);
-        let candidates = &mut self.scratch.scored;
-        candidates.clear();
-        for &j in &self.live {
-            let w = self.weights[j];
-            // never zero by screening (w_j·ρ = 0: unpenalized, or no L1 part): always in S
-            let always = self.penalty.zero_threshold(1.0, w) == 0.0;
-            if !self.settings.screening.strong_rules || self.t[j] != 0.0 || always {
-                self.ws.features.push(j);
-            } else {
-                let estimate = self.grad.estimate(j, model);
-                if estimate >= self.penalty.zero_threshold(level, w) {
-                    candidates.push((estimate, j));
-                }
-            }
-        }
-        let cap = working_set_growth(self.ws.features.len());
-        keep_largest(candidates, cap);
-        self.ws.features.extend(candidates.iter().map(|&(_, j)| j));
-        self.ws.features.sort_unstable();
-        for &j in &self.ws.features {
-            self.ws.in_set[j] = true;
-        }
+        let level = self.settings.screening.strong_rules.then_some(2.0 * alpha - alpha_prev);
+        let rules = Rules { penalty: &self.penalty, weights: &self.weights, live: &self.live };
+        rules.rebuild(&mut self.ws, &self.t, &self.grad, model, level, &mut self.scratch.scored);
     }
 
     /// Cyclic coordinate descent on S, with Anderson extrapolation every K sweeps, until the
@@ -680,41 +655,19 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     }
 
     /// Makes `c_now` exact, or bounded below the zero threshold, for every live feature
-    /// outside S; adds the violators (`|c_j| > w_j·ρα`, not screened) to S and returns how many
-    /// there were.
+    /// outside S (a full pass when too many are in doubt); adds the violators to S and returns
+    /// how many there were (see [`Rules`]).
     fn check_outside(&mut self, alpha: f64) -> usize {
         let model = self.grad.bound_model(&self.r);
-        self.scratch.idx.clear();
-        for &j in &self.live {
-            if self.ws.in_set[j] || self.grad.is_exact(j) {
-                continue;
-            }
-            if self.grad.bound(j, model) > self.penalty.zero_threshold(alpha, self.weights[j]) {
-                self.scratch.idx.push(j);
-            }
-        }
-        if self.scratch.idx.len() as f64 > FULL_PASS_SHARE * self.live.len() as f64 {
+        let rules = Rules { penalty: &self.penalty, weights: &self.weights, live: &self.live };
+        if rules.in_doubt(&self.ws, &self.grad, model, alpha, &mut self.scratch.idx) {
             self.full_pass();
         } else {
             let read = self.grad.exact(self.design, &self.r, &self.scratch.idx);
             self.counts.columns_scanned += read as u64;
         }
-        let violators = &mut self.scratch.scored;
-        violators.clear();
-        for &j in &self.live {
-            if self.ws.in_set[j] || self.ws.screened[j] || !self.grad.is_exact(j) {
-                continue;
-            }
-            if self.grad.c_now[j].abs() > self.penalty.zero_threshold(alpha, self.weights[j]) {
-                violators.push((self.grad.c_now[j].abs(), j));
-            }
-        }
-        keep_largest(violators, working_set_growth(self.ws.features.len()));
-        for &(_, j) in violators.iter() {
-            self.ws.in_set[j] = true;
-            self.ws.features.push(j);
-        }
-        violators.len()
+        let rules = Rules { penalty: &self.penalty, weights: &self.weights, live: &self.live };
+        rules.add_violators(&mut self.ws, &self.grad, alpha, &mut self.scratch.scored)
     }
 
     /// Exact gradients of every live feature (a new reference for the bounds).
@@ -834,6 +787,105 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             return 0.0;
         }
         self.y_mean - self.coefs.iter().map(|&(j, b)| center[j] * b).sum::<f64>()
+    }
+}
+
+/// The working-set rules both datafits' solvers share: which features a new alpha starts
+/// from, which outside features are in doubt, and which violate their KKT condition at t_j = 0.
+/// All read the gradients `c_j = x̃_jᵀr/n` of the gradient cache, whatever the datafit.
+struct Rules<'s, P: Penalty> {
+    penalty: &'s P,
+    weights: &'s PenaltyWeights,
+    live: &'s [usize],
+}
+
+impl<P: Penalty> Rules<'_, P> {
+    /// S = {j : t_j ≠ 0 or never zero by screening (w_j·ρ = 0)} ∪ {j : ĉ_j ≥ w_j·ρ·level}
+    /// (the sequential strong rule at `level = 2α − α_prev`, with ĉ the exact gradient or the
+    /// bound model's prediction), the candidates capped at [`working_set_growth`] by size; every
+    /// live feature when `level` is `None` (no strong rules). S is sorted.
+    fn rebuild(
+        &self,
+        ws: &mut WorkingSet,
+        t: &[f64],
+        grad: &GradientCache,
+        model: gradients::BoundModel,
+        level: Option<f64>,
+        candidates: &mut Vec<(f64, usize)>,
+    ) {
+        for &j in &ws.features {
+            ws.in_set[j] = false;
+        }
+        ws.features.clear();
+        candidates.clear();
+        for &j in self.live {
+            let w = self.weights[j];
+            let always = self.penalty.zero_threshold(1.0, w) == 0.0;
+            match level {
+                Some(level) if t[j] == 0.0 && !always => {
+                    let estimate = grad.estimate(j, model);
+                    if estimate >= self.penalty.zero_threshold(level, w) {
+                        candidates.push((estimate, j));
+                    }
+                }
+                _ => ws.features.push(j),
+            }
+        }
+        keep_largest(candidates, working_set_growth(ws.features.len()));
+        ws.features.extend(candidates.iter().map(|&(_, j)| j));
+        ws.features.sort_unstable();
+        for &j in &ws.features {
+            ws.in_set[j] = true;
+        }
+    }
+
+    /// The live features outside S whose gradient is neither exact nor bounded below the zero
+    /// threshold `w_j·ρα`, into `idx`; returns whether they are more than [`FULL_PASS_SHARE`] of
+    /// the live features (then a full pass is cheaper than reading them one by one).
+    fn in_doubt(
+        &self,
+        ws: &WorkingSet,
+        grad: &GradientCache,
+        model: gradients::BoundModel,
+        alpha: f64,
+        idx: &mut Vec<usize>,
+    ) -> bool {
+        idx.clear();
+        for &j in self.live {
+            if ws.in_set[j] || grad.is_exact(j) {
+                continue;
+            }
+            if grad.bound(j, model) > self.penalty.zero_threshold(alpha, self.weights[j]) {
+                idx.push(j);
+            }
+        }
+        idx.len() as f64 > FULL_PASS_SHARE * self.live.len() as f64
+    }
+
+    /// Adds to S the features outside it (not screened) whose exact gradient violates
+    /// `|c_j| ≤ w_j·ρα`, the largest first, at most [`working_set_growth`]; returns how many.
+    fn add_violators(
+        &self,
+        ws: &mut WorkingSet,
+        grad: &GradientCache,
+        alpha: f64,
+        violators: &mut Vec<(f64, usize)>,
+    ) -> usize {
+        violators.clear();
+        for &j in self.live {
+            if ws.in_set[j] || ws.screened[j] || !grad.is_exact(j) {
+                continue;
+            }
+            if grad.c_now[j].abs() > self.penalty.zero_threshold(alpha, self.weights[j]) {
+                violators.push((grad.c_now[j].abs(), j));
+            }
+        }
+        keep_largest(violators, working_set_growth(ws.features.len()));
+        for &(_, j) in violators.iter() {
+            ws.in_set[j] = true;
+            ws.features.push(j);
+        }
+        violators.len()
     }
 }
 

@@ -127,7 +127,8 @@ fn key_of(penalty: &str, l1_ratio: Option<f64>, gamma: Option<f64>) -> PenaltyKe
     (penalty.to_string(), l1_ratio.map(f64::to_bits), gamma.map(f64::to_bits))
 }
 
-/// Test MSE against nnz for each penalty configuration on one dataset.
+/// Test error against nnz for each penalty configuration on one dataset: the test MSE, or for
+/// logistic tasks the test mean binomial deviance.
 fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) -> Result<String> {
     let rows: Vec<&SweepPathRow> = path.iter().filter(|r| r.dataset == dataset).collect();
     let chosen: Vec<&SummaryRow> = summary.iter().filter(|s| s.dataset == dataset).collect();
@@ -142,7 +143,7 @@ fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) ->
         }
         let e = curves.entry(key).or_default().entry(r.alpha_index).or_insert((0.0, 0.0, 0));
         e.0 += r.nnz as f64;
-        e.1 += r.test_mse;
+        e.1 += r.test_deviance.unwrap_or(r.test_mse);
         e.2 += 1;
     }
     let replicates = chosen.iter().map(|s| s.replicate).max().map_or(0, |m| m + 1);
@@ -162,7 +163,7 @@ fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) ->
             chosen
                 .iter()
                 .filter(|s| key_of(&s.penalty, s.l1_ratio, s.gamma) == *key && s.chosen_nnz >= 1)
-                .map(|s| (s.chosen_nnz as f64, s.chosen_test_mse))
+                .map(|s| (s.chosen_nnz as f64, s.chosen_test_deviance.unwrap_or(s.chosen_test_mse)))
                 .collect()
         })
         .collect();
@@ -173,6 +174,7 @@ fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) ->
     }
     let pad = ((y1 - y0) * 0.05).max(1e-12);
     let x1 = (p as f64 * 1.5).max(2.0);
+    let y_label = if rows.iter().any(|r| r.test_deviance.is_some()) { "test deviance (binomial)" } else { "test MSE" };
 
     let mut svg = String::new();
     {
@@ -190,7 +192,7 @@ fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) ->
         chart
             .configure_mesh()
             .x_desc(format!("nonzero coefficients (nnz, log scale; p = {p})"))
-            .y_desc("test MSE")
+            .y_desc(y_label)
             .x_label_formatter(&|v| format!("{v}"))
             .light_line_style(WHITE.mix(0.0))
             .draw()

@@ -53,7 +53,7 @@ use crate::penalty::Penalty;
 
 use super::gradients::GradientCache;
 use super::weights::PenaltyWeights;
-use super::{Counters, FULL_PASS_SHARE, Settings, keep_largest, working_set_growth};
+use super::{Counters, Rules, Settings, WorkingSet};
 
 /// A loss below this share of P(0) means the training samples are separated.
 pub const SEPARATED_LOSS: f64 = 1e-9;
@@ -210,8 +210,8 @@ pub struct LogisticSolver<'a, D: Design, P: Penalty> {
     /// `F(η)`, kept with r by [`Self::update_residual`].
     loss: f64,
     grad: GradientCache,
-    features: Vec<usize>,
-    in_set: Vec<bool>,
+    /// The working set (Gap Safe screening is not used: `screened` stays all false).
+    ws: WorkingSet,
     columns: ColumnCache,
     step: StepBuffers,
     counts: Counters,
@@ -310,8 +310,12 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             eta,
             r,
             loss: 0.0,
-            features: Vec::new(),
-            in_set: vec![false; p],
+            ws: WorkingSet {
+                features: Vec::new(),
+                in_set: vec![false; p],
+                screened: vec![false; p],
+                active: Vec::new(),
+            },
             columns: ColumnCache::new(n, p),
             step: StepBuffers::default(),
             counts: Counters::default(),
@@ -432,7 +436,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             train_mse: brier,
             train_deviance: 2.0 * loss,
             deviance_ratio: 1.0 - loss / self.null_objective,
-            working_set: self.features.len(),
+            working_set: self.ws.features.len(),
             screened: 0,
             scan_passes: (self.counts.columns_scanned - scanned_before) as f64 / self.live.len().max(1) as f64,
             coefs: &self.coefs,
@@ -467,35 +471,12 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         self.grad.invalidate();
     }
 
-    /// S = {t_j ≠ 0} ∪ {never zero by screening} ∪ {j : |c_j| ≥ w_j ρ(2α − α_prev)}, as for
-    /// the quadratic datafit.
+    /// S for a new alpha: the quadratic solver's rules ([`Rules::rebuild`]).
     fn build_working_set(&mut self, alpha: f64, alpha_prev: f64) {
-        for &j in &self.features {
-            self.in_set[j] = false;
-        }
-        self.features.clear();
-        let level = 2.0 * alpha - alpha_prev;
         let model = self.grad.bound_model(&self.r);
-        let candidates = &mut self.step.scored;
-        candidates.clear();
-        for &j in &self.live {
-            let w = self.weights[j];
-            let always = self.penalty.zero_threshold(1.0, w) == 0.0;
-            if !self.settings.screening.strong_rules || self.t[j] != 0.0 || always {
-                self.features.push(j);
-            } else {
-                let estimate = self.grad.estimate(j, model);
-                if estimate >= self.penalty.zero_threshold(level, w) {
-                    candidates.push((estimate, j));
-                }
-            }
-        }
-        keep_largest(candidates, working_set_growth(self.features.len()));
-        self.features.extend(candidates.iter().map(|&(_, j)| j));
-        self.features.sort_unstable();
-        for &j in &self.features {
-            self.in_set[j] = true;
-        }
+        let level = self.settings.screening.strong_rules.then_some(2.0 * alpha - alpha_prev);
+        let rules = Rules { penalty: &self.penalty, weights: &self.weights, live: &self.live };
+        rules.rebuild(&mut self.ws, &self.t, &self.grad, model, level, &mut self.step.scored);
     }
 
     /// Newton steps on S until the restricted certificate is ≤ `tol`.
@@ -520,7 +501,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             }
             if !moved {
                 // no decrease possible at rounding level: report what we have
-                self.grad.exact(self.design, &self.r, &self.features);
+                self.grad.exact(self.design, &self.r, &self.ws.features);
                 return Solve::Stalled;
             }
         }
@@ -541,7 +522,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         }
         let separated = self.y.iter().zip(&self.eta).all(|(&y, &e)| if y == 1.0 { e > 0.0 } else { e < 0.0 });
         separated
-            && self.features.iter().all(|&j| {
+            && self.ws.features.iter().all(|&j| {
                 let t = self.t[j];
                 let w = self.weights[j];
                 t == 0.0 || w == 0.0 || self.penalty.weighted_piece(t, alpha, w).slope == 0.0
@@ -551,9 +532,9 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     /// The certificate of the problem restricted to S (exact gradients on S), including the
     /// intercept's stationarity `|mean r|/alpha_max`.
     fn restricted_certificate(&mut self, alpha: f64) -> f64 {
-        self.grad.exact(self.design, &self.r, &self.features);
+        self.grad.exact(self.design, &self.r, &self.ws.features);
         let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.n);
-        for &j in &self.features {
+        for &j in &self.ws.features {
             acc.add(self.t[j], self.grad.c_now[j], self.weights[j]);
         }
         self.finish(&acc, alpha).value
@@ -585,9 +566,9 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         buf.eta_old.clear();
         buf.eta_old.extend_from_slice(&self.eta);
         buf.t_old.clear();
-        buf.t_old.extend(self.features.iter().map(|&j| self.t[j]));
+        buf.t_old.extend(self.ws.features.iter().map(|&j| self.t[j]));
         buf.curvature.clear();
-        for &j in &self.features {
+        for &j in &self.ws.features {
             self.columns.ensure(design, j);
             let column = self.columns.get(design, j);
             let hj: f64 = column.iter().zip(&buf.h).map(|(&x, &h)| h * x * x).sum::<f64>() * inv_n;
@@ -607,13 +588,13 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         let mut whole = true;
         // the exact solve costs about |A|/2 sweeps of the support A: try it once the sweeps of
         // this step have cost a quarter of that
-        let support = self.features.iter().filter(|&&j| self.t[j] != 0.0).count();
+        let support = self.ws.features.iter().filter(|&&j| self.t[j] != 0.0).count();
         let mut next_exact = SWEEPS_BEFORE_EXACT_MODEL.max(support / 8);
         for sweep in 0..MAX_INNER_SWEEPS {
             self.counts.epochs += 1;
             let this_whole = whole;
             let mut max_change = 0.0f64;
-            for (k, &j) in self.features.iter().enumerate() {
+            for (k, &j) in self.ws.features.iter().enumerate() {
                 let w = self.weights[j];
                 let old = self.t[j];
                 if !whole && old == 0.0 && w > 0.0 {
@@ -647,8 +628,8 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
                 first_change = max_change;
             }
             if this_whole {
-                buf.anderson.reset(self.features.len() + 1, n);
-            } else if buf.anderson.push(self.features.iter().map(|&j| self.t[j]).chain([self.b]), &buf.q) {
+                buf.anderson.reset(self.ws.features.len() + 1, n);
+            } else if buf.anderson.push(self.ws.features.iter().map(|&j| self.t[j]).chain([self.b]), &buf.q) {
                 self.try_model_extrapolation(alpha, buf);
             }
             if self.counts.epochs >= self.settings.max_epochs {
@@ -672,10 +653,10 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         }
         // the step in η: d = δb + Σ_j δt_j x̃_j
         buf.t_new.clear();
-        buf.t_new.extend(self.features.iter().map(|&j| self.t[j]));
+        buf.t_new.extend(self.ws.features.iter().map(|&j| self.t[j]));
         let b_new = self.b;
         buf.d.iter_mut().for_each(|d| *d = b_new - b_old);
-        for ((&j, &t0), &t1) in self.features.iter().zip(&buf.t_old).zip(&buf.t_new) {
+        for ((&j, &t0), &t1) in self.ws.features.iter().zip(&buf.t_old).zip(&buf.t_new) {
             if t1 != t0 {
                 let column = self.columns.get(design, j);
                 buf.d.iter_mut().zip(column).for_each(|(d, &x)| *d += (t1 - t0) * x);
@@ -687,7 +668,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             for ((e, &e0), &d) in self.eta.iter_mut().zip(&buf.eta_old).zip(&buf.d) {
                 *e = e0 + s * d;
             }
-            for ((&j, &t0), &t1) in self.features.iter().zip(&buf.t_old).zip(&buf.t_new) {
+            for ((&j, &t0), &t1) in self.ws.features.iter().zip(&buf.t_old).zip(&buf.t_new) {
                 self.t[j] = if s == 1.0 { t1 } else { t0 + s * (t1 - t0) };
             }
             self.b = if s == 1.0 { b_new } else { b_old + s * (b_new - b_old) };
@@ -698,7 +679,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             }
             s *= 0.5;
         }
-        for (&j, &t0) in self.features.iter().zip(&buf.t_old) {
+        for (&j, &t0) in self.ws.features.iter().zip(&buf.t_old) {
             self.t[j] = t0;
         }
         self.b = b_old;
@@ -720,7 +701,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         let n = self.n;
         let inv_n = 1.0 / n as f64;
         let members: Vec<usize> =
-            self.features.iter().copied().filter(|&j| self.t[j] != 0.0 || self.weights[j] == 0.0).collect();
+            self.ws.features.iter().copied().filter(|&j| self.t[j] != 0.0 || self.weights[j] == 0.0).collect();
         let size = members.len() + usize::from(self.fit_intercept);
         if members.is_empty() || size >= n || size > MAX_MODEL_SUPPORT {
             return false;
@@ -801,7 +782,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     /// `m = Σ_i q_i²/(2n h_i) + Σ_{j∈S} w_j pen(t_j)` (up to a constant: with `d = (r − q)/h`,
     /// `−rᵀd/n + Σ h d²/(2n) = Σ (q² − r²)/(2n h)`).
     fn try_model_extrapolation(&mut self, alpha: f64, buf: &mut StepBuffers) {
-        let len = self.features.len();
+        let len = self.ws.features.len();
         buf.extrapolated.resize(len + 1, 0.0);
         buf.extrapolated_q.resize(self.n, 0.0);
         if !buf.anderson.extrapolate(&mut buf.extrapolated, &mut buf.extrapolated_q) {
@@ -811,11 +792,11 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         let pen =
             |t: f64, j: usize| if t == 0.0 { 0.0 } else { self.penalty.weighted_value(t, alpha, self.weights[j]) };
         let inv_2n = 0.5 / self.n as f64;
-        let current = quadratic(&buf.q) * inv_2n + self.features.iter().map(|&j| pen(self.t[j], j)).sum::<f64>();
+        let current = quadratic(&buf.q) * inv_2n + self.ws.features.iter().map(|&j| pen(self.t[j], j)).sum::<f64>();
         let proposed = quadratic(&buf.extrapolated_q) * inv_2n
-            + self.features.iter().zip(&buf.extrapolated).map(|(&j, &t)| pen(t, j)).sum::<f64>();
+            + self.ws.features.iter().zip(&buf.extrapolated).map(|(&j, &t)| pen(t, j)).sum::<f64>();
         if proposed < current {
-            for (&j, &t) in self.features.iter().zip(&buf.extrapolated) {
+            for (&j, &t) in self.ws.features.iter().zip(&buf.extrapolated) {
                 self.t[j] = t;
             }
             if self.fit_intercept {
@@ -827,7 +808,8 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
 
     /// `Σ_{j∈S} w_j pen(t_j)`.
     fn penalty_on_set(&self, alpha: f64) -> f64 {
-        self.features
+        self.ws
+            .features
             .iter()
             .map(|&j| {
                 let t = self.t[j];
@@ -935,40 +917,18 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     }
 
     /// Makes `c_now` exact, or bounded below the zero threshold, for every live feature
-    /// outside S; adds the violators to S and returns how many there were.
+    /// outside S; adds the violators to S and returns how many there were ([`Rules`]).
     fn check_outside(&mut self, alpha: f64) -> usize {
         let model = self.grad.bound_model(&self.r);
-        self.step.idx.clear();
-        for &j in &self.live {
-            if self.in_set[j] || self.grad.is_exact(j) {
-                continue;
-            }
-            if self.grad.bound(j, model) > self.penalty.zero_threshold(alpha, self.weights[j]) {
-                self.step.idx.push(j);
-            }
-        }
-        if self.step.idx.len() as f64 > FULL_PASS_SHARE * self.live.len() as f64 {
+        let rules = Rules { penalty: &self.penalty, weights: &self.weights, live: &self.live };
+        if rules.in_doubt(&self.ws, &self.grad, model, alpha, &mut self.step.idx) {
             self.full_pass();
         } else {
             let read = self.grad.exact(self.design, &self.r, &self.step.idx);
             self.counts.columns_scanned += read as u64;
         }
-        let violators = &mut self.step.scored;
-        violators.clear();
-        for &j in &self.live {
-            if self.in_set[j] || !self.grad.is_exact(j) {
-                continue;
-            }
-            if self.grad.c_now[j].abs() > self.penalty.zero_threshold(alpha, self.weights[j]) {
-                violators.push((self.grad.c_now[j].abs(), j));
-            }
-        }
-        keep_largest(violators, working_set_growth(self.features.len()));
-        for &(_, j) in violators.iter() {
-            self.in_set[j] = true;
-            self.features.push(j);
-        }
-        violators.len()
+        let rules = Rules { penalty: &self.penalty, weights: &self.weights, live: &self.live };
+        rules.add_violators(&mut self.ws, &self.grad, alpha, &mut self.step.scored)
     }
 
     /// Exact gradients of every live feature (a new reference for the bounds).
@@ -981,7 +941,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     /// The certificate of the whole problem: exact gradients where known, bounds elsewhere
     /// (only ever larger), copies through their representatives.
     fn certify(&mut self, alpha: f64) -> LogisticCertificate {
-        self.grad.exact(self.design, &self.r, &self.features);
+        self.grad.exact(self.design, &self.r, &self.ws.features);
         let model = self.grad.bound_model(&self.r);
         let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.n);
         for &j in &self.live {
@@ -1037,7 +997,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     fn collect_coefs(&mut self) {
         let scale = &self.design.stats().scale;
         self.coefs.clear();
-        self.coefs.extend(self.features.iter().filter(|&&j| self.t[j] != 0.0).map(|&j| (j, self.t[j] / scale[j])));
+        self.coefs.extend(self.ws.features.iter().filter(|&&j| self.t[j] != 0.0).map(|&j| (j, self.t[j] / scale[j])));
         self.coefs.sort_unstable_by_key(|&(j, _)| j);
     }
 
