@@ -15,9 +15,7 @@ use regpath_solver::{
 };
 
 use crate::load::{DataSource, InputOptions, LoadedInput, LoadedX, load_input};
-use crate::tables::{
-    CoefRow, LOGISTIC_PATH_COLUMNS, LogisticPathRow, PATH_COLUMNS, PathRow, coef_columns, prepare_output_dir, write_csv,
-};
+use crate::tables::{CoefRow, PathRow, coef_columns, path_columns, prepare_output_dir, write_csv};
 
 /// Arguments of `regpath path`.
 #[derive(clap::Args, Debug, Clone)]
@@ -341,8 +339,7 @@ fn fit_design<D: Design>(
             converged: pt.converged,
             epochs: pt.epochs,
             time_s: pt.time_s,
-            train_mse: pt.train_mse,
-            train_deviance: pt.train_deviance,
+            train_mse: pt.train_deviance,
             deviance_ratio: pt.deviance_ratio,
             coordinate_updates: pt.coordinate_updates,
             working_set: pt.working_set,
@@ -369,12 +366,7 @@ fn fit_design<D: Design>(
         write_csv(&args.out.join("coefs.csv"), coef_columns(names.is_some()), &coefs)?;
     }
     let logistic = options.datafit == DatafitKind::Logistic;
-    if logistic {
-        let table: Vec<LogisticPathRow> = rows.iter().map(LogisticPathRow::from).collect();
-        write_csv(&args.out.join("path.csv"), LOGISTIC_PATH_COLUMNS, &table)?;
-    } else {
-        write_csv(&args.out.join("path.csv"), PATH_COLUMNS, &rows)?;
-    }
+    write_csv(&args.out.join("path.csv"), &path_columns(logistic), &rows)?;
 
     if let Some(covariates) = &data.covariates {
         let q = covariates.names.len();

@@ -34,12 +34,10 @@ pub struct PathRow {
     pub epochs: usize,
     /// Seconds for this alpha.
     pub time_s: f64,
-    /// `‖y − b − Xβ‖²/n`.
+    /// The datafit's mean deviance: `‖y − b − Xβ‖²/n` for the quadratic datafit (column
+    /// `train_mse`), the mean binomial deviance for the logistic one (column `train_deviance`,
+    /// see [`path_columns`]).
     pub train_mse: f64,
-    /// The datafit's mean deviance (not written for the quadratic datafit, where it is
-    /// `train_mse`).
-    #[serde(skip)]
-    pub train_deviance: f64,
     /// `1 − loss/P(0)` (training R² for the quadratic datafit; NaN when P(0) = 0).
     pub deviance_ratio: f64,
     /// Coordinate updates at this alpha.
@@ -53,77 +51,6 @@ pub struct PathRow {
     /// Empty, except on the last row: `end_of_grid`, `max_nnz`, `saturated` or `stopped`.
     pub stop_reason: &'static str,
 }
-
-/// One row of `path.csv` for the logistic datafit: `train_deviance` (the mean binomial
-/// deviance `2·(1/n)Σ[log(1 + e^η) − yη]`) in place of `train_mse`.
-#[derive(Clone, Debug, Serialize)]
-pub struct LogisticPathRow {
-    alpha_index: usize,
-    alpha: f64,
-    alpha_over_max: f64,
-    nnz: usize,
-    intercept: f64,
-    objective: f64,
-    certificate: f64,
-    certificate_kind: &'static str,
-    converged: bool,
-    epochs: usize,
-    time_s: f64,
-    train_deviance: f64,
-    deviance_ratio: f64,
-    coordinate_updates: u64,
-    working_set: usize,
-    screened: usize,
-    scan_passes: f64,
-    stop_reason: &'static str,
-}
-
-impl From<&PathRow> for LogisticPathRow {
-    fn from(r: &PathRow) -> Self {
-        LogisticPathRow {
-            alpha_index: r.alpha_index,
-            alpha: r.alpha,
-            alpha_over_max: r.alpha_over_max,
-            nnz: r.nnz,
-            intercept: r.intercept,
-            objective: r.objective,
-            certificate: r.certificate,
-            certificate_kind: r.certificate_kind,
-            converged: r.converged,
-            epochs: r.epochs,
-            time_s: r.time_s,
-            train_deviance: r.train_deviance,
-            deviance_ratio: r.deviance_ratio,
-            coordinate_updates: r.coordinate_updates,
-            working_set: r.working_set,
-            screened: r.screened,
-            scan_passes: r.scan_passes,
-            stop_reason: r.stop_reason,
-        }
-    }
-}
-
-/// Column names of the logistic `path.csv`, in order.
-pub const LOGISTIC_PATH_COLUMNS: &[&str] = &[
-    "alpha_index",
-    "alpha",
-    "alpha_over_max",
-    "nnz",
-    "intercept",
-    "objective",
-    "certificate",
-    "certificate_kind",
-    "converged",
-    "epochs",
-    "time_s",
-    "train_deviance",
-    "deviance_ratio",
-    "coordinate_updates",
-    "working_set",
-    "screened",
-    "scan_passes",
-    "stop_reason",
-];
 
 /// One row of `coefs.csv` (nonzero coefficients only, original scale).
 #[derive(Clone, Debug, Serialize)]
@@ -152,7 +79,13 @@ pub fn write_csv<T: Serialize>(path: &Path, header: &[&str], rows: &[T]) -> Resu
     .with_context(|| format!("cannot write {}", path.display()))
 }
 
-/// Column names of `path.csv`, in order.
+/// Column names of `path.csv`, in order: [`PATH_COLUMNS`], with `train_deviance` in place of
+/// `train_mse` for the logistic datafit (the same field of [`PathRow`]).
+pub fn path_columns(logistic: bool) -> Vec<&'static str> {
+    PATH_COLUMNS.iter().map(|&c| if logistic && c == "train_mse" { "train_deviance" } else { c }).collect()
+}
+
+/// Column names of `path.csv` for the quadratic datafit, in order.
 pub const PATH_COLUMNS: &[&str] = &[
     "alpha_index",
     "alpha",
