@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::sweep::config::{Method, SweepConfig};
-use crate::sweep::{DEFAULT_OUT, RunOptions, run_sweep};
+use crate::sweep::{DEFAULT_OUT, RunOptions, Shard, run_sweep};
 
 /// Arguments of `regpath sweep`.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -51,6 +51,11 @@ pub struct SweepArgs {
     /// Print the resolved configuration as TOML and exit (a starting point for your own).
     #[arg(long)]
     pub print_config: bool,
+    /// Run only piece K of N of the task list (balanced by estimated cost), writing its task
+    /// files into --out; `regpath merge` assembles the tables once every piece is done. `slurm`
+    /// takes K and N from the SLURM array task's environment.
+    #[arg(long, value_name = "K/N|slurm")]
+    pub shard: Option<String>,
     /// Start at most N tasks, then stop without writing tables (testing resumption).
     #[arg(long, hide = true, value_name = "N")]
     pub max_tasks: Option<usize>,
@@ -114,6 +119,10 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         return Ok(());
     }
     let out = config.out.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_OUT));
+    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    if shard.is_some() && args.plot {
+        eprintln!("note: --plot is ignored with --shard; draw the figures with `regpath merge DIR --plot`");
+    }
     let opts = RunOptions {
         out: out.clone(),
         threads: config.threads,
@@ -122,8 +131,22 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         progress: true,
         plot: args.plot,
         command_line: std::env::args().collect(),
+        shard,
     };
     let outcome = run_sweep(&config, &opts)?;
+    if let (Some(shard), true) = (shard, outcome.complete) {
+        eprintln!(
+            "piece {shard}: {} tasks ({} computed, {} already done) on {} threads in {:.1} s; \
+             merge with `regpath merge {}` once every piece is done",
+            outcome.tasks_total,
+            outcome.tasks_run,
+            outcome.tasks_resumed,
+            outcome.threads,
+            outcome.wall_time_s,
+            out.display()
+        );
+        return Ok(());
+    }
     if !outcome.complete {
         eprintln!(
             "stopped after {} of {} tasks ({} reused); run the same command again to resume",

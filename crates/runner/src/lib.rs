@@ -1,8 +1,10 @@
 //! The `regpath` command's library: one module per subcommand, plus data loading and tables.
 
 pub mod cmd_gen;
+pub mod cmd_merge;
 pub mod cmd_path;
 pub mod cmd_plot;
+pub mod cmd_slurm;
 pub mod cmd_sweep;
 pub mod load;
 pub mod sweep;

@@ -440,20 +440,23 @@ pub fn run_task(
     })
 }
 
-/// Runs every task not already in `results`, in the current rayon pool; returns how many ran.
-/// With `max_tasks`, starts at most that many (to simulate an interruption in tests).
+/// Runs every task marked in `todo` (plan order), in the current rayon pool, storing each in
+/// `results`; returns how many ran. With `max_tasks`, starts at most that many (to simulate an
+/// interruption in tests).
+#[allow(clippy::too_many_arguments)]
 pub fn execute(
     config: &SweepConfig,
     plan: &Plan,
     config_hash: &str,
     dir: &OutputDir,
+    todo: &[bool],
     results: &mut [Option<TaskResult>],
     max_tasks: Option<usize>,
     progress: bool,
 ) -> Result<usize> {
-    let todo: usize = results.iter().filter(|r| r.is_none()).count();
+    let count = todo.iter().filter(|t| **t).count();
     let bar = if progress {
-        ProgressBar::with_draw_target(Some(todo as u64), ProgressDrawTarget::stderr())
+        ProgressBar::with_draw_target(Some(count as u64), ProgressDrawTarget::stderr())
     } else {
         ProgressBar::hidden()
     };
@@ -466,12 +469,11 @@ pub fn execute(
     let started = AtomicUsize::new(0);
     let claim = || max_tasks.is_none_or(|m| started.fetch_add(1, Ordering::SeqCst) < m);
     let limit_reached = || max_tasks.is_some_and(|m| started.load(Ordering::SeqCst) >= m);
-    let done: Vec<bool> = results.iter().map(Option::is_some).collect();
     let new: Vec<TaskResult> = plan
         .units
         .par_iter()
         .map(|unit| -> Result<Vec<TaskResult>> {
-            let pending: Vec<&Task> = unit.tasks.iter().filter(|&&t| !done[t]).map(|&t| &plan.tasks[t]).collect();
+            let pending: Vec<&Task> = unit.tasks.iter().filter(|&&t| todo[t]).map(|&t| &plan.tasks[t]).collect();
             if pending.is_empty() || limit_reached() {
                 return Ok(Vec::new());
             }

@@ -49,6 +49,66 @@ pub struct Manifest {
     pub command_line: Vec<String>,
     /// The resolved configuration (defaults filled in, command-line overrides applied).
     pub config: SweepConfig,
+    /// For tables assembled by `regpath merge`: the record of every piece found in
+    /// `pieces/` (host, threads, times), ordered by N then K. Absent for a single-machine run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pieces: Option<Vec<PieceRecord>>,
+}
+
+/// What one piece of a sharded sweep (`regpath sweep --shard K/N`) did, written to
+/// `DIR/pieces/piece-K-of-N.json` when it finishes (a rerun of the piece replaces it).
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
+pub struct PieceRecord {
+    /// `K/N`.
+    pub shard: String,
+    /// This piece (1-based).
+    pub k: usize,
+    /// Number of pieces.
+    pub n: usize,
+    /// Host name of the machine that ran it.
+    pub host: String,
+    /// Threads in its pool.
+    pub threads: usize,
+    /// `SLURM_ARRAY_JOB_ID_SLURM_ARRAY_TASK_ID` (or `SLURM_JOB_ID`) when run under SLURM.
+    pub slurm_job: Option<String>,
+    /// Start (UTC, RFC 3339).
+    pub started_at: String,
+    /// End.
+    pub finished_at: String,
+    /// Wall time, seconds.
+    pub wall_time_s: f64,
+    /// Tasks assigned to this piece.
+    pub tasks_assigned: usize,
+    /// Tasks it computed.
+    pub tasks_run: usize,
+    /// Tasks it found already done.
+    pub tasks_resumed: usize,
+    /// Estimated cost of its tasks (`n·p·n_alphas·(1 + folds)`, summed).
+    pub estimated_cost: f64,
+    /// `regpath` version.
+    pub regpath_version: String,
+    /// Git revision of the binary's source tree, when known.
+    pub git_revision: Option<String>,
+}
+
+/// This machine's host name (`/proc/sys/kernel/hostname`, else `$HOSTNAME`, else `unknown`).
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// The SLURM job this process runs in: `<array job>_<array task>` for an array task, else the
+/// job id; `None` outside SLURM.
+pub fn slurm_job() -> Option<String> {
+    let var = |name: &str| std::env::var(name).ok().filter(|s| !s.is_empty());
+    match (var("SLURM_ARRAY_JOB_ID"), var("SLURM_ARRAY_TASK_ID")) {
+        (Some(job), Some(task)) => Some(format!("{job}_{task}")),
+        _ => var("SLURM_JOB_ID"),
+    }
 }
 
 /// `rustc --version` captured by the build script.
@@ -99,10 +159,43 @@ pub fn rfc3339(t: SystemTime) -> String {
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
-/// Writes the manifest atomically as pretty JSON.
-pub fn write(path: &Path, manifest: &Manifest) -> Result<()> {
+impl Manifest {
+    /// The fields every manifest shares, for a run that started at `clock` (wall time and
+    /// finish time are taken now); the caller sets the rest.
+    pub fn new(config: &SweepConfig, config_hash: &str, tasks_total: usize, clock: std::time::Instant) -> Manifest {
+        let (git_revision, git_dirty) = git_revision();
+        let now = SystemTime::now();
+        Manifest {
+            regpath_version: env!("CARGO_PKG_VERSION"),
+            git_revision,
+            git_dirty,
+            rustc_version: rustc_version(),
+            cpu_model: cpu_model(),
+            cpus_available: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+            threads: 1,
+            seed: config.seed,
+            config_hash: config_hash.to_string(),
+            started_at: rfc3339(now - clock.elapsed()),
+            finished_at: rfc3339(now),
+            wall_time_s: clock.elapsed().as_secs_f64(),
+            tasks_total,
+            tasks_run: 0,
+            tasks_resumed: 0,
+            command_line: Vec::new(),
+            config: config.clone(),
+            pieces: None,
+        }
+    }
+}
+
+/// Writes a record atomically as pretty JSON.
+pub fn write_json<T: Serialize>(path: &Path, record: &T) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
     write_atomic(path, |w| {
-        serde_json::to_writer_pretty(&mut *w, manifest).map_err(std::io::Error::other)?;
+        serde_json::to_writer_pretty(&mut *w, record).map_err(std::io::Error::other)?;
         std::io::Write::write_all(w, b"\n")
     })
     .with_context(|| format!("cannot write {}", path.display()))

@@ -7,27 +7,35 @@
 //! - [`metrics`]: errors, support recovery, selection rules;
 //! - [`tables`]: `path.csv`, `summary.csv`, `comparison.csv`, `coefs.csv`;
 //! - [`resume`]: the output directory, per-task results and resumption;
+//! - [`shard`]: splitting the task list into N cost-balanced pieces;
+//! - [`merge`]: assembling the tables from the task files of every piece;
+//! - [`slurm`]: SLURM job-array scripts that run the pieces and the merge;
 //! - [`manifest`]: the provenance record `manifest.json`;
 //! - [`plot`]: SVG figures.
 
 pub mod config;
 pub mod exec;
 pub mod manifest;
+pub mod merge;
 pub mod metrics;
 pub mod plan;
 pub mod plot;
 pub mod resume;
+pub mod shard;
+pub mod slurm;
 pub mod tables;
 
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
 use crate::cmd_path::thread_pool;
 use config::SweepConfig;
+use manifest::PieceRecord;
 use plan::Plan;
 use resume::OutputDir;
+pub use shard::Shard;
 use tables::{TaskResult, comparison, write_table};
 
 /// Default output directory.
@@ -51,6 +59,8 @@ pub struct RunOptions {
     pub plot: bool,
     /// The command line, for the manifest.
     pub command_line: Vec<String>,
+    /// Run only this piece of the task list (`--shard K/N`).
+    pub shard: Option<Shard>,
 }
 
 impl Default for RunOptions {
@@ -63,6 +73,7 @@ impl Default for RunOptions {
             progress: false,
             plot: false,
             command_line: Vec::new(),
+            shard: None,
         }
     }
 }
@@ -70,9 +81,10 @@ impl Default for RunOptions {
 /// What a sweep run did.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    /// Every task is done and the tables are written.
+    /// Every task is done and the tables are written (for a piece: every task of the piece is
+    /// done and its record written).
     pub complete: bool,
-    /// Tasks in the sweep.
+    /// Tasks in the sweep (in the piece).
     pub tasks_total: usize,
     /// Tasks computed by this run.
     pub tasks_run: usize,
@@ -91,22 +103,42 @@ pub struct Outcome {
 
 /// Runs a sweep: validates and plans (reading file datasets) before writing anything, then
 /// runs the unfinished tasks and writes the tables, the manifest and optionally the figures.
+/// With `opts.shard`, runs only that piece's tasks and records the piece instead of writing
+/// tables (`regpath merge` assembles them).
 pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
     let started_at = SystemTime::now();
     let clock = Instant::now();
     let plan = Plan::new(config)?;
     let hash = resume::config_hash(config);
+    if opts.shard.is_some() && opts.force {
+        bail!(
+            "--force cannot be combined with --shard: it would discard the other pieces' results (clear the directory yourself)"
+        );
+    }
+    let owned: Vec<bool> = match opts.shard {
+        Some(shard) => {
+            let mine = shard::tasks_of(config, &plan, shard);
+            let mut owned = vec![false; plan.tasks.len()];
+            for t in mine {
+                owned[t] = true;
+            }
+            owned
+        }
+        None => vec![true; plan.tasks.len()],
+    };
+    let owned_ids: Vec<&str> = plan.tasks.iter().zip(&owned).filter(|(_, o)| **o).map(|(t, _)| t.id.as_str()).collect();
     let pool = thread_pool(opts.threads)?;
     let threads = pool.current_num_threads();
     let discard = OutputDir::check(&opts.out, &hash, opts.force)?;
-    let dir = OutputDir::create(&opts.out, config, &hash, discard)?;
-    let mut results = dir.load_done(&plan);
+    let dir = OutputDir::create(&opts.out, config, &hash, discard, &owned_ids)?;
+    let mut results = dir.load_done(&plan, &owned);
     let tasks_resumed = results.iter().filter(|r| r.is_some()).count();
+    let todo: Vec<bool> = owned.iter().zip(&results).map(|(o, r)| *o && r.is_none()).collect();
     let tasks_run =
-        pool.install(|| exec::execute(config, &plan, &hash, &dir, &mut results, opts.max_tasks, opts.progress))?;
+        pool.install(|| exec::execute(config, &plan, &hash, &dir, &todo, &mut results, opts.max_tasks, opts.progress))?;
     let mut outcome = Outcome {
         complete: false,
-        tasks_total: plan.tasks.len(),
+        tasks_total: owned_ids.len(),
         tasks_run,
         tasks_resumed,
         threads,
@@ -114,41 +146,56 @@ pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
         written: Vec::new(),
         chosen_at_grid_end: Vec::new(),
     };
-    if results.iter().any(Option::is_none) {
+    if owned.iter().zip(&results).any(|(o, r)| *o && r.is_none()) {
+        return Ok(outcome);
+    }
+    if let Some(shard) = opts.shard {
+        let (git_revision, _) = manifest::git_revision();
+        let record = PieceRecord {
+            shard: shard.to_string(),
+            k: shard.k,
+            n: shard.n,
+            host: manifest::hostname(),
+            threads,
+            slurm_job: manifest::slurm_job(),
+            started_at: manifest::rfc3339(started_at),
+            finished_at: manifest::rfc3339(SystemTime::now()),
+            wall_time_s: clock.elapsed().as_secs_f64(),
+            tasks_assigned: owned_ids.len(),
+            tasks_run,
+            tasks_resumed,
+            estimated_cost: plan
+                .tasks
+                .iter()
+                .zip(&owned)
+                .filter(|(_, o)| **o)
+                .map(|(t, _)| shard::task_cost(config, &plan, t))
+                .sum(),
+            regpath_version: env!("CARGO_PKG_VERSION").to_string(),
+            git_revision,
+        };
+        let path = dir.piece_path(shard);
+        manifest::write_json(&path, &record)?;
+        outcome.written.push(path);
+        outcome.complete = true;
+        outcome.wall_time_s = clock.elapsed().as_secs_f64();
         return Ok(outcome);
     }
     let results: Vec<TaskResult> = results.into_iter().flatten().collect();
-    outcome.chosen_at_grid_end = results
-        .iter()
-        // a path cut short by max_nnz or stop_saturated ends before its grid does: no lower eps
-        .filter(|r| r.summary.stop_reason == "end_of_grid")
-        .filter(|r| r.summary.n_alphas > 1 && r.summary.chosen_alpha_index + 1 == r.summary.n_alphas)
-        .map(|r| r.task_id.clone())
-        .collect();
+    outcome.chosen_at_grid_end = chosen_at_grid_end(&results);
     outcome.written = write_tables(&opts.out, &results)?;
-    let (git_revision, git_dirty) = manifest::git_revision();
     let manifest = manifest::Manifest {
-        regpath_version: env!("CARGO_PKG_VERSION"),
-        git_revision,
-        git_dirty,
-        rustc_version: manifest::rustc_version(),
-        cpu_model: manifest::cpu_model(),
-        cpus_available: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        os: format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
         threads,
-        seed: config.seed,
-        config_hash: hash,
         started_at: manifest::rfc3339(started_at),
-        finished_at: manifest::rfc3339(SystemTime::now()),
-        wall_time_s: clock.elapsed().as_secs_f64(),
-        tasks_total: plan.tasks.len(),
         tasks_run,
         tasks_resumed,
         command_line: opts.command_line.clone(),
         config: SweepConfig { threads: Some(threads), out: Some(opts.out.clone()), ..config.clone() },
+        pieces: None,
+        ..manifest::Manifest::new(config, &hash, plan.tasks.len(), clock)
     };
     let manifest_path = opts.out.join("manifest.json");
-    manifest::write(&manifest_path, &manifest)?;
+    manifest::write_json(&manifest_path, &manifest)?;
     outcome.written.push(manifest_path);
     if opts.plot {
         outcome.written.extend(plot::plot_dir(&opts.out)?);
@@ -156,6 +203,17 @@ pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
     outcome.complete = true;
     outcome.wall_time_s = clock.elapsed().as_secs_f64();
     Ok(outcome)
+}
+
+/// Tasks that ran to the end of their grid and chose its smallest alpha (a path cut short by
+/// max_nnz or stop_saturated ends before its grid does: no lower eps would help it).
+fn chosen_at_grid_end(results: &[TaskResult]) -> Vec<String> {
+    results
+        .iter()
+        .filter(|r| r.summary.stop_reason == "end_of_grid")
+        .filter(|r| r.summary.n_alphas > 1 && r.summary.chosen_alpha_index + 1 == r.summary.n_alphas)
+        .map(|r| r.task_id.clone())
+        .collect()
 }
 
 /// Writes `path.csv`, `summary.csv`, `comparison.csv` and `coefs.csv` from the task results

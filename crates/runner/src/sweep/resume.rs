@@ -22,6 +22,8 @@ pub const STATE_FILE: &str = "sweep-config.json";
 pub const TASKS_DIR: &str = "tasks";
 /// Folder of figures.
 pub const FIGURES_DIR: &str = "figures";
+/// Folder of the records of the pieces of a sharded sweep (`piece-K-of-N.json`).
+pub const PIECES_DIR: &str = "pieces";
 /// Tables and records written at the end of a sweep.
 pub const OUTPUT_FILES: &[&str] = &["path.csv", "summary.csv", "comparison.csv", "coefs.csv", "manifest.json"];
 
@@ -76,8 +78,17 @@ impl OutputDir {
     }
 
     /// Creates the directory (clearing another configuration's results when `discard`) and
-    /// records the configuration.
-    pub fn create(root: &Path, config: &SweepConfig, config_hash: &str, discard: bool) -> Result<OutputDir> {
+    /// records the configuration in [`STATE_FILE`] unless it is already there. `owned` are the
+    /// ids of the tasks this run may compute: only their temporary files (left by an
+    /// interrupted run) are removed, so that concurrent pieces of a sharded sweep never touch
+    /// each other's files.
+    pub fn create(
+        root: &Path,
+        config: &SweepConfig,
+        config_hash: &str,
+        discard: bool,
+        owned: &[&str],
+    ) -> Result<OutputDir> {
         if discard {
             for name in OUTPUT_FILES.iter().chain([&STATE_FILE]) {
                 let path = root.join(name);
@@ -85,7 +96,7 @@ impl OutputDir {
                     fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
                 }
             }
-            for sub in [TASKS_DIR, FIGURES_DIR] {
+            for sub in [TASKS_DIR, FIGURES_DIR, PIECES_DIR] {
                 let path = root.join(sub);
                 if path.exists() {
                     fs::remove_dir_all(&path).with_context(|| format!("cannot remove {}", path.display()))?;
@@ -94,30 +105,45 @@ impl OutputDir {
         }
         let tasks = root.join(TASKS_DIR);
         fs::create_dir_all(&tasks).with_context(|| format!("cannot create output directory {}", tasks.display()))?;
-        // Temporary files of an interrupted run.
+        // Temporary files of an interrupted run of these tasks (`.<id>.json.tmp-<pid>`).
         if let Ok(entries) = fs::read_dir(&tasks) {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with('.') && name.contains(".tmp-") {
+                let stale = name
+                    .strip_prefix('.')
+                    .and_then(|rest| rest.split_once(".json.tmp-"))
+                    .is_some_and(|(id, _)| owned.contains(&id));
+                if stale {
                     let _ = fs::remove_file(entry.path());
                 }
             }
         }
         let state = root.join(STATE_FILE);
-        let record = json!({
-            "config_hash": config_hash,
-            "config": super::resume::hashed_config(config),
-        });
-        write_atomic(&state, |w| {
-            serde_json::to_writer_pretty(&mut *w, &record).map_err(std::io::Error::other)?;
-            std::io::Write::write_all(w, b"\n")
-        })
-        .with_context(|| format!("cannot write {}", state.display()))?;
+        if !state.exists() {
+            let record = json!({
+                "config_hash": config_hash,
+                "config": super::resume::hashed_config(config),
+            });
+            let mut text = serde_json::to_string_pretty(&record).expect("the configuration serializes");
+            text.push('\n');
+            write_new(&state, text.as_bytes()).with_context(|| format!("cannot write {}", state.display()))?;
+        }
         Ok(OutputDir { root: root.to_path_buf(), config_hash: config_hash.to_string() })
+    }
+
+    /// Opens an existing output directory of the configuration with hash `config_hash`
+    /// without writing anything.
+    pub fn open(root: &Path, config_hash: &str) -> OutputDir {
+        OutputDir { root: root.to_path_buf(), config_hash: config_hash.to_string() }
     }
 
     fn task_path(&self, task_id: &str) -> PathBuf {
         self.root.join(TASKS_DIR).join(format!("{task_id}.json"))
+    }
+
+    /// Path of a piece's record.
+    pub fn piece_path(&self, shard: super::shard::Shard) -> PathBuf {
+        self.root.join(PIECES_DIR).join(format!("piece-{}-of-{}.json", shard.k, shard.n))
     }
 
     /// Writes a finished task atomically.
@@ -127,12 +153,17 @@ impl OutputDir {
             .with_context(|| format!("cannot write {}", path.display()))
     }
 
-    /// The finished tasks of this configuration, indexed like `plan.tasks` (`None`: to do).
-    /// A file that is unreadable or from another configuration counts as not done.
-    pub fn load_done(&self, plan: &Plan) -> Vec<Option<TaskResult>> {
+    /// The finished tasks of this configuration among those `wanted`, indexed like
+    /// `plan.tasks` (`None`: to do, or not wanted). A file that is unreadable or from another
+    /// configuration counts as not done.
+    pub fn load_done(&self, plan: &Plan, wanted: &[bool]) -> Vec<Option<TaskResult>> {
         plan.tasks
             .iter()
-            .map(|task| {
+            .zip(wanted)
+            .map(|(task, &wanted)| {
+                if !wanted {
+                    return None;
+                }
                 let text = fs::read_to_string(self.task_path(&task.id)).ok()?;
                 let r: TaskResult = serde_json::from_str(&text).ok()?;
                 (r.format == TASK_FORMAT
@@ -142,5 +173,20 @@ impl OutputDir {
                     .then_some(r)
             })
             .collect()
+    }
+}
+
+/// Writes `path` with `bytes` unless it exists: a temporary file named after this host and
+/// process is linked to `path` (an atomic create-if-absent, also on NFS), so that concurrent
+/// pieces starting together never overwrite one another's copy.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp-{}-{}", super::manifest::hostname(), std::process::id()));
+    fs::write(&tmp, bytes)?;
+    let linked = fs::hard_link(&tmp, path);
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other,
     }
 }

@@ -1,0 +1,25 @@
+//! `regpath merge DIR`: the tables of a sweep run in pieces (`regpath sweep --shard K/N`).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+/// Arguments of `regpath merge`.
+#[derive(clap::Args, Debug)]
+pub struct MergeArgs {
+    /// The sweep's output directory, into which every piece wrote its task files.
+    pub dir: PathBuf,
+    /// Also draw the SVG figures (as `regpath plot DIR`).
+    #[arg(long)]
+    pub plot: bool,
+}
+
+/// Runs `regpath merge`.
+pub fn run(args: &MergeArgs) -> Result<()> {
+    let outcome = crate::sweep::merge::merge(&args.dir, args.plot, std::env::args().collect())?;
+    eprintln!("merge: {} tasks from {} piece record(s)", outcome.tasks_total, outcome.pieces);
+    for file in &outcome.written {
+        eprintln!("wrote {}", file.display());
+    }
+    Ok(())
+}
