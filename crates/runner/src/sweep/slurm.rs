@@ -143,7 +143,7 @@ impl SlurmJob {
              merge=$(sbatch --parsable --dependency=afterok:\"$array\" merge.sbatch)\n\
              merge=${{merge%%;*}}\n\
              printf 'array %s\\nmerge %s\\n' \"$array\" \"$merge\" > jobs.tmp && mv jobs.tmp jobs\n\
-             echo \"array job $array ({} tasks), merge job $merge\"\n",
+             echo \"submitted array job $array ({} tasks) and merge job $merge\" >&2\n",
             self.shards
         )
     }
