@@ -260,6 +260,7 @@ fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, sour
         remove: args.remove.clone(),
         keep_rows: args.keep_rows.clone(),
         binary: options.datafit == DatafitKind::Logistic,
+        phenotype_label: None,
     };
     let data = load_input(source, &extra)?;
     let load_s = started.elapsed().as_secs_f64();

@@ -10,7 +10,7 @@ use regpath_datagen::{
     read_vector,
 };
 
-use crate::sweep::exec::select_rows;
+use crate::sweep::data::select_rows;
 
 /// Where the data of one fit comes from.
 #[derive(Clone, Debug)]
@@ -68,6 +68,9 @@ pub struct InputOptions {
     /// The phenotype is a case/control label (the logistic datafit): a PLINK phenotype coded
     /// 1/2 is recoded to 0/1, with 0 missing.
     pub binary: bool,
+    /// How errors name the phenotype column choice (default `--pheno-col K`; a sweep names
+    /// its configuration key).
+    pub phenotype_label: Option<String>,
 }
 
 /// X (dense or packed), y and a description, as `regpath path` uses them.
@@ -227,7 +230,8 @@ pub fn bed_phenotypes(bed: &Bed, pheno: Option<&Path>, k: usize) -> Result<Vec<O
 fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, extra: &InputOptions) -> Result<LoadedInput> {
     let covariates = extra.covariates.as_deref();
     let bed = Bed::open(prefix)?;
-    let mut phenotypes = bed_phenotypes(&bed, pheno, pheno_col).with_context(|| format!("--pheno-col {pheno_col}"))?;
+    let mut phenotypes = bed_phenotypes(&bed, pheno, pheno_col)
+        .with_context(|| extra.phenotype_label.clone().unwrap_or_else(|| format!("--pheno-col {pheno_col}")))?;
     let from = pheno_source(pheno, pheno_col);
     let plink_coded = extra.binary && recode_case_control(&mut phenotypes, &from)?;
     let unobserved = phenotypes.iter().filter(|v| v.is_none()).count();

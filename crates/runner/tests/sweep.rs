@@ -409,7 +409,7 @@ fn plink_datasets_take_a_phenotype_column() {
     let ids: Vec<&str> = plan.datasets.iter().map(|d| d.id.as_str()).collect();
     assert_eq!(ids, ["geno", "geno_pheno2", "p2"]);
     let y = |d: usize| match &plan.datasets[d].origin {
-        DataOrigin::Loaded(file) => file.y.clone(),
+        DataOrigin::Loaded(file) => file.input.y.to_vec(),
         DataOrigin::Synthetic(_) => panic!("a file dataset"),
     };
     assert_eq!(plan.datasets[0].n, 60);
@@ -426,7 +426,7 @@ fn plink_datasets_take_a_phenotype_column() {
     let config = write("[[datasets]]\nbed = \"data/geno\"\npheno_col = 3\n").unwrap();
     let e = format!("{:#}", Plan::new(&config).err().unwrap());
     assert!(
-        e.contains("datasets[0].bed (pheno_col = 3)")
+        e.contains("datasets[0]: datasets[0].bed (pheno_col = 3)")
             && e.contains(
                 "geno.fam: line 1: phenotype column 3 (field 8) requested, but this line has 2 phenotype columns"
             ),
@@ -712,4 +712,45 @@ fn logistic_sweep_reports_deviance_auc_and_misclassification() {
     }
     let comparison = fs::read_to_string(out.join("comparison.csv")).unwrap();
     assert!(comparison.lines().next().unwrap().contains("test_auc_mean"));
+}
+
+/// Genotypes stay packed in a sweep: a PLINK fileset and the same matrix as a dense `.npy`
+/// (same dataset name, so the same split and folds) give the same models — nnz and chosen
+/// alpha exactly, errors to round-off (the packed and dense kernels sum in different orders).
+#[test]
+fn packed_genotypes_match_their_dense_copy() {
+    use regpath_datagen::dataset::{OutputFormat, write_dataset};
+    let dir = tempfile::tempdir().unwrap();
+    let spec = small_genotype(120, 300);
+    write_dataset(&dir.path().join("bed"), &spec, 9, OutputFormat::Bed).unwrap();
+    write_dataset(&dir.path().join("npy"), &spec, 9, OutputFormat::Npy).unwrap();
+    let tail = "[[penalties]]\npenalty = \"lasso\"\n[[penalties]]\npenalty = \"mcp\"\n[grid]\nn_alphas = 12\n\
+                [evaluation]\nmethod = \"cv\"\nfolds = 3\n";
+    let entries = [
+        format!("[[datasets]]\nname = \"g\"\nbed = \"{}/bed/geno\"\n", dir.path().display()),
+        format!("[[datasets]]\nname = \"g\"\nx = \"{0}/npy/X.npy\"\ny = \"{0}/npy/y.npy\"\n", dir.path().display()),
+    ];
+    let mut summaries = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let config = parse(&format!("seed = 4\n{entry}{tail}")).unwrap();
+        let out = dir.path().join(format!("out{i}"));
+        assert!(run_sweep(&config, &opts(&out, 2)).unwrap().complete);
+        let mut r = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+        let header = r.headers().unwrap().clone();
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        summaries.push((header, rows));
+    }
+    let (header, packed) = &summaries[0];
+    let (_, dense) = &summaries[1];
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert_eq!(packed.len(), dense.len());
+    for (a, b) in packed.iter().zip(dense) {
+        for exact in ["task_id", "chosen_alpha_index", "chosen_nnz", "n_train", "n_test", "stop_reason"] {
+            assert_eq!(a[col(exact)], b[col(exact)], "{exact}");
+        }
+        for close in ["alpha_max", "chosen_test_mse", "chosen_selection_mse", "oracle_test_mse"] {
+            let (x, y): (f64, f64) = (a[col(close)].parse().unwrap(), b[col(close)].parse().unwrap());
+            assert!((x - y).abs() <= 1e-7 * y.abs().max(1e-12), "{close}: packed {x} dense {y}");
+        }
+    }
 }

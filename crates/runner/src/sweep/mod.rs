@@ -3,7 +3,9 @@
 //!
 //! - [`config`]: the TOML configuration and the built-in default sweep;
 //! - [`plan`]: the expanded tasks and their seeds;
-//! - [`exec`]: data preparation, fitting, cross-validation, parallel execution;
+//! - [`data`]: a unit's data, split into parts and folds (genotypes stay packed);
+//! - [`exec`]: parallel execution of the tasks;
+//! - [`task`]: one task: training path, cross-validation, selection, rows;
 //! - [`metrics`]: errors, support recovery, selection rules;
 //! - [`tables`]: `path.csv`, `summary.csv`, `comparison.csv`, `coefs.csv`;
 //! - [`resume`]: the output directory, per-task results and resumption;
@@ -14,6 +16,7 @@
 //! - [`plot`]: SVG figures.
 
 pub mod config;
+pub mod data;
 pub mod exec;
 pub mod manifest;
 pub mod merge;
@@ -24,6 +27,7 @@ pub mod resume;
 pub mod shard;
 pub mod slurm;
 pub mod tables;
+pub mod task;
 
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};

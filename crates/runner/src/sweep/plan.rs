@@ -9,7 +9,7 @@ use regpath_solver::PenaltySpec;
 use serde_json::{Map, Value};
 
 use super::config::{DatasetConfig, SweepConfig};
-use regpath_datagen::{Bed, Matrix, observed_samples, read_matrix, read_vector};
+use crate::load::{DataSource, InputOptions, LoadedInput, load_input};
 
 /// Where one dataset's samples come from.
 #[derive(Clone)]
@@ -20,18 +20,14 @@ pub enum DataOrigin {
     Loaded(Arc<LoadedFile>),
 }
 
-/// A dataset read from files.
+/// A dataset read from files: X (a `.npy` in Fortran order memory-mapped, a PLINK fileset
+/// packed), y, covariates and penalty factors as `regpath path` reads them (crate::load), and
+/// the true coefficients when given.
 pub struct LoadedFile {
-    /// X (column-major; a `.npy` in Fortran order stays memory-mapped).
-    pub x: Matrix,
-    /// y, one value per row of X.
-    pub y: Vec<f64>,
+    /// X, y, covariates and penalty factors.
+    pub input: LoadedInput,
     /// True coefficients, when given.
     pub beta: Option<Vec<f64>>,
-    /// Unpenalized covariates, one row per row of X.
-    pub covariates: Option<regpath_datagen::Covariates>,
-    /// Penalty factor of each column of X.
-    pub penalty_factor: Option<Vec<f64>>,
 }
 
 /// One point of a dataset entry's parameter axes.
@@ -207,70 +203,31 @@ fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetIn
     }
 }
 
-/// Reads a file dataset entry (so that a missing or malformed file fails before any output).
-/// With `binary` (the logistic datafit) a PLINK phenotype coded 1/2 is recoded to 0/1.
+/// Reads a file dataset entry (so that a missing or malformed file fails before any output),
+/// through the loader of `regpath path`: a PLINK fileset stays packed, a Fortran-order `.npy`
+/// memory-mapped. With `binary` (the logistic datafit) a PLINK phenotype coded 1/2 is recoded
+/// to 0/1.
 fn load_files(entry: &DatasetConfig, index: usize, binary: bool) -> Result<DatasetInstance> {
-    let (x, y, covariates, stem_of, family) = match (&entry.x, &entry.y, &entry.bed) {
-        (Some(xp), Some(yp), None) => {
-            let x = read_matrix(xp).with_context(|| format!("datasets[{index}].x"))?;
-            let y = read_vector(yp).with_context(|| format!("datasets[{index}].y"))?.to_vec();
-            let covariates = match &entry.covariates {
-                Some(path) => Some(
-                    regpath_datagen::read_covariate_matrix(path, x.n_rows())
-                        .with_context(|| format!("datasets[{index}].covariates"))?,
-                ),
-                None => None,
-            };
-            (x, y, covariates, xp, "file")
-        }
-        (None, None, Some(prefix)) => {
-            let bed = Bed::open(prefix).with_context(|| format!("datasets[{index}].bed"))?;
-            let k = entry.pheno_col.unwrap_or(1);
-            let key = if entry.pheno.is_some() { "pheno" } else { "bed" };
-            let mut phenotypes = crate::load::bed_phenotypes(&bed, entry.pheno.as_deref(), k)
-                .with_context(|| format!("datasets[{index}].{key} (pheno_col = {k})"))?;
-            if binary {
-                let from = crate::load::pheno_source(entry.pheno.as_deref(), k);
-                crate::load::recode_case_control(&mut phenotypes, &from)
-                    .with_context(|| format!("datasets[{index}]"))?;
-            }
-            let table = match &entry.covariates {
-                Some(path) => Some(
-                    crate::load::covariate_table(path, &bed, &mut phenotypes)
-                        .with_context(|| format!("datasets[{index}].covariates"))?,
-                ),
-                None => None,
-            };
-            let (rows, y) = observed_samples(&phenotypes);
-            if rows.is_empty() {
-                bail!(
-                    "datasets[{index}]: no sample of {} has an observed phenotype in {} (all are -9 or NA)",
-                    prefix.display(),
-                    crate::load::pheno_source(entry.pheno.as_deref(), k)
-                );
-            }
-            let keep = (rows.len() < bed.n_samples()).then_some(rows.as_slice());
-            let x = Matrix::from_array(bed.to_dense(keep), Some(bed.snp_ids().to_vec()));
-            let covariates = match &table {
-                Some(t) => Some(t.rows(&rows).with_context(|| format!("datasets[{index}].covariates"))?),
-                None => None,
-            };
-            (x, y.to_vec(), covariates, prefix, "plink")
-        }
+    let k = entry.pheno_col.unwrap_or(1);
+    let (source, stem_of, family, key) = match (&entry.x, &entry.y, &entry.bed) {
+        (Some(x), Some(y), None) => (DataSource::Files { x: x.clone(), y: y.clone() }, x, "file", "x"),
+        (None, None, Some(prefix)) => (
+            DataSource::Bed { prefix: prefix.clone(), pheno: entry.pheno.clone(), pheno_col: k },
+            prefix,
+            "plink",
+            if entry.pheno.is_some() { "pheno" } else { "bed" },
+        ),
         _ => bail!("datasets[{index}]: give `x` and `y`, or `bed`"),
     };
-    let (n, p) = (x.n_rows(), x.n_cols());
-    if y.len() != n {
-        bail!("datasets[{index}]: y has {} values but X has {n} rows (samples); they must match", y.len());
-    }
-    let penalty_factor = match &entry.penalty_factor {
-        Some(path) => Some(
-            regpath_datagen::read_penalty_factor(path, p, x.names.as_deref().filter(|_| entry.bed.is_some()))
-                .with_context(|| format!("datasets[{index}].penalty_factor"))?
-                .weights,
-        ),
-        None => None,
+    let extra = InputOptions {
+        covariates: entry.covariates.clone(),
+        penalty_factor: entry.penalty_factor.clone(),
+        binary,
+        phenotype_label: Some(format!("datasets[{index}].{key} (pheno_col = {k})")),
+        ..InputOptions::default()
     };
+    let input = load_input(&source, &extra).with_context(|| format!("datasets[{index}]"))?;
+    let (n, p) = (input.n_rows(), input.n_cols());
     let beta = match &entry.beta {
         Some(path) => {
             let b = regpath_datagen::read_vector(path).with_context(|| format!("datasets[{index}].beta"))?;
@@ -304,7 +261,7 @@ fn load_files(entry: &DatasetConfig, index: usize, binary: bool) -> Result<Datas
         n,
         p,
         replicates: entry.replicates,
-        origin: DataOrigin::Loaded(Arc::new(LoadedFile { x, y, beta, covariates, penalty_factor })),
+        origin: DataOrigin::Loaded(Arc::new(LoadedFile { input, beta })),
     })
 }
 

@@ -1,0 +1,429 @@
+//! The data of one unit (a dataset instance × replicate): generated or read once, split into
+//! training, validation and test parts and CV folds, and viewed as designs to fit and as rows
+//! to score.
+//!
+//! Genotypes — the synthetic `genotype` family and PLINK filesets alike — stay packed at 2 bits
+//! per entry: a part or a fold is a list of sample indices into one packed buffer (the
+//! generated one, or the memory-mapped `.bed`), and a fit repacks its rows once into a compact
+//! 2-bit buffer (see `PackedGenotypeDesign::new`: contiguous bytes make coordinate descent
+//! about 2× faster than gathering samples), 1/32 of the f64 copy it replaces. Predictions
+//! decode only the columns with a nonzero coefficient. A missing call counts as the SNP's mean
+//! over the samples of the fit, as in the fit itself. Dense data (`.npy`/CSV files and the
+//! other families) are copied per part, as they are small next to genotype data.
+
+use std::borrow::Cow;
+use std::ops::ControlFlow;
+
+use anyhow::{Context, Result};
+use ndarray::{Array2, ArrayView2, ShapeBuilder};
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use regpath_datagen::FamilySpec;
+use regpath_datagen::families::genotype::GenotypeModel;
+use regpath_solver::{
+    DenseDesign, Design, PackedGenotypeDesign, PathOptions, PathPoint, PathSummary, PenaltySpec, WithCovariates,
+    fit_path_spec,
+};
+
+use super::config::SweepConfig;
+use super::plan::{DataOrigin, Plan, Unit, split_sizes};
+use crate::load::LoadedX;
+
+/// SNPs generated per parallel chunk of a synthetic genotype matrix.
+const SNPS_PER_CHUNK: usize = 16_384;
+
+/// Packed SNP-major genotypes (`⌈n_samples/4⌉` bytes per SNP, PLINK's code layout) and the
+/// sample index of every position of each part.
+pub struct PackedParts<'a> {
+    bytes: Cow<'a, [u8]>,
+    n_samples: usize,
+    p: usize,
+    /// Sample index of each training / validation / test position.
+    rows: [Vec<usize>; 3],
+}
+
+/// The design matrix of a unit, split into its parts.
+pub enum PartsX<'a> {
+    /// Dense rows, copied per part (column-major).
+    Dense([Array2<f64>; 3]),
+    /// Packed genotypes, never expanded.
+    Packed(PackedParts<'a>),
+}
+
+/// Training, validation or test part.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The training part.
+    Train = 0,
+    /// The validation part (no rows with CV).
+    Validation = 1,
+    /// The untouched test part.
+    Test = 2,
+}
+
+/// The data of one unit, split into its parts.
+pub struct UnitData<'a> {
+    /// X of each part.
+    pub x: PartsX<'a>,
+    /// y of each part.
+    pub y: [Vec<f64>; 3],
+    /// True coefficients, when known.
+    pub beta: Option<Vec<f64>>,
+    /// CV folds: sorted positions within the training part (empty without CV).
+    pub folds: Vec<Vec<usize>>,
+    /// Unpenalized covariates of each part (same rows as X).
+    pub covariates: Option<[Array2<f64>; 3]>,
+    /// Penalty factor of each column of X.
+    pub penalty_factor: Option<Vec<f64>>,
+}
+
+/// A design to fit: the training part or a CV fit of it.
+pub enum FitDesign<'d> {
+    /// Dense rows.
+    Dense(DenseDesign<'d>),
+    /// Packed genotypes of the fit's samples.
+    Packed(PackedGenotypeDesign<'d>),
+}
+
+/// Rows to score: a part, or the held-out fold of the training part.
+pub struct Scorer<'d> {
+    x: ScorerX<'d>,
+    covariates: Option<Cow<'d, Array2<f64>>>,
+}
+
+enum ScorerX<'d> {
+    Dense(Cow<'d, Array2<f64>>),
+    Packed {
+        parts: &'d PackedParts<'d>,
+        /// Sample indices of the scored rows.
+        rows: Vec<usize>,
+        /// Sample indices of the fit, whose mean imputes a missing call.
+        reference: Vec<usize>,
+    },
+}
+
+/// The rows `rows` of a matrix, as a new column-major matrix.
+pub fn select_rows(x: ArrayView2<'_, f64>, rows: &[usize]) -> Array2<f64> {
+    let p = x.ncols();
+    let mut data = Vec::with_capacity(rows.len() * p);
+    for col in x.columns() {
+        data.extend(rows.iter().map(|&i| col[i]));
+    }
+    Array2::from_shape_vec((rows.len(), p).f(), data).expect("shape matches")
+}
+
+/// The random partition of `n` samples into (train, validation, test) index lists (each sorted),
+/// and the CV folds of the training part, from `split_seed`.
+pub fn split(
+    n: usize,
+    test: f64,
+    validation: f64,
+    folds: usize,
+    split_seed: u64,
+) -> (Vec<usize>, Vec<usize>, Vec<usize>, Vec<Vec<usize>>) {
+    let (n_train, n_val, n_test) = split_sizes(n, test, validation);
+    let mut rng = ChaCha8Rng::seed_from_u64(split_seed);
+    let mut perm: Vec<usize> = (0..n).collect();
+    perm.shuffle(&mut rng);
+    let mut test_idx = perm[..n_test].to_vec();
+    let mut val_idx = perm[n_test..n_test + n_val].to_vec();
+    let mut train_idx = perm[n_test + n_val..].to_vec();
+    debug_assert_eq!(train_idx.len(), n_train);
+    test_idx.sort_unstable();
+    val_idx.sort_unstable();
+    train_idx.sort_unstable();
+    let mut fold_lists = vec![Vec::new(); folds];
+    if folds > 0 {
+        let mut order: Vec<usize> = (0..n_train).collect();
+        order.shuffle(&mut rng);
+        for (i, pos) in order.into_iter().enumerate() {
+            fold_lists[i % folds].push(pos);
+        }
+        for f in &mut fold_lists {
+            f.sort_unstable();
+        }
+    }
+    (train_idx, val_idx, test_idx, fold_lists)
+}
+
+/// The positions of the training part outside `held` (sorted), for a CV fit.
+pub fn complement(n_train: usize, held: &[usize]) -> Vec<usize> {
+    let mut out_of_fold = vec![true; n_train];
+    for &i in held {
+        out_of_fold[i] = false;
+    }
+    (0..n_train).filter(|&i| out_of_fold[i]).collect()
+}
+
+/// Generates or reads the unit's data and splits it.
+pub fn prepare_unit<'a>(config: &SweepConfig, plan: &'a Plan, unit: &Unit) -> Result<UnitData<'a>> {
+    let ds = &plan.datasets[unit.dataset];
+    let e = &config.evaluation;
+    let (tr, va, te, folds) = split(ds.n, e.test, e.validation_fraction(), e.folds(), unit.split_seed);
+    let idx = [tr, va, te];
+    let pick = |y: &[f64]| idx.clone().map(|part| part.iter().map(|&i| y[i]).collect::<Vec<f64>>());
+    let cov_parts = |c: ArrayView2<'_, f64>| idx.clone().map(|part| select_rows(c, &part));
+    match &ds.origin {
+        DataOrigin::Synthetic(spec @ FamilySpec::Genotype { .. }) => {
+            let model = GenotypeModel::from_spec(spec, unit.data_seed)
+                .with_context(|| format!("cannot generate dataset {}", ds.id))?;
+            let phenotype = model.phenotype().with_context(|| format!("cannot generate dataset {}", ds.id))?;
+            let mut bytes = Vec::with_capacity(model.n().div_ceil(4) * model.p());
+            for chunk in model.packed_chunks(SNPS_PER_CHUNK) {
+                bytes.extend_from_slice(&chunk);
+            }
+            let y = phenotype.y.to_vec();
+            Ok(UnitData {
+                y: pick(&y),
+                x: PartsX::Packed(PackedParts {
+                    bytes: Cow::Owned(bytes),
+                    n_samples: model.n(),
+                    p: model.p(),
+                    rows: idx,
+                }),
+                beta: Some(phenotype.beta.to_vec()),
+                folds,
+                covariates: None,
+                penalty_factor: None,
+            })
+        }
+        DataOrigin::Synthetic(spec) => {
+            let data = regpath_datagen::generate(spec, unit.data_seed)
+                .with_context(|| format!("cannot generate dataset {}", ds.id))?;
+            let y = data.y.as_slice().context("generated y is not contiguous")?;
+            Ok(UnitData {
+                y: pick(y),
+                x: PartsX::Dense(idx.clone().map(|part| select_rows(data.x.view(), &part))),
+                beta: Some(data.beta.to_vec()),
+                folds,
+                covariates: None,
+                penalty_factor: None,
+            })
+        }
+        DataOrigin::Loaded(file) => {
+            let input = &file.input;
+            let y = input.y.as_slice().context("y is not contiguous")?;
+            let x = match &input.x {
+                LoadedX::Dense(m) => PartsX::Dense(idx.clone().map(|part| select_rows(m.view(), &part))),
+                LoadedX::Bed { bed, rows } => {
+                    let sample = |i: usize| rows.as_ref().map_or(i, |r| r[i]);
+                    PartsX::Packed(PackedParts {
+                        bytes: Cow::Borrowed(bed.packed()),
+                        n_samples: bed.n_samples(),
+                        p: bed.n_snps(),
+                        rows: idx.clone().map(|part| part.iter().map(|&i| sample(i)).collect()),
+                    })
+                }
+            };
+            Ok(UnitData {
+                y: pick(y),
+                x,
+                beta: file.beta.clone(),
+                folds,
+                covariates: input.covariates.as_ref().map(|c| cov_parts(c.values.view())),
+                penalty_factor: input.penalty_factor.clone(),
+            })
+        }
+    }
+}
+
+impl<'a> UnitData<'a> {
+    /// y of a part.
+    pub fn y(&self, part: Part) -> &[f64] {
+        &self.y[part as usize]
+    }
+
+    /// Rows in a part.
+    pub fn n_rows(&self, part: Part) -> usize {
+        self.y[part as usize].len()
+    }
+
+    /// The training part, or its rows at `positions` (a CV fit), as a design. A dense subset
+    /// is copied into `scratch`; a packed one is repacked by the design at 2 bits per entry.
+    pub fn fit_design<'s>(
+        &'s self,
+        config: &SweepConfig,
+        positions: Option<&[usize]>,
+        scratch: &'s mut Option<Array2<f64>>,
+    ) -> Result<FitDesign<'s>> {
+        let (intercept, standardize) = (config.solver.intercept, config.solver.standardize);
+        Ok(match &self.x {
+            PartsX::Dense(parts) => {
+                let view = match positions {
+                    None => parts[0].view(),
+                    Some(pos) => scratch.insert(select_rows(parts[0].view(), pos)).view(),
+                };
+                FitDesign::Dense(DenseDesign::new(view, intercept, standardize)?)
+            }
+            PartsX::Packed(pp) => {
+                let rows = match positions {
+                    None => pp.rows[0].clone(),
+                    Some(pos) => pos.iter().map(|&i| pp.rows[0][i]).collect(),
+                };
+                FitDesign::Packed(PackedGenotypeDesign::new(
+                    &pp.bytes,
+                    pp.n_samples,
+                    pp.p,
+                    Some(rows),
+                    intercept,
+                    standardize,
+                )?)
+            }
+        })
+    }
+
+    /// Scores a whole part (validation or test) with models fitted on the training part.
+    pub fn scorer(&self, part: Part) -> Scorer<'_> {
+        let covariates = self.covariates.as_ref().map(|c| Cow::Borrowed(&c[part as usize]));
+        let x = match &self.x {
+            PartsX::Dense(parts) => ScorerX::Dense(Cow::Borrowed(&parts[part as usize])),
+            PartsX::Packed(pp) => {
+                ScorerX::Packed { parts: pp, rows: pp.rows[part as usize].clone(), reference: pp.rows[0].clone() }
+            }
+        };
+        Scorer { x, covariates }
+    }
+
+    /// Scores the training positions `held` with models fitted on the positions `fit`.
+    pub fn fold_scorer(&self, held: &[usize], fit: &[usize]) -> Scorer<'_> {
+        let covariates = self.covariates.as_ref().map(|c| Cow::Owned(select_rows(c[0].view(), held)));
+        let x = match &self.x {
+            PartsX::Dense(parts) => ScorerX::Dense(Cow::Owned(select_rows(parts[0].view(), held))),
+            PartsX::Packed(pp) => ScorerX::Packed {
+                parts: pp,
+                rows: held.iter().map(|&i| pp.rows[0][i]).collect(),
+                reference: fit.iter().map(|&i| pp.rows[0][i]).collect(),
+            },
+        };
+        Scorer { x, covariates }
+    }
+}
+
+impl FitDesign<'_> {
+    /// Fits a path on this design (with the unpenalized covariates when given).
+    pub fn fit<F>(
+        &self,
+        covariates: Option<ArrayView2<'_, f64>>,
+        y: &[f64],
+        spec: PenaltySpec,
+        options: &PathOptions,
+        on_point: F,
+    ) -> Result<PathSummary>
+    where
+        F: FnMut(&PathPoint<'_>) -> ControlFlow<()>,
+    {
+        match self {
+            FitDesign::Dense(d) => fit_on(d, covariates, y, spec, options, on_point),
+            FitDesign::Packed(d) => fit_on(d, covariates, y, spec, options, on_point),
+        }
+    }
+}
+
+fn fit_on<D: Design, F>(
+    design: &D,
+    covariates: Option<ArrayView2<'_, f64>>,
+    y: &[f64],
+    spec: PenaltySpec,
+    options: &PathOptions,
+    on_point: F,
+) -> Result<PathSummary>
+where
+    F: FnMut(&PathPoint<'_>) -> ControlFlow<()>,
+{
+    Ok(match covariates {
+        Some(c) => fit_path_spec(&WithCovariates::new(design, c)?, y, spec, options, on_point)?,
+        None => fit_path_spec(design, y, spec, options, on_point)?,
+    })
+}
+
+impl Scorer<'_> {
+    /// The linear predictor `pred = b + X·β (+ C·γ)` of every scored row, for the sparse
+    /// original-scale coefficients `coefs` (`(j, β_j)`; `j ≥ p` are covariates).
+    pub fn predict(&self, intercept: f64, coefs: &[(usize, f64)], pred: &mut [f64]) {
+        match &self.x {
+            ScorerX::Dense(x) => {
+                super::metrics::predict(x.view(), self.covariates.as_ref().map(|c| c.view()), intercept, coefs, pred)
+            }
+            ScorerX::Packed { parts, rows, reference } => {
+                pred.fill(intercept);
+                for &(j, c) in coefs {
+                    if j < parts.p {
+                        parts.add_column(j, c, rows, reference, pred);
+                    } else if let Some(cov) = &self.covariates {
+                        for (p, v) in pred.iter_mut().zip(cov.column(j - parts.p)) {
+                            *p += c * v;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// PLINK code → dosage of allele 1 (code 1 is a missing call).
+const DOSAGE: [f64; 4] = [2.0, 0.0, 1.0, 0.0];
+/// The missing-call code.
+const MISSING: u8 = 1;
+
+impl PackedParts<'_> {
+    #[inline]
+    fn code(&self, j: usize, i: usize) -> u8 {
+        let bps = self.n_samples.div_ceil(4);
+        (self.bytes[j * bps + (i >> 2)] >> ((i & 3) * 2)) & 3
+    }
+
+    /// `pred_r += c·x_{rows[r], j}`, a missing call counting as the mean dosage of SNP j over
+    /// the `reference` samples (0 when none is called).
+    fn add_column(&self, j: usize, c: f64, rows: &[usize], reference: &[usize], pred: &mut [f64]) {
+        let mut any_missing = false;
+        for (p, &i) in pred.iter_mut().zip(rows) {
+            let code = self.code(j, i);
+            any_missing |= code == MISSING;
+            *p += c * DOSAGE[code as usize];
+        }
+        if any_missing {
+            let (sum, called) = reference.iter().fold((0.0, 0usize), |(s, k), &i| match self.code(j, i) {
+                MISSING => (s, k),
+                code => (s + DOSAGE[code as usize], k + 1),
+            });
+            let mean = if called > 0 { sum / called as f64 } else { 0.0 };
+            for (p, &i) in pred.iter_mut().zip(rows) {
+                if self.code(j, i) == MISSING {
+                    *p += c * mean;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_predictions_decode_dosages_and_impute_the_fit_mean() {
+        // samples 0..5 of one SNP: dosages 2, missing, 1, 0, 2 (codes 0, 1, 2, 3, 0)
+        let byte0 = 0b11_10_01_00u8;
+        let parts = PackedParts {
+            bytes: Cow::Owned(vec![byte0, 0]),
+            n_samples: 5,
+            p: 1,
+            rows: [vec![0, 2, 3], vec![], vec![1, 4]],
+        };
+        let scorer = Scorer {
+            x: ScorerX::Packed { parts: &parts, rows: parts.rows[2].clone(), reference: parts.rows[0].clone() },
+            covariates: None,
+        };
+        let mut pred = vec![0.0; 2];
+        scorer.predict(1.0, &[(0, 0.5)], &mut pred);
+        // the missing call counts as the mean over the fit's samples (2 + 1 + 0)/3 = 1
+        assert_eq!(pred, vec![1.0 + 0.5 * 1.0, 1.0 + 0.5 * 2.0]);
+    }
+
+    #[test]
+    fn complement_of_a_fold() {
+        assert_eq!(complement(6, &[1, 4]), vec![0, 2, 3, 5]);
+        assert_eq!(complement(3, &[]), vec![0, 1, 2]);
+    }
+}

@@ -1,0 +1,362 @@
+//! One task: the training path with its held-out scores, cross-validation over the same
+//! alphas, the choice of alpha, and the task's rows of `path.csv`, `summary.csv` and
+//! `coefs.csv`.
+
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use rayon::prelude::*;
+use regpath_solver::{DatafitKind, PathOptions, PathPoint, PathSummary};
+
+use super::config::{Method, SweepConfig};
+use super::data::{FitDesign, Part, UnitData, complement};
+use super::metrics::{
+    Support, argmin_first, auc, binomial_deviance, brier, coef_error, mean_se, misclassification, mse, one_se_index,
+    r2, support,
+};
+use super::plan::{DataOrigin, Plan, Task, Unit};
+use super::tables::{CoefRow, SummaryRow, SweepPathRow, TASK_FORMAT, TaskResult};
+
+/// Per-alpha quantities gathered while the training path runs.
+struct PointInfo {
+    alpha: f64,
+    alpha_over_max: f64,
+    nnz: usize,
+    train_mse: f64,
+    validation_mse: Option<f64>,
+    test_mse: f64,
+    test_r2: Option<f64>,
+    test_deviance: Option<f64>,
+    test_auc: Option<f64>,
+    test_misclassification: Option<f64>,
+    coef_error: Option<f64>,
+    support: Option<Support>,
+    certificate: f64,
+    certificate_kind: &'static str,
+    converged: bool,
+    epochs: usize,
+    time_s: f64,
+}
+
+/// Cross-validation error (mean and standard error over folds) at each alpha.
+struct CrossValidation {
+    mean: Vec<f64>,
+    se: Vec<f64>,
+    time_s: f64,
+}
+
+/// The selection criterion of a held-out part at predictions `pred` (linear predictors):
+/// the datafit's mean deviance, MSE for the quadratic datafit and the mean binomial deviance for
+/// the logistic one.
+fn held_out_loss(logistic: bool, y: &[f64], pred: &[f64]) -> f64 {
+    if logistic { binomial_deviance(y, pred) } else { mse(y, pred) }
+}
+
+/// The path options of a task (its penalty's grid, the unit's penalty factors).
+fn task_options(config: &SweepConfig, plan: &Plan, task: &Task, data: &UnitData<'_>) -> Result<PathOptions> {
+    let pen = &plan.penalties[task.penalty];
+    let mut options = config.path_options(None, pen.n_alphas, pen.eps)?;
+    options.penalty_factor = data.penalty_factor.clone();
+    Ok(options)
+}
+
+/// Fits one task on its unit's training design and computes every row.
+pub fn run_task(
+    config: &SweepConfig,
+    plan: &Plan,
+    config_hash: &str,
+    task: &Task,
+    unit: &Unit,
+    data: &UnitData<'_>,
+    design: &FitDesign<'_>,
+) -> Result<TaskResult> {
+    let options = task_options(config, plan, task, data)?;
+    let keep_coefs = plan.coef_tasks.iter().any(|id| id == &task.id);
+    let mut coefs: Vec<CoefRow> = Vec::new();
+    let (points, summary) = training_path(plan, task, data, design, &options, |pt| {
+        if keep_coefs {
+            coefs.extend(coef_rows(task, data, pt));
+        }
+    })?;
+    let cv = if config.evaluation.method == Method::Cv {
+        let alphas: Vec<f64> = points.iter().map(|p| p.alpha).collect();
+        Some(cross_validate(config, plan, task, data, &alphas)?)
+    } else {
+        None
+    };
+    let criterion: Vec<f64> = match &cv {
+        Some(cv) => cv.mean.clone(),
+        None => points.iter().map(|p| p.validation_mse.unwrap_or(f64::NAN)).collect(),
+    };
+    let chosen = argmin_first(&criterion).unwrap_or(0);
+    let one_se = cv.as_ref().and_then(|cv| one_se_index(&cv.mean, &cv.se));
+    let context = RowContext { config, plan, task, unit, data, datafit: options.datafit };
+    Ok(TaskResult {
+        format: TASK_FORMAT,
+        config_hash: config_hash.to_string(),
+        task_index: task.index,
+        task_id: task.id.clone(),
+        path: context.path_rows(&points, cv.as_ref()),
+        summary: context.summary_row(&points, &summary, cv.as_ref(), &criterion, chosen, one_se),
+        coefs,
+    })
+}
+
+/// The training path, scored on the validation and test parts at every alpha; `on_point` also
+/// sees each point (for the coefficient rows).
+fn training_path(
+    plan: &Plan,
+    task: &Task,
+    data: &UnitData<'_>,
+    design: &FitDesign<'_>,
+    options: &PathOptions,
+    mut on_point: impl FnMut(&PathPoint<'_>),
+) -> Result<(Vec<PointInfo>, PathSummary)> {
+    let logistic = options.datafit == DatafitKind::Logistic;
+    let (val, test) = (data.scorer(Part::Validation), data.scorer(Part::Test));
+    let (y_val, y_test) = (data.y(Part::Validation), data.y(Part::Test));
+    let mut pred_val = vec![0.0; y_val.len()];
+    let mut pred_test = vec![0.0; y_test.len()];
+    let covariates = data.covariates.as_ref().map(|c| c[Part::Train as usize].view());
+    let mut points = Vec::new();
+    let spec = plan.penalties[task.penalty].spec;
+    let summary = design
+        .fit(covariates, data.y(Part::Train), spec, options, |pt| {
+            let validation_mse = (!y_val.is_empty()).then(|| {
+                val.predict(pt.intercept, pt.coefs, &mut pred_val);
+                held_out_loss(logistic, y_val, &pred_val)
+            });
+            test.predict(pt.intercept, pt.coefs, &mut pred_test);
+            points.push(PointInfo {
+                alpha: pt.alpha,
+                alpha_over_max: pt.alpha_over_max,
+                nnz: pt.nnz,
+                train_mse: pt.train_mse,
+                validation_mse,
+                test_mse: if logistic { brier(y_test, &pred_test) } else { mse(y_test, &pred_test) },
+                test_r2: if logistic { None } else { r2(y_test, &pred_test) },
+                test_deviance: logistic.then(|| binomial_deviance(y_test, &pred_test)),
+                test_auc: if logistic { auc(y_test, &pred_test) } else { None },
+                test_misclassification: logistic.then(|| misclassification(y_test, &pred_test)),
+                coef_error: data.beta.as_ref().map(|b| coef_error(pt.coefs, b)),
+                support: data.beta.as_ref().map(|b| support(pt.coefs, b)),
+                certificate: pt.certificate,
+                certificate_kind: pt.certificate_kind.as_str(),
+                converged: pt.converged,
+                epochs: pt.epochs,
+                time_s: pt.time_s,
+            });
+            on_point(pt);
+            ControlFlow::Continue(())
+        })
+        .with_context(|| format!("task {}", task.id))?;
+    Ok((points, summary))
+}
+
+/// The coefficient rows of one point.
+fn coef_rows<'p>(task: &'p Task, data: &'p UnitData<'_>, pt: &'p PathPoint<'_>) -> impl Iterator<Item = CoefRow> + 'p {
+    pt.coefs.iter().map(move |&(feature, coef)| CoefRow {
+        task_id: task.id.clone(),
+        alpha_index: pt.alpha_index,
+        alpha: pt.alpha,
+        alpha_over_max: pt.alpha_over_max,
+        feature,
+        coef,
+        true_coef: data.beta.as_ref().and_then(|b| b.get(feature).copied()),
+    })
+}
+
+/// Cross-validation on the training part over `alphas`, folds in parallel. A logistic fold
+/// path may end early (separated): those alphas get no error from that fold, and an alpha
+/// with a missing fold gets a NaN mean (an empty `cv_mse`).
+fn cross_validate(
+    config: &SweepConfig,
+    plan: &Plan,
+    task: &Task,
+    data: &UnitData<'_>,
+    alphas: &[f64],
+) -> Result<CrossValidation> {
+    let start = Instant::now();
+    let per_fold: Vec<Vec<f64>> = (0..data.folds.len())
+        .into_par_iter()
+        .map(|f| fold_errors(config, plan, task, data, f, alphas))
+        .collect::<Result<_>>()?;
+    let (mut mean, mut se) = (Vec::new(), Vec::new());
+    for k in 0..alphas.len() {
+        let values: Vec<f64> = per_fold.iter().map(|e| e.get(k).copied().unwrap_or(f64::NAN)).collect();
+        let (m, s) = mean_se(&values);
+        mean.push(m);
+        se.push(s);
+    }
+    Ok(CrossValidation { mean, se, time_s: start.elapsed().as_secs_f64() })
+}
+
+/// Held-out loss (the datafit's mean deviance) at every alpha of a fold: fit on the other
+/// folds, score on this one.
+fn fold_errors(
+    config: &SweepConfig,
+    plan: &Plan,
+    task: &Task,
+    data: &UnitData<'_>,
+    fold: usize,
+    alphas: &[f64],
+) -> Result<Vec<f64>> {
+    let held = &data.folds[fold];
+    let fit = complement(data.n_rows(Part::Train), held);
+    let y_train = data.y(Part::Train);
+    let y_fit: Vec<f64> = fit.iter().map(|&i| y_train[i]).collect();
+    let y_held: Vec<f64> = held.iter().map(|&i| y_train[i]).collect();
+    let c_fit = data.covariates.as_ref().map(|c| super::data::select_rows(c[0].view(), &fit));
+    let mut scratch = None;
+    let design = data.fit_design(config, Some(&fit), &mut scratch)?;
+    let scorer = data.fold_scorer(held, &fit);
+    let mut options = config.path_options(Some(alphas.to_vec()), None, None)?;
+    options.penalty_factor = data.penalty_factor.clone();
+    let logistic = options.datafit == DatafitKind::Logistic;
+    // The training path's alphas, already cut by these rules: every fold fits all of them.
+    options.max_nnz = None;
+    options.stop_saturated = None;
+    let mut pred = vec![0.0; y_held.len()];
+    let mut errors = Vec::with_capacity(alphas.len());
+    let spec = plan.penalties[task.penalty].spec;
+    design
+        .fit(c_fit.as_ref().map(|c| c.view()), &y_fit, spec, &options, |pt| {
+            scorer.predict(pt.intercept, pt.coefs, &mut pred);
+            errors.push(held_out_loss(logistic, &y_held, &pred));
+            ControlFlow::Continue(())
+        })
+        .with_context(|| format!("task {}: CV fold {fold}", task.id))?;
+    Ok(errors)
+}
+
+/// What the rows of a task share.
+struct RowContext<'c, 'd> {
+    config: &'c SweepConfig,
+    plan: &'c Plan,
+    task: &'c Task,
+    unit: &'c Unit,
+    data: &'c UnitData<'d>,
+    datafit: DatafitKind,
+}
+
+impl RowContext<'_, '_> {
+    /// The task's rows of `path.csv`.
+    fn path_rows(&self, points: &[PointInfo], cv: Option<&CrossValidation>) -> Vec<SweepPathRow> {
+        let (task, ds, pen) =
+            (self.task, &self.plan.datasets[self.task.dataset], &self.plan.penalties[self.task.penalty]);
+        points
+            .iter()
+            .enumerate()
+            .map(|(k, pt)| SweepPathRow {
+                task_index: task.index,
+                task_id: task.id.clone(),
+                dataset: ds.id.clone(),
+                family: ds.family.clone(),
+                n: ds.n,
+                p: ds.p,
+                replicate: task.replicate,
+                penalty: pen.spec.name().into(),
+                datafit: self.datafit.as_str().into(),
+                l1_ratio: pen.spec.l1_ratio(),
+                gamma: pen.spec.gamma(),
+                alpha_index: k,
+                alpha: pt.alpha,
+                alpha_over_max: pt.alpha_over_max,
+                nnz: pt.nnz,
+                zero_fraction: 1.0 - pt.nnz as f64 / ds.p as f64,
+                train_mse: pt.train_mse,
+                validation_mse: pt.validation_mse,
+                cv_mse: cv.map(|c| c.mean[k]).filter(|v| !v.is_nan()),
+                cv_se: cv.map(|c| c.se[k]).filter(|v| !v.is_nan()),
+                test_mse: pt.test_mse,
+                test_r2: pt.test_r2,
+                test_deviance: pt.test_deviance,
+                test_auc: pt.test_auc,
+                test_misclassification: pt.test_misclassification,
+                coef_error: pt.coef_error,
+                true_positives: pt.support.map(|s| s.true_positives),
+                false_positives: pt.support.map(|s| s.false_positives),
+                false_negatives: pt.support.map(|s| s.false_negatives),
+                precision: pt.support.and_then(|s| s.precision),
+                recall: pt.support.and_then(|s| s.recall),
+                f1: pt.support.and_then(|s| s.f1),
+                certificate: pt.certificate,
+                certificate_kind: pt.certificate_kind.into(),
+                converged: pt.converged,
+                epochs: pt.epochs,
+                time_s: pt.time_s,
+            })
+            .collect()
+    }
+
+    /// The task's row of `summary.csv`: the alpha chosen by `criterion` (and the CV one-SE
+    /// rule), scored on the test part.
+    fn summary_row(
+        &self,
+        points: &[PointInfo],
+        summary: &PathSummary,
+        cv: Option<&CrossValidation>,
+        criterion: &[f64],
+        chosen: usize,
+        one_se: Option<usize>,
+    ) -> SummaryRow {
+        let (task, ds, pen) =
+            (self.task, &self.plan.datasets[self.task.dataset], &self.plan.penalties[self.task.penalty]);
+        let data = self.data;
+        let c = &points[chosen];
+        let s1 = one_se.map(|k| &points[k]);
+        SummaryRow {
+            task_index: task.index,
+            task_id: task.id.clone(),
+            dataset: ds.id.clone(),
+            family: ds.family.clone(),
+            n: ds.n,
+            p: ds.p,
+            replicate: task.replicate,
+            penalty: pen.spec.name().into(),
+            datafit: self.datafit.as_str().into(),
+            l1_ratio: pen.spec.l1_ratio(),
+            gamma: pen.spec.gamma(),
+            data_seed: matches!(ds.origin, DataOrigin::Synthetic(_)).then_some(self.unit.data_seed),
+            split_seed: self.unit.split_seed,
+            n_train: data.n_rows(Part::Train),
+            n_validation: data.n_rows(Part::Validation),
+            n_test: data.n_rows(Part::Test),
+            folds: data.folds.len(),
+            selection: self.config.evaluation.method.name().into(),
+            alpha_max: summary.alpha_max,
+            n_alphas: points.len(),
+            true_nnz: data.beta.as_ref().map(|b| b.iter().filter(|v| **v != 0.0).count()),
+            chosen_alpha_index: chosen,
+            chosen_alpha: c.alpha,
+            chosen_alpha_over_max: c.alpha_over_max,
+            chosen_nnz: c.nnz,
+            chosen_selection_mse: criterion[chosen],
+            chosen_test_mse: c.test_mse,
+            chosen_test_r2: c.test_r2,
+            chosen_test_deviance: c.test_deviance,
+            chosen_test_auc: c.test_auc,
+            chosen_test_misclassification: c.test_misclassification,
+            chosen_coef_error: c.coef_error,
+            chosen_true_positives: c.support.map(|s| s.true_positives),
+            chosen_false_positives: c.support.map(|s| s.false_positives),
+            chosen_precision: c.support.and_then(|s| s.precision),
+            chosen_recall: c.support.and_then(|s| s.recall),
+            chosen_f1: c.support.and_then(|s| s.f1),
+            cv1se_alpha_index: one_se,
+            cv1se_alpha: s1.map(|p| p.alpha),
+            cv1se_alpha_over_max: s1.map(|p| p.alpha_over_max),
+            cv1se_nnz: s1.map(|p| p.nnz),
+            cv1se_test_mse: s1.map(|p| p.test_mse),
+            cv1se_test_r2: s1.and_then(|p| p.test_r2),
+            cv1se_f1: s1.and_then(|p| p.support.and_then(|s| s.f1)),
+            oracle_test_mse: points.iter().map(|p| p.test_mse).fold(f64::INFINITY, f64::min),
+            all_converged: summary.all_converged,
+            worst_certificate: points.iter().map(|p| p.certificate).fold(0.0, f64::max),
+            stop_reason: summary.stop_reason.as_str().into(),
+            path_time_s: summary.time_s,
+            cv_time_s: cv.map_or(0.0, |c| c.time_s),
+        }
+    }
+}
