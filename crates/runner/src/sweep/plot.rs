@@ -6,6 +6,10 @@
 //!   `plot.coef_paths` (`coefs.csv`), the truly nonzero coefficients coloured, with the chosen
 //!   alpha marked.
 //!
+//! - `figures/vs_p__<family>_n<n>__<metric>.svg`: when datasets of one family and n differ in
+//!   p, the chosen model's test error, nnz, path time and path work (full passes over X)
+//!   against p, log–log, one line per penalty (mean over replicates).
+//!
 //! Each figure is rendered in memory and written atomically.
 
 use std::collections::BTreeMap;
@@ -105,6 +109,11 @@ pub fn plot_dir(dir: &Path) -> Result<Vec<PathBuf>> {
     for ds in datasets {
         let file = figures.join(format!("error_vs_nnz__{}.svg", safe(ds)));
         write_svg(&file, &error_vs_nnz(ds, &path, &summary)?)?;
+        written.push(file);
+    }
+    for ((family, n), metric, svg) in scaling_figures(&summary)? {
+        let file = figures.join(format!("vs_p__{}_n{n}__{metric}.svg", safe(&family)));
+        write_svg(&file, &svg)?;
         written.push(file);
     }
     let mut coef_tasks: Vec<&str> = Vec::new();
@@ -315,4 +324,121 @@ fn coef_path(task: &str, path: &[SweepPathRow], summary: &[SummaryRow], coefs: &
         root.present().map_err(plot_err)?;
     }
     Ok(svg)
+}
+
+/// The per-task quantities drawn against p: (file name part, axis label, value).
+type Metric = (&'static str, &'static str, fn(&SummaryRow) -> f64);
+
+const SCALING_METRICS: [Metric; 4] = [
+    ("test_error", "test error of the chosen model (MSE, or binomial deviance)", |s| {
+        s.chosen_test_deviance.unwrap_or(s.chosen_test_mse)
+    }),
+    ("nnz", "nonzero coefficients of the chosen model", |s| s.chosen_nnz as f64),
+    ("time", "training path time (s)", |s| s.path_time_s),
+    ("full_passes", "training path work (full passes over X)", |s| s.path_full_passes),
+];
+
+/// For every (family, n) whose datasets span two or more p: one log–log figure per metric.
+fn scaling_figures(summary: &[SummaryRow]) -> Result<Vec<((String, usize), &'static str, String)>> {
+    let mut groups: Vec<(String, usize)> = Vec::new();
+    for s in summary {
+        let g = (s.family.clone(), s.n);
+        if !groups.contains(&g) {
+            groups.push(g);
+        }
+    }
+    let mut out = Vec::new();
+    for g in groups {
+        let rows: Vec<&SummaryRow> = summary.iter().filter(|s| s.family == g.0 && s.n == g.1).collect();
+        let mut ps: Vec<usize> = rows.iter().map(|s| s.p).collect();
+        ps.sort_unstable();
+        ps.dedup();
+        if ps.len() < 2 {
+            continue;
+        }
+        for (name, label, value) in SCALING_METRICS {
+            out.push((g.clone(), name, against_p(&g, &rows, label, value)?));
+        }
+    }
+    Ok(out)
+}
+
+/// One metric against p, one line per penalty configuration (mean over replicates at each p;
+/// non-positive means are left out of the log scale).
+fn against_p(
+    group: &(String, usize),
+    rows: &[&SummaryRow],
+    label: &str,
+    value: fn(&SummaryRow) -> f64,
+) -> Result<String> {
+    let mut order: Vec<(PenaltyKey, String)> = Vec::new();
+    let mut sums: BTreeMap<PenaltyKey, BTreeMap<usize, (f64, usize)>> = BTreeMap::new();
+    for s in rows {
+        let key = key_of(&s.penalty, s.l1_ratio, s.gamma);
+        if !order.iter().any(|(k, _)| *k == key) {
+            order.push((key.clone(), penalty_label(&s.penalty, s.l1_ratio, s.gamma)));
+        }
+        let e = sums.entry(key).or_default().entry(s.p).or_insert((0.0, 0));
+        e.0 += value(s);
+        e.1 += 1;
+    }
+    let lines: Vec<Vec<(f64, f64)>> = order
+        .iter()
+        .map(|(key, _)| {
+            sums[key].iter().map(|(&p, &(v, c))| (p as f64, v / c as f64)).filter(|&(_, v)| v > 0.0).collect()
+        })
+        .collect();
+    let all = lines.iter().flatten();
+    let (x0, x1) = all.clone().fold((f64::INFINITY, 0.0f64), |(a, b), &(x, _)| (a.min(x), b.max(x)));
+    let (y0, y1) = all.fold((f64::INFINITY, 0.0f64), |(a, b), &(_, y)| (a.min(y), b.max(y)));
+    let (y0, y1) = if y0.is_finite() && y1 > 0.0 { (y0 / 1.5, y1 * 1.5) } else { (0.1, 10.0) };
+    let (x0, x1) = if x0.is_finite() { (x0 / 1.5, x1 * 1.5) } else { (1.0, 10.0) };
+    let replicates = rows.iter().map(|s| s.replicate).max().map_or(0, |m| m + 1);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let (left, right) = root.split_horizontally(CHART_WIDTH);
+        let mut chart = ChartBuilder::on(&left)
+            .caption(format!("{}, n = {}: {label} against p", group.0, group.1), ("sans-serif", 18))
+            .margin(15)
+            .x_label_area_size(50)
+            .y_label_area_size(75)
+            .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc("features p (log scale)")
+            .y_desc(format!("{label} (log scale)"))
+            .x_label_formatter(&|v| format!("{v:.0e}"))
+            .y_label_formatter(&|v| short_number(*v))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(plot_err)?;
+        let mut legend: Vec<(String, Mark)> = Vec::new();
+        for (i, ((_, name), pts)) in order.iter().zip(&lines).enumerate() {
+            let color = COLORS[i % COLORS.len()];
+            chart.draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2))).map_err(plot_err)?;
+            chart.draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 4, color.filled()))).map_err(plot_err)?;
+            legend.push((name.clone(), Mark::Line(color, 2)));
+        }
+        legend.push((format!("mean over {replicates} replicate(s)"), Mark::Line(WHITE, 1)));
+        draw_legend(&right, &legend)?;
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
+
+/// A tick label for a log axis: `1500`, `2.5`, `0.031`, `4.2e-5`.
+fn short_number(v: f64) -> String {
+    let a = v.abs();
+    if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 1.0 {
+        format!("{v:.2}")
+    } else if a >= 1e-2 {
+        format!("{v:.3}")
+    } else {
+        format!("{v:.1e}")
+    }
 }

@@ -87,6 +87,10 @@ pub struct SweepPathRow {
     pub converged: bool,
     /// Epochs at this alpha.
     pub epochs: usize,
+    /// Work at this alpha in full passes over X: columns read by coordinate updates and by
+    /// gradient scans outside the working set, divided by p (`coordinate_updates/p +
+    /// scan_passes`); machine-independent, unlike `time_s`.
+    pub full_passes: f64,
     /// Seconds for this alpha (timing column).
     pub time_s: f64,
 }
@@ -190,6 +194,8 @@ pub struct SummaryRow {
     pub worst_certificate: f64,
     /// `end_of_grid`, `max_nnz` or `saturated`.
     pub stop_reason: String,
+    /// Work of the whole training path in full passes over X (sum of `full_passes`).
+    pub path_full_passes: f64,
     /// Seconds for the whole training path (timing column).
     pub path_time_s: f64,
     /// Seconds for the CV fits (timing column; 0 without CV).
@@ -249,6 +255,8 @@ pub struct ComparisonRow {
     pub cv1se_f1_mean: Option<f64>,
     /// Every path of every replicate converged.
     pub all_converged: bool,
+    /// Mean work of the training path in full passes over X.
+    pub full_passes_mean: Option<f64>,
     /// Mean path time (timing column).
     pub path_time_s_mean: Option<f64>,
     /// Sd of path time (timing column).
@@ -294,7 +302,7 @@ pub struct TaskResult {
 }
 
 /// Current [`TaskResult::format`].
-pub const TASK_FORMAT: u32 = 1;
+pub const TASK_FORMAT: u32 = 2;
 
 /// Builds `comparison.csv` from the summary rows (in plan order), one row per dataset ×
 /// penalty configuration in order of first appearance.
@@ -346,6 +354,7 @@ pub fn comparison(summary: &[SummaryRow]) -> Vec<ComparisonRow> {
                 cv1se_nnz_mean: mean_sd(&vals(&|s| s.cv1se_nnz.map(|v| v as f64))).0,
                 cv1se_f1_mean: mean_sd(&vals(&|s| s.cv1se_f1)).0,
                 all_converged: group.iter().all(|s| s.all_converged),
+                full_passes_mean: mean_sd(&vals(&|s| Some(s.path_full_passes))).0,
                 path_time_s_mean,
                 path_time_s_sd,
             }

@@ -36,6 +36,7 @@ struct PointInfo {
     certificate_kind: &'static str,
     converged: bool,
     epochs: usize,
+    full_passes: f64,
     time_s: f64,
 }
 
@@ -121,6 +122,7 @@ fn training_path(
     let covariates = data.covariates.as_ref().map(|c| c[Part::Train as usize].view());
     let mut points = Vec::new();
     let spec = plan.penalties[task.penalty].spec;
+    let p = plan.datasets[task.dataset].p.max(1);
     let summary = design
         .fit(covariates, data.y(Part::Train), spec, options, |pt| {
             let validation_mse = (!y_val.is_empty()).then(|| {
@@ -145,6 +147,7 @@ fn training_path(
                 certificate_kind: pt.certificate_kind.as_str(),
                 converged: pt.converged,
                 epochs: pt.epochs,
+                full_passes: pt.coordinate_updates as f64 / p as f64 + pt.scan_passes,
                 time_s: pt.time_s,
             });
             on_point(pt);
@@ -285,6 +288,7 @@ impl RowContext<'_, '_> {
                 certificate_kind: pt.certificate_kind.into(),
                 converged: pt.converged,
                 epochs: pt.epochs,
+                full_passes: pt.full_passes,
                 time_s: pt.time_s,
             })
             .collect()
@@ -355,6 +359,7 @@ impl RowContext<'_, '_> {
             all_converged: summary.all_converged,
             worst_certificate: points.iter().map(|p| p.certificate).fold(0.0, f64::max),
             stop_reason: summary.stop_reason.as_str().into(),
+            path_full_passes: points.iter().map(|p| p.full_passes).sum(),
             path_time_s: summary.time_s,
             cv_time_s: cv.map_or(0.0, |c| c.time_s),
         }
