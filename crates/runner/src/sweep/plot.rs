@@ -338,8 +338,11 @@ const SCALING_METRICS: [Metric; 4] = [
     ("full_passes", "training path work (full passes over X)", |s| s.path_full_passes),
 ];
 
+/// A figure against p: its (family, n), metric name and SVG text.
+type ScalingFigure = ((String, usize), &'static str, String);
+
 /// For every (family, n) whose datasets span two or more p: one log–log figure per metric.
-fn scaling_figures(summary: &[SummaryRow]) -> Result<Vec<((String, usize), &'static str, String)>> {
+fn scaling_figures(summary: &[SummaryRow]) -> Result<Vec<ScalingFigure>> {
     let mut groups: Vec<(String, usize)> = Vec::new();
     for s in summary {
         let g = (s.family.clone(), s.n);
