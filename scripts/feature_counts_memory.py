@@ -44,6 +44,8 @@ max_epochs = 10000
 method = "validation"
 test = 0.2
 validation = 0.2
+[plot]
+coef_paths = []   # as in the study, whose kept coefficient paths are two p = 1,000 tasks
 """
 
 

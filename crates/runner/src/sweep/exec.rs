@@ -16,14 +16,22 @@ use super::resume::OutputDir;
 use super::tables::TaskResult;
 use super::task::run_task;
 
-/// Runs every task marked in `todo` (plan order), in the current rayon pool, storing each in
-/// `results`; returns how many ran. With `max_tasks`, starts at most that many (to simulate an
-/// interruption in tests).
-#[allow(clippy::too_many_arguments)]
+/// What every task of a sweep run shares: the configuration, its plan and its hash.
+#[derive(Clone, Copy)]
+pub struct SweepContext<'a> {
+    /// The resolved configuration.
+    pub config: &'a SweepConfig,
+    /// Its expanded tasks.
+    pub plan: &'a Plan,
+    /// Its hash (recorded in every task file).
+    pub config_hash: &'a str,
+}
+
+/// Runs every task marked in `todo` (plan order), in the current rayon pool, writing each to
+/// `dir` and storing it in `results`; returns how many ran. With `max_tasks`, starts at most
+/// that many (to simulate an interruption in tests).
 pub fn execute(
-    config: &SweepConfig,
-    plan: &Plan,
-    config_hash: &str,
+    ctx: SweepContext<'_>,
     dir: &OutputDir,
     todo: &[bool],
     results: &mut [Option<TaskResult>],
@@ -45,6 +53,7 @@ pub fn execute(
     let started = AtomicUsize::new(0);
     let claim = || max_tasks.is_none_or(|m| started.fetch_add(1, Ordering::SeqCst) < m);
     let limit_reached = || max_tasks.is_some_and(|m| started.load(Ordering::SeqCst) >= m);
+    let (config, plan) = (ctx.config, ctx.plan);
     let new: Vec<TaskResult> = plan
         .units
         .par_iter()
@@ -62,7 +71,7 @@ pub fn execute(
                     if !claim() {
                         return Ok(None);
                     }
-                    let result = run_task(config, plan, config_hash, task, unit, &data, &design)?;
+                    let result = run_task(ctx, task, unit, &data, &design)?;
                     dir.write_task(&result)?;
                     bar.inc(1);
                     Ok(Some(result))

@@ -11,6 +11,7 @@ use regpath_solver::{DatafitKind, PathOptions, PathPoint, PathSummary};
 
 use super::config::{Method, SweepConfig};
 use super::data::{FitDesign, Part, UnitData, complement};
+use super::exec::SweepContext;
 use super::metrics::{
     Support, argmin_first, auc, binomial_deviance, brier, coef_error, mean_se, misclassification, mse, one_se_index,
     r2, support,
@@ -64,14 +65,13 @@ fn task_options(config: &SweepConfig, plan: &Plan, task: &Task, data: &UnitData<
 
 /// Fits one task on its unit's training design and computes every row.
 pub fn run_task(
-    config: &SweepConfig,
-    plan: &Plan,
-    config_hash: &str,
+    ctx: SweepContext<'_>,
     task: &Task,
     unit: &Unit,
     data: &UnitData<'_>,
     design: &FitDesign<'_>,
 ) -> Result<TaskResult> {
+    let SweepContext { config, plan, config_hash } = ctx;
     let options = task_options(config, plan, task, data)?;
     let keep_coefs = plan.coef_tasks.iter().any(|id| id == &task.id);
     let mut coefs: Vec<CoefRow> = Vec::new();
