@@ -1,5 +1,5 @@
-//! A sharded sweep on a real SLURM cluster: `regpath slurm --submit` on 4 pieces gives the
-//! single-machine tables; a piece cancelled mid-run is rerun by resubmitting the array, without
+//! A sharded sweep on a real SLURM cluster: `regpath slurm --submit` runs the default sweep in
+//! 4 pieces and gives the single-machine tables; a piece cancelled mid-run is rerun by resubmitting the array, without
 //! recomputing finished tasks.
 //!
 //! Needs a SLURM cluster, so it runs only when asked:
@@ -20,46 +20,6 @@ use std::time::{Duration, Instant, SystemTime};
 use regpath_runner::sweep::config::SweepConfig;
 use regpath_runner::sweep::plan::Plan;
 use regpath_runner::sweep::shard::{self, Shard};
-
-/// Small and quick: the 4-piece comparison.
-const QUICK: &str = r#"
-name = "slurm-quick"
-seed = 3
-
-[[datasets]]
-family = "toeplitz"
-n = [80, 120]
-p = 200
-rho = 0.5
-k = 5
-replicates = 2
-
-[[datasets]]
-family = "genotype"
-n = 150
-p = 300
-k = 5
-h2 = 0.5
-replicates = 2
-
-[[penalties]]
-penalty = "lasso"
-
-[[penalties]]
-penalty = "enet"
-l1_ratio = 0.5
-
-[[penalties]]
-penalty = "mcp"
-
-[grid]
-n_alphas = 15
-eps = 0.02
-
-[evaluation]
-method = "cv"
-folds = 3
-"#;
 
 /// About a second per task, four tasks per piece: long enough to cancel a piece mid-run.
 const SLOW: &str = r#"
@@ -255,13 +215,11 @@ fn sharded_sweep_on_a_real_slurm_cluster() {
     let work = tempfile::tempdir().unwrap();
     let dir = work.path();
 
-    // 1. Four pieces of a quick sweep give the single-machine tables.
-    let quick = dir.join("quick.toml");
-    fs::write(&quick, QUICK).unwrap();
-    let (single, sharded) = (dir.join("quick-single"), dir.join("quick-slurm"));
-    let submitted = regpath(&["slurm", s(&quick), "--out", s(&sharded), "--shards", "4", "--submit"]);
+    // 1. The default sweep (200 tasks) in four pieces gives the single-machine tables.
+    let (single, sharded) = (dir.join("default-single"), dir.join("default-slurm"));
+    let submitted = regpath(&["slurm", "--out", s(&sharded), "--shards", "4", "--submit"]);
     let (array, merge) = job_ids(&submitted);
-    regpath(&["sweep", s(&quick), "--out", s(&single), "--threads", "1"]);
+    regpath(&["sweep", "--out", s(&single), "--threads", "1"]);
     let array_states = wait_for(&array, &sharded);
     let merge_states = wait_for(&merge, &sharded);
     assert!(array_states.values().all(|v| v == "COMPLETED"), "{array_states:?}\n{}", logs(&sharded));
