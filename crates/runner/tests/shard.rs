@@ -1,6 +1,9 @@
 //! Sharded sweeps without a cluster: `regpath sweep --shard K/N`, `regpath merge` and the
 //! scripts of `regpath slurm` (the real-SLURM run is in `slurm.rs`).
 
+mod common;
+
+use common::assert_same_tables;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -57,27 +60,6 @@ fn ok(args: &[&str]) -> Output {
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// A CSV file with every column whose name contains `time_s` removed.
-fn without_timing(path: &Path) -> String {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let header = r.headers().unwrap().clone();
-    let keep: Vec<usize> = (0..header.len()).filter(|&i| !header[i].contains("time_s")).collect();
-    let mut out = keep.iter().map(|&i| header[i].to_string()).collect::<Vec<_>>().join(",");
-    out.push('\n');
-    for rec in r.records() {
-        let rec = rec.unwrap();
-        out.push_str(&keep.iter().map(|&i| rec[i].to_string()).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    out
-}
-
-fn assert_same_tables(a: &Path, b: &Path) {
-    for t in ["path.csv", "summary.csv", "comparison.csv", "coefs.csv"] {
-        assert_eq!(without_timing(&a.join(t)), without_timing(&b.join(t)), "{t} differs");
-    }
 }
 
 /// Every file under `dir` with its modification time and size.

@@ -10,6 +10,9 @@
 //!
 //! Otherwise it prints why it is skipped and passes.
 
+mod common;
+
+use common::assert_same_tables;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -167,27 +170,6 @@ fn logs(out: &Path) -> String {
         }
     }
     text
-}
-
-/// A CSV file with every column whose name contains `time_s` removed.
-fn without_timing(path: &Path) -> String {
-    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header = r.headers().unwrap().clone();
-    let keep: Vec<usize> = (0..header.len()).filter(|&i| !header[i].contains("time_s")).collect();
-    let mut out = keep.iter().map(|&i| header[i].to_string()).collect::<Vec<_>>().join(",");
-    out.push('\n');
-    for rec in r.records() {
-        let rec = rec.unwrap();
-        out.push_str(&keep.iter().map(|&i| rec[i].to_string()).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    out
-}
-
-fn assert_same_tables(a: &Path, b: &Path) {
-    for t in ["path.csv", "summary.csv", "comparison.csv", "coefs.csv"] {
-        assert_eq!(without_timing(&a.join(t)), without_timing(&b.join(t)), "{t} differs");
-    }
 }
 
 fn task_files(dir: &Path) -> BTreeMap<String, (SystemTime, u64)> {

@@ -2,6 +2,9 @@
 //! refusal of a foreign output directory, file datasets, CV, the (reduced) default sweep and
 //! the command line.
 
+mod common;
+
+use common::{TABLES, assert_same_tables};
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -56,29 +59,6 @@ fn err(text: &str) -> String {
 
 fn opts(out: &Path, threads: usize) -> RunOptions {
     RunOptions { out: out.to_path_buf(), threads: Some(threads), ..RunOptions::default() }
-}
-
-/// A CSV file with every column whose name contains `time_s` removed.
-fn without_timing(path: &Path) -> String {
-    let mut r = csv::Reader::from_path(path).unwrap();
-    let header = r.headers().unwrap().clone();
-    let keep: Vec<usize> = (0..header.len()).filter(|&i| !header[i].contains("time_s")).collect();
-    let mut out = keep.iter().map(|&i| header[i].to_string()).collect::<Vec<_>>().join(",");
-    out.push('\n');
-    for rec in r.records() {
-        let rec = rec.unwrap();
-        out.push_str(&keep.iter().map(|&i| rec[i].to_string()).collect::<Vec<_>>().join(","));
-        out.push('\n');
-    }
-    out
-}
-
-const TABLES: [&str; 4] = ["path.csv", "summary.csv", "comparison.csv", "coefs.csv"];
-
-fn assert_same_tables(a: &Path, b: &Path) {
-    for t in TABLES {
-        assert_eq!(without_timing(&a.join(t)), without_timing(&b.join(t)), "{t} differs");
-    }
 }
 
 #[test]

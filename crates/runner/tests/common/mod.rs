@@ -1,0 +1,28 @@
+//! Helpers shared by the sweep tests: comparing tables without their timing columns.
+
+use std::path::Path;
+
+/// The tables a finished sweep writes.
+pub const TABLES: [&str; 4] = ["path.csv", "summary.csv", "comparison.csv", "coefs.csv"];
+
+/// A CSV file with every column whose name contains `time_s` removed.
+pub fn without_timing(path: &Path) -> String {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let header = r.headers().unwrap().clone();
+    let keep: Vec<usize> = (0..header.len()).filter(|&i| !header[i].contains("time_s")).collect();
+    let mut out = keep.iter().map(|&i| header[i].to_string()).collect::<Vec<_>>().join(",");
+    out.push('\n');
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        out.push_str(&keep.iter().map(|&i| rec[i].to_string()).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// Asserts that the tables of two sweep directories are identical apart from timings.
+pub fn assert_same_tables(a: &Path, b: &Path) {
+    for t in TABLES {
+        assert_eq!(without_timing(&a.join(t)), without_timing(&b.join(t)), "{t} differs");
+    }
+}
