@@ -15,6 +15,7 @@ use regpath_solver::{
 };
 
 use crate::load::{DataSource, InputOptions, LoadedInput, LoadedX, load_input};
+use crate::model::{self, MODEL_FILE, PointRecord};
 use crate::tables::{CoefRow, PathRow, coef_columns, path_columns, prepare_output_dir, write_csv};
 
 /// Arguments of `regpath path`.
@@ -363,11 +364,27 @@ fn fit_design<D: Design>(
     if let Some(last) = rows.last_mut() {
         last.stop_reason = summary.stop_reason.as_str();
     }
+    // the model first: an error there must leave no output
+    let points: Vec<PointRecord> = rows
+        .iter()
+        .map(|r| PointRecord { alpha: r.alpha, alpha_over_max: r.alpha_over_max, intercept: r.intercept, nnz: r.nnz })
+        .collect();
+    let fitted_model = model::build(
+        data,
+        options.datafit.as_str(),
+        spec,
+        !args.no_intercept,
+        !args.no_standardize,
+        options.tol,
+        &points,
+        !args.no_coefs,
+    )?;
     if !args.no_coefs {
         write_csv(&args.out.join("coefs.csv"), coef_columns(names.is_some()), &coefs)?;
     }
     let logistic = options.datafit == DatafitKind::Logistic;
     write_csv(&args.out.join("path.csv"), &path_columns(logistic), &rows)?;
+    model::write(&args.out.join(MODEL_FILE), &fitted_model)?;
 
     if let Some(covariates) = &data.covariates {
         let q = covariates.names.len();
@@ -445,6 +462,7 @@ fn fit_design<D: Design>(
         );
     }
     eprintln!("wrote {}", args.out.join("path.csv").display());
+    eprintln!("wrote {}", args.out.join(MODEL_FILE).display());
     if !args.no_coefs {
         eprintln!("wrote {}", args.out.join("coefs.csv").display());
     }

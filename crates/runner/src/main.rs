@@ -22,6 +22,8 @@ enum Command {
     Sweep(regpath_runner::cmd_sweep::SweepArgs),
     /// Draw SVG figures from a sweep's output directory.
     Plot(regpath_runner::cmd_plot::PlotArgs),
+    /// Apply a fitted path (regpath path --out DIR) to new samples: predictions and metrics.
+    Predict(regpath_runner::cmd_predict::PredictArgs),
     /// Assemble the tables of a sweep run in pieces (sweep --shard K/N) from its task files.
     Merge(regpath_runner::cmd_merge::MergeArgs),
     /// Write (and optionally submit) SLURM job-array scripts that run a sweep in N pieces and merge them.
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Command::Gen(args) => regpath_runner::cmd_gen::run(&args),
         Command::Sweep(args) => regpath_runner::cmd_sweep::run(&args),
         Command::Plot(args) => regpath_runner::cmd_plot::run(&args),
+        Command::Predict(args) => regpath_runner::cmd_predict::run(&args),
         Command::Merge(args) => regpath_runner::cmd_merge::run(&args),
         Command::Slurm(args) => regpath_runner::cmd_slurm::run(&args),
     };

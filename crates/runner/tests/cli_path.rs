@@ -566,6 +566,6 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
     assert!(o.status.success());
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(!stderr.contains('\r') && !stderr.contains('\x1b') && !stderr.contains("alphas  nnz"), "{stderr:?}");
-    assert_eq!(stderr.lines().count(), 4, "{stderr}");
+    assert_eq!(stderr.lines().count(), 5, "{stderr}");
     assert!(stderr.lines().next().unwrap().starts_with("built-in example"), "{stderr}");
 }

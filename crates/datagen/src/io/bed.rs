@@ -55,7 +55,23 @@ pub struct Bed {
     fam_lines: Vec<u64>,
     fam_path: PathBuf,
     snps: Vec<String>,
+    bim_path: PathBuf,
     bed_path: PathBuf,
+}
+
+/// One `.bim` line: the identity of a SNP.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnpRecord {
+    /// Chromosome code.
+    pub chromosome: String,
+    /// SNP id.
+    pub id: String,
+    /// Base-pair position (negative values are kept as they are).
+    pub position: i64,
+    /// Allele 1, the allele whose copies the dosages count.
+    pub allele1: String,
+    /// Allele 2.
+    pub allele2: String,
 }
 
 /// Fields of a `.fam` line before the extra phenotype columns: FID IID father mother sex
@@ -206,7 +222,7 @@ impl Bed {
                 ),
             ));
         }
-        Ok(Bed { map, n, samples, fam_pheno, fam_extra, fam_lines, fam_path, snps, bed_path })
+        Ok(Bed { map, n, samples, fam_pheno, fam_extra, fam_lines, fam_path, snps, bim_path, bed_path })
     }
 
     /// Number of samples (lines of `.fam`).
@@ -277,6 +293,37 @@ impl Bed {
                 }
             })
             .collect()
+    }
+
+    /// Every `.bim` record (chromosome, SNP id, position, allele 1, allele 2; the cM field is
+    /// not kept), read again from the `.bim` file on demand ([`Bed::open`] keeps only the ids).
+    /// Positions may be negative (PLINK marks excluded variants so; real files have `-9`).
+    pub fn bim_records(&self) -> Result<Vec<SnpRecord>, DataError> {
+        let text = fs::read(&self.bim_path).map_err(|e| DataError::open(&self.bim_path, e))?;
+        let text = std::str::from_utf8(&text)
+            .map_err(|_| DataError::format(&self.bim_path, "not a text file (invalid UTF-8)"))?;
+        let mut out = Vec::with_capacity(self.snps.len());
+        for (i, l) in text.lines().enumerate() {
+            if l.trim().is_empty() {
+                continue;
+            }
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let bad = |what: &str| DataError::format(&self.bim_path, format!("line {}: {what}", i + 1));
+            if f.len() != 6 {
+                return Err(bad(&format!("expected 6 fields, found {}", f.len())));
+            }
+            out.push(SnpRecord {
+                chromosome: f[0].to_string(),
+                id: f[1].to_string(),
+                position: f[3].parse().map_err(|_| bad(&format!("position `{}` is not a whole number", f[3])))?,
+                allele1: f[4].to_string(),
+                allele2: f[5].to_string(),
+            });
+        }
+        if out.len() != self.snps.len() {
+            return Err(DataError::format(&self.bim_path, "changed since the fileset was opened"));
+        }
+        Ok(out)
     }
 
     /// Path of the `.bed` file.

@@ -1,0 +1,273 @@
+//! `model.json`: what `regpath predict` needs to apply a fitted path to new samples
+//! (docs/predict.md).
+//!
+//! The coefficients stay in `coefs.csv`, on the original scale of X, so a prediction is
+//! `η = b_k + Σ_j β_kj·x_j (+ Σ_c γ_kc·z_c)` with no standardization parameters. What is
+//! recorded here is everything else: the alphas and intercepts, the datafit and penalty, the
+//! identity of every feature (for a PLINK fileset its `.bim` record and its training mean, the
+//! mean dosage of allele 1 over the called genotypes of the samples the path was fitted on —
+//! the value a missing call or an absent SNP takes), and a hash of the training data.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+use regpath_datagen::Bed;
+use regpath_datagen::io::atomic::write_atomic;
+use serde::{Deserialize, Serialize};
+
+use crate::load::{LoadedInput, LoadedX};
+
+/// `format` of a model file.
+pub const MODEL_FORMAT: &str = "regpath-model";
+/// Layout version.
+pub const MODEL_VERSION: u32 = 1;
+/// File name inside a `regpath path` output directory.
+pub const MODEL_FILE: &str = "model.json";
+
+/// A fitted path, as `model.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Model {
+    /// Always [`MODEL_FORMAT`].
+    pub format: String,
+    /// [`MODEL_VERSION`].
+    pub version: u32,
+    /// `regpath` version that wrote it.
+    pub regpath_version: String,
+    /// `quadratic` or `logistic` (predictions are then probabilities σ(η)).
+    pub datafit: String,
+    /// `lasso`, `ridge`, `enet`, `mcp` or `scad`.
+    pub penalty: String,
+    /// Elastic-net mixing.
+    pub l1_ratio: Option<f64>,
+    /// γ of MCP/SCAD.
+    pub gamma: Option<f64>,
+    /// An intercept was fitted.
+    pub fit_intercept: bool,
+    /// Columns were standardized for the fit (coefficients are on the original scale anyway).
+    pub standardize: bool,
+    /// Certificate tolerance.
+    pub tol: f64,
+    /// α of each path point (`alpha_index` order).
+    pub alphas: Vec<f64>,
+    /// α / alpha_max.
+    pub alpha_over_max: Vec<f64>,
+    /// Intercept b_k of each point (original scale).
+    pub intercepts: Vec<f64>,
+    /// Nonzero coefficients of X at each point.
+    pub nnz: Vec<usize>,
+    /// File of the coefficients, relative to the model's folder; `None` when fitted with
+    /// `--no-coefs` (such a fit cannot be applied).
+    pub coefs: Option<String>,
+    /// Columns of X (covariates excluded).
+    pub n_features: usize,
+    /// Identity of the columns of X.
+    pub features: Features,
+    /// Names of the unpenalized covariates (features `n_features + i` in `coefs.csv`).
+    pub covariates: Vec<String>,
+    /// The training data.
+    pub training: Training,
+}
+
+/// Identity of the columns of X.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Features {
+    /// A dense matrix (`--x`): columns by position, with names when the file had a header.
+    Matrix {
+        /// Column names, when known.
+        names: Option<Vec<String>>,
+    },
+    /// A PLINK fileset (`--bed`): per SNP its `.bim` record and training mean.
+    Bed {
+        /// SNP ids.
+        id: Vec<String>,
+        /// Chromosomes.
+        chromosome: Vec<String>,
+        /// Base-pair positions.
+        position: Vec<i64>,
+        /// Allele 1 (the allele whose copies the dosages count).
+        a1: Vec<String>,
+        /// Allele 2.
+        a2: Vec<String>,
+        /// Mean dosage of allele 1 over the called genotypes of the training samples.
+        mean: Vec<f64>,
+    },
+}
+
+/// The training data.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Training {
+    /// Samples fitted.
+    pub samples: usize,
+    /// Where they came from.
+    pub source: String,
+    /// 64-bit FNV-1a (hex) of the training data: the values of X as stored (the `.bed` bytes,
+    /// or the matrix in memory order), the indices of the samples used and y.
+    pub data_hash: String,
+}
+
+/// One path point, as `regpath path` reports it.
+pub struct PointRecord {
+    /// α.
+    pub alpha: f64,
+    /// α / alpha_max.
+    pub alpha_over_max: f64,
+    /// Intercept.
+    pub intercept: f64,
+    /// Nonzero coefficients.
+    pub nnz: usize,
+}
+
+/// Incremental FNV-1a.
+struct Fnv(u64);
+
+impl Fnv {
+    fn new() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Mean dosage of allele 1 of every SNP over the called genotypes of `rows` (all samples when
+/// `None`); 0 for a SNP with no call. PLINK codes: `00` → 2, `10` → 1, `11` → 0, `01` missing.
+pub fn snp_means(bed: &Bed, rows: Option<&[usize]>) -> Vec<f64> {
+    let bps = bed.bytes_per_snp();
+    let packed = bed.packed();
+    let all: Vec<usize>;
+    let rows = match rows {
+        Some(r) => r,
+        None => {
+            all = (0..bed.n_samples()).collect();
+            &all
+        }
+    };
+    (0..bed.n_snps())
+        .into_par_iter()
+        .with_min_len(256)
+        .map(|j| {
+            let bytes = &packed[j * bps..(j + 1) * bps];
+            let (mut sum, mut called) = (0u64, 0u64);
+            for &i in rows {
+                match (bytes[i >> 2] >> ((i & 3) * 2)) & 3 {
+                    0 => {
+                        sum += 2;
+                        called += 1
+                    }
+                    2 => {
+                        sum += 1;
+                        called += 1
+                    }
+                    3 => called += 1,
+                    _ => {}
+                }
+            }
+            if called > 0 { sum as f64 / called as f64 } else { 0.0 }
+        })
+        .collect()
+}
+
+/// Builds the model of a fitted path on `data`.
+#[allow(clippy::too_many_arguments)]
+pub fn build(
+    data: &LoadedInput,
+    datafit: &str,
+    spec: regpath_solver::PenaltySpec,
+    fit_intercept: bool,
+    standardize: bool,
+    tol: f64,
+    points: &[PointRecord],
+    with_coefs: bool,
+) -> Result<Model> {
+    let mut hash = Fnv::new();
+    let (features, samples) = match &data.x {
+        LoadedX::Dense(m) => {
+            match m.view().as_slice_memory_order() {
+                Some(values) => values.iter().for_each(|v| hash.write(&v.to_le_bytes())),
+                None => m.view().iter().for_each(|v| hash.write(&v.to_le_bytes())),
+            }
+            (Features::Matrix { names: m.names.clone() }, m.n_rows())
+        }
+        LoadedX::Bed { bed, rows } => {
+            hash.write(bed.packed());
+            if let Some(rows) = rows {
+                rows.iter().for_each(|&i| hash.write(&(i as u64).to_le_bytes()));
+            }
+            let records = bed.bim_records()?;
+            let mean = snp_means(bed, rows.as_deref());
+            let samples = rows.as_ref().map_or(bed.n_samples(), |r| r.len());
+            (
+                Features::Bed {
+                    id: records.iter().map(|r| r.id.clone()).collect(),
+                    chromosome: records.iter().map(|r| r.chromosome.clone()).collect(),
+                    position: records.iter().map(|r| r.position).collect(),
+                    a1: records.iter().map(|r| r.allele1.clone()).collect(),
+                    a2: records.iter().map(|r| r.allele2.clone()).collect(),
+                    mean,
+                },
+                samples,
+            )
+        }
+    };
+    data.y.iter().for_each(|v| hash.write(&v.to_le_bytes()));
+    Ok(Model {
+        format: MODEL_FORMAT.into(),
+        version: MODEL_VERSION,
+        regpath_version: env!("CARGO_PKG_VERSION").into(),
+        datafit: datafit.into(),
+        penalty: spec.name().into(),
+        l1_ratio: spec.l1_ratio(),
+        gamma: spec.gamma(),
+        fit_intercept,
+        standardize,
+        tol,
+        alphas: points.iter().map(|p| p.alpha).collect(),
+        alpha_over_max: points.iter().map(|p| p.alpha_over_max).collect(),
+        intercepts: points.iter().map(|p| p.intercept).collect(),
+        nnz: points.iter().map(|p| p.nnz).collect(),
+        coefs: with_coefs.then(|| "coefs.csv".to_string()),
+        n_features: data.n_cols(),
+        features,
+        covariates: data.covariates.as_ref().map(|c| c.names.clone()).unwrap_or_default(),
+        training: Training { samples, source: data.description.clone(), data_hash: format!("{:016x}", hash.0) },
+    })
+}
+
+/// Writes the model atomically as JSON.
+pub fn write(path: &Path, model: &Model) -> Result<()> {
+    write_atomic(path, |w| {
+        serde_json::to_writer(&mut *w, model).map_err(std::io::Error::other)?;
+        std::io::Write::write_all(w, b"\n")
+    })
+    .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Reads `DIR/model.json` of a `regpath path` output directory.
+pub fn read(dir: &Path) -> Result<Model> {
+    let path = dir.join(MODEL_FILE);
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!("cannot read {}: is {} the output directory of `regpath path`?", path.display(), dir.display())
+    })?;
+    let model: Model =
+        serde_json::from_str(&text).with_context(|| format!("{} is not a regpath model", path.display()))?;
+    if model.format != MODEL_FORMAT || model.version != MODEL_VERSION {
+        bail!("{}: format {} version {} is not supported", path.display(), model.format, model.version);
+    }
+    let k = model.alphas.len();
+    if model.intercepts.len() != k || model.nnz.len() != k {
+        bail!("{}: {k} alphas but {} intercepts", path.display(), model.intercepts.len());
+    }
+    if let Features::Bed { id, chromosome, position, a1, a2, mean } = &model.features {
+        let p = model.n_features;
+        if [id.len(), chromosome.len(), position.len(), a1.len(), a2.len(), mean.len()].iter().any(|&l| l != p) {
+            bail!("{}: the SNP table does not have {p} entries", path.display());
+        }
+    }
+    Ok(model)
+}
