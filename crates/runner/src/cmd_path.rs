@@ -14,9 +14,10 @@ use regpath_solver::{
     fit_path_spec, train_r2,
 };
 
+use crate::held_out::{HeldOut, HeldOutFlags};
 use crate::load::{DataSource, InputOptions, LoadedInput, LoadedX, load_input};
 use crate::model::{self, MODEL_FILE, PointRecord};
-use crate::tables::{CoefRow, PathRow, coef_columns, path_columns, prepare_output_dir, write_csv};
+use crate::tables::{CoefRow, PathRow, coef_columns, held_out_columns, path_columns, prepare_output_dir, write_csv};
 
 /// Arguments of `regpath path`.
 #[derive(clap::Args, Debug, Clone)]
@@ -117,6 +118,24 @@ pub struct PathArgs {
     /// Fit only these rows of --x (and --y, --covariates): 0-based indices, one per line.
     #[arg(long, value_name = "FILE")]
     pub keep_rows: Option<PathBuf>,
+    /// Held-out samples scored at every alpha (path.csv gains test_mse and test_r2, or
+    /// test_deviance and test_auc): a matrix with the columns of --x (with --test-y).
+    #[arg(long, value_name = "X", requires = "test_y")]
+    pub test_x: Option<PathBuf>,
+    /// Response of --test-x.
+    #[arg(long, value_name = "Y", requires = "test_x")]
+    pub test_y: Option<PathBuf>,
+    /// Held-out samples from another PLINK fileset (SNPs matched by id and alleles, as
+    /// `regpath predict` does); phenotype from --test-pheno or its .fam (column --pheno-col).
+    #[arg(long, value_name = "PREFIX", conflicts_with = "test_x")]
+    pub test_bed: Option<PathBuf>,
+    /// Phenotype file (FID IID v1 v2 …) of --test-bed.
+    #[arg(long, value_name = "FILE", requires = "test_bed")]
+    pub test_pheno: Option<PathBuf>,
+    /// Held-out samples (FID IID per line) of --test-bed, or of the --bed fileset itself (fit on
+    /// --keep, score --test-keep).
+    #[arg(long, value_name = "FILE", conflicts_with = "test_x")]
+    pub test_keep: Option<PathBuf>,
     /// Do not write coefs.csv.
     #[arg(long)]
     pub no_coefs: bool,
@@ -320,6 +339,21 @@ fn fit_design<D: Design>(
 ) -> Result<()> {
     let names = feature_names(data, design.n_features());
     let names = names.as_deref();
+    let logistic = options.datafit == DatafitKind::Logistic;
+    let held_out_flags = HeldOutFlags {
+        x: args.test_x.clone(),
+        y: args.test_y.clone(),
+        bed: args.test_bed.clone(),
+        pheno: args.test_pheno.clone(),
+        keep: args.test_keep.clone(),
+    };
+    let held_out = HeldOut::load(
+        &held_out_flags,
+        data,
+        args.bed.as_deref(),
+        (args.pheno.as_deref(), args.pheno_col.unwrap_or(1)),
+        logistic,
+    )?;
     let y = data.y.as_slice().context("y is not contiguous")?;
     let mut rows: Vec<PathRow> = Vec::new();
     let mut coefs: Vec<CoefRow<'_>> = Vec::new();
@@ -348,7 +382,14 @@ fn fit_design<D: Design>(
             screened: pt.screened,
             scan_passes: pt.scan_passes,
             stop_reason: "",
+            test_loss: None,
+            test_score: None,
         });
+        if let (Some(h), Some(row)) = (&held_out, rows.last_mut()) {
+            let (loss, score) = h.score(pt.intercept, pt.coefs, logistic);
+            row.test_loss = Some(loss);
+            row.test_score = Some(score.map(|v| format!("{v:?}")).unwrap_or_default());
+        }
         if !args.no_coefs {
             coefs.extend(pt.coefs.iter().map(|&(feature, coef)| CoefRow {
                 alpha_index: pt.alpha_index,
@@ -382,8 +423,11 @@ fn fit_design<D: Design>(
     if !args.no_coefs {
         write_csv(&args.out.join("coefs.csv"), coef_columns(names.is_some()), &coefs)?;
     }
-    let logistic = options.datafit == DatafitKind::Logistic;
-    write_csv(&args.out.join("path.csv"), &path_columns(logistic), &rows)?;
+    let mut columns = path_columns(logistic);
+    if held_out.is_some() {
+        columns.extend(held_out_columns(logistic));
+    }
+    write_csv(&args.out.join("path.csv"), &columns, &rows)?;
     model::write(&args.out.join(MODEL_FILE), &fitted_model)?;
 
     if let Some(covariates) = &data.covariates {

@@ -186,7 +186,7 @@ pub fn run(args: &PredictArgs) -> Result<()> {
             if rows.is_empty() {
                 bail!("no sample of {} is selected", prefix.display());
             }
-            let matching = match_snps(&model, &bed.bim_records()?, args.skip_mismatched)?;
+            let matching = match_snps(&model.features, &bed.bim_records()?, args.skip_mismatched)?;
             eprintln!(
                 "SNPs: {} of {} training SNPs found ({} with swapped alleles, {} of them strand-ambiguous A/T or C/G), {} absent{}",
                 model.n_features - matching.missing.len() - matching.mismatched.len(),
@@ -209,7 +209,8 @@ pub fn run(args: &PredictArgs) -> Result<()> {
                     matching.mismatched.iter().map(|s| format!("{s}\n")).collect(),
                 ));
             }
-            let eta = predict_bed(&model, &bed, &rows, &matching, &intercepts, &coefs);
+            let Features::Bed { mean, .. } = &model.features else { unreachable!("checked by match_snps") };
+            let eta = predict_bed(mean, &bed, &rows, &matching, &intercepts, &coefs);
             let ids = bed.sample_ids();
             let labels = rows.iter().map(|&i| format!("{},{}", ids[i].0, ids[i].1)).collect();
             let y = match &args.pheno {

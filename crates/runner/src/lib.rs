@@ -7,6 +7,7 @@ pub mod cmd_plot;
 pub mod cmd_predict;
 pub mod cmd_slurm;
 pub mod cmd_sweep;
+pub mod held_out;
 pub mod load;
 pub mod model;
 pub mod predict;

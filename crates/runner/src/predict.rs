@@ -19,7 +19,7 @@ use anyhow::{Result, bail};
 use regpath_datagen::Bed;
 use regpath_datagen::io::bed::SnpRecord;
 
-use crate::model::{Features, Model};
+use crate::model::Features;
 
 /// SNPs decoded at a time.
 const BLOCK_SNPS: usize = 256;
@@ -56,8 +56,8 @@ fn strand_ambiguous(a: &str, b: &str) -> bool {
 }
 
 /// Matches the training SNPs of `model` against the `.bim` records of a new fileset.
-pub fn match_snps(model: &Model, new: &[SnpRecord], skip_mismatched: bool) -> Result<Matching> {
-    let Features::Bed { id, a1, a2, .. } = &model.features else {
+pub fn match_snps(features: &Features, new: &[SnpRecord], skip_mismatched: bool) -> Result<Matching> {
+    let Features::Bed { id, a1, a2, .. } = features else {
         bail!("the model was fitted on a matrix (--x): predict with --x, not --bed");
     };
     let mut index: HashMap<&str, usize> = HashMap::with_capacity(new.len());
@@ -102,24 +102,30 @@ pub fn match_snps(model: &Model, new: &[SnpRecord], skip_mismatched: bool) -> Re
 /// Coefficients of the requested points: `coefs[k]` lists `(feature, β_kj)`.
 pub type PointCoefs = Vec<Vec<(usize, f64)>>;
 
+/// The matching of a fileset against itself (held-out samples of the training fileset).
+pub fn identity_matching(p: usize) -> Matching {
+    Matching { snps: (0..p).map(|j| Some(SnpMatch::Same(j))).collect(), ..Matching::default() }
+}
+
 /// Linear predictors `η[k][i]` of the rows `rows` of a new fileset (sample indices of its
-/// `.fam`), for the requested points with intercepts `intercepts[k]`.
+/// `.fam`), for the requested points with intercepts `intercepts[k]`; `means` are the training
+/// means of the p training SNPs.
 pub fn predict_bed(
-    model: &Model,
+    means: &[f64],
     bed: &Bed,
     rows: &[usize],
     matching: &Matching,
     intercepts: &[f64],
     coefs: &PointCoefs,
 ) -> Vec<Vec<f64>> {
-    let Features::Bed { mean, .. } = &model.features else { unreachable!("checked by match_snps") };
+    let (mean, p) = (means, means.len());
     let n = rows.len();
     let mut eta: Vec<Vec<f64>> = intercepts.iter().map(|&b| vec![b; n]).collect();
     // per training SNP, the requested points where it is nonzero
     let mut uses: HashMap<usize, Vec<(usize, f64)>> = HashMap::new();
     for (k, list) in coefs.iter().enumerate() {
         for &(j, c) in list {
-            if j < model.n_features && c != 0.0 {
+            if j < p && c != 0.0 {
                 uses.entry(j).or_default().push((k, c));
             }
         }
@@ -173,7 +179,7 @@ pub fn predict_bed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Training;
+    use crate::model::{Model, Training};
 
     fn model(ids: &[&str], alleles: &[(&str, &str)]) -> Model {
         Model {
@@ -214,9 +220,9 @@ mod tests {
     fn alleles_decide_same_flipped_ambiguous_absent_and_mismatched() {
         let m = model(&["s1", "s2", "s3", "s4", "s5"], &[("A", "G"), ("A", "G"), ("A", "T"), ("C", "T"), ("A", "C")]);
         let new = [bim("s5", "A", "G"), bim("s3", "T", "A"), bim("s2", "G", "A"), bim("s1", "a", "g")];
-        let err = match_snps(&m, &new, false).unwrap_err().to_string();
+        let err = match_snps(&m.features, &new, false).unwrap_err().to_string();
         assert!(err.contains("SNP s5") && err.contains("--skip-mismatched"), "{err}");
-        let got = match_snps(&m, &new, true).unwrap();
+        let got = match_snps(&m.features, &new, true).unwrap();
         assert_eq!(
             got.snps,
             vec![

@@ -50,6 +50,18 @@ pub struct PathRow {
     pub scan_passes: f64,
     /// Empty, except on the last row: `end_of_grid`, `max_nnz`, `saturated` or `stopped`.
     pub stop_reason: &'static str,
+    /// With held-out samples (`--test-*`): their MSE (logistic: mean binomial deviance);
+    /// the column exists only then (see [`held_out_columns`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_loss: Option<f64>,
+    /// With held-out samples: their R² (logistic: AUC), empty when undefined.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_score: Option<String>,
+}
+
+/// Names of the held-out columns of `path.csv`.
+pub fn held_out_columns(logistic: bool) -> [&'static str; 2] {
+    if logistic { ["test_deviance", "test_auc"] } else { ["test_mse", "test_r2"] }
 }
 
 /// One row of `coefs.csv` (nonzero coefficients only, original scale).

@@ -169,6 +169,48 @@ fn held_out_scores_match_an_independent_computation_with_reordered_flipped_and_d
     check(&held, &expected(&none_dropped));
     assert!(!held.join("metrics.csv").exists() && !held.join("missing_snps.txt").exists());
 
+    // 2b. `path --test-keep` scores the same held-out samples at every alpha: its test_mse
+    // equals the MSE of `predict --pheno` on them
+    let scored = dir.path().join("scored");
+    ok(&[
+        "path",
+        "--bed",
+        s(&prefix),
+        "--keep",
+        s(&train_keep),
+        "--test-keep",
+        s(&test_keep),
+        "--penalty",
+        "lasso",
+        "--n-alphas",
+        "20",
+        "--out",
+        s(&scored),
+    ]);
+    let held_metrics = dir.path().join("held-metrics");
+    ok(&[
+        "predict",
+        "--fit",
+        s(&fit),
+        "--bed",
+        s(&prefix),
+        "--keep",
+        s(&test_keep),
+        "--pheno",
+        s(&pheno),
+        "--out",
+        s(&held_metrics),
+    ]);
+    let (h, rows) = csv_rows(&scored.join("path.csv"));
+    assert_eq!(h[h.len() - 2..], ["test_mse", "test_r2"]);
+    let (_, metrics) = csv_rows(&held_metrics.join("metrics.csv"));
+    for (row, m) in rows.iter().zip(&metrics) {
+        let (a, b): (f64, f64) = (row[h.len() - 2].parse().unwrap(), m[2].parse().unwrap());
+        assert!((a - b).abs() <= 1e-12 * b, "{a} vs {b}");
+        let (a, b): (f64, f64) = (row[h.len() - 1].parse().unwrap(), m[3].parse().unwrap());
+        assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+
     // 3. the same samples in a fileset with SNPs reversed, every third one's A1/A2 swapped
     // (genotypes recoded 2 − g) and every 100th one dropped
     let p = bed.n_snps();

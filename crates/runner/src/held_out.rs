@@ -1,0 +1,199 @@
+//! Held-out samples scored at every alpha of `regpath path` (`--test-x/--test-y`,
+//! `--test-bed [--test-pheno]`, `--test-keep`): `path.csv` gets `test_mse` and `test_r2`
+//! (logistic: `test_deviance` and `test_auc`) without a separate `regpath predict` run.
+//!
+//! The predictions are those of `regpath predict` (crate::predict): original-scale
+//! coefficients, SNPs of another fileset matched by id and alleles, absent SNPs and missing
+//! calls at the training mean.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use regpath_datagen::{Bed, Matrix, read_matrix, read_sample_list, read_vector};
+
+use crate::load::{LoadedInput, LoadedX, bed_phenotypes, pheno_source, recode_case_control};
+use crate::model::{Features, snp_means};
+use crate::predict::{Matching, identity_matching, match_snps, predict_bed};
+use crate::sweep::metrics::{auc, binomial_deviance, mse, predict, r2};
+
+/// Where the held-out samples come from (the `--test-*` flags of `regpath path`).
+#[derive(Clone, Debug, Default)]
+pub struct HeldOutFlags {
+    /// `--test-x`: a matrix with the training columns.
+    pub x: Option<PathBuf>,
+    /// `--test-y`: its response.
+    pub y: Option<PathBuf>,
+    /// `--test-bed`: another PLINK fileset.
+    pub bed: Option<PathBuf>,
+    /// `--test-pheno`: phenotype file of `--test-bed` (default: its `.fam`).
+    pub pheno: Option<PathBuf>,
+    /// `--test-keep`: samples (FID IID) of `--test-bed`, or of the training fileset.
+    pub keep: Option<PathBuf>,
+}
+
+impl HeldOutFlags {
+    /// Whether any held-out flag was given.
+    pub fn any(&self) -> bool {
+        self.x.is_some() || self.bed.is_some() || self.keep.is_some()
+    }
+}
+
+/// Held-out samples, ready to score.
+pub enum HeldOut {
+    /// Rows of a matrix.
+    Dense {
+        /// X.
+        x: Matrix,
+        /// y.
+        y: Vec<f64>,
+    },
+    /// Samples of a PLINK fileset.
+    Bed {
+        /// The fileset.
+        bed: Box<Bed>,
+        /// Its samples scored (with an observed phenotype).
+        rows: Vec<usize>,
+        /// Their phenotype.
+        y: Vec<f64>,
+        /// Training SNPs found in it.
+        matching: Matching,
+        /// Training means of the training SNPs.
+        means: Vec<f64>,
+    },
+}
+
+/// Samples listed in `keep` (all when `None`) that have a phenotype, with it.
+fn observed(bed: &Bed, keep: Option<&Path>, pheno: &[Option<f64>]) -> Result<(Vec<usize>, Vec<f64>)> {
+    let listed = match keep {
+        Some(path) => {
+            let list = read_sample_list(path, bed.sample_ids())?;
+            if list.n_unknown > 0 {
+                eprintln!("note: {} lines of {} name samples not in the .fam", list.n_unknown, path.display());
+            }
+            list.listed
+        }
+        None => vec![true; bed.n_samples()],
+    };
+    let rows: Vec<usize> = (0..bed.n_samples()).filter(|&i| listed[i] && pheno[i].is_some()).collect();
+    let y = rows.iter().map(|&i| pheno[i].unwrap_or(f64::NAN)).collect();
+    Ok((rows, y))
+}
+
+impl HeldOut {
+    /// Loads the held-out samples for a fit on `data`. `train_pheno` is the training phenotype
+    /// choice (`--pheno`, `--pheno-col`), used for `--test-keep` on the training fileset and for
+    /// the column of `--test-pheno` or the test `.fam`.
+    pub fn load(
+        flags: &HeldOutFlags,
+        data: &LoadedInput,
+        train_prefix: Option<&Path>,
+        train_pheno: (Option<&Path>, usize),
+        logistic: bool,
+    ) -> Result<Option<HeldOut>> {
+        if !flags.any() {
+            return Ok(None);
+        }
+        if data.covariates.is_some() {
+            bail!("--test-x/--test-bed/--test-keep cannot be combined with --covariates yet");
+        }
+        let (pheno_path, k) = train_pheno;
+        match (&data.x, &flags.x, &flags.bed) {
+            (LoadedX::Dense(train), Some(x_path), None) => {
+                if flags.keep.is_some() {
+                    bail!("--test-keep selects samples of a --bed fileset");
+                }
+                let y_path = flags.y.as_ref().context("--test-x needs --test-y")?;
+                let x = read_matrix(x_path)?;
+                if x.n_cols() != train.n_cols() {
+                    bail!("--test-x {} has {} columns but X has {}", x_path.display(), x.n_cols(), train.n_cols());
+                }
+                let y = read_vector(y_path)?.to_vec();
+                if y.len() != x.n_rows() {
+                    bail!("--test-y has {} values but --test-x has {} rows", y.len(), x.n_rows());
+                }
+                if logistic && let Some(v) = y.iter().find(|&&v| v != 0.0 && v != 1.0) {
+                    bail!("--test-y must be 0/1 for --datafit logistic, found {v}");
+                }
+                Ok(Some(HeldOut::Dense { x, y }))
+            }
+            (LoadedX::Bed { bed: train, rows: train_rows }, None, test_bed) => {
+                let records = train.bim_records()?;
+                let means = snp_means(train, train_rows.as_deref());
+                let features = Features::Bed {
+                    id: records.iter().map(|r| r.id.clone()).collect(),
+                    chromosome: Vec::new(),
+                    position: Vec::new(),
+                    a1: records.iter().map(|r| r.allele1.clone()).collect(),
+                    a2: records.iter().map(|r| r.allele2.clone()).collect(),
+                    mean: Vec::new(),
+                };
+                let (bed, matching, mut pheno, from) = match test_bed {
+                    Some(prefix) => {
+                        let bed = Bed::open(prefix)?;
+                        let matching = match_snps(&features, &bed.bim_records()?, false)
+                            .context("--test-bed: SNPs are matched by id and alleles")?;
+                        if !matching.missing.is_empty() {
+                            eprintln!(
+                                "note: {} training SNPs are absent from --test-bed {} (counted at their training mean)",
+                                matching.missing.len(),
+                                prefix.display()
+                            );
+                        }
+                        let pheno = bed_phenotypes(&bed, flags.pheno.as_deref(), k)?;
+                        let from = pheno_source(flags.pheno.as_deref(), k);
+                        (bed, matching, pheno, from)
+                    }
+                    None => {
+                        let prefix = train_prefix.context("--test-keep needs --bed")?;
+                        let bed = Bed::open(prefix)?;
+                        let pheno = bed_phenotypes(&bed, pheno_path, k)?;
+                        (bed, identity_matching(records.len()), pheno, pheno_source(pheno_path, k))
+                    }
+                };
+                if logistic {
+                    recode_case_control(&mut pheno, &from)?;
+                }
+                let (rows, y) = observed(&bed, flags.keep.as_deref(), &pheno)?;
+                if rows.is_empty() {
+                    bail!("no held-out sample has an observed phenotype in {from}");
+                }
+                if test_bed.is_none()
+                    && let Some(train_rows) = train_rows
+                {
+                    let mut in_train = vec![false; bed.n_samples()];
+                    train_rows.iter().for_each(|&i| in_train[i] = true);
+                    let overlap = rows.iter().filter(|&&i| in_train[i]).count();
+                    if overlap > 0 {
+                        eprintln!("warning: {overlap} --test-keep samples are also training samples");
+                    }
+                }
+                eprintln!("held out: {} samples with a phenotype", rows.len());
+                Ok(Some(HeldOut::Bed { bed: Box::new(bed), rows, y, matching, means }))
+            }
+            (LoadedX::Dense(_), None, _) => {
+                bail!("--test-bed/--test-keep go with --bed; with --x use --test-x/--test-y")
+            }
+            (LoadedX::Bed { .. }, Some(_), _) => {
+                bail!("--test-x goes with --x; with --bed use --test-bed or --test-keep")
+            }
+            (_, Some(_), Some(_)) => bail!("give --test-x or --test-bed, not both"),
+        }
+    }
+
+    /// `(loss, score)` of a path point: MSE and R² (quadratic), or mean binomial deviance and
+    /// AUC (logistic); the score is `None` when undefined (constant y, one class).
+    pub fn score(&self, intercept: f64, coefs: &[(usize, f64)], logistic: bool) -> (f64, Option<f64>) {
+        let (eta, y) = match self {
+            HeldOut::Dense { x, y } => {
+                let mut pred = vec![0.0; y.len()];
+                predict(x.view(), None, intercept, coefs, &mut pred);
+                (pred, y)
+            }
+            HeldOut::Bed { bed, rows, y, matching, means } => {
+                let mut eta = predict_bed(means, bed, rows, matching, &[intercept], &vec![coefs.to_vec()]);
+                (eta.swap_remove(0), y)
+            }
+        };
+        if logistic { (binomial_deviance(y, &eta), auc(y, &eta)) } else { (mse(y, &eta), r2(y, &eta)) }
+    }
+}
