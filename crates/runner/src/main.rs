@@ -15,7 +15,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Fit one regularization path and write path.csv and coefs.csv.
-    Path(regpath_runner::cmd_path::PathArgs),
+    Path(Box<regpath_runner::cmd_path::PathArgs>),
     /// Generate a synthetic dataset (X.npy, y.npy, beta.npy, meta.json, or a PLINK fileset).
     Gen(regpath_runner::cmd_gen::GenArgs),
     /// Run a sweep of datasets x penalties x hyper-parameters and write comparison tables.
