@@ -10,6 +10,7 @@ pub mod cmd_sweep;
 pub mod held_out;
 pub mod load;
 pub mod model;
+pub mod plink_codes;
 pub mod predict;
 pub mod sweep;
 pub mod tables;

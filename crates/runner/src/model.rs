@@ -151,25 +151,7 @@ pub fn snp_means(bed: &Bed, rows: Option<&[usize]>) -> Vec<f64> {
     (0..bed.n_snps())
         .into_par_iter()
         .with_min_len(256)
-        .map(|j| {
-            let bytes = &packed[j * bps..(j + 1) * bps];
-            let (mut sum, mut called) = (0u64, 0u64);
-            for &i in rows {
-                match (bytes[i >> 2] >> ((i & 3) * 2)) & 3 {
-                    0 => {
-                        sum += 2;
-                        called += 1
-                    }
-                    2 => {
-                        sum += 1;
-                        called += 1
-                    }
-                    3 => called += 1,
-                    _ => {}
-                }
-            }
-            if called > 0 { sum as f64 / called as f64 } else { 0.0 }
-        })
+        .map(|j| crate::plink_codes::called_mean(&packed[j * bps..(j + 1) * bps], rows.iter().copied()))
         .collect()
 }
 

@@ -20,6 +20,7 @@ use regpath_datagen::Bed;
 use regpath_datagen::io::bed::SnpRecord;
 
 use crate::model::Features;
+use crate::plink_codes;
 
 /// SNPs decoded at a time.
 const BLOCK_SNPS: usize = 256;
@@ -152,13 +153,9 @@ pub fn predict_bed(
             let bytes = &packed[m * bps..(m + 1) * bps];
             let mu = mean[j];
             for (x, &i) in column.iter_mut().zip(rows) {
-                let g = match (bytes[i >> 2] >> ((i & 3) * 2)) & 3 {
-                    0 => 2.0,
-                    2 => 1.0,
-                    3 => 0.0,
-                    _ => f64::NAN, // missing call
-                };
-                *x = if g.is_nan() {
+                let code = plink_codes::code(bytes, i);
+                let g = plink_codes::DOSAGE[code as usize];
+                *x = if code == plink_codes::MISSING {
                     mu
                 } else if flipped {
                     2.0 - g

@@ -29,6 +29,7 @@ use regpath_solver::{
 use super::config::SweepConfig;
 use super::plan::{DataOrigin, Plan, Unit, split_sizes};
 use crate::load::LoadedX;
+use crate::plink_codes;
 
 /// SNPs generated per parallel chunk of a synthetic genotype matrix.
 const SNPS_PER_CHUNK: usize = 16_384;
@@ -361,35 +362,27 @@ impl Scorer<'_> {
     }
 }
 
-/// PLINK code → dosage of allele 1 (code 1 is a missing call).
-const DOSAGE: [f64; 4] = [2.0, 0.0, 1.0, 0.0];
-/// The missing-call code.
-const MISSING: u8 = 1;
-
 impl PackedParts<'_> {
-    #[inline]
-    fn code(&self, j: usize, i: usize) -> u8 {
+    /// The bytes of SNP j.
+    fn snp(&self, j: usize) -> &[u8] {
         let bps = self.n_samples.div_ceil(4);
-        (self.bytes[j * bps + (i >> 2)] >> ((i & 3) * 2)) & 3
+        &self.bytes[j * bps..(j + 1) * bps]
     }
 
     /// `pred_r += c·x_{rows[r], j}`, a missing call counting as the mean dosage of SNP j over
     /// the `reference` samples (0 when none is called).
     fn add_column(&self, j: usize, c: f64, rows: &[usize], reference: &[usize], pred: &mut [f64]) {
+        let snp = self.snp(j);
         let mut any_missing = false;
         for (p, &i) in pred.iter_mut().zip(rows) {
-            let code = self.code(j, i);
-            any_missing |= code == MISSING;
-            *p += c * DOSAGE[code as usize];
+            let code = plink_codes::code(snp, i);
+            any_missing |= code == plink_codes::MISSING;
+            *p += c * plink_codes::DOSAGE[code as usize];
         }
         if any_missing {
-            let (sum, called) = reference.iter().fold((0.0, 0usize), |(s, k), &i| match self.code(j, i) {
-                MISSING => (s, k),
-                code => (s + DOSAGE[code as usize], k + 1),
-            });
-            let mean = if called > 0 { sum / called as f64 } else { 0.0 };
+            let mean = plink_codes::called_mean(snp, reference.iter().copied());
             for (p, &i) in pred.iter_mut().zip(rows) {
-                if self.code(j, i) == MISSING {
+                if plink_codes::code(snp, i) == plink_codes::MISSING {
                     *p += c * mean;
                 }
             }
