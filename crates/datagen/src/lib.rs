@@ -17,6 +17,7 @@ pub use error::DataError;
 pub use families::{FamilySpec, Synthetic, generate};
 pub use io::bed::{Bed, observed_samples, read_pheno, read_pheno_column};
 pub use io::bed_write::write_bed;
+pub use io::bim::{SnpTable, StringColumn};
 pub use io::covariates::{CovariateTable, Covariates, read_covariate_matrix, read_covariate_table};
 pub use io::matrix::{Matrix, read_matrix, read_vector};
 pub use io::penalty_factor::{PenaltyFactors, read_penalty_factor};

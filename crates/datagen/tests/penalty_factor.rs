@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use ndarray::{Array1, Array2, array};
 use ndarray_npy::write_npy;
-use regpath_datagen::{DataError, PenaltyFactors, read_penalty_factor};
+use regpath_datagen::{DataError, PenaltyFactors, StringColumn, read_penalty_factor};
 
 fn tmp(dir: &tempfile::TempDir, name: &str) -> PathBuf {
     dir.path().join(name)
@@ -19,11 +19,11 @@ fn text_file(dir: &tempfile::TempDir, name: &str, text: &str) -> PathBuf {
     path
 }
 
-fn ids(names: &[&str]) -> Vec<String> {
-    names.iter().map(|s| s.to_string()).collect()
+fn ids(names: &[&str]) -> StringColumn {
+    names.iter().collect()
 }
 
-fn err(path: &Path, p: usize, snp_ids: Option<&[String]>) -> String {
+fn err(path: &Path, p: usize, snp_ids: Option<&StringColumn>) -> String {
     read_penalty_factor(path, p, snp_ids).unwrap_err().to_string()
 }
 

@@ -1,7 +1,6 @@
 //! `regpath path`: fit one certified regularization path and write `path.csv` and
 //! `coefs.csv` (docs/design.md §4).
 
-use std::borrow::Cow;
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
 use std::path::PathBuf;
@@ -202,16 +201,13 @@ impl PathArgs {
 
 /// The name of every feature of the design (X's columns, then the covariates) when X has
 /// names or there are covariates; X's unnamed columns are then named by nothing ("").
-fn feature_names(data: &LoadedInput, p_total: usize) -> Option<Cow<'_, [String]>> {
+fn feature_names(data: &LoadedInput, p_total: usize) -> Option<Vec<&str>> {
     let x_names = data.names();
-    let Some(c) = data.covariates.as_ref() else { return x_names.map(Cow::Borrowed) };
-    let mut names: Vec<String> = match x_names {
-        Some(n) => n.to_vec(),
-        None => vec![String::new(); data.n_cols()],
-    };
-    names.extend(c.names.iter().cloned());
+    let Some(c) = data.covariates.as_ref() else { return x_names };
+    let mut names: Vec<&str> = x_names.unwrap_or_else(|| vec![""; data.n_cols()]);
+    names.extend(c.names.iter().map(String::as_str));
     debug_assert_eq!(names.len(), p_total);
-    Some(Cow::Owned(names))
+    Some(names)
 }
 
 /// Rewrites solver parameter names as the command-line flags a user types.
@@ -395,7 +391,7 @@ fn fit_design<D: Design>(
                 alpha_index: pt.alpha_index,
                 feature,
                 coef,
-                name: names.map(|n| n[feature].as_str()),
+                name: names.map(|n| n[feature]),
             }));
         }
         ControlFlow::Continue(())

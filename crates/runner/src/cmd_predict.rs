@@ -1,6 +1,7 @@
 //! `regpath predict`: apply a path fitted by `regpath path` to new samples and write
 //! `predictions.csv` (and `metrics.csv` when a phenotype is given).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -95,8 +96,7 @@ struct Scored {
 
 /// Writes a small text file atomically.
 fn write_text(path: &Path, text: &str) -> Result<()> {
-    write_atomic(path, |w| std::io::Write::write_all(w, text.as_bytes()))
-        .with_context(|| format!("cannot write {}", path.display()))
+    write_atomic(path, |w| w.write_all(text.as_bytes())).with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Runs `regpath predict`.
@@ -186,7 +186,10 @@ pub fn run(args: &PredictArgs) -> Result<()> {
             if rows.is_empty() {
                 bail!("no sample of {} is selected", prefix.display());
             }
-            let matching = match_snps(&model.features, &bed.bim_records()?, args.skip_mismatched)?;
+            let Features::Bed { snps: training_snps, mean } = &model.features else {
+                bail!("the model was fitted on a matrix (--x): predict with --x, not --bed");
+            };
+            let matching = match_snps(training_snps, bed.snp_table(), args.skip_mismatched)?;
             eprintln!(
                 "SNPs: {} of {} training SNPs found ({} with swapped alleles, {} of them strand-ambiguous A/T or C/G), {} absent{}",
                 model.n_features - matching.missing.len() - matching.mismatched.len(),
@@ -201,7 +204,8 @@ pub fn run(args: &PredictArgs) -> Result<()> {
                 }
             );
             if !matching.missing.is_empty() {
-                notes.push(("missing_snps.txt".into(), matching.missing.iter().map(|s| format!("{s}\n")).collect()));
+                let ids = matching.missing.iter().map(|&j| format!("{}\n", training_snps.id.get(j))).collect();
+                notes.push(("missing_snps.txt".into(), ids));
             }
             if !matching.mismatched.is_empty() {
                 notes.push((
@@ -209,7 +213,6 @@ pub fn run(args: &PredictArgs) -> Result<()> {
                     matching.mismatched.iter().map(|s| format!("{s}\n")).collect(),
                 ));
             }
-            let Features::Bed { mean, .. } = &model.features else { unreachable!("checked by match_snps") };
             let eta = predict_bed(mean, &bed, &rows, &matching, &intercepts, &coefs);
             let ids = bed.sample_ids();
             let labels = rows.iter().map(|&i| format!("{},{}", ids[i].0, ids[i].1)).collect();
@@ -262,22 +265,24 @@ pub fn run(args: &PredictArgs) -> Result<()> {
 
     // outputs: everything computed; now write
     prepare_output_dir(&args.out)?;
-    let bed_ids = args.bed.is_some();
-    let mut text = String::from(if bed_ids { "FID,IID" } else { "sample" });
-    for &k in &points {
-        text.push_str(&format!(",pred_{k}"));
-    }
-    text.push('\n');
-    for (i, label) in labels.iter().enumerate() {
-        text.push_str(label);
-        for e in &eta {
-            let v = if logistic { 1.0 / (1.0 + (-e[i]).exp()) } else { e[i] };
-            text.push_str(&format!(",{v}"));
-        }
-        text.push('\n');
-    }
     let predictions = args.out.join("predictions.csv");
-    write_text(&predictions, &text)?;
+    write_atomic(&predictions, |w| {
+        w.write_all(if args.bed.is_some() { b"FID,IID" } else { b"sample" })?;
+        for &k in &points {
+            write!(w, ",pred_{k}")?;
+        }
+        writeln!(w)?;
+        for (i, label) in labels.iter().enumerate() {
+            w.write_all(label.as_bytes())?;
+            for e in &eta {
+                let v = if logistic { 1.0 / (1.0 + (-e[i]).exp()) } else { e[i] };
+                write!(w, ",{v}")?;
+            }
+            writeln!(w)?;
+        }
+        Ok(())
+    })
+    .with_context(|| format!("cannot write {}", predictions.display()))?;
     eprintln!("wrote {} ({} samples x {} path points)", predictions.display(), labels.len(), points.len());
     for (name, content) in &notes {
         let path = args.out.join(name);

@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 use regpath_datagen::{Bed, Matrix, read_matrix, read_sample_list, read_vector};
 
 use crate::load::{LoadedInput, LoadedX, bed_phenotypes, pheno_source, recode_case_control};
-use crate::model::{Features, snp_means};
+use crate::model::snp_means;
 use crate::predict::{Matching, identity_matching, match_snps, predict_bed};
 use crate::sweep::metrics::{auc, binomial_deviance, mse, predict, r2};
 
@@ -117,20 +117,11 @@ impl HeldOut {
                 Ok(Some(HeldOut::Dense { x, y }))
             }
             (LoadedX::Bed { bed: train, rows: train_rows }, None, test_bed) => {
-                let records = train.bim_records()?;
                 let means = snp_means(train, train_rows.as_deref());
-                let features = Features::Bed {
-                    id: records.iter().map(|r| r.id.clone()).collect(),
-                    chromosome: Vec::new(),
-                    position: Vec::new(),
-                    a1: records.iter().map(|r| r.allele1.clone()).collect(),
-                    a2: records.iter().map(|r| r.allele2.clone()).collect(),
-                    mean: Vec::new(),
-                };
                 let (bed, matching, mut pheno, from) = match test_bed {
                     Some(prefix) => {
                         let bed = Bed::open(prefix)?;
-                        let matching = match_snps(&features, &bed.bim_records()?, false)
+                        let matching = match_snps(train.snp_table(), bed.snp_table(), false)
                             .context("--test-bed: SNPs are matched by id and alleles")?;
                         if !matching.missing.is_empty() {
                             eprintln!(
@@ -147,7 +138,7 @@ impl HeldOut {
                         let prefix = train_prefix.context("--test-keep needs --bed")?;
                         let bed = Bed::open(prefix)?;
                         let pheno = bed_phenotypes(&bed, pheno_path, k)?;
-                        (bed, identity_matching(records.len()), pheno, pheno_source(pheno_path, k))
+                        (bed, identity_matching(train.n_snps()), pheno, pheno_source(pheno_path, k))
                     }
                 };
                 if logistic {

@@ -89,10 +89,10 @@ pub struct LoadedInput {
 
 impl LoadedInput {
     /// Feature names, if the input had them (CSV header, `.bim` SNP ids).
-    pub fn names(&self) -> Option<&[String]> {
+    pub fn names(&self) -> Option<Vec<&str>> {
         match &self.x {
-            LoadedX::Dense(m) => m.names.as_deref(),
-            LoadedX::Bed { bed, .. } => Some(bed.snp_ids()),
+            LoadedX::Dense(m) => m.names.as_ref().map(|n| n.iter().map(String::as_str).collect()),
+            LoadedX::Bed { bed, .. } => Some(bed.snp_ids().iter().collect()),
         }
     }
 

@@ -12,8 +12,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
-use regpath_datagen::Bed;
 use regpath_datagen::io::atomic::write_atomic;
+use regpath_datagen::{Bed, SnpTable, StringColumn};
 use serde::{Deserialize, Serialize};
 
 use crate::load::{LoadedInput, LoadedX};
@@ -69,9 +69,12 @@ pub struct Model {
     pub training: Training,
 }
 
-/// Identity of the columns of X.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+/// Identity of the columns of X. In JSON an object tagged by `kind`: `{"kind": "matrix",
+/// "names": [...] | null}` or `{"kind": "bed", "id": [...], "chromosome": [...], "position":
+/// [...], "a1": [...], "a2": [...], "mean": [...]}`, read without buffering (a serde-tagged
+/// enum would first copy the 10⁶-entry SNP table into an intermediate tree).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(try_from = "FeaturesJson")]
 pub enum Features {
     /// A dense matrix (`--x`): columns by position, with names when the file had a header.
     Matrix {
@@ -80,19 +83,72 @@ pub enum Features {
     },
     /// A PLINK fileset (`--bed`): per SNP its `.bim` record and training mean.
     Bed {
-        /// SNP ids.
-        id: Vec<String>,
-        /// Chromosomes.
-        chromosome: Vec<String>,
-        /// Base-pair positions.
-        position: Vec<i64>,
-        /// Allele 1 (the allele whose copies the dosages count).
-        a1: Vec<String>,
-        /// Allele 2.
-        a2: Vec<String>,
+        /// The `.bim` records (allele 1 is the allele whose copies the dosages count).
+        snps: Box<SnpTable>,
         /// Mean dosage of allele 1 over the called genotypes of the training samples.
         mean: Vec<f64>,
     },
+}
+
+/// [`Features`] as it reads from JSON: every field optional, checked by `try_from`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeaturesJson {
+    kind: String,
+    #[serde(default)]
+    names: Option<Vec<String>>,
+    id: Option<StringColumn>,
+    chromosome: Option<StringColumn>,
+    position: Option<Vec<i64>>,
+    a1: Option<StringColumn>,
+    a2: Option<StringColumn>,
+    mean: Option<Vec<f64>>,
+}
+
+impl TryFrom<FeaturesJson> for Features {
+    type Error = String;
+    fn try_from(f: FeaturesJson) -> Result<Features, String> {
+        match f.kind.as_str() {
+            "matrix" => Ok(Features::Matrix { names: f.names }),
+            "bed" => {
+                let missing = |what: &str| format!("features of kind bed without `{what}`");
+                let snps = Box::new(SnpTable {
+                    id: f.id.ok_or_else(|| missing("id"))?,
+                    chromosome: f.chromosome.ok_or_else(|| missing("chromosome"))?,
+                    position: f.position.ok_or_else(|| missing("position"))?,
+                    allele1: f.a1.ok_or_else(|| missing("a1"))?,
+                    allele2: f.a2.ok_or_else(|| missing("a2"))?,
+                });
+                Ok(Features::Bed { snps, mean: f.mean.ok_or_else(|| missing("mean"))? })
+            }
+            other => Err(format!("unknown kind of features `{other}` (expected matrix or bed)")),
+        }
+    }
+}
+
+impl Serialize for Features {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match self {
+            Features::Matrix { names } => {
+                let mut map = serializer.serialize_map(Some(2))?;
+                map.serialize_entry("kind", "matrix")?;
+                map.serialize_entry("names", names)?;
+                map.end()
+            }
+            Features::Bed { snps, mean } => {
+                let mut map = serializer.serialize_map(Some(7))?;
+                map.serialize_entry("kind", "bed")?;
+                map.serialize_entry("id", &snps.id)?;
+                map.serialize_entry("chromosome", &snps.chromosome)?;
+                map.serialize_entry("position", &snps.position)?;
+                map.serialize_entry("a1", &snps.allele1)?;
+                map.serialize_entry("a2", &snps.allele2)?;
+                map.serialize_entry("mean", mean)?;
+                map.end()
+            }
+        }
+    }
 }
 
 /// The training data.
@@ -181,20 +237,9 @@ pub fn build(
             if let Some(rows) = rows {
                 rows.iter().for_each(|&i| hash.write(&(i as u64).to_le_bytes()));
             }
-            let records = bed.bim_records()?;
             let mean = snp_means(bed, rows.as_deref());
             let samples = rows.as_ref().map_or(bed.n_samples(), |r| r.len());
-            (
-                Features::Bed {
-                    id: records.iter().map(|r| r.id.clone()).collect(),
-                    chromosome: records.iter().map(|r| r.chromosome.clone()).collect(),
-                    position: records.iter().map(|r| r.position).collect(),
-                    a1: records.iter().map(|r| r.allele1.clone()).collect(),
-                    a2: records.iter().map(|r| r.allele2.clone()).collect(),
-                    mean,
-                },
-                samples,
-            )
+            (Features::Bed { snps: Box::new(bed.snp_table().clone()), mean }, samples)
         }
     };
     data.y.iter().for_each(|v| hash.write(&v.to_le_bytes()));
@@ -245,9 +290,10 @@ pub fn read(dir: &Path) -> Result<Model> {
     if model.intercepts.len() != k || model.nnz.len() != k {
         bail!("{}: {k} alphas but {} intercepts", path.display(), model.intercepts.len());
     }
-    if let Features::Bed { id, chromosome, position, a1, a2, mean } = &model.features {
+    if let Features::Bed { snps, mean } = &model.features {
         let p = model.n_features;
-        if [id.len(), chromosome.len(), position.len(), a1.len(), a2.len(), mean.len()].iter().any(|&l| l != p) {
+        let lengths = [snps.id.len(), snps.chromosome.len(), snps.position.len(), snps.allele1.len()];
+        if lengths.into_iter().chain([snps.allele2.len(), mean.len()]).any(|l| l != p) {
             bail!("{}: the SNP table does not have {p} entries", path.display());
         }
     }

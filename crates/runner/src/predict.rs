@@ -14,12 +14,12 @@
 //! memory is the output (n_new × K) plus one block of decoded columns.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use anyhow::{Result, bail};
 use regpath_datagen::Bed;
-use regpath_datagen::io::bed::SnpRecord;
+use regpath_datagen::{SnpTable, StringColumn};
 
-use crate::model::Features;
 use crate::plink_codes;
 
 /// SNPs decoded at a time.
@@ -41,9 +41,11 @@ pub enum SnpMatch {
 pub struct Matching {
     /// Per training SNP.
     pub snps: Vec<Option<SnpMatch>>,
-    /// Training SNPs absent from the new fileset (ids).
-    pub missing: Vec<String>,
-    /// Training SNPs whose alleles do not match (ids, with both allele pairs), skipped.
+    /// Training SNPs absent from the new fileset (indices into the training table).
+    pub missing: Vec<usize>,
+    /// Training SNPs whose alleles do not match, or whose id the new fileset holds more than
+    /// once at other positions, skipped: one report line each (id, both allele pairs or the
+    /// reason).
     pub mismatched: Vec<String>,
     /// Matched with swapped alleles.
     pub flipped: usize,
@@ -56,44 +58,100 @@ fn strand_ambiguous(a: &str, b: &str) -> bool {
     matches!((a, b), ("A", "T") | ("T", "A") | ("C", "G") | ("G", "C"))
 }
 
-/// Matches the training SNPs of `model` against the `.bim` records of a new fileset.
-pub fn match_snps(features: &Features, new: &[SnpRecord], skip_mismatched: bool) -> Result<Matching> {
-    let Features::Bed { id, a1, a2, .. } = features else {
-        bail!("the model was fitted on a matrix (--x): predict with --x, not --bed");
-    };
-    let mut index: HashMap<&str, usize> = HashMap::with_capacity(new.len());
-    for (m, r) in new.iter().enumerate() {
-        index.entry(r.id.as_str()).or_insert(m);
+/// Where each SNP id of a fileset is: its first index, and for an id held more than once every
+/// index.
+struct IdIndex<'a> {
+    first: HashMap<&'a str, u32>,
+    repeated: HashMap<&'a str, Vec<u32>>,
+}
+
+impl<'a> IdIndex<'a> {
+    fn new(ids: &'a StringColumn) -> IdIndex<'a> {
+        let mut first = HashMap::with_capacity(ids.len());
+        let mut repeated: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (m, id) in ids.iter().enumerate() {
+            let m = m as u32;
+            match first.entry(id) {
+                Entry::Vacant(e) => {
+                    e.insert(m);
+                }
+                Entry::Occupied(e) => repeated.entry(id).or_insert_with(|| vec![*e.get()]).push(m),
+            }
+        }
+        IdIndex { first, repeated }
     }
-    let mut out = Matching { snps: Vec::with_capacity(id.len()), ..Matching::default() };
-    for j in 0..id.len() {
-        let Some(&m) = index.get(id[j].as_str()) else {
-            out.missing.push(id[j].clone());
+}
+
+/// Matches the training SNPs (`training`, from the model) against the `.bim` table of a new
+/// fileset. A training id the new fileset holds more than once (PLINK files converted from
+/// VCFs often have `.` or repeated ids) is matched to the copy at the same chromosome and
+/// position when exactly one is there; otherwise it is ambiguous, an error unless
+/// `skip_mismatched`.
+pub fn match_snps(training: &SnpTable, new: &SnpTable, skip_mismatched: bool) -> Result<Matching> {
+    let index = IdIndex::new(&new.id);
+    let p = training.len();
+    let mut out = Matching { snps: Vec::with_capacity(p), ..Matching::default() };
+    for j in 0..p {
+        let id = training.id.get(j);
+        let Some(&first) = index.first.get(id) else {
+            out.missing.push(j);
             out.snps.push(Some(SnpMatch::Absent));
             continue;
         };
-        let (ta1, ta2) = (a1[j].to_ascii_uppercase(), a2[j].to_ascii_uppercase());
-        let (na1, na2) = (new[m].allele1.to_ascii_uppercase(), new[m].allele2.to_ascii_uppercase());
-        if na1 == ta1 && na2 == ta2 {
+        let m = match index.repeated.get(id) {
+            None => first as usize,
+            Some(copies) => {
+                let same_place: Vec<u32> = copies
+                    .iter()
+                    .copied()
+                    .filter(|&m| {
+                        new.position[m as usize] == training.position[j]
+                            && new.chromosome.get(m as usize) == training.chromosome.get(j)
+                    })
+                    .collect();
+                match same_place[..] {
+                    [m] => m as usize,
+                    _ if skip_mismatched => {
+                        out.mismatched.push(format!(
+                            "{id}\t{} copies in the new fileset, {} at {}:{}",
+                            copies.len(),
+                            same_place.len(),
+                            training.chromosome.get(j),
+                            training.position[j]
+                        ));
+                        out.snps.push(Some(SnpMatch::Absent));
+                        continue;
+                    }
+                    _ => bail!(
+                        "SNP id {id} occurs {} times in the new fileset ({} of them at the training position {}:{}), \
+                         so it cannot be matched; give --skip-mismatched to treat such SNPs as absent",
+                        copies.len(),
+                        same_place.len(),
+                        training.chromosome.get(j),
+                        training.position[j]
+                    ),
+                }
+            }
+        };
+        let (ta1, ta2) = (training.allele1.get(j), training.allele2.get(j));
+        let (na1, na2) = (new.allele1.get(m), new.allele2.get(m));
+        // `0` is PLINK's code for an unknown allele (a monomorphic SNP): it matches any allele
+        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b) || a == "0" || b == "0";
+        if same(na1, ta1) && same(na2, ta2) {
             out.snps.push(Some(SnpMatch::Same(m)));
-        } else if na1 == ta2 && na2 == ta1 {
+        } else if same(na1, ta2) && same(na2, ta1) {
             out.flipped += 1;
-            if strand_ambiguous(&ta1, &ta2) {
+            if strand_ambiguous(&ta1.to_ascii_uppercase(), &ta2.to_ascii_uppercase()) {
                 out.ambiguous_flipped += 1;
             }
             out.snps.push(Some(SnpMatch::Flipped(m)));
         } else if skip_mismatched {
-            out.mismatched.push(format!("{}\t{}/{}\t{}/{}", id[j], a1[j], a2[j], new[m].allele1, new[m].allele2));
+            out.mismatched.push(format!("{id}\t{ta1}/{ta2}\t{na1}/{na2}"));
             out.snps.push(Some(SnpMatch::Absent));
         } else {
             bail!(
-                "SNP {} has alleles {}/{} in the training data but {}/{} in the new fileset; \
-                 give --skip-mismatched to treat such SNPs as absent",
-                id[j],
-                a1[j],
-                a2[j],
-                new[m].allele1,
-                new[m].allele2
+                "SNP {id} has alleles {ta1}/{ta2} in the training data but {na1}/{na2} in the new fileset; \
+                 give --skip-mismatched to treat such SNPs as absent"
             );
         }
     }
@@ -176,50 +234,23 @@ pub fn predict_bed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Model, Training};
 
-    fn model(ids: &[&str], alleles: &[(&str, &str)]) -> Model {
-        Model {
-            format: crate::model::MODEL_FORMAT.into(),
-            version: crate::model::MODEL_VERSION,
-            regpath_version: String::new(),
-            datafit: "quadratic".into(),
-            penalty: "lasso".into(),
-            l1_ratio: None,
-            gamma: None,
-            fit_intercept: true,
-            standardize: true,
-            tol: 1e-6,
-            alphas: vec![1.0],
-            alpha_over_max: vec![1.0],
-            intercepts: vec![0.0],
-            nnz: vec![0],
-            coefs: Some("coefs.csv".into()),
-            n_features: ids.len(),
-            features: Features::Bed {
-                id: ids.iter().map(|s| s.to_string()).collect(),
-                chromosome: vec!["1".into(); ids.len()],
-                position: vec![1; ids.len()],
-                a1: alleles.iter().map(|a| a.0.to_string()).collect(),
-                a2: alleles.iter().map(|a| a.1.to_string()).collect(),
-                mean: vec![1.0; ids.len()],
-            },
-            covariates: Vec::new(),
-            training: Training { samples: 1, source: String::new(), data_hash: String::new() },
+    fn table(records: &[(&str, &str, &str)]) -> SnpTable {
+        let mut t = SnpTable::default();
+        for (i, &(id, a1, a2)) in records.iter().enumerate() {
+            t.push("1", id, 100 + i as i64, a1, a2);
         }
-    }
-
-    fn bim(id: &str, a1: &str, a2: &str) -> SnpRecord {
-        SnpRecord { chromosome: "1".into(), id: id.into(), position: 1, allele1: a1.into(), allele2: a2.into() }
+        t
     }
 
     #[test]
     fn alleles_decide_same_flipped_ambiguous_absent_and_mismatched() {
-        let m = model(&["s1", "s2", "s3", "s4", "s5"], &[("A", "G"), ("A", "G"), ("A", "T"), ("C", "T"), ("A", "C")]);
-        let new = [bim("s5", "A", "G"), bim("s3", "T", "A"), bim("s2", "G", "A"), bim("s1", "a", "g")];
-        let err = match_snps(&m.features, &new, false).unwrap_err().to_string();
+        let training =
+            table(&[("s1", "A", "G"), ("s2", "A", "G"), ("s3", "A", "T"), ("s4", "C", "T"), ("s5", "A", "C")]);
+        let new = table(&[("s5", "A", "G"), ("s3", "T", "A"), ("s2", "G", "A"), ("s1", "a", "g")]);
+        let err = match_snps(&training, &new, false).unwrap_err().to_string();
         assert!(err.contains("SNP s5") && err.contains("--skip-mismatched"), "{err}");
-        let got = match_snps(&m.features, &new, true).unwrap();
+        let got = match_snps(&training, &new, true).unwrap();
         assert_eq!(
             got.snps,
             vec![
@@ -231,8 +262,40 @@ mod tests {
             ]
         );
         assert_eq!((got.flipped, got.ambiguous_flipped), (2, 1));
-        assert_eq!(got.missing, vec!["s4".to_string()]);
+        assert_eq!(got.missing, vec![3]);
         assert_eq!(got.mismatched.len(), 1);
         assert!(got.mismatched[0].starts_with("s5\t"));
+    }
+
+    #[test]
+    fn unknown_allele_zero_matches_either_coding() {
+        let training = table(&[("m1", "0", "G"), ("m2", "0", "G")]);
+        let new = table(&[("m1", "A", "G"), ("m2", "G", "A")]);
+        let got = match_snps(&training, &new, false).unwrap();
+        assert_eq!(got.snps, vec![Some(SnpMatch::Same(0)), Some(SnpMatch::Flipped(1))]);
+    }
+
+    #[test]
+    fn repeated_ids_match_by_position_or_are_ambiguous() {
+        let mut training = SnpTable::default();
+        training.push("1", ".", 500, "A", "G");
+        training.push("2", ".", 700, "C", "T");
+        training.push("3", "rs9", 900, "C", "T");
+        let mut new = SnpTable::default();
+        new.push("2", ".", 700, "T", "C");
+        new.push("1", ".", 500, "A", "G");
+        new.push("3", "rs9", 900, "C", "T");
+        let got = match_snps(&training, &new, false).unwrap();
+        assert_eq!(got.snps, vec![Some(SnpMatch::Same(1)), Some(SnpMatch::Flipped(0)), Some(SnpMatch::Same(2))]);
+        new.push("1", ".", 500, "A", "G"); // now two copies at 1:500
+        let err = match_snps(&training, &new, false).unwrap_err().to_string();
+        assert!(
+            err.contains("SNP id . occurs 3 times") && err.contains("2 of them at the training position 1:500"),
+            "{err}"
+        );
+        let got = match_snps(&training, &new, true).unwrap();
+        assert_eq!(got.snps[0], Some(SnpMatch::Absent));
+        assert_eq!(got.snps[1], Some(SnpMatch::Flipped(0)));
+        assert_eq!(got.mismatched.len(), 1);
     }
 }

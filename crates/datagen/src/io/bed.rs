@@ -15,6 +15,7 @@ use ndarray::{Array1, Array2, ShapeBuilder};
 use rayon::prelude::*;
 
 use crate::error::DataError;
+use crate::io::bim::{SnpTable, StringColumn};
 use crate::io::cell::{Cell, is_plink_missing, parse_cell};
 
 /// The three magic bytes of a SNP-major PLINK 1 `.bed` file.
@@ -54,24 +55,9 @@ pub struct Bed {
     /// 1-based `.fam` line number of each sample, for error messages.
     fam_lines: Vec<u64>,
     fam_path: PathBuf,
-    snps: Vec<String>,
+    snps: Box<SnpTable>,
     bim_path: PathBuf,
     bed_path: PathBuf,
-}
-
-/// One `.bim` line: the identity of a SNP.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SnpRecord {
-    /// Chromosome code.
-    pub chromosome: String,
-    /// SNP id.
-    pub id: String,
-    /// Base-pair position (negative values are kept as they are).
-    pub position: i64,
-    /// Allele 1, the allele whose copies the dosages count.
-    pub allele1: String,
-    /// Allele 2.
-    pub allele2: String,
 }
 
 /// Fields of a `.fam` line before the extra phenotype columns: FID IID father mother sex
@@ -175,33 +161,8 @@ impl Bed {
             fam_extra = Vec::new();
         }
 
-        // streamed line by line, keeping only the SNP id: a .bim of 10⁶ SNPs never becomes
-        // 6·10⁶ strings in memory
-        let bim_text = fs::read(&bim_path).map_err(|e| DataError::open(&bim_path, e))?;
-        let bim_text = std::str::from_utf8(&bim_text)
-            .map_err(|_| DataError::format(&bim_path, "not a text file (invalid UTF-8)"))?;
-        let mut snps = Vec::new();
-        for (i, l) in bim_text.lines().enumerate() {
-            if l.trim().is_empty() {
-                continue;
-            }
-            let mut fields = l.split_whitespace();
-            let id = fields.nth(1);
-            let count = 1 + usize::from(id.is_some()) + fields.count();
-            match id {
-                Some(id) if count == 6 => snps.push(id.to_string()),
-                _ => {
-                    return Err(DataError::format(
-                        &bim_path,
-                        format!(
-                            "line {}: expected 6 fields (chromosome SNP cM position allele1 allele2), found {}",
-                            i + 1,
-                            count
-                        ),
-                    ));
-                }
-            }
-        }
+        // by column: a .bim of 10⁶ SNPs never becomes 5·10⁶ heap strings
+        let snps = Box::new(SnpTable::read(&bim_path)?);
         if snps.is_empty() {
             return Err(DataError::format(&bim_path, "no SNPs"));
         }
@@ -236,7 +197,13 @@ impl Bed {
     }
 
     /// SNP identifiers (`.bim` second column).
-    pub fn snp_ids(&self) -> &[String] {
+    pub fn snp_ids(&self) -> &StringColumn {
+        &self.snps.id
+    }
+
+    /// The `.bim` records (chromosome, SNP id, position, allele 1, allele 2), read once by
+    /// [`Bed::open`].
+    pub fn snp_table(&self) -> &SnpTable {
         &self.snps
     }
 
@@ -295,35 +262,9 @@ impl Bed {
             .collect()
     }
 
-    /// Every `.bim` record (chromosome, SNP id, position, allele 1, allele 2; the cM field is
-    /// not kept), read again from the `.bim` file on demand ([`Bed::open`] keeps only the ids).
-    /// Positions may be negative (PLINK marks excluded variants so; real files have `-9`).
-    pub fn bim_records(&self) -> Result<Vec<SnpRecord>, DataError> {
-        let text = fs::read(&self.bim_path).map_err(|e| DataError::open(&self.bim_path, e))?;
-        let text = std::str::from_utf8(&text)
-            .map_err(|_| DataError::format(&self.bim_path, "not a text file (invalid UTF-8)"))?;
-        let mut out = Vec::with_capacity(self.snps.len());
-        for (i, l) in text.lines().enumerate() {
-            if l.trim().is_empty() {
-                continue;
-            }
-            let f: Vec<&str> = l.split_whitespace().collect();
-            let bad = |what: &str| DataError::format(&self.bim_path, format!("line {}: {what}", i + 1));
-            if f.len() != 6 {
-                return Err(bad(&format!("expected 6 fields, found {}", f.len())));
-            }
-            out.push(SnpRecord {
-                chromosome: f[0].to_string(),
-                id: f[1].to_string(),
-                position: f[3].parse().map_err(|_| bad(&format!("position `{}` is not a whole number", f[3])))?,
-                allele1: f[4].to_string(),
-                allele2: f[5].to_string(),
-            });
-        }
-        if out.len() != self.snps.len() {
-            return Err(DataError::format(&self.bim_path, "changed since the fileset was opened"));
-        }
-        Ok(out)
+    /// Path of the `.bim` file.
+    pub fn bim_path(&self) -> &Path {
+        &self.bim_path
     }
 
     /// Path of the `.bed` file.

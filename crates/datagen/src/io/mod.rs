@@ -3,6 +3,7 @@
 pub mod atomic;
 pub mod bed;
 pub mod bed_write;
+pub mod bim;
 pub mod cell;
 pub mod covariates;
 pub mod matrix;

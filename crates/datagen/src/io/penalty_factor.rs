@@ -19,6 +19,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::error::DataError;
+use crate::io::bim::StringColumn;
 use crate::io::cell::{Cell, parse_cell};
 use crate::io::matrix::extension;
 use crate::io::npy::read_npy_values;
@@ -51,7 +52,7 @@ pub struct PenaltyFactors {
 /// fields per line without `snp_ids`; a SNP ID that is not in the `.bim`, that is listed
 /// twice, or that the `.bim` itself holds more than once (it cannot be matched by ID).
 /// `p = 0`, or `snp_ids` of a length other than p, is a [`DataError::Parameter`].
-pub fn read_penalty_factor(path: &Path, p: usize, snp_ids: Option<&[String]>) -> Result<PenaltyFactors, DataError> {
+pub fn read_penalty_factor(path: &Path, p: usize, snp_ids: Option<&StringColumn>) -> Result<PenaltyFactors, DataError> {
     if p == 0 {
         return Err(DataError::parameter("penalty factors: X has no columns (p = 0)"));
     }
@@ -127,7 +128,7 @@ fn parse_weight(path: &Path, line: u64, column: usize, text: &str, what: &str) -
 
 /// Reads a text file of one weight per line, or of `SNP_ID weight` lines when `snp_ids` is
 /// given.
-fn read_text(path: &Path, p: usize, snp_ids: Option<&[String]>) -> Result<PenaltyFactors, DataError> {
+fn read_text(path: &Path, p: usize, snp_ids: Option<&StringColumn>) -> Result<PenaltyFactors, DataError> {
     let bytes = fs::read(path).map_err(|e| DataError::open(path, e))?;
     let text = String::from_utf8(bytes).map_err(|_| DataError::format(path, "not a text file (invalid UTF-8)"))?;
     let csv = extension(path) == "csv";
@@ -190,11 +191,11 @@ fn read_text(path: &Path, p: usize, snp_ids: Option<&[String]>) -> Result<Penalt
 type BimIndex<'a> = HashMap<&'a str, (usize, Option<usize>)>;
 
 /// Assigns the weights of `SNP_ID weight` lines to the `.bim` SNPs; the others keep weight 1.
-fn read_by_id(path: &Path, ids: &[String], lines: &[(u64, Vec<&str>)]) -> Result<PenaltyFactors, DataError> {
+fn read_by_id(path: &Path, ids: &StringColumn, lines: &[(u64, Vec<&str>)]) -> Result<PenaltyFactors, DataError> {
     let mut index: BimIndex = HashMap::with_capacity(ids.len());
     for (j, id) in ids.iter().enumerate() {
         index
-            .entry(id.as_str())
+            .entry(id)
             .and_modify(|e| {
                 e.1.get_or_insert(j);
             })
