@@ -158,8 +158,10 @@ pub struct Training {
     pub samples: usize,
     /// Where they came from.
     pub source: String,
-    /// 64-bit FNV-1a (hex) of the training data: the values of X as stored (the `.bed` bytes,
-    /// or the matrix in memory order), the indices of the samples used and y.
+    /// 64-bit fingerprint (hex) of the training data — FNV-1a over 8-byte little-endian words,
+    /// each step `h = ((h ⊕ w)·P) ⊕ ((h ⊕ w)·P >> 32)` — of the values of X as stored (the
+    /// `.bed` bytes, zero-padded to whole words, or the matrix in memory order), the indices of
+    /// the samples used and y.
     pub data_hash: String,
 }
 
@@ -175,7 +177,9 @@ pub struct PointRecord {
     pub nnz: usize,
 }
 
-/// Incremental FNV-1a.
+/// Incremental FNV-1a over 64-bit words, with a fold of the high half into the low one at each
+/// step (plain word-wise FNV never carries high bits down). Byte-wise FNV-1a took ~1 s on an
+/// 800 MB matrix; by words it runs at memory speed.
 struct Fnv(u64);
 
 impl Fnv {
@@ -183,10 +187,22 @@ impl Fnv {
         Fnv(0xcbf2_9ce4_8422_2325)
     }
 
+    fn word(&mut self, w: u64) {
+        let h = (self.0 ^ w).wrapping_mul(0x0100_0000_01b3);
+        self.0 = h ^ (h >> 32);
+    }
+
+    /// Hashes `bytes` as little-endian words, the last one zero-padded.
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u64::from(b);
-            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.word(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.word(u64::from_le_bytes(last));
         }
     }
 }
@@ -227,22 +243,22 @@ pub fn build(
     let (features, samples) = match &data.x {
         LoadedX::Dense(m) => {
             match m.view().as_slice_memory_order() {
-                Some(values) => values.iter().for_each(|v| hash.write(&v.to_le_bytes())),
-                None => m.view().iter().for_each(|v| hash.write(&v.to_le_bytes())),
+                Some(values) => values.iter().for_each(|v| hash.word(v.to_bits())),
+                None => m.view().iter().for_each(|v| hash.word(v.to_bits())),
             }
             (Features::Matrix { names: m.names.clone() }, m.n_rows())
         }
         LoadedX::Bed { bed, rows } => {
             hash.write(bed.packed());
             if let Some(rows) = rows {
-                rows.iter().for_each(|&i| hash.write(&(i as u64).to_le_bytes()));
+                rows.iter().for_each(|&i| hash.word(i as u64));
             }
             let mean = snp_means(bed, rows.as_deref());
             let samples = rows.as_ref().map_or(bed.n_samples(), |r| r.len());
             (Features::Bed { snps: Box::new(bed.snp_table().clone()), mean }, samples)
         }
     };
-    data.y.iter().for_each(|v| hash.write(&v.to_le_bytes()));
+    data.y.iter().for_each(|v| hash.word(v.to_bits()));
     Ok(Model {
         format: MODEL_FORMAT.into(),
         version: MODEL_VERSION,

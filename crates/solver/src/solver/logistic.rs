@@ -40,8 +40,6 @@
 
 use std::time::Instant;
 
-use rayon::prelude::*;
-
 use crate::anderson::AndersonMemory;
 use crate::certificate::{CertificateAccumulator, CertificateKind};
 use crate::design::Design;
@@ -177,6 +175,25 @@ struct StepBuffers {
     anderson: AndersonMemory,
     extrapolated: Vec<f64>,
     extrapolated_q: Vec<f64>,
+    /// `√h ∘ x̃_a` of the support, row a (for [`weighted_gram`]).
+    scaled_columns: Vec<f64>,
+}
+
+/// The weighted Gram matrix `G[a][c] = Σ_i h_i x_ai x_ci` of `columns` (m × m, row-major), as
+/// one matrix product `Z Zᵀ` with `Z[a] = √h ∘ x_a` (`scaled` holds Z): a blocked general
+/// matrix product (ndarray's `matrixmultiply`) instead of m²/2 dot products streaming the
+/// columns through the cache. On the equicorrelated 1,000 × 100,000 case/control Lasso path
+/// (supports up to 633) the fit went from 16.4 s to 11.5 s (1 thread, median of 2).
+fn weighted_gram(columns: &[&[f64]], h: &[f64], scaled: &mut Vec<f64>) -> Vec<f64> {
+    let (m, n) = (columns.len(), h.len());
+    scaled.clear();
+    for column in columns {
+        scaled.extend(column.iter().zip(h).map(|(&x, &w)| w.sqrt() * x));
+    }
+    let z = ndarray::ArrayView2::from_shape((m, n), &scaled[..]).expect("m × n buffer");
+    let mut gram = ndarray::Array2::<f64>::zeros((m, m));
+    ndarray::linalg::general_mat_mul(1.0, &z, &z.t(), 0.0, &mut gram);
+    gram.into_raw_vec_and_offset().0
 }
 
 /// The state a path without warm starts restarts every alpha from: the covariates-only fit.
@@ -720,16 +737,15 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         };
         let h = &buf.h;
         let offset = usize::from(self.fit_intercept);
-        // rows of the lower triangle, in parallel: M[a][c] = Σ h x_a x_c / n (c ≤ a)
-        let rows: Vec<Vec<f64>> = (0..members.len())
-            .into_par_iter()
+        let gram = weighted_gram(&columns, h, &mut buf.scaled_columns);
+        let m = members.len();
+        let rows: Vec<Vec<f64>> = (0..m)
             .map(|a| {
-                let hx: Vec<f64> = columns[a].iter().zip(h).map(|(&x, &w)| w * x).collect();
                 let mut row = Vec::with_capacity(a + 1 + offset);
                 if offset == 1 {
-                    row.push(hx.iter().sum::<f64>() * inv_n);
+                    row.push(columns[a].iter().zip(h).map(|(&x, &w)| w * x).sum::<f64>() * inv_n);
                 }
-                row.extend(columns[..=a].iter().map(|c| crate::kernels::dot(&hx, c) * inv_n));
+                row.extend(gram[a * m..a * m + a + 1].iter().map(|&g| g * inv_n));
                 row
             })
             .collect();
