@@ -77,6 +77,8 @@ const REFIT_FLOOR: f64 = 1e-15;
 /// Largest support (with the intercept) solved exactly by [`LogisticSolver::model_active_solve`]
 /// (a Cholesky factor of that size).
 const MAX_MODEL_SUPPORT: usize = 4000;
+/// Rows of the weighted Gram matrix computed per matrix product (and per parallel task).
+const GRAM_BLOCK: usize = 96;
 /// The working-set column cache holds at most this many bytes.
 const COLUMN_CACHE_BYTES: usize = 256 << 20;
 
@@ -179,21 +181,32 @@ struct StepBuffers {
     scaled_columns: Vec<f64>,
 }
 
-/// The weighted Gram matrix `G[a][c] = Σ_i h_i x_ai x_ci` of `columns` (m × m, row-major), as
-/// one matrix product `Z Zᵀ` with `Z[a] = √h ∘ x_a` (`scaled` holds Z): a blocked general
-/// matrix product (ndarray's `matrixmultiply`) instead of m²/2 dot products streaming the
-/// columns through the cache. On the equicorrelated 1,000 × 100,000 case/control Lasso path
-/// (supports up to 633) the fit went from 16.4 s to 11.5 s (1 thread, median of 2).
+/// The lower triangle of the weighted Gram matrix `G[a][c] = Σ_i h_i x_ai x_ci` (c ≤ a) of
+/// `columns` (m × m, row-major; entries above the diagonal are unspecified), as matrix
+/// products with `Z[a] = √h ∘ x_a` (`scaled` holds Z): for each block of [`GRAM_BLOCK`] rows I,
+/// `G[I][0..end(I)] = Z_I Z_{0..end(I)}ᵀ` by a blocked general matrix product (ndarray's
+/// `matrixmultiply`), the blocks in parallel. The m²/2 dot products this replaces streamed
+/// the columns through the cache once per pair: on the equicorrelated 1,000 × 100,000
+/// case/control Lasso path (supports up to 633) the fit went from 16.4 s to 11.5 s (1 thread).
 fn weighted_gram(columns: &[&[f64]], h: &[f64], scaled: &mut Vec<f64>) -> Vec<f64> {
+    use ndarray::{ArrayView2, ArrayViewMut2, linalg::general_mat_mul, s};
+    use rayon::prelude::*;
     let (m, n) = (columns.len(), h.len());
     scaled.clear();
     for column in columns {
         scaled.extend(column.iter().zip(h).map(|(&x, &w)| w.sqrt() * x));
     }
-    let z = ndarray::ArrayView2::from_shape((m, n), &scaled[..]).expect("m × n buffer");
-    let mut gram = ndarray::Array2::<f64>::zeros((m, m));
-    ndarray::linalg::general_mat_mul(1.0, &z, &z.t(), 0.0, &mut gram);
-    gram.into_raw_vec_and_offset().0
+    let z = ArrayView2::from_shape((m, n), &scaled[..]).expect("m × n buffer");
+    let mut gram = vec![0.0; m * m];
+    gram.par_chunks_mut(GRAM_BLOCK * m).enumerate().for_each(|(block, rows)| {
+        let (start, count) = (block * GRAM_BLOCK, rows.len() / m);
+        let end = start + count;
+        let mut out = ArrayViewMut2::from_shape((count, m), rows).expect("block rows");
+        let zi = z.slice(s![start..end, ..]);
+        let zj = z.slice(s![..end, ..]);
+        general_mat_mul(1.0, &zi, &zj.t(), 0.0, &mut out.slice_mut(s![.., ..end]));
+    });
+    gram
 }
 
 /// The state a path without warm starts restarts every alpha from: the covariates-only fit.
