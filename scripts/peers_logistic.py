@@ -210,11 +210,50 @@ def run_skglm(work, penalty, alphas, tight, nrep):
     return statistics.median(times), B, b0
 
 
+ADELIE_WORKER = r"""
+import sys, time, json, numpy as np, adelie as ad
+work, alpha, tol, nrep, out = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+Z = np.asfortranarray(np.load(work + "/Z.npy"))
+y = np.load(work + "/y.npy").astype(float)
+lam = np.loadtxt(out + ".lambda.txt", ndmin=1)
+times = []
+for i in range(nrep + 1):
+    t = time.perf_counter()
+    state = ad.grpnet(X=Z, glm=ad.glm.binomial(y=y), alpha=alpha, lmda_path=lam, intercept=True, tol=tol,
+                      early_exit=False, n_threads=1, progress_bar=False)
+    if i > 0:
+        times.append(time.perf_counter() - t)
+B = state.betas.toarray().T
+np.save(out + ".B.npy", B)
+np.save(out + ".b0.npy", np.asarray(state.intercepts))
+json.dump({"time": float(np.median(times))}, open(out + ".json", "w"))
+"""
+
+
+def run_adelie(work, penalty, alphas, tight, nrep, python):
+    """adelie's grpnet (binomial GLM, IRLS with screening) in its own interpreter (it pins
+    numpy<2); singleton groups, so its penalty is alpha·(rho|b| + (1-rho)b²/2) as here."""
+    out = os.path.join(work, f"adelie_{penalty}_{int(tight)}")
+    np.savetxt(out + ".lambda.txt", alphas)
+    tol = 1e-14 if tight else 1e-7
+    proc = subprocess.run([python, "-c", ADELIE_WORKER, work, str(RHO[penalty]), str(tol), str(nrep), out],
+                          capture_output=True, text=True, env=ENV1)
+    if proc.returncode != 0:
+        print(f"adelie failed: {proc.stderr[-800:]}", file=sys.stderr)
+        return None
+    B = np.load(out + ".B.npy")
+    b0 = np.load(out + ".b0.npy")
+    return json.load(open(out + ".json"))["time"], B, b0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--problem", required=True, help="folder with X.npy and a 0/1 y.npy")
     ap.add_argument("--penalties", nargs="+", default=["lasso"], choices=["lasso", "enet", "mcp", "scad"])
-    ap.add_argument("--peers", nargs="+", default=["glmnet", "skglm", "ncvreg"])
+    ap.add_argument("--peers", nargs="+", default=["glmnet", "skglm", "ncvreg"],
+                    choices=["glmnet", "skglm", "ncvreg", "adelie"])
+    ap.add_argument("--adelie-python", default=os.environ.get("ADELIE_PYTHON", sys.executable),
+                    help="interpreter with adelie installed (adelie pins numpy<2; default $ADELIE_PYTHON)")
     ap.add_argument("--n-alphas", type=int, default=100)
     ap.add_argument("--eps", type=float, default=1e-2)
     ap.add_argument("--nrep", type=int, default=3)
@@ -246,11 +285,13 @@ def main(argv=None):
                              time_s=t, alphas=K, worst_certificate=cert, stop=stop))
             print(rows[-1], flush=True)
             for peer in args.peers:
-                if (peer == "glmnet" and penalty not in RHO) or (peer == "ncvreg" and penalty in RHO):
+                if (peer in ("glmnet", "adelie") and penalty not in RHO) or (peer == "ncvreg" and penalty in RHO):
                     continue
                 for tight in (False, True):
                     if peer == "skglm":
                         res = run_skglm(work, penalty, alphas[:K], tight, args.nrep)
+                    elif peer == "adelie":
+                        res = run_adelie(work, penalty, alphas[:K], tight, args.nrep, args.adelie_python)
                     else:
                         res = run_r(work, peer, penalty, alphas[:K], tight, args.nrep)
                     if res is None:
@@ -260,7 +301,8 @@ def main(argv=None):
                     cert = certificates(Z, y, Bp[:, :kk], b0p[:kk], alphas[:kk], penalty, amax)
                     setting = {"glmnet": ("thresh 1e-7 (default)", "thresh 1e-12"),
                                "skglm": ("tol 1e-4 (default)", "tol 1e-10"),
-                               "ncvreg": ("eps 1e-4 (default)", "eps 1e-10")}[peer][int(tight)]
+                               "ncvreg": ("eps 1e-4 (default)", "eps 1e-10"),
+                               "adelie": ("tol 1e-7 (default)", "tol 1e-14")}[peer][int(tight)]
                     rows.append(dict(problem=name, n=n, p=Z.shape[1], penalty=penalty, tool=peer, setting=setting,
                                      time_s=tp, alphas=kk, worst_certificate=cert, stop=""))
                     print(rows[-1], flush=True)

@@ -922,10 +922,25 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             let old_eta = self.eta.clone();
             let mut s = 1.0;
             let mut accepted = false;
+            // Near the optimum the Newton decrease gᵀH⁻¹g falls below the rounding of the loss
+            // (~10⁻¹⁶·loss) and no loss comparison can confirm a step: the full step is then
+            // accepted when it shrinks the gradient instead (Newton's local quadratic
+            // convergence). Without this every refit near convergence ran 60 halvings of loss
+            // evaluations and gave up: 20 % of a 500 × 2,000 case/control path in log1p.
+            let unresolvable = decrease <= 1e-13 * loss.abs().max(f64::MIN_POSITIVE);
             for _ in 0..60 {
                 self.eta.copy_from_slice(&old_eta);
                 for (a, &st) in block.chunks(n).zip(&step) {
                     self.eta.iter_mut().zip(a).for_each(|(e, &x)| *e += s * st * x);
+                }
+                if unresolvable {
+                    self.update_residual();
+                    let shrinks = block.chunks(n).all(|a| (crate::kernels::dot(a, &self.r) * inv_n).abs() < size);
+                    if shrinks {
+                        loss = self.loss();
+                        accepted = true;
+                    }
+                    break;
                 }
                 let trial = logistic::mean_loss(&self.y, &self.eta);
                 if trial <= loss - 1e-4 * s * decrease || (trial <= loss && s < 1e-6) {
