@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Logistic paths: regpath against glmnet (binomial), skglm (ProxNewton) and ncvreg (MCP/SCAD),
-on one case/control problem, at the same recomputed certificate.
+"""Logistic paths: regpath against glmnet (binomial), adelie (grpnet, binomial GLM), skglm
+(ProxNewton) and ncvreg (MCP/SCAD), on one case/control problem, at the same recomputed
+certificate. adelie pins numpy<2: give its interpreter with --adelie-python (or $ADELIE_PYTHON),
+e.g. a venv with `pip install "numpy<2" scipy adelie==1.1.52`.
 
 Called by `scripts/compare_peers.py --datafit logistic ...` (or directly). For one problem (a
 folder with X.npy and a 0/1 y.npy) and each penalty it fits the same path with every tool and
@@ -17,8 +19,8 @@ recomputes every tool's certificate here, in numpy, from the coefficients it ret
   entropy of ybar, after the intercept is re-fitted exactly for the returned beta (Newton),
   theta = (y - sigmoid(eta))/n rescaled into the feasible set; MCP/SCAD — the relative KKT
   violation max_j dist(-grad_j, d pen(beta_j)) / alpha_max, with |mean residual|/alpha_max.
-  Each peer runs at its default tolerance and at a tightened one (glmnet thresh 1e-12, skglm
-  tol 1e-10, ncvreg eps 1e-10); the worst certificate of each run is reported with its time.
+  Each peer runs at its default tolerance and at a tightened one (glmnet thresh 1e-12, adelie
+  tol 1e-14, skglm tol 1e-10, ncvreg eps 1e-10); the worst certificate of each run is reported with its time.
 * Timing: one thread for every tool; a warm-up fit, then the median of --nrep fits (regpath:
   the fit time it reports; R: system.time around the call; Python: perf_counter).
 
@@ -252,8 +254,11 @@ def main(argv=None):
     ap.add_argument("--penalties", nargs="+", default=["lasso"], choices=["lasso", "enet", "mcp", "scad"])
     ap.add_argument("--peers", nargs="+", default=["glmnet", "skglm", "ncvreg"],
                     choices=["glmnet", "skglm", "ncvreg", "adelie"])
-    ap.add_argument("--adelie-python", default=os.environ.get("ADELIE_PYTHON", sys.executable),
-                    help="interpreter with adelie installed (adelie pins numpy<2; default $ADELIE_PYTHON)")
+    ap.add_argument("--adelie-python",
+                    default=os.environ.get("ADELIE_PYTHON")
+                    or os.path.expanduser("~/.regpath-peers/venv-adelie/bin/python"),
+                    help="interpreter with adelie installed (adelie pins numpy<2; default $ADELIE_PYTHON, "
+                         "else ~/.regpath-peers/venv-adelie, as compare_peers.py)")
     ap.add_argument("--n-alphas", type=int, default=100)
     ap.add_argument("--eps", type=float, default=1e-2)
     ap.add_argument("--nrep", type=int, default=3)
