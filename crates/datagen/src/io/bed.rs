@@ -103,7 +103,8 @@ impl Bed {
     /// Opens `PREFIX.bed`, `PREFIX.bim` and `PREFIX.fam` (`prefix` may end in `.bed`).
     ///
     /// Checks the magic bytes, that `.fam` has at least six fields per line (with a numeric,
-    /// `-9` or `NA` sixth field), that `.bim` has six fields per line with a whole-number position (read by column, [`SnpTable::read`]), and that the `.bed` size
+    /// `-9` or `NA` sixth field), that `.bim` has six fields per line with a whole-number
+    /// position (read by column, [`SnpTable::read`]), and that the `.bed` size
     /// is exactly `3 + p * ceil(n / 4)` for the n samples of `.fam` and p SNPs of `.bim`.
     ///
     /// Fields after the sixth are further phenotype columns (GEMMA's extended `.fam`); they are
