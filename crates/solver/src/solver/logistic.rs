@@ -961,7 +961,10 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             for (k, &j) in self.unpenalized.iter().enumerate() {
                 self.t[j] += s * step[k + offset];
             }
-            self.update_residual();
+            if !unresolvable {
+                // (an accepted unresolvable step already has r and the loss at the new η)
+                self.update_residual();
+            }
             if loss <= SEPARATED_LOSS * self.null_objective {
                 return Ok(false);
             }
