@@ -28,6 +28,7 @@ use crate::penalty::{Penalty, Piece};
 mod active_set;
 mod gradients;
 mod logistic;
+mod model_factor;
 mod weights;
 
 pub use logistic::LogisticSolver;
