@@ -228,7 +228,7 @@ impl GradientCache {
                 row[i] = (self.r_gram[k][used[i]] - dot) / factor[i][i];
             }
             let pivot = diag - row[..m].iter().map(|v| v * v).sum::<f64>();
-            if !(pivot > MIN_REFERENCE_PIVOT * diag) {
+            if pivot.is_nan() || pivot <= MIN_REFERENCE_PIVOT * diag {
                 continue;
             }
             row[m] = pivot.sqrt();
