@@ -138,7 +138,7 @@ def run_regpath(binary, work, penalty, alphas, nrep):
 
 
 def run_r(work, tool, penalty, alphas, tight, nrep):
-    """glmnet (lasso) or ncvreg (mcp/scad) in Rscript; returns (median seconds, B, b0)."""
+    """glmnet or biglasso (lasso/enet) or ncvreg (mcp/scad) in Rscript; returns (median seconds, B, b0)."""
     Zb = os.path.join(work, "Z.f64")
     Z = np.load(os.path.join(work, "Z.npy"), mmap_mode="r")
     n, p = Z.shape
@@ -153,6 +153,14 @@ def run_r(work, tool, penalty, alphas, tight, nrep):
                 + (", thresh=1e-12, maxit=1e7" if tight else "") + ")")
         extract = "B <- as.matrix(fit$beta); b0 <- fit$a0"
         lib = "glmnet"
+    elif tool == "biglasso":
+        # X converted to a big.matrix once, outside the timing; biglasso standardizes
+        # internally, which is the identity on the already standardized Z
+        call = (f"biglasso(XB, y, family='binomial', penalty='{'lasso' if penalty == 'lasso' else 'enet'}', "
+                f"alpha={RHO[penalty]}, lambda=lam, ncores=1"
+                + (", eps=1e-12, max.iter=1e7" if tight else "") + ")")
+        extract = "B <- as.matrix(fit$beta[-1, , drop=FALSE]); b0 <- as.numeric(fit$beta[1, ])"
+        lib = "biglasso"
     else:
         call = (f"ncvreg(X, y, family='binomial', penalty='{penalty.upper()}', gamma={GAMMA[penalty]}, lambda=lam"
                 + (", eps=1e-10, max.iter=1e7" if tight else ", max.iter=1e6") + ", warn=FALSE)")
@@ -161,6 +169,7 @@ def run_r(work, tool, penalty, alphas, tight, nrep):
     script = f"""
 suppressPackageStartupMessages(library({lib}))
 X <- matrix(readBin('{Zb}', 'double', {n} * {p}), {n}, {p}); y <- scan('{work}/y.txt', quiet=TRUE); lam <- scan('{lam}', quiet=TRUE)
+{"XB <- as.big.matrix(X)" if tool == "biglasso" else ""}
 times <- c()
 for (i in 0:{nrep}) {{ t <- system.time(fit <- {call})[['elapsed']]; if (i > 0) times <- c(times, t) }}
 {extract}
@@ -253,7 +262,7 @@ def main(argv=None):
     ap.add_argument("--problem", required=True, help="folder with X.npy and a 0/1 y.npy")
     ap.add_argument("--penalties", nargs="+", default=["lasso"], choices=["lasso", "enet", "mcp", "scad"])
     ap.add_argument("--peers", nargs="+", default=["glmnet", "skglm", "ncvreg"],
-                    choices=["glmnet", "skglm", "ncvreg", "adelie"])
+                    choices=["glmnet", "skglm", "ncvreg", "adelie", "biglasso"])
     ap.add_argument("--adelie-python",
                     default=os.environ.get("ADELIE_PYTHON")
                     or os.path.expanduser("~/.regpath-peers/venv-adelie/bin/python"),
@@ -290,7 +299,7 @@ def main(argv=None):
                              time_s=t, alphas=K, worst_certificate=cert, stop=stop))
             print(rows[-1], flush=True)
             for peer in args.peers:
-                if (peer in ("glmnet", "adelie") and penalty not in RHO) or (peer == "ncvreg" and penalty in RHO):
+                if (peer in ("glmnet", "adelie", "biglasso") and penalty not in RHO) or (peer == "ncvreg" and penalty in RHO):
                     continue
                 for tight in (False, True):
                     if peer == "skglm":
@@ -307,7 +316,8 @@ def main(argv=None):
                     setting = {"glmnet": ("thresh 1e-7 (default)", "thresh 1e-12"),
                                "skglm": ("tol 1e-4 (default)", "tol 1e-10"),
                                "ncvreg": ("eps 1e-4 (default)", "eps 1e-10"),
-                               "adelie": ("tol 1e-7 (default)", "tol 1e-14")}[peer][int(tight)]
+                               "adelie": ("tol 1e-7 (default)", "tol 1e-14"),
+                               "biglasso": ("eps 1e-7 (default)", "eps 1e-12")}[peer][int(tight)]
                     rows.append(dict(problem=name, n=n, p=Z.shape[1], penalty=penalty, tool=peer, setting=setting,
                                      time_s=tp, alphas=kk, worst_certificate=cert, stop=""))
                     print(rows[-1], flush=True)
