@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Logistic paths: regpath against glmnet (binomial), adelie (grpnet, binomial GLM), skglm
-(ProxNewton) and ncvreg (MCP/SCAD), on one case/control problem, at the same recomputed
-certificate. adelie pins numpy<2: give its interpreter with --adelie-python (or $ADELIE_PYTHON),
+"""Logistic paths: regpath against glmnet (binomial), adelie (grpnet, binomial GLM), biglasso
+(binomial, Lasso/ElasticNet; needs R's biglasso), skglm (ProxNewton) and ncvreg (MCP/SCAD), on
+one case/control problem, at the same recomputed certificate. adelie pins numpy<2: give its interpreter with --adelie-python (or $ADELIE_PYTHON),
 e.g. a venv with `pip install "numpy<2" scipy adelie==1.1.52`.
 
 Called by `scripts/compare_peers.py --datafit logistic ...` (or directly). For one problem (a
@@ -20,7 +20,7 @@ recomputes every tool's certificate here, in numpy, from the coefficients it ret
   theta = (y - sigmoid(eta))/n rescaled into the feasible set; MCP/SCAD — the relative KKT
   violation max_j dist(-grad_j, d pen(beta_j)) / alpha_max, with |mean residual|/alpha_max.
   Each peer runs at its default tolerance and at a tightened one (glmnet thresh 1e-12, adelie
-  tol 1e-14, skglm tol 1e-10, ncvreg eps 1e-10); the worst certificate of each run is reported with its time.
+  tol 1e-14, biglasso eps 1e-12, skglm tol 1e-10, ncvreg eps 1e-10); the worst certificate of each run is reported with its time.
 * Timing: one thread for every tool; a warm-up fit, then the median of --nrep fits (regpath:
   the fit time it reports; R: system.time around the call; Python: perf_counter).
 
