@@ -2,7 +2,7 @@
 """Compare regpath with peer solvers on one problem, at equal certified accuracy.
 
 `--datafit logistic --problem DIR` compares logistic (case/control) paths instead, with
-glmnet binomial, adelie, skglm and ncvreg: see scripts/peers_logistic.py.
+glmnet binomial, adelie, biglasso, skglm and ncvreg: see scripts/peers_logistic.py.
 
 For one problem (a folder with X.npy, y.npy and optionally meta.json, or a family generated
 with `regpath gen`) and each penalty, this script fits the same 100-alpha path (docs/design.md §3
@@ -601,7 +601,7 @@ def main():
         datafit = argv[k + 1] if k + 1 < len(argv) else ""
         rest = argv[:k] + argv[k + 2:]
         if datafit == "logistic":
-            # case/control paths: glmnet binomial, adelie, skglm, ncvreg (scripts/peers_logistic.py)
+            # case/control paths: glmnet binomial, adelie, biglasso, skglm, ncvreg (scripts/peers_logistic.py)
             sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
             import peers_logistic
             return peers_logistic.main(rest)
