@@ -766,11 +766,15 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         // stay on every piece: when some coefficient would leave its piece, go only as far as
         // the first piece end (the model is exact up to it, and convex along the segment), and
         // put that coefficient on the end (zero, for a sign change)
+        let weights = &self.weights;
+        let leaves = |j: usize, piece: &crate::penalty::Piece, t: f64| {
+            !(t >= piece.lo && t <= piece.hi) || (weights[j] > 0.0 && t == 0.0)
+        };
         let mut fraction = 1.0f64;
-        let mut blocking = usize::MAX;
+        // the member that reaches its piece end first, and that end
+        let mut blocking: Option<(usize, f64)> = None;
         for (a, ((&j, piece), &d)) in members.iter().zip(&pieces).zip(&delta[offset..]).enumerate() {
-            let t = self.t[j] + d;
-            if !(t >= piece.lo && t <= piece.hi) || (self.weights[j] > 0.0 && t == 0.0) {
+            if leaves(j, piece, self.t[j] + d) {
                 let end = if d > 0.0 { piece.hi } else { piece.lo };
                 let share = (end - self.t[j]) / d;
                 if !(share >= 0.0 && share.is_finite()) {
@@ -778,21 +782,16 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
                 }
                 if share < fraction {
                     fraction = share;
-                    blocking = a;
+                    blocking = Some((a, end));
                 }
             }
         }
-        buf.clipped = false;
-        if blocking != usize::MAX {
+        if let Some((blocked, end)) = blocking {
             delta.iter_mut().for_each(|d| *d *= fraction);
-            let j = members[blocking];
-            let piece = &pieces[blocking];
-            let end = if delta[offset + blocking] > 0.0 { piece.hi } else { piece.lo };
-            delta[offset + blocking] = end - self.t[j];
-            // the others stay strictly inside their pieces after the shortened step
+            delta[offset + blocked] = end - self.t[members[blocked]];
+            // the others stay on their pieces after the shortened step
             for (a, ((&j, piece), &d)) in members.iter().zip(&pieces).zip(&delta[offset..]).enumerate() {
-                let t = self.t[j] + d;
-                if a != blocking && (!(t >= piece.lo && t <= piece.hi) || (self.weights[j] > 0.0 && t == 0.0)) {
+                if a != blocked && leaves(j, piece, self.t[j] + d) {
                     return false;
                 }
             }
@@ -818,14 +817,13 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         for (&j, &d) in members.iter().zip(&delta[offset..]) {
             self.t[j] += d;
         }
-        if blocking != usize::MAX {
-            let piece = &pieces[blocking];
-            self.t[members[blocking]] = if delta[offset + blocking] > 0.0 { piece.hi } else { piece.lo };
+        if let Some((blocked, end)) = blocking {
+            self.t[members[blocked]] = end;
         }
         self.b += db;
         std::mem::swap(&mut buf.q, &mut buf.extrapolated_q);
         self.counts.epochs += 1;
-        buf.clipped = blocking != usize::MAX;
+        buf.clipped = blocking.is_some();
         true
     }
 
