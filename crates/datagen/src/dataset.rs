@@ -71,7 +71,24 @@ pub fn write_dataset(dir: &Path, spec: &FamilySpec, seed: u64, format: OutputFor
 
 /// Creates `dir`, then records and performs each write.
 fn create_dir(dir: &Path) -> Result<(), DataError> {
-    fs::create_dir_all(dir).map_err(|e| DataError::io(dir, "create folder", e))
+    fs::create_dir_all(dir).map_err(|e| DataError::io(dir, "create folder", e))?;
+    remove_owned(dir)
+}
+
+/// Every file `regpath gen` may write into its folder, in either format.
+pub const GEN_OUTPUTS: &[&str] =
+    &["X.npy", "y.npy", "beta.npy", "meta.json", "geno.bed", "geno.bim", "geno.fam", "pheno.txt"];
+
+/// Removes the files of [`GEN_OUTPUTS`] that an earlier run left in `dir`, so that a dataset
+/// written in one format never sits beside the other format's files of an older dataset.
+fn remove_owned(dir: &Path) -> Result<(), DataError> {
+    for name in GEN_OUTPUTS {
+        let path = dir.join(name);
+        if path.is_file() {
+            fs::remove_file(&path).map_err(|e| DataError::io(&path, "remove the earlier run's file", e))?;
+        }
+    }
+    Ok(())
 }
 
 /// The generic meta fields shared by both formats.

@@ -16,7 +16,10 @@ use regpath_solver::{
 use crate::held_out::{HeldOut, HeldOutFlags};
 use crate::load::{DataSource, InputOptions, LoadedInput, LoadedX, load_input};
 use crate::model::{self, MODEL_FILE, PointRecord};
-use crate::tables::{CoefRow, PathRow, coef_columns, held_out_columns, path_columns, prepare_output_dir, write_csv};
+use crate::tables::{
+    CoefRow, PATH_OUTPUTS, PathRow, coef_columns, held_out_columns, path_columns, prepare_output_dir,
+    remove_owned_outputs, write_csv,
+};
 
 /// Arguments of `regpath path`.
 #[derive(clap::Args, Debug, Clone)]
@@ -351,6 +354,8 @@ fn fit_design<D: Design>(
         logistic,
     )?;
     let y = data.y.as_slice().context("y is not contiguous")?;
+    // inputs are valid: the files of an earlier run in --out go before anything is written
+    remove_owned_outputs(&args.out, PATH_OUTPUTS)?;
     let mut rows: Vec<PathRow> = Vec::new();
     let mut coefs: Vec<CoefRow<'_>> = Vec::new();
     let bar = progress_bar(&options.grid);

@@ -13,7 +13,10 @@ use crate::load::recode_case_control;
 use crate::model::{self, Features, Model};
 use crate::predict::{PointCoefs, match_snps, predict_bed};
 use crate::sweep::metrics::{auc, binomial_deviance, misclassification, mse, predict, r2};
-use crate::tables::prepare_output_dir;
+use crate::tables::{prepare_output_dir, remove_owned_outputs};
+
+/// Files `regpath predict` owns in its output folder.
+pub const PREDICT_OUTPUTS: &[&str] = &["predictions.csv", "metrics.csv", "missing_snps.txt", "mismatched_snps.txt"];
 
 /// Arguments of `regpath predict`.
 #[derive(clap::Args, Debug)]
@@ -263,8 +266,9 @@ pub fn run(args: &PredictArgs) -> Result<()> {
         }
     };
 
-    // outputs: everything computed; now write
+    // outputs: everything computed; the files of an earlier run go, then this run's are written
     prepare_output_dir(&args.out)?;
+    remove_owned_outputs(&args.out, PREDICT_OUTPUTS)?;
     let predictions = args.out.join("predictions.csv");
     write_atomic(&predictions, |w| {
         w.write_all(if args.bed.is_some() { b"FID,IID" } else { b"sample" })?;

@@ -134,6 +134,13 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         shard,
     };
     let outcome = run_sweep(&config, &opts)?;
+    if let Some(first) = outcome.tasks_stale.first() {
+        let n = outcome.tasks_stale.len();
+        eprintln!(
+            "note: {n} earlier task result{} (e.g. {first}) came from input files that have changed since; computed again",
+            if n == 1 { "" } else { "s" }
+        );
+    }
     if let (Some(shard), true) = (shard, outcome.complete) {
         eprintln!(
             "piece {shard}: {} tasks ({} computed, {} already done) on {} threads in {:.1} s; \

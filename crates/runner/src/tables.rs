@@ -124,6 +124,26 @@ pub fn coef_columns(named: bool) -> &'static [&'static str] {
     if named { &["alpha_index", "feature", "coef", "name"] } else { &["alpha_index", "feature", "coef"] }
 }
 
+/// Files `regpath path` owns in its output folder.
+pub const PATH_OUTPUTS: &[&str] = &["path.csv", "coefs.csv", "model.json"];
+
+/// Removes the files of `owned` (names relative to `dir`) that exist, so that a command
+/// writing into a folder of an earlier run never leaves one of that run's files beside its own
+/// (docs/design.md §4, *Output folders*). Called once the inputs are validated and before the
+/// first output is written; files the command does not own are left alone.
+pub fn remove_owned_outputs(dir: &Path, owned: &[&str]) -> Result<()> {
+    for name in owned {
+        let path = dir.join(name);
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(&path),
+            Ok(_) => std::fs::remove_file(&path),
+            Err(_) => continue,
+        }
+        .with_context(|| format!("cannot remove {} of an earlier run", path.display()))?;
+    }
+    Ok(())
+}
+
 /// Makes sure `dir` exists and is writable before any work is done.
 pub fn prepare_output_dir(dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create output directory {}", dir.display()))?;

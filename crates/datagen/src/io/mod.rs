@@ -6,6 +6,7 @@ pub mod bed_write;
 pub mod bim;
 pub mod cell;
 pub mod covariates;
+pub mod fingerprint;
 pub mod matrix;
 mod npy;
 pub mod npy_write;

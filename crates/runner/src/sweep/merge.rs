@@ -87,14 +87,18 @@ pub fn merge(dir: &Path, plot: bool, command_line: Vec<String>) -> Result<MergeO
     let (config, hash) = recorded_config(dir)?;
     let plan = Plan::new(&config).context("cannot plan the recorded configuration")?;
     let everything = vec![true; plan.tasks.len()];
-    let results = OutputDir::open(dir, &hash).load_done(&plan, &everything);
+    let (results, stale) = OutputDir::open(dir, &hash).load_done(&plan, &everything);
     let missing: Vec<&str> =
         plan.tasks.iter().zip(&results).filter(|(_, r)| r.is_none()).map(|(t, _)| t.id.as_str()).collect();
     if !missing.is_empty() {
         let shown = missing.iter().take(LISTED_MISSING).copied().collect::<Vec<_>>().join(", ");
         let more = if missing.len() > LISTED_MISSING { ", …" } else { "" };
+        let changed = match stale.len() {
+            0 => String::new(),
+            n => format!(" ({n} of them hold results of input files that have changed since, e.g. {})", stale[0]),
+        };
         bail!(
-            "{} of {} tasks have no result in {}/tasks yet: {shown}{more}. Run the missing pieces \
+            "{} of {} tasks have no result in {}/tasks yet{changed}: {shown}{more}. Run the missing pieces \
              (resubmit the array: finished tasks are skipped), then merge again; nothing was written",
             missing.len(),
             plan.tasks.len(),
@@ -116,6 +120,9 @@ pub fn merge(dir: &Path, plot: bool, command_line: Vec<String>) -> Result<MergeO
     let path = dir.join("manifest.json");
     manifest::write_json(&path, &manifest)?;
     written.push(path);
+    if !plot {
+        crate::tables::remove_owned_outputs(dir, &[super::resume::FIGURES_DIR])?;
+    }
     if plot {
         written.extend(super::plot::plot_dir(dir)?);
     }

@@ -94,6 +94,9 @@ pub struct Outcome {
     pub tasks_run: usize,
     /// Tasks reused from an earlier run.
     pub tasks_resumed: usize,
+    /// Tasks whose earlier result was computed from input files that have changed since (and
+    /// which this run therefore computed again).
+    pub tasks_stale: Vec<String>,
     /// Threads used.
     pub threads: usize,
     /// Wall time, seconds.
@@ -133,9 +136,10 @@ pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
     let owned_ids: Vec<&str> = plan.tasks.iter().zip(&owned).filter(|(_, o)| **o).map(|(t, _)| t.id.as_str()).collect();
     let pool = thread_pool(opts.threads)?;
     let threads = pool.current_num_threads();
-    let discard = OutputDir::check(&opts.out, &hash, opts.force)?;
+    // --force recomputes everything, whatever the directory holds.
+    let discard = OutputDir::check(&opts.out, &hash, opts.force)? || opts.force;
     let dir = OutputDir::create(&opts.out, config, &hash, discard, &owned_ids)?;
-    let mut results = dir.load_done(&plan, &owned);
+    let (mut results, stale) = dir.load_done(&plan, &owned);
     let tasks_resumed = results.iter().filter(|r| r.is_some()).count();
     let todo: Vec<bool> = owned.iter().zip(&results).map(|(o, r)| *o && r.is_none()).collect();
     let tasks_run = pool.install(|| {
@@ -147,6 +151,7 @@ pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
         tasks_total: owned_ids.len(),
         tasks_run,
         tasks_resumed,
+        tasks_stale: stale,
         threads,
         wall_time_s: clock.elapsed().as_secs_f64(),
         written: Vec::new(),
@@ -205,6 +210,9 @@ pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
     outcome.written.push(manifest_path);
     if opts.plot {
         outcome.written.extend(plot::plot_dir(&opts.out)?);
+    } else {
+        // figures of an earlier run may show other data: they go unless drawn again
+        crate::tables::remove_owned_outputs(&opts.out, &[resume::FIGURES_DIR])?;
     }
     outcome.complete = true;
     outcome.wall_time_s = clock.elapsed().as_secs_f64();

@@ -1,6 +1,7 @@
 //! Task planning: the cartesian product of dataset axes × penalty axes × replicates, with ids and
 //! seeds derived from the master seed and each task's identity (never from a thread index).
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
@@ -45,6 +46,11 @@ pub struct DatasetInstance {
     pub replicates: usize,
     /// Where the data come from.
     pub origin: DataOrigin,
+    /// Fingerprint of the content of every input file of a file or PLINK dataset
+    /// (`regpath_datagen::io::fingerprint`); empty for a synthetic one, whose data the
+    /// configuration determines. Recorded in each task result: a result is reused only while
+    /// its dataset's files are unchanged.
+    pub input_hash: String,
 }
 
 /// One point of a penalty entry's axes.
@@ -186,6 +192,7 @@ fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetIn
             p: spec.p(),
             replicates: entry.replicates,
             origin: DataOrigin::Synthetic(spec),
+            input_hash: String::new(),
         });
         // Odometer, last axis fastest.
         let mut a = axes.len();
@@ -262,7 +269,36 @@ fn load_files(entry: &DatasetConfig, index: usize, binary: bool) -> Result<Datas
         p,
         replicates: entry.replicates,
         origin: DataOrigin::Loaded(Arc::new(LoadedFile { input, beta })),
+        input_hash: input_fingerprint(entry).with_context(|| format!("datasets[{index}]"))?,
     })
+}
+
+/// The files a file or PLINK dataset entry reads, keyed by what they are (`bed`, `bim`, `fam`,
+/// `x`, `y`, `pheno`, …), in a fixed order.
+pub fn entry_inputs(entry: &DatasetConfig) -> Vec<(&'static str, PathBuf)> {
+    let mut inputs: Vec<(&'static str, PathBuf)> = Vec::new();
+    if let Some(prefix) = &entry.bed {
+        for ext in ["bed", "bim", "fam"] {
+            inputs.push((ext, regpath_datagen::io::bed::fileset_path(prefix, ext)));
+        }
+    }
+    let optional = [
+        ("x", &entry.x),
+        ("y", &entry.y),
+        ("beta", &entry.beta),
+        ("pheno", &entry.pheno),
+        ("covariates", &entry.covariates),
+        ("penalty_factor", &entry.penalty_factor),
+    ];
+    inputs.extend(optional.into_iter().filter_map(|(key, path)| path.clone().map(|p| (key, p))));
+    inputs
+}
+
+/// The fingerprint of the content of every file [`entry_inputs`] lists.
+pub fn input_fingerprint(entry: &DatasetConfig) -> Result<String> {
+    let inputs = entry_inputs(entry);
+    let refs: Vec<(&str, &std::path::Path)> = inputs.iter().map(|(k, p)| (*k, p.as_path())).collect();
+    Ok(regpath_datagen::io::fingerprint::inputs_fingerprint(&refs)?)
 }
 
 fn expand_penalties(config: &SweepConfig) -> Result<Vec<PenaltyInstance>> {

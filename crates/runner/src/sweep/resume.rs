@@ -154,10 +154,14 @@ impl OutputDir {
     }
 
     /// The finished tasks of this configuration among those `wanted`, indexed like
-    /// `plan.tasks` (`None`: to do, or not wanted). A file that is unreadable or from another
-    /// configuration counts as not done.
-    pub fn load_done(&self, plan: &Plan, wanted: &[bool]) -> Vec<Option<TaskResult>> {
-        plan.tasks
+    /// `plan.tasks` (`None`: to do, or not wanted), and the ids of the tasks whose file holds a
+    /// result computed from other input files (their dataset's content fingerprint differs):
+    /// those are to do again. A file that is unreadable or from another configuration counts as
+    /// not done.
+    pub fn load_done(&self, plan: &Plan, wanted: &[bool]) -> (Vec<Option<TaskResult>>, Vec<String>) {
+        let mut stale = Vec::new();
+        let results = plan
+            .tasks
             .iter()
             .zip(wanted)
             .map(|(task, &wanted)| {
@@ -166,13 +170,18 @@ impl OutputDir {
                 }
                 let text = fs::read_to_string(self.task_path(&task.id)).ok()?;
                 let r: TaskResult = serde_json::from_str(&text).ok()?;
-                (r.format == TASK_FORMAT
+                let same_task = r.format == TASK_FORMAT
                     && r.config_hash == self.config_hash
                     && r.task_id == task.id
-                    && r.task_index == task.index)
-                    .then_some(r)
+                    && r.task_index == task.index;
+                if same_task && r.input_hash != plan.datasets[task.dataset].input_hash {
+                    stale.push(task.id.clone());
+                    return None;
+                }
+                same_task.then_some(r)
             })
-            .collect()
+            .collect();
+        (results, stale)
     }
 }
 

@@ -293,6 +293,9 @@ pub struct TaskResult {
     pub task_index: usize,
     /// Task id.
     pub task_id: String,
+    /// Fingerprint of its dataset's input files (empty for synthetic data): the result is
+    /// reused only while the files are unchanged.
+    pub input_hash: String,
     /// Its `path.csv` rows.
     pub path: Vec<SweepPathRow>,
     /// Its `summary.csv` row.
@@ -302,7 +305,7 @@ pub struct TaskResult {
 }
 
 /// Current [`TaskResult::format`].
-pub const TASK_FORMAT: u32 = 2;
+pub const TASK_FORMAT: u32 = 3;
 
 /// Builds `comparison.csv` from the summary rows (in plan order), one row per dataset ×
 /// penalty configuration in order of first appearance.

@@ -98,6 +98,7 @@ pub fn run_task(
         config_hash: config_hash.to_string(),
         task_index: task.index,
         task_id: task.id.clone(),
+        input_hash: plan.datasets[task.dataset].input_hash.clone(),
         path: context.path_rows(&points, cv.as_ref()),
         summary: context.summary_row(&points, &summary, cv.as_ref(), &criterion, chosen, one_se),
         coefs,
