@@ -437,17 +437,30 @@ pub fn t_pdf(t: f64, df: f64) -> f64 {
         return normal_pdf(t);
     }
     let ln_c = -ln_beta(0.5 * df, 0.5) - 0.5 * df.ln();
-    (ln_c - 0.5 * (df + 1.0) * (t * t / df).ln_1p()).exp()
+    (ln_c - 0.5 * (df + 1.0) * ln_1p_t2_over_df(t, df)).exp()
+}
+
+/// `ln(1 + t²/ν)`, without overflowing `t²` for `|t| > 1e150`.
+fn ln_1p_t2_over_df(t: f64, df: f64) -> f64 {
+    let t = t.abs();
+    if t < 1e150 { (t * t / df).ln_1p() } else { 2.0 * t.ln() - df.ln() + (df / t / t).ln_1p() }
 }
 
 /// Upper tail `P(T > t)` for `t ≥ 0`: `½ I_{ν/(ν+t²)}(ν/2, ½)`, with `x = ν/(ν+t²)` and
-/// `1 − x = t²/(ν+t²)` both formed directly.
+/// `1 − x = t²/(ν+t²)` both formed directly. Where `x < e^{−600}` (so `x` may underflow) the
+/// leading term of the continued fraction is exact to `O(x)` relative:
+/// `½ I_x(ν/2, ½) = ½ x^{ν/2} / ((ν/2) B(ν/2, ½))`, evaluated from `ln x = −ln(1 + t²/ν)`.
 fn t_upper_tail(t: f64, df: f64) -> f64 {
     if df.is_infinite() {
         return normal_cdf(-t);
     }
     if t.is_infinite() {
         return 0.0;
+    }
+    let ln_x = -ln_1p_t2_over_df(t, df);
+    if ln_x < -600.0 {
+        let a = 0.5 * df;
+        return 0.5 * (a * ln_x - a.ln() - ln_beta(a, 0.5)).exp();
     }
     let t2 = t * t;
     let den = df + t2;
@@ -518,8 +531,12 @@ fn t_upper_quantile(q: f64, df: f64) -> f64 {
         if t.is_finite() && t > 0.0 { (t_upper_tail(t, df) / q).ln().abs() } else { f64::INFINITY }
     };
     let start = if badness(cf) <= badness(tail) { cf } else { tail };
-    let start = if start.is_finite() && start > 0.0 { start } else { 1.0 };
-    // g(t) = q − tail(t) is increasing in t, with g(0) = q − ½ < 0.
+    let start = if start.is_finite() && start > 0.0 { start.min(f64::MAX) } else { 1.0 };
+    if t_upper_tail(f64::MAX, df) > q {
+        // The quantile is beyond the largest f64 (only for small ν and tiny q).
+        return f64::INFINITY;
+    }
+    // g(t) = q − tail(t) is increasing in t, with g(0) = q − ½ < 0 and g(f64::MAX) ≥ 0.
     newton_increasing(start, 0.0, f64::INFINITY, 1e-14, |t| (q - t_upper_tail(t, df), t_pdf(t, df)))
 }
 
@@ -548,7 +565,7 @@ fn newton_increasing(
         let mut next = x - g / slope;
         if !(next > lo && next < hi) {
             next = if hi.is_infinite() {
-                2.0 * lo.max(1.0)
+                (2.0 * lo.max(1.0)).min(f64::MAX)
             } else if lo > 0.0 && hi > 4.0 * lo {
                 (lo * hi).sqrt()
             } else {
@@ -1243,6 +1260,26 @@ mod tests {
     }
 
     #[test]
+    fn t_quantile_round_trips_in_the_far_tails() {
+        for df in [0.5, 1.0, 3.0, 30.0, 1e4, 1e6] {
+            for p in [1e-300, 1e-100, 1e-20, 1e-3, 0.3, 0.4999] {
+                let t = t_quantile(p, df);
+                if t.is_infinite() {
+                    // Beyond f64: only for tiny ν (0.5 here), where t ~ p^{−1/ν}.
+                    assert!(df < 1.0 && p < 1e-100 && t < 0.0, "t_quantile({p}, {df}) = {t}");
+                    continue;
+                }
+                close(t_cdf(t, df), p, 1e-11, 0.0, &format!("t_cdf(t_quantile({p}, {df}))"));
+                if p >= 1e-3 {
+                    // (1 − p is 1.0 in f64 for the tiny p.)
+                    close(t_quantile(1.0 - p, df), -t, 1e-11, 0.0, &format!("symmetry at ({p}, {df})"));
+                }
+            }
+        }
+        close(t_quantile(0.975, 1e9), normal_quantile(0.975), 1e-8, 0.0, "large df");
+    }
+
+    #[test]
     fn chi2_sf_matches_scipy() {
         let cases = [
             (0.5, 1.0, 0.47950012218695337),
@@ -1555,6 +1592,12 @@ mod tests {
         let ppf = [(0.9, 3, 2.9023802134282515), (0.99, 6, 4.757047249408221), (0.5, 4, 1.9783204855397125)];
         for (p, k, want) in ppf {
             close(studentized_range_quantile(p, k), want, 1e-12, 0.0, &format!("qtukey({p}, {k})"));
+        }
+        for k in [2, 30, 100] {
+            for p in [0.05, 0.5, 0.999] {
+                let q = studentized_range_quantile(p, k);
+                close(studentized_range_cdf(q, k), p, 1e-12, 0.0, &format!("ptukey(qtukey({p}, {k}))"));
+            }
         }
         // k = 2: the range is |Z₁ − Z₂| ~ √2 |N(0,1)|.
         close(studentized_range_quantile(0.95, 2), SQRT_2 * normal_quantile(0.975), 1e-12, 0.0, "k=2");
