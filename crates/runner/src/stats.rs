@@ -11,8 +11,9 @@
 //! studentized range distribution with infinitely many degrees of freedom (numerical integration).
 //! Quantiles are found by bracketed Newton iteration to ~1e-14 relative.
 //!
-//! Reference values come from scipy 1.17.1 and statsmodels 0.15.0 (`scripts/stats_reference.py`
-//! prints them; the tests carry them as literals). What each test matches is stated on it.
+//! Reference values come from scipy 1.17.1 and statsmodels 0.15.0, and mpmath 1.3.0 for
+//! [`ln_beta`] (`scripts/stats_reference.py` prints them; the tests carry them as literals). What
+//! each function matches, and where it deliberately differs, is stated on it.
 //!
 //! Conventions: a statistic that is undefined for the given input (too few values, zero blocks)
 //! is `NaN`, never a panic; mismatched lengths of paired inputs are a programming error and panic.
@@ -309,6 +310,9 @@ fn betacf(a: f64, b: f64, x: f64) -> f64 {
 /// loses nothing to `1 − x`). The side computed by the continued fraction is the one with
 /// `x < (a+1)/(a+b+2)` (NR §6.4); it has full relative precision, the other is its complement.
 fn betainc_pair(a: f64, b: f64, x: f64, y: f64) -> (f64, f64) {
+    if x.is_nan() || y.is_nan() {
+        return (f64::NAN, f64::NAN);
+    }
     if x <= 0.0 {
         return (0.0, 1.0);
     }
@@ -451,6 +455,9 @@ fn ln_1p_t2_over_df(t: f64, df: f64) -> f64 {
 /// leading term of the continued fraction is exact to `O(x)` relative:
 /// `½ I_x(ν/2, ½) = ½ x^{ν/2} / ((ν/2) B(ν/2, ½))`, evaluated from `ln x = −ln(1 + t²/ν)`.
 fn t_upper_tail(t: f64, df: f64) -> f64 {
+    if t.is_nan() {
+        return f64::NAN;
+    }
     if df.is_infinite() {
         return normal_cdf(-t);
     }
@@ -621,7 +628,8 @@ pub struct PairedTest {
 /// - `s_d = 0` and `d̄ ≠ 0` (constant nonzero difference): `p = 0`, interval `[d̄, d̄]` (as scipy,
 ///   whose statistic is `±∞`). Exactly constant only: differences that vary in the last bits
 ///   (e.g. `b = a + 0.1` in floating point) are an ordinary, tiny-variance case;
-/// - `n < 2`: `mean_diff` as defined (NaN if `n = 0`), interval and p-value `NaN`.
+/// - `n < 2`: `mean_diff` as defined (NaN if `n = 0`), interval and p-value `NaN`;
+/// - a NaN in the data: everything but `n_pairs` is `NaN` (scipy's `nan_policy='propagate'`).
 ///
 /// # Panics
 /// If `a` and `b` differ in length.
@@ -643,7 +651,9 @@ pub fn paired_t(a: &[f64], b: &[f64]) -> PairedTest {
     let df = (n - 1) as f64;
     let half = t_quantile(0.975, df) * se;
     let t = mean_diff / se;
-    let p_value = (2.0 * t_upper_tail(t.abs(), df)).min(1.0);
+    // Not `f64::min`, which would turn a NaN (from NaN data) into 1.
+    let p_value = 2.0 * t_upper_tail(t.abs(), df);
+    let p_value = if p_value > 1.0 { 1.0 } else { p_value };
     PairedTest { n_pairs: n, mean_diff, ci_low: mean_diff - half, ci_high: mean_diff + half, p_value }
 }
 
@@ -798,7 +808,8 @@ fn signed_rank_exact_p(doubled_ranks: &[u64], observed: u64) -> f64 {
 ///   `z = (W⁺ − m(m+1)/4) / σ`, `σ² = (m(m+1)(2m+1) − ½ Σ (t³ − t)) / 24` over tie groups of size
 ///   `t`, and `p = 2 Φ(−|z|)`.
 ///
-/// All differences zero gives 1.0 (as scipy); no pairs at all gives `NaN`.
+/// All differences zero gives 1.0 (as scipy); no pairs at all, or a NaN difference, gives `NaN`
+/// (scipy's `nan_policy='propagate'`).
 ///
 /// # Panics
 /// If `a` and `b` differ in length.
@@ -809,6 +820,9 @@ pub fn wilcoxon_signed_rank(a: &[f64], b: &[f64]) -> f64 {
         return f64::NAN;
     }
     let d: Vec<f64> = a.iter().zip(b).map(|(&x, &y)| y - x).filter(|&d| d != 0.0).collect();
+    if d.iter().any(|d| d.is_nan()) {
+        return f64::NAN;
+    }
     let m = d.len();
     if m == 0 {
         return 1.0;
@@ -841,7 +855,8 @@ pub fn wilcoxon_signed_rank(a: &[f64], b: &[f64]) -> f64 {
 /// `p = P(χ²_{k−1} > χ²_F)` ([`chi2_sf`]). Matches scipy's `friedmanchisquare(*matrix.T)`
 /// (which requires `k ≥ 3`; `k = 2` is computed by the same formula here).
 ///
-/// `(NaN, NaN)` for no blocks, `k < 2`, or every block entirely tied (`C = 0`).
+/// `(NaN, NaN)` for no blocks, `k < 2`, or every block entirely tied (`C = 0`). A NaN value ranks
+/// last in its block, as in [`rank_block`] (scipy would propagate NaN instead).
 ///
 /// # Panics
 /// If the rows differ in length.
@@ -1376,6 +1391,7 @@ mod tests {
         assert_eq!((r.n_pairs, r.mean_diff), (1, 2.0));
         assert!(r.ci_low.is_nan() && r.ci_high.is_nan() && r.p_value.is_nan());
         assert!(paired_t(&[], &[]).mean_diff.is_nan());
+        assert!(paired_t(&[1.0, 2.0, 3.0], &[1.0, f64::NAN, 3.0]).p_value.is_nan());
     }
 
     #[test]
@@ -1497,6 +1513,7 @@ mod tests {
             close(wilcoxon_signed_rank(b, a), want, 1e-12, 0.0, name);
         }
         assert_eq!(wilcoxon_signed_rank(&[1.0, 2.0, 3.0, 4.0], &[1.0, 2.0, 3.0, 4.0]), 1.0);
+        assert!(wilcoxon_signed_rank(&[1.0, 2.0], &[f64::NAN, 3.0]).is_nan());
         assert!(wilcoxon_signed_rank(&[], &[]).is_nan());
         // One nonzero pair: W⁺ ∈ {0, 1} each with probability ½, p = 1.
         assert_eq!(wilcoxon_signed_rank(&[0.0], &[2.0]), 1.0);
