@@ -12,5 +12,6 @@ pub mod load;
 pub mod model;
 pub mod plink_codes;
 pub mod predict;
+pub mod stats;
 pub mod sweep;
 pub mod tables;
