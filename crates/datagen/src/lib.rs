@@ -15,10 +15,13 @@ mod rng;
 
 pub use error::DataError;
 pub use families::{FamilySpec, Synthetic, generate};
-pub use io::bed::{Bed, observed_samples, read_pheno, read_pheno_column};
+pub use io::bed::{Bed, PhenoMatch, observed_samples, read_pheno, read_pheno_column, read_pheno_matched};
 pub use io::bed_write::write_bed;
 pub use io::bim::{SnpTable, StringColumn};
-pub use io::covariates::{CovariateTable, Covariates, read_covariate_matrix, read_covariate_table};
+pub use io::covariates::{
+    CovariateColumn, CovariateTable, Covariates, read_covariate_matrix, read_covariate_table, read_covariate_table_as,
+};
 pub use io::matrix::{Matrix, read_matrix, read_vector};
 pub use io::penalty_factor::{PenaltyFactors, read_penalty_factor};
 pub use io::samples::{SampleList, read_row_indices, read_sample_list};
+pub use io::snp_filter::{SnpFilter, SnpSelection, select_snps};

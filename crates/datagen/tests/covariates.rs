@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 use ndarray::{Array1, Array2, Array3, ShapeBuilder, array};
 use ndarray_npy::write_npy;
-use regpath_datagen::{Bed, CovariateTable, DataError, read_covariate_matrix, read_covariate_table};
+use regpath_datagen::{
+    Bed, CovariateColumn, CovariateTable, DataError, read_covariate_matrix, read_covariate_table,
+    read_covariate_table_as,
+};
 
 fn tmp(dir: &tempfile::TempDir, name: &str) -> PathBuf {
     dir.path().join(name)
@@ -122,6 +125,28 @@ fn matrix_errors() {
 // ---------------------------------------------------------------- PLINK table
 
 #[test]
+fn another_cohort_is_encoded_as_the_training_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples = fam(4);
+    let train = text_file(&dir, "train.txt", "FID IID age batch\nf1 i1 30 B\nf2 i2 40 A\nf3 i3 50 C\nf4 i4 60 B\n");
+    let t = read_covariate_table(&train, &samples).unwrap();
+    assert_eq!(t.names, names(&["age", "batch=B", "batch=C"]));
+    // the new cohort: columns in another order, an extra column, only levels B and C present
+    let new = text_file(&dir, "new.txt", "FID IID batch extra age\nf1 i1 C 9 31\nf2 i2 B 9 41\nf3 i3 B 9 NA\n");
+    let n = read_covariate_table_as(&new, &samples, &t.columns).unwrap();
+    assert_eq!(n.names, t.names);
+    assert_eq!(n.values, vec![Some(vec![31.0, 0.0, 1.0]), Some(vec![41.0, 1.0, 0.0]), None, None]);
+    assert_eq!((n.n_absent, n.n_missing), (1, 1));
+    // a level without a coefficient, and a missing column, are errors naming them
+    let bad = text_file(&dir, "bad.txt", "FID IID age batch\nf1 i1 30 D\n");
+    let e = read_covariate_table_as(&bad, &samples, &t.columns).unwrap_err().to_string();
+    assert!(e.contains("level 'D' is not one of the training levels (A, B, C)"), "{e}");
+    let short = text_file(&dir, "short.txt", "FID IID age\nf1 i1 30\n");
+    let e = read_covariate_table_as(&short, &samples, &t.columns).unwrap_err().to_string();
+    assert!(e.contains("covariate 'batch' of the model is not a column of this file"), "{e}");
+}
+
+#[test]
 fn table_with_header_matched_to_the_fam() {
     let dir = tempfile::tempdir().unwrap();
     let samples = fam(4);
@@ -137,6 +162,10 @@ fn table_with_header_matched_to_the_fam() {
             n_absent: 1,
             n_missing: 0,
             n_unknown: 1,
+            columns: vec![
+                CovariateColumn { name: "age".into(), levels: None },
+                CovariateColumn { name: "pc1".into(), levels: None }
+            ],
         }
     );
     let c = t.rows(&[3, 0]).unwrap();

@@ -33,7 +33,7 @@ fn npy_vectors_of_any_numeric_dtype() {
     let path = tmp(&dir, "pf.npy");
     write_npy(&path, &array![0.0, 1.0, 2.5]).unwrap();
     let pf = read_penalty_factor(&path, 3, None).unwrap();
-    assert_eq!(pf, PenaltyFactors { weights: vec![0.0, 1.0, 2.5], n_defaulted: 0 });
+    assert_eq!(pf, PenaltyFactors { weights: vec![0.0, 1.0, 2.5], n_defaulted: 0, n_unknown: 0 });
     write_npy(&path, &array![[1.0], [0.0], [3.0]]).unwrap();
     assert_eq!(read_penalty_factor(&path, 3, None).unwrap().weights, [1.0, 0.0, 3.0]);
     write_npy(&path, &array![[1i32, 0, 2]]).unwrap();
@@ -85,14 +85,14 @@ fn one_weight_per_line() {
     let dir = tempfile::tempdir().unwrap();
     let path = text_file(&dir, "pf.txt", "# weights for X\n1\n\n0\n  2.5e0 \n# the last\n0.25\n");
     let pf = read_penalty_factor(&path, 4, None).unwrap();
-    assert_eq!(pf, PenaltyFactors { weights: vec![1.0, 0.0, 2.5, 0.25], n_defaulted: 0 });
+    assert_eq!(pf, PenaltyFactors { weights: vec![1.0, 0.0, 2.5, 0.25], n_defaulted: 0, n_unknown: 0 });
     // any extension but .npy is text; CRLF line ends are fine
     let path = text_file(&dir, "weights", "1\r\n0\r\n");
     assert_eq!(read_penalty_factor(&path, 2, None).unwrap().weights, [1.0, 0.0]);
     // a one-column file with SNP IDs is positional and must have p lines
     let bim = ids(&["rs1", "rs2"]);
     let pf = read_penalty_factor(&path, 2, Some(&bim)).unwrap();
-    assert_eq!(pf, PenaltyFactors { weights: vec![1.0, 0.0], n_defaulted: 0 });
+    assert_eq!(pf, PenaltyFactors { weights: vec![1.0, 0.0], n_defaulted: 0, n_unknown: 0 });
     let short = text_file(&dir, "short.txt", "1\n");
     let msg = err(&short, 2, Some(&bim));
     assert!(msg.contains("short.txt: expected 2 weights (one per SNP of the .bim), found 1"), "{msg}");
@@ -148,24 +148,28 @@ fn snp_id_weight_pairs_matched_to_the_bim() {
     // header, any order, tabs, comments; rs2 and rs4 not listed keep weight 1
     let path = text_file(&dir, "pf.txt", "SNP\tweight\n# covariate-like SNP\nrs3\t0\n\nrs1  2.5\n");
     let pf = read_penalty_factor(&path, 4, Some(&bim)).unwrap();
-    assert_eq!(pf, PenaltyFactors { weights: vec![2.5, 1.0, 0.0, 1.0], n_defaulted: 2 });
+    assert_eq!(pf, PenaltyFactors { weights: vec![2.5, 1.0, 0.0, 1.0], n_defaulted: 2, n_unknown: 0 });
     // without a header; every SNP listed
     let path = text_file(&dir, "all.txt", "rs4 4\nrs3 3\nrs2 2\nrs1 1\n");
     let pf = read_penalty_factor(&path, 4, Some(&bim)).unwrap();
-    assert_eq!(pf, PenaltyFactors { weights: vec![1.0, 2.0, 3.0, 4.0], n_defaulted: 0 });
+    assert_eq!(pf, PenaltyFactors { weights: vec![1.0, 2.0, 3.0, 4.0], n_defaulted: 0, n_unknown: 0 });
     // comma-separated .csv with a header
     let path = text_file(&dir, "pf.csv", "snp, factor\nrs2, 0\nrs4,0.5\n");
     let pf = read_penalty_factor(&path, 4, Some(&bim)).unwrap();
-    assert_eq!(pf, PenaltyFactors { weights: vec![1.0, 0.0, 1.0, 0.5], n_defaulted: 2 });
+    assert_eq!(pf, PenaltyFactors { weights: vec![1.0, 0.0, 1.0, 0.5], n_defaulted: 2, n_unknown: 0 });
     // listed zeros next to defaulted ones are not "every weight 0"
     let path = text_file(&dir, "zeros.txt", "rs1 0\nrs2 0\nrs3 0\n");
     let pf = read_penalty_factor(&path, 4, Some(&bim)).unwrap();
-    assert_eq!(pf, PenaltyFactors { weights: vec![0.0, 0.0, 0.0, 1.0], n_defaulted: 1 });
+    assert_eq!(pf, PenaltyFactors { weights: vec![0.0, 0.0, 0.0, 1.0], n_defaulted: 1, n_unknown: 0 });
     // a repeated .bim ID is fine as long as the file does not name it
     let dup_bim = ids(&["rs1", ".", ".", "rs4"]);
     let path = text_file(&dir, "dup_ok.txt", "rs4 0\n");
     let pf = read_penalty_factor(&path, 4, Some(&dup_bim)).unwrap();
-    assert_eq!(pf, PenaltyFactors { weights: vec![1.0, 1.0, 1.0, 0.0], n_defaulted: 3 });
+    assert_eq!(pf, PenaltyFactors { weights: vec![1.0, 1.0, 1.0, 0.0], n_defaulted: 3, n_unknown: 0 });
+    // a genome-wide file: ids of other filesets are counted, not an error
+    let path = text_file(&dir, "genome_wide.txt", "SNP weight\nrs9 0\nrs1 0.5\nrs10 2\n");
+    let pf = read_penalty_factor(&path, 4, Some(&bim)).unwrap();
+    assert_eq!(pf, PenaltyFactors { weights: vec![0.5, 1.0, 1.0, 1.0], n_defaulted: 3, n_unknown: 2 });
 }
 
 #[test]
@@ -178,7 +182,12 @@ fn snp_id_weight_errors() {
         assert!(msg.contains(expected), "{name}: {msg}");
         assert!(msg.contains(name), "{name}: the message must name the file: {msg}");
     };
-    check("unknown.txt", "SNP weight\nrs1 1\nrs9 0\n", "line 3: SNP 'rs9' is not in the .bim");
+    check(
+        "unknown.txt",
+        "SNP weight\nrs8 1\nrs9 0\n",
+        "none of its 2 SNP IDs (e.g. rs8, rs9) is among the 3 SNPs fitted",
+    );
+    check("unknown_bad.txt", "SNP weight\nrs1 1\nrs9 -1\n", "line 3: weight '-1' for SNP 'rs9' is negative");
     check("twice.txt", "rs1 1\nrs2 0\n\nrs1 2\n", "line 4: SNP 'rs1' is listed twice (first on line 1)");
     check("neg.txt", "rs1 1\nrs2 -2\n", "line 2: weight '-2' for SNP 'rs2' is negative");
     check("nan.txt", "rs3 NA\n", "line 1: weight 'NA' for SNP 'rs3' is missing or NaN");

@@ -117,6 +117,18 @@ pub struct PathArgs {
     /// Leave out the samples of a --bed fileset listed in FILE (PLINK's --remove: `FID IID`).
     #[arg(long, value_name = "FILE")]
     pub remove: Option<PathBuf>,
+    /// Fit only the SNPs of a --bed fileset whose ids FILE lists (PLINK's --extract:
+    /// whitespace-separated ids; ids not in the .bim are counted).
+    #[arg(long, value_name = "FILE", requires = "bed")]
+    pub extract: Option<PathBuf>,
+    /// Leave out the SNPs of a --bed fileset whose ids FILE lists (PLINK's --exclude).
+    #[arg(long, value_name = "FILE", requires = "bed")]
+    pub exclude: Option<PathBuf>,
+    /// Fit only SNPs whose minor allele frequency over the called genotypes of the fitted
+    /// samples is at least MIN (PLINK's --maf, counting every sample as --nonfounders does).
+    /// SNPs at a negative base-pair position are always left out, as PLINK does.
+    #[arg(long, value_name = "MIN", requires = "bed", allow_hyphen_values = true)]
+    pub maf: Option<f64>,
     /// Fit only these rows of --x (and --y, --covariates): 0-based indices, one per line.
     #[arg(long, value_name = "FILE")]
     pub keep_rows: Option<PathBuf>,
@@ -174,6 +186,14 @@ impl PathArgs {
             (Some(x), Some(y)) => Ok(DataSource::Files { x: x.clone(), y: y.clone() }),
             _ => bail!("give --x X.npy|X.csv with --y y.npy|y.csv, or --bed PREFIX, or --example"),
         }
+    }
+
+    /// The SNP rules of --extract, --exclude and --maf.
+    pub fn snp_filter(&self) -> Result<regpath_datagen::SnpFilter> {
+        if self.bed.is_none() && (self.extract.is_some() || self.exclude.is_some() || self.maf.is_some()) {
+            bail!("--extract, --exclude and --maf select SNPs of a --bed fileset");
+        }
+        Ok(regpath_datagen::SnpFilter { extract: self.extract.clone(), exclude: self.exclude.clone(), maf: self.maf })
     }
 
     /// The datafit named by --datafit.
@@ -280,6 +300,7 @@ fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, sour
         keep_rows: args.keep_rows.clone(),
         binary: options.datafit == DatafitKind::Logistic,
         phenotype_label: None,
+        snps: args.snp_filter()?,
     };
     let data = load_input(source, &extra)?;
     let load_s = started.elapsed().as_secs_f64();
@@ -291,12 +312,13 @@ fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, sour
             let design = DenseDesign::new(matrix.view(), intercept, standardize)?;
             with_covariates(args, spec, options, &data, &design, load_s)
         }
-        LoadedX::Bed { bed, rows, .. } => {
-            let design = PackedGenotypeDesign::new(
+        LoadedX::Bed { bed, rows, columns } => {
+            let design = PackedGenotypeDesign::with_columns(
                 bed.packed(),
                 bed.n_samples(),
                 bed.n_snps(),
                 rows.clone(),
+                columns.clone(),
                 intercept,
                 standardize,
             )?;

@@ -116,12 +116,13 @@ impl HeldOut {
                 }
                 Ok(Some(HeldOut::Dense { x, y }))
             }
-            (LoadedX::Bed { bed: train, rows: train_rows }, None, test_bed) => {
-                let means = snp_means(train, train_rows.as_deref());
+            (LoadedX::Bed { bed: train, rows: train_rows, columns }, None, test_bed) => {
+                let means = snp_means(train, train_rows.as_deref(), columns.as_deref());
                 let (bed, matching, mut pheno, from) = match test_bed {
                     Some(prefix) => {
                         let bed = Bed::open(prefix)?;
-                        let matching = match_snps(train.snp_table(), bed.snp_table(), false)
+                        let training_snps = data.x.snp_table().expect("a PLINK design");
+                        let matching = match_snps(&training_snps, bed.snp_table(), false)
                             .context("--test-bed: SNPs are matched by id and alleles")?;
                         if !matching.missing.is_empty() {
                             eprintln!(
@@ -138,7 +139,7 @@ impl HeldOut {
                         let prefix = train_prefix.context("--test-keep needs --bed")?;
                         let bed = Bed::open(prefix)?;
                         let pheno = bed_phenotypes(&bed, pheno_path, k)?;
-                        (bed, identity_matching(train.n_snps()), pheno, pheno_source(pheno_path, k))
+                        (bed, identity_matching(means.len(), columns.as_deref()), pheno, pheno_source(pheno_path, k))
                     }
                 };
                 if logistic {

@@ -4,10 +4,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use ndarray::Array1;
+use regpath_datagen::io::bed::fileset_path;
 use regpath_datagen::{
-    Bed, CovariateTable, Covariates, DataError, FamilySpec, Matrix, generate, observed_samples, read_covariate_matrix,
-    read_covariate_table, read_matrix, read_penalty_factor, read_pheno_column, read_row_indices, read_sample_list,
-    read_vector,
+    Bed, CovariateTable, Covariates, DataError, FamilySpec, Matrix, SnpFilter, generate, observed_samples,
+    read_covariate_matrix, read_covariate_table, read_matrix, read_penalty_factor, read_pheno_column,
+    read_pheno_matched, read_row_indices, read_sample_list, read_vector, select_snps,
 };
 
 use crate::sweep::data::select_rows;
@@ -40,13 +41,35 @@ pub enum DataSource {
 pub enum LoadedX {
     /// A dense matrix (memory-mapped `.npy` or an owned array).
     Dense(Matrix),
-    /// A PLINK fileset used in place (2 bits per genotype), with the kept samples.
+    /// A PLINK fileset used in place (2 bits per genotype), with the kept samples and SNPs.
     Bed {
         /// The open fileset.
         bed: Bed,
         /// Samples kept (those with an observed phenotype), `None` for all.
         rows: Option<Vec<usize>>,
+        /// SNPs kept (`.bim` indices, increasing; negative positions, `--extract`,
+        /// `--exclude`, `--maf`), `None` for all: column j of X is SNP `columns[j]`.
+        columns: Option<Vec<usize>>,
     },
+}
+
+impl LoadedX {
+    /// The `.bim` index of column `j` of a PLINK design (`j` itself for a dense matrix).
+    pub fn snp_index(&self, j: usize) -> usize {
+        match self {
+            LoadedX::Bed { columns: Some(c), .. } => c[j],
+            _ => j,
+        }
+    }
+
+    /// The `.bim` records of the columns of a PLINK design (`None` for a dense matrix).
+    pub fn snp_table(&self) -> Option<std::borrow::Cow<'_, regpath_datagen::SnpTable>> {
+        match self {
+            LoadedX::Bed { bed, columns: None, .. } => Some(std::borrow::Cow::Borrowed(bed.snp_table())),
+            LoadedX::Bed { bed, columns: Some(c), .. } => Some(std::borrow::Cow::Owned(bed.snp_table().subset(c))),
+            LoadedX::Dense(_) => None,
+        }
+    }
 }
 
 /// Optional input files of a fit: unpenalized covariates and per-column penalty factors
@@ -71,6 +94,9 @@ pub struct InputOptions {
     /// How errors name the phenotype column choice (default `--pheno-col K`; a sweep names
     /// its configuration key).
     pub phenotype_label: Option<String>,
+    /// Which SNPs of a PLINK fileset to fit (`--extract`, `--exclude`, `--maf`; negative
+    /// positions are always excluded, as PLINK does).
+    pub snps: SnpFilter,
 }
 
 /// X (dense or packed), y and a description, as `regpath path` uses them.
@@ -92,7 +118,8 @@ impl LoadedInput {
     pub fn names(&self) -> Option<Vec<&str>> {
         match &self.x {
             LoadedX::Dense(m) => m.names.as_ref().map(|n| n.iter().map(String::as_str).collect()),
-            LoadedX::Bed { bed, .. } => Some(bed.snp_ids().iter().collect()),
+            LoadedX::Bed { bed, columns: None, .. } => Some(bed.snp_ids().iter().collect()),
+            LoadedX::Bed { bed, columns: Some(c), .. } => Some(c.iter().map(|&j| bed.snp_ids().get(j)).collect()),
         }
     }
 
@@ -100,7 +127,7 @@ impl LoadedInput {
     pub fn n_cols(&self) -> usize {
         match &self.x {
             LoadedX::Dense(m) => m.n_cols(),
-            LoadedX::Bed { bed, .. } => bed.n_snps(),
+            LoadedX::Bed { bed, columns, .. } => columns.as_ref().map_or(bed.n_snps(), Vec::len),
         }
     }
 
@@ -120,6 +147,9 @@ pub fn load_input(source: &DataSource, extra: &InputOptions) -> Result<LoadedInp
         DataSource::Files { x, y } => {
             if extra.keep.is_some() || extra.remove.is_some() {
                 bail!("--keep and --remove select samples of a --bed fileset; with --x use --keep-rows");
+            }
+            if !extra.snps.is_empty() {
+                bail!("--extract, --exclude and --maf select SNPs of a --bed fileset, not columns of --x");
             }
             let mut matrix = read_matrix(x)?;
             let mut y_values = read_vector(y)?;
@@ -191,17 +221,22 @@ pub fn load_input(source: &DataSource, extra: &InputOptions) -> Result<LoadedInp
         bail!("y has {} values but X has {} rows (samples); they must match", data.y.len(), n);
     }
     if let Some(path) = &extra.penalty_factor {
-        let snp_ids = match &data.x {
-            LoadedX::Bed { bed, .. } => Some(bed.snp_ids()),
-            LoadedX::Dense(_) => None,
-        };
-        let factors = read_penalty_factor(path, data.n_cols(), snp_ids)?;
+        let table = data.x.snp_table();
+        let factors = read_penalty_factor(path, data.n_cols(), table.as_ref().map(|t| &t.id))?;
         if factors.n_defaulted > 0 {
             eprintln!(
                 "note: {} of {} SNPs are not listed in {} and keep penalty factor 1",
                 factors.n_defaulted,
                 data.n_cols(),
                 path.display()
+            );
+        }
+        if factors.n_unknown > 0 {
+            eprintln!(
+                "note: {} SNP IDs of {} are not among the {} SNPs fitted (ignored)",
+                factors.n_unknown,
+                path.display(),
+                data.n_cols()
             );
         }
         data.penalty_factor = Some(factors.weights);
@@ -230,14 +265,45 @@ pub fn bed_phenotypes(bed: &Bed, pheno: Option<&Path>, k: usize) -> Result<Vec<O
 fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, extra: &InputOptions) -> Result<LoadedInput> {
     let covariates = extra.covariates.as_deref();
     let bed = Bed::open(prefix)?;
-    let mut phenotypes = bed_phenotypes(&bed, pheno, pheno_col)
-        .with_context(|| extra.phenotype_label.clone().unwrap_or_else(|| format!("--pheno-col {pheno_col}")))?;
+    let label = || extra.phenotype_label.clone().unwrap_or_else(|| format!("--pheno-col {pheno_col}"));
     let from = pheno_source(pheno, pheno_col);
+    let n_all = bed.n_samples();
+    let (mut phenotypes, matched) = match pheno {
+        Some(path) => {
+            let matched = read_pheno_matched(path, &bed, pheno_col).with_context(label)?;
+            (matched.values.clone(), Some(matched))
+        }
+        None => (bed.fam_phenotype_column(pheno_col).with_context(label)?, None),
+    };
+    if let Some(m) = &matched
+        && m.n_absent == n_all
+    {
+        bail!(
+            "none of the {n_all} samples of {} is in {}: {}",
+            fileset_path(prefix, "fam").display(),
+            pheno.map_or(String::new(), |p| p.display().to_string()),
+            m.describe_unknown()
+        );
+    }
     let plink_coded = extra.binary && recode_case_control(&mut phenotypes, &from)?;
+    let codes = if plink_coded { "0, -9 or NA" } else { "-9 or NA" };
     let unobserved = phenotypes.iter().filter(|v| v.is_none()).count();
     if unobserved > 0 {
-        let codes = if plink_coded { "0, -9 or NA" } else { "-9 or NA" };
-        eprintln!("note: {unobserved} of {} samples dropped: missing phenotype ({codes}) in {from}", bed.n_samples());
+        let why = match (&matched, pheno) {
+            (Some(m), Some(path)) if !plink_coded => m.describe(path, codes),
+            _ => format!("missing phenotype ({codes}) in {from}"),
+        };
+        eprintln!("note: {unobserved} of {n_all} samples dropped: {why}");
+    } else if let (Some(m), Some(path)) = (&matched, pheno)
+        && m.n_unknown > 0
+    {
+        eprintln!("note: {}: {}", path.display(), m.describe_unknown());
+    }
+    if phenotypes.iter().all(Option::is_none) {
+        bail!(
+            "no sample of {} has an observed phenotype in {from}: every value is missing ({codes})",
+            prefix.display()
+        );
     }
     for (flag, path, keep) in [("--keep", &extra.keep, true), ("--remove", &extra.remove, false)] {
         let Some(path) = path else { continue };
@@ -249,11 +315,15 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, extra: &Input
                 dropped += 1;
             }
         }
-        let unknown = if list.n_unknown > 0 {
-            format!("; {} of its lines name samples not in the .fam", list.n_unknown)
-        } else {
-            String::new()
-        };
+        let unknown = list.describe_unknown();
+        if phenotypes.iter().all(Option::is_none) {
+            let matched = list.listed.iter().filter(|l| **l).count();
+            bail!(
+                "{flag} {}: no sample with a phenotype is left ({matched} of its {} entries are .fam samples{unknown})",
+                path.display(),
+                list.n_entries
+            );
+        }
         eprintln!("note: {flag} {}: {dropped} samples with a phenotype left out{unknown}", path.display());
     }
     let table = match covariates {
@@ -261,26 +331,39 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, extra: &Input
         None => None,
     };
     let (rows, y) = observed_samples(&phenotypes);
-    let dropped = bed.n_samples() - rows.len();
+    let dropped = n_all - rows.len();
     if rows.is_empty() {
-        let also = if covariates.is_some() { " and all of its covariates" } else { "" };
-        bail!("no sample of {} has an observed phenotype in {from}{also} (all are -9 or NA)", prefix.display());
+        bail!(
+            "no sample of {} has both a phenotype and every covariate in {}",
+            prefix.display(),
+            covariates.map_or(String::new(), |p| p.display().to_string())
+        );
     }
     if dropped > 0 {
-        eprintln!("note: {} of {} samples kept", rows.len(), bed.n_samples());
+        eprintln!("note: {} of {n_all} samples kept", rows.len());
+    }
+    let selection = select_snps(&bed, (dropped > 0).then_some(rows.as_slice()), &extra.snps)?;
+    if let Some(line) = selection.describe(&extra.snps) {
+        eprintln!("note: {line}");
     }
     let description = format!(
         "{} ({} samples x {} SNPs, packed 2 bits each; y = {from})",
         prefix.display(),
         rows.len(),
-        bed.n_snps()
+        selection.n_kept()
     );
     let covariates = match &table {
         Some(table) => Some(table.rows(&rows)?),
         None => None,
     };
     let rows = if dropped > 0 { Some(rows) } else { None };
-    Ok(LoadedInput { x: LoadedX::Bed { bed, rows }, y, covariates, penalty_factor: None, description })
+    Ok(LoadedInput {
+        x: LoadedX::Bed { bed, rows, columns: selection.kept },
+        y,
+        covariates,
+        penalty_factor: None,
+        description,
+    })
 }
 
 /// Case/control labels as 0/1. Observed values all in {0, 1} are used as they are; values in

@@ -207,9 +207,10 @@ impl Fnv {
     }
 }
 
-/// Mean dosage of allele 1 of every SNP over the called genotypes of `rows` (all samples when
-/// `None`); 0 for a SNP with no call. PLINK codes: `00` → 2, `10` → 1, `11` → 0, `01` missing.
-pub fn snp_means(bed: &Bed, rows: Option<&[usize]>) -> Vec<f64> {
+/// Mean dosage of allele 1 of the SNPs `columns` (every SNP when `None`) over the called
+/// genotypes of `rows` (all samples when `None`); 0 for a SNP with no call. PLINK codes: `00`
+/// → 2, `10` → 1, `11` → 0, `01` missing.
+pub fn snp_means(bed: &Bed, rows: Option<&[usize]>, columns: Option<&[usize]>) -> Vec<f64> {
     let bps = bed.bytes_per_snp();
     let packed = bed.packed();
     let all: Vec<usize>;
@@ -220,10 +221,14 @@ pub fn snp_means(bed: &Bed, rows: Option<&[usize]>) -> Vec<f64> {
             &all
         }
     };
-    (0..bed.n_snps())
+    let p = columns.map_or(bed.n_snps(), <[usize]>::len);
+    (0..p)
         .into_par_iter()
         .with_min_len(256)
-        .map(|j| crate::plink_codes::called_mean(&packed[j * bps..(j + 1) * bps], rows.iter().copied()))
+        .map(|j| {
+            let j = columns.map_or(j, |c| c[j]);
+            crate::plink_codes::called_mean(&packed[j * bps..(j + 1) * bps], rows.iter().copied())
+        })
         .collect()
 }
 
@@ -248,14 +253,19 @@ pub fn build(
             }
             (Features::Matrix { names: m.names.clone() }, m.n_rows())
         }
-        LoadedX::Bed { bed, rows } => {
+        LoadedX::Bed { bed, rows, columns } => {
             hash.write(bed.packed());
             if let Some(rows) = rows {
                 rows.iter().for_each(|&i| hash.word(i as u64));
             }
-            let mean = snp_means(bed, rows.as_deref());
+            if let Some(columns) = columns {
+                hash.word(u64::MAX);
+                columns.iter().for_each(|&j| hash.word(j as u64));
+            }
+            let mean = snp_means(bed, rows.as_deref(), columns.as_deref());
             let samples = rows.as_ref().map_or(bed.n_samples(), |r| r.len());
-            (Features::Bed { snps: Box::new(bed.snp_table().clone()), mean }, samples)
+            let snps = data.x.snp_table().expect("a PLINK design").into_owned();
+            (Features::Bed { snps: Box::new(snps), mean }, samples)
         }
     };
     data.y.iter().for_each(|v| hash.word(v.to_bits()));

@@ -161,9 +161,11 @@ pub fn match_snps(training: &SnpTable, new: &SnpTable, skip_mismatched: bool) ->
 /// Coefficients of the requested points: `coefs[k]` lists `(feature, β_kj)`.
 pub type PointCoefs = Vec<Vec<(usize, f64)>>;
 
-/// The matching of a fileset against itself (held-out samples of the training fileset).
-pub fn identity_matching(p: usize) -> Matching {
-    Matching { snps: (0..p).map(|j| Some(SnpMatch::Same(j))).collect(), ..Matching::default() }
+/// The matching of a fileset against itself (held-out samples of the training fileset): the
+/// p training SNPs are SNPs `columns[j]` of the fileset (SNP j when `None`).
+pub fn identity_matching(p: usize, columns: Option<&[usize]>) -> Matching {
+    let at = |j: usize| columns.map_or(j, |c| c[j]);
+    Matching { snps: (0..p).map(|j| Some(SnpMatch::Same(at(j)))).collect(), ..Matching::default() }
 }
 
 /// Linear predictors `η[k][i]` of the rows `rows` of a new fileset (sample indices of its

@@ -264,7 +264,7 @@ fn bad_weights_and_covariates_are_clear_errors() {
     let zeros = write("zeros.txt", &"0\n".repeat(150));
     assert_fails(&run(&["--penalty-factor", &zeros]), &["every weight is 0"], &out);
     let unknown = write("unknown.txt", "rs_not_there 2\n");
-    assert_fails(&run(&["--penalty-factor", &unknown]), &["rs_not_there", "not in the .bim"], &out);
+    assert_fails(&run(&["--penalty-factor", &unknown]), &["rs_not_there", "is among the 150 SNPs fitted"], &out);
     let mut big = "1\n".repeat(150);
     big.replace_range(0..2, "3.5\n");
     let big = write("big.txt", &big);

@@ -418,7 +418,14 @@ fn pheno_col_picks_the_phenotype_column() {
         let (m, v) = mean_var(&y);
         assert!((intercept - m).abs() < 1e-12 * (1.0 + m.abs()), "{extra:?}: intercept {intercept}, mean {m}");
         assert!((mse - v).abs() < 1e-12 * (1.0 + v), "{extra:?}: train_mse {mse}, variance {v}");
-        let note = format!("{dropped} of 7 samples dropped: missing phenotype (-9 or NA)");
+        let note = if extra.contains(&"--pheno") {
+            // which samples the file lacks, which it gives as missing, and its unknown lines
+            format!(
+                "{dropped} of 7 samples dropped: 2 not in {pheno}; 2 with a missing value (-9 or NA); 1 of its 6 lines name samples not in the .fam (e.g. famX indX)"
+            )
+        } else {
+            format!("{dropped} of 7 samples dropped: missing phenotype (-9 or NA)")
+        };
         assert_eq!(stderr.contains(&note), dropped > 0, "{extra:?}: {stderr}");
         assert!(stderr.contains(&format!("({} samples x 5 SNPs", y.len())), "{stderr}");
     }

@@ -85,7 +85,11 @@ fn keep_remove_and_keep_rows_fit_the_selected_samples() {
     std::fs::write(d("remove.txt"), list(&left_out)).unwrap();
     let prefix = s("g/geno");
     let sk = ok(&regpath(&["path", "--bed", &prefix, "--keep", &s("keep.txt"), "--n-alphas", "15", "--out", &s("k")]));
-    assert!(sk.contains("16 samples with a phenotype left out") && sk.contains("1 of its lines"), "{sk}");
+    assert!(
+        sk.contains("16 samples with a phenotype left out")
+            && sk.contains("1 of its 65 entries name samples not in the .fam (e.g. nobody nobody)"),
+        "{sk}"
+    );
     assert!(sk.contains("(64 samples x 120 SNPs"), "{sk}");
     ok(&regpath(&["path", "--bed", &prefix, "--remove", &s("remove.txt"), "--n-alphas", "15", "--out", &s("r")]));
 
@@ -135,7 +139,10 @@ fn keep_remove_and_keep_rows_fit_the_selected_samples() {
     );
     std::fs::write(d("twice.txt"), "3\n3\n").unwrap();
     fails(&["path", "--x", &s("X_all.npy"), "--y", &s("g/y.npy"), "--keep-rows", &s("twice.txt")], "listed twice");
-    std::fs::write(d("one.txt"), "ind1\n").unwrap();
-    fails(&["path", "--bed", &prefix, "--keep", &s("one.txt")], "expected FID IID");
+    std::fs::write(d("one.txt"), "nobody\n").unwrap();
+    fails(
+        &["path", "--bed", &prefix, "--keep", &s("one.txt")],
+        "no sample with a phenotype is left (0 of its 1 entries are .fam samples; 1 of its 1 entries name samples not in the .fam (e.g. nobody))",
+    );
     fails(&["path", "--example", "--keep", &s("keep.txt")], "--keep needs --x or --bed");
 }

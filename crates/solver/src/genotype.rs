@@ -20,6 +20,9 @@ use crate::error::SolverError;
 pub struct PackedGenotypeDesign<'a> {
     /// The fileset's bytes, or (with a row subset) the kept samples repacked at 2 bits each.
     packed: Cow<'a, [u8]>,
+    /// Column j of the design is SNP `columns[j]` of `packed` (a SNP subset of an unrepacked
+    /// fileset); `None` when column j is SNP j.
+    columns: Option<Vec<usize>>,
     bytes_per_snp: usize,
     n: usize,
     p: usize,
@@ -51,16 +54,40 @@ impl<'a> PackedGenotypeDesign<'a> {
         fit_intercept: bool,
         standardize: bool,
     ) -> Result<Self, SolverError> {
+        Self::with_columns(packed, n_samples, p, rows, None, fit_intercept, standardize)
+    }
+
+    /// Like [`PackedGenotypeDesign::new`] over `p_total` SNPs, with only the SNPs `columns`
+    /// (increasing indices, when given) as the design's columns: column j is SNP
+    /// `columns[j]`. Without a row subset the fileset is read in place through the index map;
+    /// with one, only the kept SNPs are repacked.
+    pub fn with_columns(
+        packed: &'a [u8],
+        n_samples: usize,
+        p_total: usize,
+        rows: Option<Vec<usize>>,
+        columns: Option<Vec<usize>>,
+        fit_intercept: bool,
+        standardize: bool,
+    ) -> Result<Self, SolverError> {
         let source_bytes_per_snp = n_samples.div_ceil(4);
         let n = rows.as_ref().map_or(n_samples, |r| r.len());
+        if let Some(c) = &columns
+            && (c.windows(2).any(|w| w[0] >= w[1]) || c.last().is_some_and(|&j| j >= p_total))
+        {
+            return Err(SolverError::InvalidParameter(format!(
+                "SNP columns must be increasing indices below {p_total}"
+            )));
+        }
+        let p = columns.as_ref().map_or(p_total, Vec::len);
         if n == 0 || p == 0 {
             return Err(SolverError::EmptyDesign { n, p });
         }
-        if packed.len() < source_bytes_per_snp * p {
+        if packed.len() < source_bytes_per_snp * p_total {
             return Err(SolverError::InvalidParameter(format!(
-                "packed genotypes hold {} bytes, {} needed for {n_samples} samples x {p} SNPs",
+                "packed genotypes hold {} bytes, {} needed for {n_samples} samples x {p_total} SNPs",
                 packed.len(),
-                source_bytes_per_snp * p
+                source_bytes_per_snp * p_total
             )));
         }
         if let Some(r) = &rows
@@ -69,12 +96,13 @@ impl<'a> PackedGenotypeDesign<'a> {
             return Err(SolverError::InvalidParameter(format!("sample index {bad} out of range (n = {n_samples})")));
         }
         let bytes_per_snp = n.div_ceil(4);
-        let packed = match &rows {
-            None => Cow::Borrowed(&packed[..source_bytes_per_snp * p]),
-            Some(rows) => Cow::Owned(repack_rows(packed, source_bytes_per_snp, p, rows)),
+        let (packed, columns) = match &rows {
+            None => (Cow::Borrowed(&packed[..source_bytes_per_snp * p_total]), columns),
+            Some(rows) => (Cow::Owned(repack_rows(packed, source_bytes_per_snp, columns.as_deref(), p, rows)), None),
         };
         let mut design = PackedGenotypeDesign {
             packed,
+            columns,
             bytes_per_snp,
             n,
             p,
@@ -118,6 +146,7 @@ impl<'a> PackedGenotypeDesign<'a> {
 
     #[inline]
     fn snp_bytes(&self, j: usize) -> &[u8] {
+        let j = self.columns.as_ref().map_or(j, |c| c[j]);
         &self.packed[j * self.bytes_per_snp..(j + 1) * self.bytes_per_snp]
     }
 
@@ -262,12 +291,19 @@ fn count_pairs_portable(masks_j: &[[u64; 3]], bytes_m: &[u8]) -> [[u32; 3]; 3] {
     inner
 }
 
-/// SNP-major bytes of the samples `rows` (in that order), 2 bits each, from data with
-/// `source_bytes_per_snp` bytes per SNP.
-fn repack_rows(packed: &[u8], source_bytes_per_snp: usize, p: usize, rows: &[usize]) -> Vec<u8> {
+/// SNP-major bytes of the samples `rows` (in that order), 2 bits each, of the `p` SNPs
+/// `columns` (all when `None`), from data with `source_bytes_per_snp` bytes per SNP.
+fn repack_rows(
+    packed: &[u8],
+    source_bytes_per_snp: usize,
+    columns: Option<&[usize]>,
+    p: usize,
+    rows: &[usize],
+) -> Vec<u8> {
     let bytes_per_snp = rows.len().div_ceil(4);
     let mut out = vec![0u8; bytes_per_snp * p];
     out.par_chunks_mut(bytes_per_snp).enumerate().with_min_len(SCAN_BLOCK).for_each(|(j, snp)| {
+        let j = columns.map_or(j, |c| c[j]);
         let source = &packed[j * source_bytes_per_snp..(j + 1) * source_bytes_per_snp];
         for (k, &i) in rows.iter().enumerate() {
             let code = (source[i >> 2] >> ((i & 3) * 2)) & 3;
@@ -386,6 +422,32 @@ mod tests {
             }
         }
         x
+    }
+
+    #[test]
+    fn a_column_subset_is_the_design_of_those_columns() {
+        let (n, p) = (19, 8);
+        let dosages = Array2::from_shape_fn((n, p), |(i, j)| ((i * (j + 2) + 3 * j) % 9 % 4) as u8);
+        let packed = pack(&dosages);
+        let columns = vec![1, 4, 5, 7];
+        let sub = dosages.select(ndarray::Axis(1), &columns);
+        let packed_sub = pack(&sub);
+        let subset: Vec<usize> = (0..n).filter(|i| i % 4 != 2).collect();
+        for rows in [None, Some(subset)] {
+            let a = PackedGenotypeDesign::with_columns(&packed, n, p, rows.clone(), Some(columns.clone()), true, true)
+                .unwrap();
+            let b = PackedGenotypeDesign::new(&packed_sub, n, columns.len(), rows.clone(), true, true).unwrap();
+            assert_eq!(a.n_features(), columns.len());
+            let m = rows.as_ref().map_or(n, Vec::len);
+            let v: Vec<f64> = (0..m).map(|i| (i as f64 * 0.37).cos()).collect();
+            for j in 0..columns.len() {
+                assert_eq!(a.dot(j, &v).to_bits(), b.dot(j, &v).to_bits(), "column {j}");
+                assert_eq!(a.curvature(j).to_bits(), b.curvature(j).to_bits());
+            }
+        }
+        for bad in [vec![2, 2], vec![3, 1], vec![0, 8]] {
+            assert!(PackedGenotypeDesign::with_columns(&packed, n, p, None, Some(bad), true, true).is_err());
+        }
     }
 
     #[test]

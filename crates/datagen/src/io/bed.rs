@@ -378,6 +378,70 @@ pub fn read_pheno(path: &Path, bed: &Bed) -> Result<Vec<Option<f64>>, DataError>
 /// line without it is an error naming the line and how many value columns it has. `k = 0` is an
 /// error.
 pub fn read_pheno_column(path: &Path, bed: &Bed, k: usize) -> Result<Vec<Option<f64>>, DataError> {
+    Ok(read_pheno_matched(path, bed, k)?.values)
+}
+
+/// A phenotype column matched to the `.fam` samples, with what did not match.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PhenoMatch {
+    /// One entry per `.fam` sample: the value, `None` when missing or absent from the file.
+    pub values: Vec<Option<f64>>,
+    /// Data lines of the file (header excluded).
+    pub n_lines: usize,
+    /// `.fam` samples with no line in the file.
+    pub n_absent: usize,
+    /// `.fam` samples whose value is a missing code (`-9`, `NA`).
+    pub n_missing: usize,
+    /// Lines naming a sample that is not in the `.fam`.
+    pub n_unknown: usize,
+    /// The first few unknown `FID IID` pairs, for messages.
+    pub unknown_examples: Vec<String>,
+    /// Unknown lines whose `IID FID` (the two fields swapped) is a `.fam` sample.
+    pub n_swapped: usize,
+}
+
+impl PhenoMatch {
+    /// Why samples have no phenotype, in words: "3 not in FILE, 2 with a missing value (-9 or
+    /// NA)", followed by [`PhenoMatch::describe_unknown`] when lines did not match.
+    pub fn describe(&self, path: &Path, missing_codes: &str) -> String {
+        let mut parts = Vec::new();
+        if self.n_absent > 0 {
+            parts.push(format!("{} not in {}", self.n_absent, path.display()));
+        }
+        if self.n_missing > 0 {
+            parts.push(format!("{} with a missing value ({missing_codes})", self.n_missing));
+        }
+        if self.n_unknown > 0 {
+            parts.push(self.describe_unknown());
+        }
+        parts.join("; ")
+    }
+
+    /// "12 of its 40 lines name samples not in the .fam (e.g. F1 I1, F2 I2)", with a hint when
+    /// most of them match a `.fam` sample with FID and IID swapped; empty when every line
+    /// matched.
+    pub fn describe_unknown(&self) -> String {
+        if self.n_unknown == 0 {
+            return String::new();
+        }
+        let mut text = format!(
+            "{} of its {} lines name samples not in the .fam (e.g. {})",
+            self.n_unknown,
+            self.n_lines,
+            self.unknown_examples.join(", ")
+        );
+        if self.n_swapped > 0 && self.n_swapped * 2 >= self.n_unknown {
+            text.push_str(&format!(
+                "; {} of those lines match a .fam sample with FID and IID swapped: the file must give FID first, then IID",
+                self.n_swapped
+            ));
+        }
+        text
+    }
+}
+
+/// [`read_pheno_column`] with the counts of what did not match ([`PhenoMatch`]).
+pub fn read_pheno_matched(path: &Path, bed: &Bed, k: usize) -> Result<PhenoMatch, DataError> {
     if k == 0 {
         return Err(DataError::Parameter(
             "phenotype column must be at least 1 (1 is the first value after FID IID), got 0".into(),
@@ -388,6 +452,7 @@ pub fn read_pheno_column(path: &Path, bed: &Bed, k: usize) -> Result<Vec<Option<
     let mut out = vec![None; bed.n_samples()];
     let mut seen = vec![false; bed.n_samples()];
     let field = k.saturating_add(2);
+    let (mut n_lines, mut n_unknown, mut n_swapped, mut unknown_examples) = (0, 0, 0, Vec::new());
     for (n_line, (line, f)) in read_fields(path)?.into_iter().enumerate() {
         if n_line == 0 && (f[0].eq_ignore_ascii_case("fid") || f[0].eq_ignore_ascii_case("#fid")) {
             continue;
@@ -407,16 +472,33 @@ pub fn read_pheno_column(path: &Path, bed: &Bed, k: usize) -> Result<Vec<Option<
                 ),
             ));
         }
+        n_lines += 1;
         let value = parse_phenotype(path, line, field, &f[field - 1])?;
-        if let Some(&i) = index.get(&(f[0].as_str(), f[1].as_str())) {
-            if seen[i] {
-                return Err(DataError::format(path, format!("line {line}: sample {} {} is listed twice", f[0], f[1])));
+        match index.get(&(f[0].as_str(), f[1].as_str())) {
+            Some(&i) => {
+                if seen[i] {
+                    return Err(DataError::format(
+                        path,
+                        format!("line {line}: sample {} {} is listed twice", f[0], f[1]),
+                    ));
+                }
+                seen[i] = true;
+                out[i] = value;
             }
-            seen[i] = true;
-            out[i] = value;
+            None => {
+                n_unknown += 1;
+                if unknown_examples.len() < 3 {
+                    unknown_examples.push(format!("{} {}", f[0], f[1]));
+                }
+                if index.contains_key(&(f[1].as_str(), f[0].as_str())) {
+                    n_swapped += 1;
+                }
+            }
         }
     }
-    Ok(out)
+    let n_absent = seen.iter().filter(|s| !**s).count();
+    let n_missing = seen.iter().zip(&out).filter(|(s, v)| **s && v.is_none()).count();
+    Ok(PhenoMatch { values: out, n_lines, n_absent, n_missing, n_unknown, unknown_examples, n_swapped })
 }
 
 /// The samples with an observed phenotype: their indices and values, in order. The number

@@ -163,6 +163,21 @@ impl SnpTable {
         self.id.is_empty()
     }
 
+    /// The records of the SNPs `cols` (indices into this table), in that order.
+    pub fn subset(&self, cols: &[usize]) -> SnpTable {
+        let mut out = SnpTable::default();
+        for &j in cols {
+            out.push(
+                self.chromosome.get(j),
+                self.id.get(j),
+                self.position[j],
+                self.allele1.get(j),
+                self.allele2.get(j),
+            );
+        }
+        out
+    }
+
     /// Appends one record.
     pub fn push(&mut self, chromosome: &str, id: &str, position: i64, allele1: &str, allele2: &str) {
         self.chromosome.push(chromosome);

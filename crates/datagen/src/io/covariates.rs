@@ -50,6 +50,19 @@ pub struct CovariateTable {
     pub n_missing: usize,
     /// Lines of the file whose (FID, IID) is not in the `.fam` (ignored, not an error).
     pub n_unknown: usize,
+    /// The file's columns as read: how each is encoded into [`CovariateTable::names`], so that
+    /// another cohort's table can be encoded the same way ([`read_covariate_table_as`]).
+    pub columns: Vec<CovariateColumn>,
+}
+
+/// One column of a covariate table and its encoding.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CovariateColumn {
+    /// The column's header name (`cov<i>` without a header).
+    pub name: String,
+    /// `None` for a numeric column; for a categorical one every level in sorted order, the
+    /// first the dropped reference, the others indicator columns `<name>=<level>`.
+    pub levels: Option<Vec<String>>,
 }
 
 impl CovariateTable {
@@ -156,11 +169,27 @@ fn header_names(fields: &[String]) -> Option<Vec<String>> {
 }
 
 /// How a covariate column is encoded.
+#[derive(Clone)]
 enum Kind {
     /// Numbers, used as they are.
     Numeric,
     /// Text levels, all of them in sorted order; the first is the reference.
     Categorical(Vec<String>),
+}
+
+/// Reads a PLINK covariate table of another cohort (new samples for `regpath predict`, for
+/// instance) encoded as a training table was: the columns `columns` are looked up by header
+/// name (other columns are ignored; without a header, by position as `cov1`, `cov2`, …), a
+/// numeric column is read as numbers and a categorical one becomes the training's indicator
+/// columns. A level the training data did not have is an error naming it (it has no
+/// coefficient); a training column missing from the file is an error. Matching to `samples`,
+/// missing codes and counts are as in [`read_covariate_table`].
+pub fn read_covariate_table_as(
+    path: &Path,
+    samples: &[(String, String)],
+    columns: &[CovariateColumn],
+) -> Result<CovariateTable, DataError> {
+    read_table(path, samples, Some(columns))
 }
 
 /// A numeric covariate cell: `None` when missing, an error when infinite or not a number.
@@ -210,6 +239,15 @@ fn numeric_value(path: &Path, line: u64, field: usize, name: &str, text: &str) -
 /// in the file, a categorical column with a single level among them ("constant"), an infinite
 /// numeric value. A `.fam` listing a sample twice is a [`DataError::Parameter`].
 pub fn read_covariate_table(path: &Path, samples: &[(String, String)]) -> Result<CovariateTable, DataError> {
+    read_table(path, samples, None)
+}
+
+/// [`read_covariate_table`], with the encoding of `fixed` when given.
+fn read_table(
+    path: &Path,
+    samples: &[(String, String)],
+    fixed: Option<&[CovariateColumn]>,
+) -> Result<CovariateTable, DataError> {
     let mut index: HashMap<(&str, &str), usize> = HashMap::with_capacity(samples.len());
     for (i, (fid, iid)) in samples.iter().enumerate() {
         if let Some(first) = index.insert((fid, iid), i) {
@@ -298,7 +336,87 @@ pub fn read_covariate_table(path: &Path, samples: &[(String, String)]) -> Result
         ));
     }
 
-    let mut kinds = Vec::with_capacity(q);
+    // (position among the file's covariate fields, kind) of each column used
+    let used: Vec<(usize, Kind)> = match fixed {
+        Some(columns) => columns
+            .iter()
+            .map(|col| {
+                let c = raw_names.iter().position(|n| *n == col.name).ok_or_else(|| {
+                    DataError::format(
+                        path,
+                        format!(
+                            "covariate '{}' of the model is not a column of this file (its columns: {})",
+                            col.name,
+                            raw_names.join(", ")
+                        ),
+                    )
+                })?;
+                Ok((c, col.levels.clone().map_or(Kind::Numeric, Kind::Categorical)))
+            })
+            .collect::<Result<_, DataError>>()?,
+        None => infer_kinds(path, &raw_names, &matched)?.into_iter().enumerate().collect(),
+    };
+    let mut names = Vec::with_capacity(q);
+    for (c, kind) in &used {
+        let name = &raw_names[*c];
+        match kind {
+            Kind::Numeric => names.push(name.clone()),
+            Kind::Categorical(levels) => names.extend(levels[1..].iter().map(|level| format!("{name}={level}"))),
+        }
+    }
+
+    let mut values = vec![None; samples.len()];
+    let mut n_missing = 0;
+    'samples: for (line, i, cov) in &matched {
+        let mut row = Vec::with_capacity(names.len());
+        for (c, kind) in &used {
+            let (c, text) = (*c, &cov[*c]);
+            match kind {
+                Kind::Numeric => {
+                    let Some(v) = numeric_value(path, *line, c + 3, &raw_names[c], text)? else {
+                        n_missing += 1;
+                        continue 'samples;
+                    };
+                    row.push(v);
+                }
+                Kind::Categorical(_) if is_plink_missing(parse_cell(text)) => {
+                    n_missing += 1;
+                    continue 'samples;
+                }
+                Kind::Categorical(levels) => {
+                    if !levels.contains(text) {
+                        return Err(DataError::format(
+                            path,
+                            format!(
+                                "line {line}, field {} (covariate '{}'): level '{text}' is not one of the training levels ({})",
+                                c + 3,
+                                raw_names[c],
+                                levels.join(", ")
+                            ),
+                        ));
+                    }
+                    row.extend(levels[1..].iter().map(|level| if level == text { 1.0 } else { 0.0 }));
+                }
+            }
+        }
+        values[*i] = Some(row);
+    }
+    let columns = used
+        .iter()
+        .map(|(c, kind)| CovariateColumn {
+            name: raw_names[*c].clone(),
+            levels: match kind {
+                Kind::Numeric => None,
+                Kind::Categorical(levels) => Some(levels.clone()),
+            },
+        })
+        .collect();
+    Ok(CovariateTable { names, values, n_absent: samples.len() - matched.len(), n_missing, n_unknown, columns })
+}
+
+/// Decides each column's kind on the lines of `.fam` samples (see [`read_covariate_table`]).
+fn infer_kinds(path: &Path, raw_names: &[String], matched: &[(u64, usize, &[String])]) -> Result<Vec<Kind>, DataError> {
+    let mut kinds = Vec::with_capacity(raw_names.len());
     for (c, name) in raw_names.iter().enumerate() {
         let field = c + 3;
         let present: Vec<(u64, &str, Cell)> = matched
@@ -336,37 +454,5 @@ pub fn read_covariate_table(path: &Path, samples: &[(String, String)]) -> Result
         }
     }
 
-    let mut names = Vec::with_capacity(q);
-    for (name, kind) in raw_names.iter().zip(&kinds) {
-        match kind {
-            Kind::Numeric => names.push(name.clone()),
-            Kind::Categorical(levels) => names.extend(levels[1..].iter().map(|level| format!("{name}={level}"))),
-        }
-    }
-
-    let mut values = vec![None; samples.len()];
-    let mut n_missing = 0;
-    'samples: for (line, i, cov) in &matched {
-        let mut row = Vec::with_capacity(names.len());
-        for (c, (kind, text)) in kinds.iter().zip(cov.iter()).enumerate() {
-            match kind {
-                Kind::Numeric => {
-                    let Some(v) = numeric_value(path, *line, c + 3, &raw_names[c], text)? else {
-                        n_missing += 1;
-                        continue 'samples;
-                    };
-                    row.push(v);
-                }
-                Kind::Categorical(_) if is_plink_missing(parse_cell(text)) => {
-                    n_missing += 1;
-                    continue 'samples;
-                }
-                Kind::Categorical(levels) => {
-                    row.extend(levels[1..].iter().map(|level| if level == text { 1.0 } else { 0.0 }));
-                }
-            }
-        }
-        values[*i] = Some(row);
-    }
-    Ok(CovariateTable { names, values, n_absent: samples.len() - matched.len(), n_missing, n_unknown })
+    Ok(kinds)
 }

@@ -12,4 +12,5 @@ mod npy;
 pub mod npy_write;
 pub mod penalty_factor;
 pub mod samples;
+pub mod snp_filter;
 mod text;

@@ -32,6 +32,9 @@ pub struct PenaltyFactors {
     /// Number of SNPs given weight 1 (glmnet's default) because a `SNP_ID weight` file did not
     /// list them; 0 for every other format.
     pub n_defaulted: usize,
+    /// Lines of a `SNP_ID weight` file naming a SNP that is not among the fitted SNPs (a
+    /// genome-wide weight file is not filtered per fileset): counted and ignored.
+    pub n_unknown: usize,
 }
 
 /// Reads one non-negative penalty factor per column of X (see the [module](self) docs for the
@@ -49,8 +52,9 @@ pub struct PenaltyFactors {
 /// a weight that is negative, NaN, missing (`NA`, `.`), infinite or not a number; a count
 /// other than p (the message gives both); an empty file (no weights); every weight 0
 /// ("nothing is penalized"); lines with different numbers of fields, or more than two; two
-/// fields per line without `snp_ids`; a SNP ID that is not in the `.bim`, that is listed
-/// twice, or that the `.bim` itself holds more than once (it cannot be matched by ID).
+/// fields per line without `snp_ids`; a SNP ID that is listed twice, or that the `.bim` itself
+/// holds more than once (it cannot be matched by ID); a file none of whose IDs is fitted. IDs
+/// not among `snp_ids` are counted in [`PenaltyFactors::n_unknown`] and ignored.
 /// `p = 0`, or `snp_ids` of a length other than p, is a [`DataError::Parameter`].
 pub fn read_penalty_factor(path: &Path, p: usize, snp_ids: Option<&StringColumn>) -> Result<PenaltyFactors, DataError> {
     if p == 0 {
@@ -104,7 +108,7 @@ fn read_npy(path: &Path, p: usize, bim: bool) -> Result<PenaltyFactors, DataErro
             format!("element {i} (0-based): weight {w} {problem}; penalty factors must be finite numbers >= 0"),
         ));
     }
-    Ok(PenaltyFactors { weights: weights.into_iter().map(|w| w + 0.0).collect(), n_defaulted: 0 })
+    Ok(PenaltyFactors { weights: weights.into_iter().map(|w| w + 0.0).collect(), n_defaulted: 0, n_unknown: 0 })
 }
 
 /// Parses field `column` (1-based) of line `line` as a weight; `what` says whose weight it is
@@ -168,7 +172,7 @@ fn read_text(path: &Path, p: usize, snp_ids: Option<&StringColumn>) -> Result<Pe
         if weights.len() != p {
             return Err(count_error(path, p, weights.len(), snp_ids.is_some()));
         }
-        return Ok(PenaltyFactors { weights, n_defaulted: 0 });
+        return Ok(PenaltyFactors { weights, n_defaulted: 0, n_unknown: 0 });
     }
     let Some(ids) = snp_ids else {
         return Err(DataError::format(
@@ -204,10 +208,16 @@ fn read_by_id(path: &Path, ids: &StringColumn, lines: &[(u64, Vec<&str>)]) -> Re
     let mut weights = vec![1.0; ids.len()];
     // the line that set each SNP's weight
     let mut set_on: Vec<Option<u64>> = vec![None; ids.len()];
+    let mut n_unknown = 0;
     for (line, f) in lines {
         let (id, text) = (f[0], f[1]);
         let j = match index.get(id) {
-            None => return Err(DataError::format(path, format!("line {line}: SNP '{id}' is not in the .bim"))),
+            None => {
+                // still a well-formed line: its weight must be valid
+                parse_weight(path, *line, 2, text, &format!(" for SNP '{id}'"))?;
+                n_unknown += 1;
+                continue;
+            }
             Some(&(j, Some(k))) => {
                 return Err(DataError::format(
                     path,
@@ -231,5 +241,16 @@ fn read_by_id(path: &Path, ids: &StringColumn, lines: &[(u64, Vec<&str>)]) -> Re
         set_on[j] = Some(*line);
     }
     let n_defaulted = set_on.iter().filter(|s| s.is_none()).count();
-    Ok(PenaltyFactors { weights, n_defaulted })
+    if n_unknown == lines.len() {
+        return Err(DataError::format(
+            path,
+            format!(
+                "none of its {} SNP IDs (e.g. {}) is among the {} SNPs fitted",
+                lines.len(),
+                lines.iter().take(3).map(|(_, f)| f[0]).collect::<Vec<_>>().join(", "),
+                ids.len()
+            ),
+        ));
+    }
+    Ok(PenaltyFactors { weights, n_defaulted, n_unknown })
 }

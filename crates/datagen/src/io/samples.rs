@@ -7,37 +7,82 @@ use std::path::Path;
 use crate::error::DataError;
 use crate::io::bed::read_fields;
 
-/// The `.fam` samples a `FID IID` list names, as a mask, and how many of its lines name no
+/// The `.fam` samples a `FID IID` list names, as a mask, and how many of its entries name no
 /// sample of the fileset.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampleList {
     /// `listed[i]`: sample i of the `.fam` is on the list.
     pub listed: Vec<bool>,
-    /// Lines whose FID IID is not in the `.fam` (counted, not an error).
+    /// Entries (lines) of the list.
+    pub n_entries: usize,
+    /// Entries whose sample is not in the `.fam` (counted, not an error).
     pub n_unknown: usize,
+    /// The first few unknown entries as written (`FID IID` or `IID`), for messages.
+    pub unknown_examples: Vec<String>,
 }
 
-/// Reads a `FID IID` list (PLINK's `--keep`/`--remove` format: whitespace-separated, further
-/// fields ignored, blank lines and lines starting with `#` skipped) against the `.fam` samples.
-/// A line with fewer than two fields is an error naming it.
+/// How many unknown entries a [`SampleList`] keeps for messages.
+pub const UNKNOWN_EXAMPLES: usize = 3;
+
+impl SampleList {
+    /// "; 12 of its 40 entries name samples not in the .fam (e.g. F1 I1, F2 I2)", or "".
+    pub fn describe_unknown(&self) -> String {
+        if self.n_unknown == 0 {
+            return String::new();
+        }
+        format!(
+            "; {} of its {} entries name samples not in the .fam (e.g. {})",
+            self.n_unknown,
+            self.n_entries,
+            self.unknown_examples.join(", ")
+        )
+    }
+}
+
+/// Reads a sample list in PLINK's `--keep`/`--remove` formats against the `.fam` samples:
+///
+/// - PLINK 1: `FID IID` per line, further fields ignored;
+/// - PLINK 2: an optional header line `#FID IID …` (then `FID IID` per line) or `#IID …`
+///   (then the first field is the IID), and without a header one-field lines are IIDs;
+/// - an IID alone matches every `.fam` sample with that IID, whatever its FID;
+/// - blank lines and other lines starting with `#` are skipped.
 pub fn read_sample_list(path: &Path, samples: &[(String, String)]) -> Result<SampleList, DataError> {
     let index: HashMap<(&str, &str), usize> =
         samples.iter().enumerate().map(|(i, (f, s))| ((f.as_str(), s.as_str()), i)).collect();
+    let mut by_iid: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (_, iid)) in samples.iter().enumerate() {
+        by_iid.entry(iid.as_str()).or_default().push(i);
+    }
     let mut listed = vec![false; samples.len()];
-    let mut n_unknown = 0;
-    for (line, fields) in read_fields(path)? {
+    let (mut n_entries, mut n_unknown, mut unknown_examples) = (0, 0, Vec::new());
+    let mut iid_only_header = false;
+    for (position, (_, fields)) in read_fields(path)?.into_iter().enumerate() {
         if fields[0].starts_with('#') {
+            if position == 0 {
+                iid_only_header = fields[0].eq_ignore_ascii_case("#IID");
+            }
             continue;
         }
-        if fields.len() < 2 {
-            return Err(DataError::format(path, format!("line {line}: expected FID IID, found 1 field")));
+        n_entries += 1;
+        let (found, written): (Vec<usize>, String) = if iid_only_header || fields.len() == 1 {
+            (by_iid.get(fields[0].as_str()).cloned().unwrap_or_default(), fields[0].clone())
+        } else {
+            (
+                index.get(&(fields[0].as_str(), fields[1].as_str())).map(|&i| vec![i]).unwrap_or_default(),
+                format!("{} {}", fields[0], fields[1]),
+            )
+        };
+        if found.is_empty() {
+            n_unknown += 1;
+            if unknown_examples.len() < UNKNOWN_EXAMPLES {
+                unknown_examples.push(written);
+            }
         }
-        match index.get(&(fields[0].as_str(), fields[1].as_str())) {
-            Some(&i) => listed[i] = true,
-            None => n_unknown += 1,
+        for i in found {
+            listed[i] = true;
         }
     }
-    Ok(SampleList { listed, n_unknown })
+    Ok(SampleList { listed, n_entries, n_unknown, unknown_examples })
 }
 
 /// Reads 0-based row indices (one per line; blank lines and `#` lines skipped) of a matrix

@@ -242,6 +242,17 @@ pub struct DatasetConfig {
     /// --penalty-factor`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub penalty_factor: Option<PathBuf>,
+    /// SNP ids to fit, others left out (`bed` datasets; PLINK's `--extract`, as `regpath path
+    /// --extract`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extract: Option<PathBuf>,
+    /// SNP ids to leave out (`bed` datasets; PLINK's `--exclude`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exclude: Option<PathBuf>,
+    /// Smallest minor allele frequency fitted (`bed` datasets; PLINK's `--maf`, over every
+    /// sample with a phenotype).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maf: Option<f64>,
     /// Replicates: new data (synthetic) and a new random split (all datasets) per replicate.
     #[serde(default = "one")]
     pub replicates: usize,
@@ -274,8 +285,11 @@ impl DatasetConfig {
         ]
     }
 
-    fn file_keys(&self) -> [(&'static str, bool); 8] {
+    fn file_keys(&self) -> [(&'static str, bool); 11] {
         [
+            ("extract", self.extract.is_some()),
+            ("exclude", self.exclude.is_some()),
+            ("maf", self.maf.is_some()),
             ("covariates", self.covariates.is_some()),
             ("penalty_factor", self.penalty_factor.is_some()),
             ("x", self.x.is_some()),
@@ -491,6 +505,8 @@ impl SweepConfig {
                     &mut d.pheno,
                     &mut d.covariates,
                     &mut d.penalty_factor,
+                    &mut d.extract,
+                    &mut d.exclude,
                 ];
                 for path in paths.into_iter().flatten() {
                     if path.is_relative() {
@@ -659,7 +675,7 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
         None => {
             if let Some((k, _)) = d.family_keys().iter().find(|(_, s)| *s) {
                 bail!(
-                    "key `{k}` needs `family` (files take x, y, beta or bed, pheno, pheno_col, and covariates, penalty_factor)"
+                    "key `{k}` needs `family` (files take x, y, beta or bed, pheno, pheno_col, extract, exclude, maf, and covariates, penalty_factor)"
                 );
             }
             match (&d.x, &d.bed) {
@@ -674,10 +690,22 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
                     if d.pheno_col.is_some() {
                         bail!("`pheno_col` applies to `bed` datasets only");
                     }
+                    for (key, set) in
+                        [("extract", d.extract.is_some()), ("exclude", d.exclude.is_some()), ("maf", d.maf.is_some())]
+                    {
+                        if set {
+                            bail!("`{key}` selects SNPs of `bed` datasets only");
+                        }
+                    }
                 }
                 (None, Some(_)) => {
                     if d.y.is_some() || d.beta.is_some() {
                         bail!("`bed` datasets take `pheno`, not `y`/`beta`");
+                    }
+                    if let Some(maf) = d.maf
+                        && !(0.0..=0.5).contains(&maf)
+                    {
+                        bail!("maf must be in [0, 0.5], got {maf}");
                     }
                     if d.pheno_col == Some(0) {
                         bail!(

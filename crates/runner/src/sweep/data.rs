@@ -39,7 +39,12 @@ const SNPS_PER_CHUNK: usize = 16_384;
 pub struct PackedParts<'a> {
     bytes: Cow<'a, [u8]>,
     n_samples: usize,
+    /// SNPs of the design (columns of X).
     p: usize,
+    /// SNPs in `bytes` (≥ p).
+    p_total: usize,
+    /// Column j of X is SNP `columns[j]` of `bytes` (`None`: SNP j).
+    columns: Option<Vec<usize>>,
     /// Sample index of each training / validation / test position.
     rows: [Vec<usize>; 3],
 }
@@ -181,6 +186,8 @@ pub fn prepare_unit<'a>(config: &SweepConfig, plan: &'a Plan, unit: &Unit) -> Re
                     bytes: Cow::Owned(bytes),
                     n_samples: model.n(),
                     p: model.p(),
+                    p_total: model.p(),
+                    columns: None,
                     rows: idx,
                 }),
                 beta: Some(phenotype.beta.to_vec()),
@@ -207,12 +214,14 @@ pub fn prepare_unit<'a>(config: &SweepConfig, plan: &'a Plan, unit: &Unit) -> Re
             let y = input.y.as_slice().context("y is not contiguous")?;
             let x = match &input.x {
                 LoadedX::Dense(m) => PartsX::Dense(idx.clone().map(|part| select_rows(m.view(), &part))),
-                LoadedX::Bed { bed, rows } => {
+                LoadedX::Bed { bed, rows, columns } => {
                     let sample = |i: usize| rows.as_ref().map_or(i, |r| r[i]);
                     PartsX::Packed(PackedParts {
                         bytes: Cow::Borrowed(bed.packed()),
                         n_samples: bed.n_samples(),
-                        p: bed.n_snps(),
+                        p: columns.as_ref().map_or(bed.n_snps(), Vec::len),
+                        p_total: bed.n_snps(),
+                        columns: columns.clone(),
                         rows: idx.clone().map(|part| part.iter().map(|&i| sample(i)).collect()),
                     })
                 }
@@ -262,11 +271,12 @@ impl<'a> UnitData<'a> {
                     None => pp.rows[0].clone(),
                     Some(pos) => pos.iter().map(|&i| pp.rows[0][i]).collect(),
                 };
-                FitDesign::Packed(PackedGenotypeDesign::new(
+                FitDesign::Packed(PackedGenotypeDesign::with_columns(
                     &pp.bytes,
                     pp.n_samples,
-                    pp.p,
+                    pp.p_total,
                     Some(rows),
+                    pp.columns.clone(),
                     intercept,
                     standardize,
                 )?)
@@ -366,6 +376,7 @@ impl PackedParts<'_> {
     /// The bytes of SNP j.
     fn snp(&self, j: usize) -> &[u8] {
         let bps = self.n_samples.div_ceil(4);
+        let j = self.columns.as_ref().map_or(j, |c| c[j]);
         &self.bytes[j * bps..(j + 1) * bps]
     }
 
@@ -402,6 +413,8 @@ mod tests {
             bytes: Cow::Owned(vec![byte0, 0]),
             n_samples: 5,
             p: 1,
+            p_total: 1,
+            columns: None,
             rows: [vec![0, 2, 3], vec![], vec![1, 4]],
         };
         let scorer = Scorer {

@@ -231,6 +231,11 @@ fn load_files(entry: &DatasetConfig, index: usize, binary: bool) -> Result<Datas
         penalty_factor: entry.penalty_factor.clone(),
         binary,
         phenotype_label: Some(format!("datasets[{index}].{key} (pheno_col = {k})")),
+        snps: regpath_datagen::SnpFilter {
+            extract: entry.extract.clone(),
+            exclude: entry.exclude.clone(),
+            maf: entry.maf,
+        },
         ..InputOptions::default()
     };
     let input = load_input(&source, &extra).with_context(|| format!("datasets[{index}]"))?;
@@ -289,6 +294,8 @@ pub fn entry_inputs(entry: &DatasetConfig) -> Vec<(&'static str, PathBuf)> {
         ("pheno", &entry.pheno),
         ("covariates", &entry.covariates),
         ("penalty_factor", &entry.penalty_factor),
+        ("extract", &entry.extract),
+        ("exclude", &entry.exclude),
     ];
     inputs.extend(optional.into_iter().filter_map(|(key, path)| path.clone().map(|p| (key, p))));
     inputs
