@@ -376,7 +376,7 @@ pub fn simulate_phenotype_scanned(
         }
     }
     let var_e = dot(&e, &e) / n;
-    if !(var_e > 0.0) {
+    if var_e.is_nan() || var_e <= 0.0 {
         return Err(DataError::parameter(format!(
             "the noise has no variance left after removing the intercept and g ({n_rows} samples)"
         )));
