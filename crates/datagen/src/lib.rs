@@ -5,13 +5,16 @@
 //! - [`io`]: readers ([`read_matrix`], [`read_vector`], [`Bed`], [`read_pheno`],
 //!   [`read_pheno_column`], [`read_penalty_factor`], [`read_covariate_matrix`],
 //!   [`read_covariate_table`]) and writers;
-//! - [`dataset`]: writing a generated dataset to a folder, as `regpath gen` does.
+//! - [`dataset`]: writing a generated dataset to a folder, as `regpath gen` does;
+//! - [`simulate`]: phenotypes simulated on a real PLINK fileset ([`simulate_phenotype`]), as
+//!   `regpath gen --bed` does.
 
 pub mod dataset;
 pub mod error;
 pub mod families;
 pub mod io;
 mod rng;
+pub mod simulate;
 
 pub use error::DataError;
 pub use families::{FamilySpec, Synthetic, generate};
@@ -25,3 +28,4 @@ pub use io::matrix::{Matrix, read_matrix, read_vector};
 pub use io::penalty_factor::{PenaltyFactors, read_penalty_factor};
 pub use io::samples::{SampleList, read_row_indices, read_sample_list};
 pub use io::snp_filter::{SnpFilter, SnpSelection, select_snps};
+pub use simulate::{CausalSnps, SimulateSpec, Simulated, SnpScan, simulate_phenotype, simulate_phenotype_scanned};

@@ -27,6 +27,12 @@ pub(crate) enum Purpose {
     Monomorphic = 8,
     /// Missing genotype calls; one stream per genotype LD block.
     Missing = 9,
+    /// Which SNPs of a real fileset are causal (`simulate`).
+    SimulateCausal = 10,
+    /// The per-allele effects of the causal SNPs (`simulate`).
+    SimulateEffects = 11,
+    /// The environmental noise of a simulated phenotype (`simulate`).
+    SimulateNoise = 12,
 }
 
 /// The generator for (`seed`, `purpose`, `index`); `index` must be below 2^56.

@@ -1,10 +1,15 @@
-//! `regpath gen`: write a synthetic dataset to disk.
+//! `regpath gen`: write a synthetic dataset to disk, or (`--bed`) simulate a phenotype on a
+//! real PLINK fileset (docs/design.md §4).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use regpath_datagen::FamilySpec;
 use regpath_datagen::dataset::{OutputFormat, write_dataset};
+use regpath_datagen::simulate::{
+    CausalSnps, DEFAULT_MAF_ALPHA, SimulateSpec, causal_indices, fileset_hash, read_causal_ids, simulate_phenotype,
+    simulation_meta, write_simulation,
+};
+use regpath_datagen::{Bed, FamilySpec};
 use serde_json::{Map, Value, json};
 
 /// The synthetic families `regpath gen` knows.
@@ -48,25 +53,51 @@ pub enum Format {
 /// Arguments of `regpath gen`.
 #[derive(clap::Args, Debug)]
 pub struct GenArgs {
-    /// Dataset family.
-    #[arg(long, value_enum)]
-    pub family: Family,
-    /// Number of samples (rows).
-    #[arg(long)]
-    pub n: usize,
-    /// Number of features (columns / SNPs).
-    #[arg(long)]
-    pub p: usize,
+    /// Dataset family (not with --bed).
+    #[arg(long, value_enum, required_unless_present = "bed")]
+    pub family: Option<Family>,
+    /// Number of samples (rows) (not with --bed).
+    #[arg(long, required_unless_present = "bed")]
+    pub n: Option<usize>,
+    /// Number of features (columns / SNPs) (not with --bed).
+    #[arg(long, required_unless_present = "bed")]
+    pub p: Option<usize>,
+    /// Simulate a phenotype on this real PLINK fileset (PREFIX.bed/.bim/.fam) instead of
+    /// generating a synthetic dataset: --k random causal SNPs among the polymorphic ones (or
+    /// --causal FILE), per-allele effects ~ N(0, [2f(1-f)]^--maf-alpha), noise scaled so that
+    /// var(g)/var(y) = --h2 exactly in the sample. Writes DIR/pheno.txt, DIR/effects.txt (a
+    /// PLINK --score file) and DIR/meta.json.
+    #[arg(
+        long,
+        value_name = "PREFIX",
+        requires = "h2",
+        conflicts_with_all = [
+            "family", "n", "p", "rho", "snr", "maf_min", "maf_max", "block_size", "ld", "dup_frac",
+            "flip_frac", "mono_frac", "missing_rate", "density", "format",
+        ]
+    )]
+    pub bed: Option<PathBuf>,
+    /// With --bed: the causal SNPs, one SNP id per line (first field; further fields are
+    /// ignored; a first line `SNP …` is a header). --k is then optional; if given it must
+    /// equal the number of SNPs listed.
+    #[arg(long, value_name = "FILE", requires = "bed")]
+    pub causal: Option<PathBuf>,
+    /// With --bed: α of the effect variance [2f(1-f)]^α of a causal SNP of allele frequency f
+    /// (default -1: equal variance per standardized SNP, GCTA's model; 0: per-allele effects
+    /// independent of f).
+    #[arg(long, value_name = "A", requires = "bed", allow_negative_numbers = true)]
+    pub maf_alpha: Option<f64>,
     /// Correlation: pairwise (equicorrelated) or of neighbouring columns (toeplitz); in [0, 1).
     #[arg(long)]
     pub rho: Option<f64>,
-    /// Number of nonzero coefficients / causal SNPs (toeplitz, genotype, sparse_x).
+    /// Number of nonzero coefficients / causal SNPs (toeplitz, genotype, sparse_x, --bed).
     #[arg(long)]
     pub k: Option<usize>,
     /// Target signal-to-noise ratio Var(Xβ)/σ² (default 3; for genotype h2 = snr/(1+snr)).
     #[arg(long, conflicts_with = "h2")]
     pub snr: Option<f64>,
-    /// Target heritability h² = SNR/(1 + SNR), in (0, 1) (genotype default 0.5).
+    /// Target heritability h² = SNR/(1 + SNR), in (0, 1) (genotype default 0.5; required with
+    /// --bed, where var(g)/var(y) = h² exactly in the sample).
     #[arg(long)]
     pub h2: Option<f64>,
     /// Lowest allele frequency (genotype; default 0.05).
@@ -98,10 +129,10 @@ pub struct GenArgs {
     /// SNP's mean over its called samples (genotype; default 0).
     #[arg(long)]
     pub missing_rate: Option<f64>,
-    /// Case/control phenotype by the liability-threshold model (genotype): the quantitative
-    /// phenotype with heritability --h2 is the liability; samples above its population
-    /// quantile 1 − --prevalence are cases. y.npy and pheno.txt hold 0/1, the .fam PLINK's
-    /// 1 = control, 2 = case.
+    /// Case/control phenotype by the liability-threshold model (genotype, --bed): the
+    /// quantitative phenotype with heritability --h2 is the liability; samples above its
+    /// population quantile 1 − --prevalence are cases. y.npy and pheno.txt hold 0/1, the .fam
+    /// PLINK's 1 = control, 2 = case.
     #[arg(long)]
     pub binary: bool,
     /// Share of cases in the population, in (0, 1), with --binary (default 0.5).
@@ -179,12 +210,12 @@ fn allowed_flags(family: Family) -> &'static [&'static str] {
 
 /// Builds the family spec from the flags; flags that do not apply to the family are errors.
 pub fn spec_from_args(args: &GenArgs) -> anyhow::Result<FamilySpec> {
-    let family = args.family;
+    let family = args.family.context("--family is required (or --bed PREFIX)")?;
     let allowed = allowed_flags(family);
     let mut m = Map::new();
     m.insert("family".into(), json!(family.spec_name()));
-    m.insert("n".into(), json!(args.n));
-    m.insert("p".into(), json!(args.p));
+    m.insert("n".into(), json!(args.n.context("--n is required with --family")?));
+    m.insert("p".into(), json!(args.p.context("--p is required with --family")?));
     for (flag, key, value) in args.given() {
         if !allowed.contains(&flag) {
             let takes = if allowed.is_empty() {
@@ -219,6 +250,9 @@ pub fn spec_from_args(args: &GenArgs) -> anyhow::Result<FamilySpec> {
 
 /// Runs `regpath gen`.
 pub fn run(args: &GenArgs) -> anyhow::Result<()> {
+    if let Some(prefix) = &args.bed {
+        return run_simulate(args, prefix);
+    }
     let spec = spec_from_args(args)?;
     spec.validate()?;
     let format = match args.format {
@@ -246,6 +280,68 @@ pub fn run(args: &GenArgs) -> anyhow::Result<()> {
         meta["snr"].as_f64().unwrap_or(f64::NAN),
         meta["h2"].as_f64().unwrap_or(f64::NAN),
         files.join(", ")
+    );
+    Ok(())
+}
+
+/// The simulation parameters of `gen --bed` (the causal SNPs still as given on the command
+/// line: `Random(k)` stands for a --causal list until the fileset is read).
+fn simulate_spec(args: &GenArgs) -> anyhow::Result<SimulateSpec> {
+    let h2 = args.h2.context("--bed needs --h2 H (the heritability to simulate, in (0, 1))")?;
+    let k = match (args.k, &args.causal) {
+        (Some(k), _) => k,
+        (None, Some(_)) => 1,
+        (None, None) => anyhow::bail!("--bed needs --k K (the number of causal SNPs) or --causal FILE"),
+    };
+    let spec = SimulateSpec {
+        causal: CausalSnps::Random(k),
+        h2,
+        maf_alpha: args.maf_alpha.unwrap_or(DEFAULT_MAF_ALPHA),
+        prevalence: args.binary.then(|| args.prevalence.unwrap_or(DEFAULT_PREVALENCE)),
+    };
+    spec.validate()?;
+    Ok(spec)
+}
+
+/// Runs `regpath gen --bed PREFIX`: every input is read and checked and the phenotype
+/// simulated before anything is written.
+fn run_simulate(args: &GenArgs, prefix: &Path) -> anyhow::Result<()> {
+    let mut spec = simulate_spec(args)?;
+    let bed = Bed::open(prefix)?;
+    if let Some(file) = &args.causal {
+        let listed = causal_indices(&bed, &read_causal_ids(file)?, file)?;
+        if let Some(k) = args.k
+            && k != listed.len()
+        {
+            anyhow::bail!("--k {k} disagrees with the {} SNPs listed in {}", listed.len(), file.display());
+        }
+        spec.causal = CausalSnps::Listed(listed);
+    }
+    let sim = simulate_phenotype(&bed, None, &spec, args.seed)?;
+    let hash = fileset_hash(&bed)?;
+    let meta = simulation_meta(&bed, &spec, args.seed, &sim, &hash);
+    let written = write_simulation(&args.out, &bed, None, &sim, &meta)
+        .with_context(|| format!("regpath gen --bed: writing {}", args.out.display()))?;
+    let cases = match sim.cases {
+        Some(c) => format!(", {c} cases and {} controls (prevalence {})", sim.y.len() - c, meta["prevalence"]),
+        None => String::new(),
+    };
+    let names: Vec<String> =
+        written.iter().filter_map(|p| p.file_name()).map(|f| f.to_string_lossy().into_owned()).collect();
+    eprintln!(
+        "simulated on {} ({} samples): {} causal SNPs among {} polymorphic of {} SNPs, h2 = {} (realized {:.12}), \
+         maf_alpha = {}, seed = {}{cases}; wrote {}: {}",
+        bed.bed_path().display(),
+        bed.n_samples(),
+        sim.causal.len(),
+        sim.n_polymorphic,
+        bed.n_snps(),
+        spec.h2,
+        sim.h2,
+        spec.maf_alpha,
+        args.seed,
+        args.out.display(),
+        names.join(", ")
     );
     Ok(())
 }

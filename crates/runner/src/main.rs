@@ -16,7 +16,8 @@ struct Cli {
 enum Command {
     /// Fit one regularization path and write path.csv and coefs.csv.
     Path(Box<regpath_runner::cmd_path::PathArgs>),
-    /// Generate a synthetic dataset (X.npy, y.npy, beta.npy, meta.json, or a PLINK fileset).
+    /// Generate a synthetic dataset (X.npy, y.npy, beta.npy, meta.json, or a PLINK fileset), or
+    /// simulate a phenotype on a real PLINK fileset (--bed).
     Gen(regpath_runner::cmd_gen::GenArgs),
     /// Run a sweep of datasets x penalties x hyper-parameters and write comparison tables.
     Sweep(regpath_runner::cmd_sweep::SweepArgs),

@@ -263,6 +263,11 @@ impl Bed {
             .collect()
     }
 
+    /// Path of the `.fam` file.
+    pub fn fam_path(&self) -> &Path {
+        &self.fam_path
+    }
+
     /// Path of the `.bim` file.
     pub fn bim_path(&self) -> &Path {
         &self.bim_path
