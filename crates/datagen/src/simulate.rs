@@ -164,6 +164,10 @@ pub struct SnpScan {
     counts: Vec<[u32; 4]>,
     n_rows: usize,
     n_polymorphic: usize,
+    /// SNPs that may be causal ([`SnpScan::restrict`]); `None`: all.
+    eligible: Option<Vec<bool>>,
+    /// Polymorphic eligible SNPs.
+    n_candidates: usize,
 }
 
 impl SnpScan {
@@ -208,7 +212,38 @@ impl SnpScan {
             })
             .collect();
         let n_polymorphic = counts.iter().filter(|c| polymorphic(c)).count();
-        Ok(SnpScan { counts, n_rows: rows.map_or(n, <[usize]>::len), n_polymorphic })
+        Ok(SnpScan {
+            counts,
+            n_rows: rows.map_or(n, <[usize]>::len),
+            n_polymorphic,
+            eligible: None,
+            n_candidates: n_polymorphic,
+        })
+    }
+
+    /// Restricts the causal SNPs to `kept` (`.bim` indices: the SNPs a fit uses, after
+    /// negative positions, `--extract`, `--exclude` and `--maf`): a random draw picks among the
+    /// polymorphic kept SNPs, and a listed causal SNP outside `kept` is an error.
+    pub fn restrict(&mut self, kept: &[usize]) {
+        let mut eligible = vec![false; self.counts.len()];
+        kept.iter().for_each(|&j| eligible[j] = true);
+        self.n_candidates = (0..self.counts.len()).filter(|&j| eligible[j] && polymorphic(&self.counts[j])).count();
+        self.eligible = Some(eligible);
+    }
+
+    /// Whether SNP `j` may be causal: polymorphic and not excluded by [`SnpScan::restrict`].
+    pub fn is_candidate(&self, j: usize) -> bool {
+        self.is_eligible(j) && self.is_polymorphic(j)
+    }
+
+    /// Whether SNP `j` was kept by [`SnpScan::restrict`] (every SNP without it).
+    pub fn is_eligible(&self, j: usize) -> bool {
+        self.eligible.as_ref().is_none_or(|e| e[j])
+    }
+
+    /// Number of polymorphic SNPs that may be causal.
+    pub fn n_candidates(&self) -> usize {
+        self.n_candidates
     }
 
     /// Number of samples scanned.
@@ -416,7 +451,7 @@ pub fn simulate_phenotype_scanned(
         noise_scale: c,
         var_g,
         h2,
-        n_polymorphic: scan.n_polymorphic(),
+        n_polymorphic: scan.n_candidates(),
         missing_causal_calls,
         threshold,
         cases,
@@ -426,18 +461,19 @@ pub fn simulate_phenotype_scanned(
 /// The causal SNPs, increasing: k drawn among the polymorphic SNPs, or the checked list.
 fn choose_causal(bed: &Bed, scan: &SnpScan, causal: &CausalSnps, seed: u64) -> Result<Vec<usize>, DataError> {
     let p = bed.n_snps();
-    let m = scan.n_polymorphic();
+    let m = scan.n_candidates();
     match causal {
         &CausalSnps::Random(k) => {
             if k > m {
+                let kept = if scan.eligible.is_some() { " kept" } else { "" };
                 return Err(DataError::parameter(format!(
-                    "k = {k} causal SNPs asked for, but only {m} of the {p} SNPs of {} are polymorphic \
-                     among the {} samples",
+                    "k = {k} causal SNPs asked for, but only {m} of the {p} SNPs of {} are{kept} polymorphic \
+                     SNPs among the {} samples",
                     bed.bed_path().display(),
                     scan.n_rows()
                 )));
             }
-            let polymorphic: Vec<usize> = (0..p).filter(|&j| scan.is_polymorphic(j)).collect();
+            let polymorphic: Vec<usize> = (0..p).filter(|&j| scan.is_candidate(j)).collect();
             let mut rng = stream(seed, Purpose::SimulateCausal, 0);
             let mut chosen: Vec<usize> = index::sample(&mut rng, m, k).into_iter().map(|i| polymorphic[i]).collect();
             chosen.sort_unstable();
@@ -450,6 +486,14 @@ fn choose_causal(bed: &Bed, scan: &SnpScan, causal: &CausalSnps, seed: u64) -> R
                 return Err(DataError::parameter(format!(
                     "causal SNP index {bad} is out of range: {} has {p} SNPs",
                     bed.bim_path().display()
+                )));
+            }
+            if let Some(&j) = chosen.iter().find(|&&j| !scan.is_eligible(j)) {
+                return Err(DataError::parameter(format!(
+                    "causal SNP {} (.bim line {}) is not among the SNPs kept (a negative base-pair position, \
+                     --extract, --exclude or --maf leaves it out)",
+                    bed.snp_ids().get(j),
+                    j + 1
                 )));
             }
             let mono: Vec<usize> = chosen.iter().copied().filter(|&j| !scan.is_polymorphic(j)).collect();

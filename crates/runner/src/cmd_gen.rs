@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use regpath_datagen::dataset::{OutputFormat, write_dataset};
 use regpath_datagen::simulate::{
-    CausalSnps, DEFAULT_MAF_ALPHA, SimulateSpec, causal_indices, fileset_hash, read_causal_ids, simulate_phenotype,
-    simulation_meta, write_simulation,
+    CausalSnps, DEFAULT_MAF_ALPHA, SimulateSpec, SnpScan, causal_indices, fileset_hash, read_causal_ids,
+    simulate_phenotype_scanned, simulation_meta, write_simulation,
 };
-use regpath_datagen::{Bed, FamilySpec};
+use regpath_datagen::{Bed, FamilySpec, SnpFilter, select_snps};
 use serde_json::{Map, Value, json};
 
 /// The synthetic families `regpath gen` knows.
@@ -87,6 +87,17 @@ pub struct GenArgs {
     /// independent of f).
     #[arg(long, value_name = "A", requires = "bed", allow_negative_numbers = true)]
     pub maf_alpha: Option<f64>,
+    /// With --bed: draw causal SNPs only among the SNP ids FILE lists (PLINK's --extract).
+    #[arg(long, value_name = "FILE", requires = "bed")]
+    pub extract: Option<PathBuf>,
+    /// With --bed: never draw the SNP ids FILE lists (PLINK's --exclude).
+    #[arg(long, value_name = "FILE", requires = "bed")]
+    pub exclude: Option<PathBuf>,
+    /// With --bed: draw causal SNPs only among SNPs of minor allele frequency at least MIN
+    /// (PLINK's --maf, over every sample). SNPs at a negative base-pair position are never
+    /// drawn, as PLINK leaves them out.
+    #[arg(long, value_name = "MIN", requires = "bed")]
+    pub maf: Option<f64>,
     /// Correlation: pairwise (equicorrelated) or of neighbouring columns (toeplitz); in [0, 1).
     #[arg(long)]
     pub rho: Option<f64>,
@@ -317,7 +328,16 @@ fn run_simulate(args: &GenArgs, prefix: &Path) -> anyhow::Result<()> {
         }
         spec.causal = CausalSnps::Listed(listed);
     }
-    let sim = simulate_phenotype(&bed, None, &spec, args.seed)?;
+    let filter = SnpFilter { extract: args.extract.clone(), exclude: args.exclude.clone(), maf: args.maf };
+    let selection = select_snps(&bed, None, &filter)?;
+    if let Some(line) = selection.describe(&filter) {
+        eprintln!("note: causal SNPs drawn from {line}");
+    }
+    let mut scan = SnpScan::new(&bed, None)?;
+    if let Some(kept) = &selection.kept {
+        scan.restrict(kept);
+    }
+    let sim = simulate_phenotype_scanned(&bed, None, &scan, &spec, args.seed)?;
     let hash = fileset_hash(&bed)?;
     let meta = simulation_meta(&bed, &spec, args.seed, &sim, &hash);
     let written = write_simulation(&args.out, &bed, None, &sim, &meta)
@@ -329,12 +349,12 @@ fn run_simulate(args: &GenArgs, prefix: &Path) -> anyhow::Result<()> {
     let names: Vec<String> =
         written.iter().filter_map(|p| p.file_name()).map(|f| f.to_string_lossy().into_owned()).collect();
     eprintln!(
-        "simulated on {} ({} samples): {} causal SNPs among {} polymorphic of {} SNPs, h2 = {} (realized {:.12}), \
+        "simulated on {} ({} samples): {} causal SNPs among {} polymorphic kept of {} SNPs, h2 = {} (realized {:.12}), \
          maf_alpha = {}, seed = {}{cases}; wrote {}: {}",
         bed.bed_path().display(),
         bed.n_samples(),
         sim.causal.len(),
-        sim.n_polymorphic,
+        scan.n_candidates(),
         bed.n_snps(),
         spec.h2,
         sim.h2,

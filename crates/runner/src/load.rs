@@ -220,6 +220,9 @@ pub fn load_input(source: &DataSource, extra: &InputOptions) -> Result<LoadedInp
     if data.y.len() != n {
         bail!("y has {} values but X has {} rows (samples); they must match", data.y.len(), n);
     }
+    if let (Some(c), Some(path)) = (&data.covariates, &extra.covariates) {
+        check_covariates_do_not_explain_y(c, data.y.as_slice().unwrap_or(&[]), path)?;
+    }
     if let Some(path) = &extra.penalty_factor {
         let table = data.x.snp_table();
         let factors = read_penalty_factor(path, data.n_cols(), table.as_ref().map(|t| &t.id))?;
@@ -364,6 +367,73 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, extra: &Input
         penalty_factor: None,
         description,
     })
+}
+
+/// Refuses covariates that explain y exactly: the residual of the least-squares fit of y on
+/// the intercept and the covariates is `‖r‖² ≤ 10⁻¹⁰·‖y − ȳ‖²` (R² ≥ 1 − 10⁻¹⁰), which happens
+/// when the phenotype itself (or a copy of it) is given as a covariate. Nothing is left for X
+/// to explain and every certificate would be relative to a zero loss. The covariate most
+/// correlated with y is named.
+///
+/// The fit is by modified Gram–Schmidt on the centered covariate columns (q is small; a
+/// column in the span of the previous ones is skipped, the solver rejects it later with its
+/// own message).
+pub fn check_covariates_do_not_explain_y(c: &Covariates, y: &[f64], path: &Path) -> Result<()> {
+    let n = y.len();
+    if n < 2 || c.values.nrows() != n {
+        return Ok(());
+    }
+    let center = |v: &mut Vec<f64>| {
+        let m = v.iter().sum::<f64>() / n as f64;
+        v.iter_mut().for_each(|x| *x -= m);
+    };
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let mut r = y.to_vec();
+    center(&mut r);
+    let total = dot(&r, &r);
+    if total == 0.0 {
+        return Ok(());
+    }
+    let mut basis: Vec<Vec<f64>> = Vec::new();
+    let mut best = (0.0_f64, 0usize);
+    for (k, column) in c.values.columns().into_iter().enumerate() {
+        let mut q: Vec<f64> = column.to_vec();
+        center(&mut q);
+        let norm0 = dot(&q, &q);
+        if norm0 == 0.0 {
+            continue;
+        }
+        let corr = dot(&q, &r).abs() / (norm0 * total).sqrt();
+        if corr > best.0 {
+            best = (corr, k);
+        }
+        for b in &basis {
+            let t = dot(&q, b);
+            q.iter_mut().zip(b).for_each(|(x, bi)| *x -= t * bi);
+        }
+        let norm = dot(&q, &q);
+        if norm <= 1e-12 * norm0 {
+            continue;
+        }
+        let inv = 1.0 / norm.sqrt();
+        q.iter_mut().for_each(|x| *x *= inv);
+        basis.push(q);
+    }
+    for b in &basis {
+        let t = dot(&r, b);
+        r.iter_mut().zip(b).for_each(|(x, bi)| *x -= t * bi);
+    }
+    let r2 = 1.0 - dot(&r, &r) / total;
+    if r2 >= 1.0 - 1e-10 {
+        bail!(
+            "--covariates {}: the covariates explain the phenotype exactly (R² = {r2:.12}); covariate '{}' has \
+             correlation {:.12} with it. Is the phenotype among the covariates? Nothing would be left for X to explain",
+            path.display(),
+            c.names[best.1],
+            best.0
+        );
+    }
+    Ok(())
 }
 
 /// Case/control labels as 0/1. Observed values all in {0, 1} are used as they are; values in

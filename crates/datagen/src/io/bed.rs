@@ -365,7 +365,8 @@ fn impute_mean(values: &mut [f64]) {
 }
 
 /// Reads a PLINK phenotype file (`FID IID value`, whitespace-separated, an optional header line
-/// whose first field is `FID` or `#FID`; further columns are ignored, see
+/// whose first field is `FID` or `#FID`; after PLINK 2's header `#IID …` the lines are
+/// `IID value …`, matched to every `.fam` sample of that IID; further columns are ignored, see
 /// [`read_pheno_column`]) and matches it to the samples of `bed` by (FID, IID). The same as
 /// `read_pheno_column(path, bed, 1)`.
 ///
@@ -454,51 +455,59 @@ pub fn read_pheno_matched(path: &Path, bed: &Bed, k: usize) -> Result<PhenoMatch
     }
     let index: HashMap<(&str, &str), usize> =
         bed.sample_ids().iter().enumerate().map(|(i, (f, s))| ((f.as_str(), s.as_str()), i)).collect();
+    let mut by_iid: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (_, iid)) in bed.sample_ids().iter().enumerate() {
+        by_iid.entry(iid.as_str()).or_default().push(i);
+    }
     let mut out = vec![None; bed.n_samples()];
     let mut seen = vec![false; bed.n_samples()];
-    let field = k.saturating_add(2);
+    let lines = read_fields(path)?;
+    // PLINK 2's `#IID …` header: one ID field (the IID, matched whatever the FID)
+    let iid_only = lines.first().is_some_and(|(_, f)| f[0].eq_ignore_ascii_case("#iid"));
+    let ids = if iid_only { 1 } else { 2 };
+    let field = k.saturating_add(ids);
     let (mut n_lines, mut n_unknown, mut n_swapped, mut unknown_examples) = (0, 0, 0, Vec::new());
-    for (n_line, (line, f)) in read_fields(path)?.into_iter().enumerate() {
-        if n_line == 0 && (f[0].eq_ignore_ascii_case("fid") || f[0].eq_ignore_ascii_case("#fid")) {
+    for (n_line, (line, f)) in lines.into_iter().enumerate() {
+        if n_line == 0 && (f[0].eq_ignore_ascii_case("fid") || f[0].eq_ignore_ascii_case("#fid") || iid_only) {
             continue;
         }
-        if f.len() < 3 {
-            return Err(DataError::format(
-                path,
-                format!("line {line}: expected 3 fields (FID IID value), found {}", f.len()),
-            ));
+        if f.len() < ids + 1 {
+            let expected = if iid_only { "2 fields (IID value)" } else { "3 fields (FID IID value)" };
+            return Err(DataError::format(path, format!("line {line}: expected {expected}, found {}", f.len())));
         }
         if f.len() < field {
             return Err(DataError::format(
                 path,
                 format!(
                     "line {line}: phenotype column {k} (field {field}) requested, but this line has {}",
-                    describe_columns(f.len() - 2, 3, "value")
+                    describe_columns(f.len() - ids, ids + 1, "value")
                 ),
             ));
         }
         n_lines += 1;
         let value = parse_phenotype(path, line, field, &f[field - 1])?;
-        match index.get(&(f[0].as_str(), f[1].as_str())) {
-            Some(&i) => {
-                if seen[i] {
-                    return Err(DataError::format(
-                        path,
-                        format!("line {line}: sample {} {} is listed twice", f[0], f[1]),
-                    ));
-                }
-                seen[i] = true;
-                out[i] = value;
+        let found: Vec<usize> = if iid_only {
+            by_iid.get(f[0].as_str()).cloned().unwrap_or_default()
+        } else {
+            index.get(&(f[0].as_str(), f[1].as_str())).map(|&i| vec![i]).unwrap_or_default()
+        };
+        let written = f[..ids].join(" ");
+        if found.is_empty() {
+            n_unknown += 1;
+            if unknown_examples.len() < 3 {
+                unknown_examples.push(written);
             }
-            None => {
-                n_unknown += 1;
-                if unknown_examples.len() < 3 {
-                    unknown_examples.push(format!("{} {}", f[0], f[1]));
-                }
-                if index.contains_key(&(f[1].as_str(), f[0].as_str())) {
-                    n_swapped += 1;
-                }
+            if !iid_only && index.contains_key(&(f[1].as_str(), f[0].as_str())) {
+                n_swapped += 1;
             }
+            continue;
+        }
+        for i in found {
+            if seen[i] {
+                return Err(DataError::format(path, format!("line {line}: sample {written} is listed twice")));
+            }
+            seen[i] = true;
+            out[i] = value;
         }
     }
     let n_absent = seen.iter().filter(|s| !**s).count();
