@@ -360,6 +360,8 @@ fn fit_design<D: Design>(
 ) -> Result<()> {
     let names = feature_names(data, design.n_features());
     let names = names.as_deref();
+    // the .bim records of the SNP columns (alleles for coefs.csv)
+    let snps = data.x.snp_table();
     let logistic = options.datafit == DatafitKind::Logistic;
     let held_out_flags = HeldOutFlags {
         x: args.test_x.clone(),
@@ -414,11 +416,18 @@ fn fit_design<D: Design>(
             row.test_score = Some(score.map(|v| format!("{v:?}")).unwrap_or_default());
         }
         if !args.no_coefs {
-            coefs.extend(pt.coefs.iter().map(|&(feature, coef)| CoefRow {
-                alpha_index: pt.alpha_index,
-                feature,
-                coef,
-                name: names.map(|n| n[feature]),
+            coefs.extend(pt.coefs.iter().map(|&(feature, coef)| {
+                let alleles = snps.as_ref().map(|t| {
+                    if feature < t.len() { (t.allele1.get(feature), t.allele2.get(feature)) } else { ("", "") }
+                });
+                CoefRow {
+                    alpha_index: pt.alpha_index,
+                    feature,
+                    coef,
+                    name: names.map(|n| n[feature]),
+                    a1: alleles.map(|a| a.0),
+                    a2: alleles.map(|a| a.1),
+                }
             }));
         }
         ControlFlow::Continue(())
@@ -444,7 +453,7 @@ fn fit_design<D: Design>(
         !args.no_coefs,
     )?;
     if !args.no_coefs {
-        write_csv(&args.out.join("coefs.csv"), coef_columns(names.is_some()), &coefs)?;
+        write_csv(&args.out.join("coefs.csv"), coef_columns(names.is_some(), snps.is_some()), &coefs)?;
     }
     let mut columns = path_columns(logistic);
     if held_out.is_some() {

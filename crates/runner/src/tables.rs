@@ -73,9 +73,17 @@ pub struct CoefRow<'a> {
     pub feature: usize,
     /// β_j on the original scale of X.
     pub coef: f64,
-    /// The feature's name, when the input had names.
+    /// The feature's name, when the input had names (column `name`; for a PLINK fileset
+    /// column `snp`: the SNP id, or a covariate's name).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<&'a str>,
+    /// PLINK filesets: the counted allele (`.bim` column 5; the dosage is its number of
+    /// copies), empty for a covariate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a1: Option<&'a str>,
+    /// PLINK filesets: the other allele (`.bim` column 6), empty for a covariate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a2: Option<&'a str>,
 }
 
 /// Writes `rows` as a CSV file atomically (header included, even for zero rows).
@@ -119,9 +127,14 @@ pub const PATH_COLUMNS: &[&str] = &[
     "stop_reason",
 ];
 
-/// Column names of `coefs.csv`, with or without feature names.
-pub fn coef_columns(named: bool) -> &'static [&'static str] {
-    if named { &["alpha_index", "feature", "coef", "name"] } else { &["alpha_index", "feature", "coef"] }
+/// Column names of `coefs.csv`: with feature names (`name`), or for a PLINK fileset `snp`, `a1`
+/// (counted allele) and `a2`, so that `plink --score` can read the SNP rows of one alpha.
+pub fn coef_columns(named: bool, plink: bool) -> &'static [&'static str] {
+    match (plink, named) {
+        (true, _) => &["alpha_index", "feature", "coef", "snp", "a1", "a2"],
+        (false, true) => &["alpha_index", "feature", "coef", "name"],
+        (false, false) => &["alpha_index", "feature", "coef"],
+    }
 }
 
 /// Files `regpath path` owns in its output folder.

@@ -33,7 +33,8 @@ fn assert_fails(o: &Output, needles: &[&str], out: &Path) {
 fn coefs(dir: &Path) -> BTreeMap<(usize, usize), (f64, String)> {
     let mut r = csv::Reader::from_path(dir.join("coefs.csv")).unwrap();
     let header = r.headers().unwrap().clone();
-    let name_col = header.iter().position(|h| h == "name");
+    // the feature's name: `name`, or `snp` for a PLINK fileset (SNP id or covariate name)
+    let name_col = header.iter().position(|h| h == "name" || h == "snp");
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();

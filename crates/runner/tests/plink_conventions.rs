@@ -332,3 +332,65 @@ fn messages_name_the_real_cause() {
     );
     assert!(e.contains("covariate 'score' has correlation 1.0000000000"), "{e}");
 }
+
+/// `coefs.csv` of a `--bed` fit names each SNP and its counted allele, so that `plink --score`
+/// on the SNP rows of one alpha reproduces `regpath predict` up to the intercept.
+#[test]
+fn coefs_csv_is_a_plink_score_file() {
+    let d = Data::new();
+    d.fit(&[], "fit");
+    let coefs = fs::read_to_string(d.p("fit/coefs.csv")).unwrap();
+    assert!(coefs.starts_with("alpha_index,feature,coef,snp,a1,a2\n"), "{coefs}");
+    let bim = fs::read_to_string(d.p("g/geno.bim")).unwrap();
+    let bim: Vec<Vec<&str>> = bim.lines().map(|l| l.split_whitespace().collect()).collect();
+    let kept: Vec<usize> = (0..60).filter(|j| ![3, 10, 11].contains(j)).collect();
+    let k = 7;
+    let mut score = String::new();
+    for line in coefs.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let j: usize = f[1].parse().unwrap();
+        let record = &bim[kept[j]];
+        assert_eq!((f[3], f[4], f[5]), (record[1], record[4], record[5]), "feature {j}");
+        if f[0] == k.to_string() {
+            score.push_str(&format!("{} {} {}\n", f[3], f[4], f[2]));
+        }
+    }
+    assert!(!score.is_empty());
+    fs::write(d.p("score.txt"), &score).unwrap();
+    ok(&regpath(&[
+        "predict",
+        "--fit",
+        &d.s("fit"),
+        "--bed",
+        &d.s("g/geno"),
+        "--alpha-index",
+        &k.to_string(),
+        "--out",
+        &d.s("pred"),
+    ]));
+    let model: serde_json::Value = serde_json::from_str(&fs::read_to_string(d.p("fit/model.json")).unwrap()).unwrap();
+    let intercept = model["intercepts"][k].as_f64().unwrap();
+    let preds: Vec<f64> = fs::read_to_string(d.p("pred/predictions.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap().parse::<f64>().unwrap() - intercept)
+        .collect();
+    let Ok(plink) = Command::new("plink1.9")
+        .args(["--bfile", &d.s("g/geno"), "--score", &d.s("score.txt"), "1", "2", "3", "sum", "--out", &d.s("plink")])
+        .output()
+    else {
+        eprintln!("skipping the plink1.9 --score comparison: plink1.9 not found");
+        return;
+    };
+    assert!(plink.status.success(), "{}", String::from_utf8_lossy(&plink.stdout));
+    let profile = fs::read_to_string(d.p("plink.profile")).unwrap();
+    let sums: Vec<f64> =
+        profile.lines().skip(1).map(|l| l.split_whitespace().last().unwrap().parse().unwrap()).collect();
+    assert_eq!(sums.len(), preds.len());
+    let scale = preds.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    for (i, (s, p)) in sums.iter().zip(&preds).enumerate() {
+        // PLINK prints 6 significant digits
+        assert!((s - p).abs() <= 1e-5 * scale.max(1e-12) + 5e-6 * p.abs(), "sample {i}: plink {s}, regpath {p}");
+    }
+}
