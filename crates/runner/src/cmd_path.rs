@@ -150,6 +150,11 @@ pub struct PathArgs {
     /// --keep, score --test-keep).
     #[arg(long, value_name = "FILE", conflicts_with = "test_x")]
     pub test_keep: Option<PathBuf>,
+    /// Covariates of the held-out samples when the fit has --covariates: for --test-x a matrix
+    /// with the training covariate columns, for --test-bed a `FID IID …` table (with
+    /// --test-keep on the training fileset the --covariates file itself is used).
+    #[arg(long, value_name = "FILE")]
+    pub test_covariates: Option<PathBuf>,
     /// Do not write coefs.csv.
     #[arg(long)]
     pub no_coefs: bool,
@@ -369,6 +374,8 @@ fn fit_design<D: Design>(
         bed: args.test_bed.clone(),
         pheno: args.test_pheno.clone(),
         keep: args.test_keep.clone(),
+        covariates: args.test_covariates.clone(),
+        train_covariates: args.covariates.clone(),
     };
     let held_out = HeldOut::load(
         &held_out_flags,

@@ -5,13 +5,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use ndarray::{Array2, ArrayView2};
 use regpath_datagen::io::atomic::write_atomic;
-use regpath_datagen::{Bed, read_matrix, read_pheno_column, read_sample_list, read_vector};
+use regpath_datagen::{Bed, read_matrix, read_sample_list, read_vector};
 use serde::Deserialize;
 
-use crate::load::recode_case_control;
+use crate::load::{bed_phenotypes, pheno_source, recode_case_control};
 use crate::model::{self, Features, Model};
-use crate::predict::{PointCoefs, match_snps, predict_bed};
+use crate::predict::{Matching, PointCoefs, SnpMatch, match_snps, predict_bed};
 use crate::sweep::metrics::{auc, binomial_deviance, misclassification, mse, predict, r2};
 use crate::tables::{prepare_output_dir, remove_owned_outputs};
 
@@ -30,18 +31,30 @@ pub struct PredictArgs {
     /// New samples: a PLINK fileset (PREFIX.bed/.bim/.fam); SNPs matched by id and alleles.
     #[arg(long, value_name = "PREFIX")]
     pub bed: Option<PathBuf>,
-    /// Score only the samples listed (FID IID per line) of the --bed fileset.
+    /// Score only the samples of the --bed fileset listed in FILE (PLINK's --keep: `FID IID`
+    /// per line, or PLINK 2's `#IID`/IID-only forms).
     #[arg(long, value_name = "FILE", requires = "bed")]
     pub keep: Option<PathBuf>,
+    /// Score all samples of the --bed fileset but those listed in FILE (PLINK's --remove).
+    #[arg(long, value_name = "FILE", requires = "bed")]
+    pub remove: Option<PathBuf>,
     /// Phenotype of the --x rows, for metrics.csv.
     #[arg(long, value_name = "Y", requires = "x")]
     pub y: Option<PathBuf>,
     /// Phenotype file (FID IID v1 v2 …) of the --bed samples, for metrics.csv.
     #[arg(long, value_name = "FILE", requires = "bed")]
     pub pheno: Option<PathBuf>,
-    /// Which value column of --pheno (1-based).
-    #[arg(long, value_name = "K", default_value_t = 1)]
-    pub pheno_col: usize,
+    /// Which phenotype column of the --bed samples to score against, as in `regpath path`
+    /// (1-based): with --pheno its K-th value column, without it column K of the .fam counted
+    /// from its sixth field. Without --pheno or --pheno-col no metrics are computed.
+    #[arg(long, value_name = "K", requires = "bed")]
+    pub pheno_col: Option<usize>,
+    /// Covariates of the new samples, when the model has covariates: with --bed a `FID IID …`
+    /// table with the training columns by header name (categorical levels encoded as in
+    /// training), with --x a matrix (.npy/CSV) with the training covariate columns (by header
+    /// name when the training file had names, else in the same order).
+    #[arg(long, value_name = "FILE")]
+    pub covariates: Option<PathBuf>,
     /// Path points to apply (0-based alpha_index, comma-separated); default all.
     #[arg(long, value_name = "K,…", value_delimiter = ',')]
     pub alpha_index: Option<Vec<usize>>,
@@ -49,6 +62,9 @@ pub struct PredictArgs {
     /// OUT/mismatched_snps.txt) instead of stopping with an error.
     #[arg(long)]
     pub skip_mismatched: bool,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Output directory.
     #[arg(long, value_name = "OUT")]
     pub out: PathBuf,
@@ -104,14 +120,90 @@ fn write_text(path: &Path, text: &str) -> Result<()> {
 
 /// Runs `regpath predict`.
 pub fn run(args: &PredictArgs) -> Result<()> {
-    let model = model::read(&args.fit)?;
-    if !model.covariates.is_empty() {
+    let pool = crate::cmd_path::thread_pool(args.threads)?;
+    pool.install(|| predict_and_write(args))
+}
+
+/// The covariate values of the samples `rows` (`.fam` indices) of a new PLINK cohort,
+/// encoded as in training, or `None` for a sample without every covariate.
+fn bed_covariates(model: &Model, path: &Path, bed: &Bed) -> Result<Vec<Option<Vec<f64>>>> {
+    let Some(columns) = &model.covariate_columns else {
         bail!(
-            "the model has {} unpenalized covariate(s) ({}); predict does not read covariates yet",
-            model.covariates.len(),
+            "the model's covariates ({}) were not recorded with their encoding (a model.json of an earlier \
+             regpath): fit the path again to predict with covariates",
+            model.covariates.join(", ")
+        );
+    };
+    let table = regpath_datagen::read_covariate_table_as(path, bed.sample_ids(), columns)
+        .with_context(|| format!("--covariates {}", path.display()))?;
+    if table.names != model.covariates {
+        bail!(
+            "--covariates {} encodes to columns {} but the model has {}",
+            path.display(),
+            table.names.join(", "),
             model.covariates.join(", ")
         );
     }
+    Ok(table.values)
+}
+
+/// The covariates of the `n` rows of a new matrix, columns in the model's order.
+fn matrix_covariates(model: &Model, path: &Path, n: usize) -> Result<Array2<f64>> {
+    let c =
+        regpath_datagen::read_covariate_matrix(path, n).with_context(|| format!("--covariates {}", path.display()))?;
+    let q = model.covariates.len();
+    let default_names = (1..=q).map(|i| format!("cov{i}")).collect::<Vec<_>>() == model.covariates;
+    if default_names {
+        if c.names.len() != q {
+            bail!("--covariates {} has {} columns but the model has {q} covariates", path.display(), c.names.len());
+        }
+        return Ok(c.values);
+    }
+    let order: Vec<usize> = model
+        .covariates
+        .iter()
+        .map(|name| {
+            c.names.iter().position(|n| n == name).with_context(|| {
+                format!(
+                    "--covariates {}: the model's covariate '{name}' is not one of its columns ({})",
+                    path.display(),
+                    c.names.join(", ")
+                )
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok(c.values.select(ndarray::Axis(1), &order))
+}
+
+/// Adds `Σ_c γ_kc·z_ic` to `eta[k][i]` (coefficients of features `p + c`).
+fn add_covariates(eta: &mut [Vec<f64>], coefs: &PointCoefs, p: usize, z: ArrayView2<'_, f64>) {
+    for (e, list) in eta.iter_mut().zip(coefs) {
+        for &(j, c) in list.iter().filter(|(j, _)| *j >= p) {
+            for (ei, zi) in e.iter_mut().zip(z.column(j - p)) {
+                *ei += c * zi;
+            }
+        }
+    }
+}
+
+/// The `.fam` samples selected by --keep/--remove (all by default), with notes on unknown ids.
+fn selected_samples(args: &PredictArgs, bed: &Bed) -> Result<Vec<bool>> {
+    let mut selected = vec![true; bed.n_samples()];
+    for (flag, path, keep) in [("--keep", &args.keep, true), ("--remove", &args.remove, false)] {
+        let Some(path) = path else { continue };
+        let list = read_sample_list(path, bed.sample_ids())?;
+        for (s, &listed) in selected.iter_mut().zip(&list.listed) {
+            *s &= listed == keep;
+        }
+        if list.n_unknown > 0 {
+            eprintln!("note: {flag} {}{}", path.display(), list.describe_unknown());
+        }
+    }
+    Ok(selected)
+}
+
+fn predict_and_write(args: &PredictArgs) -> Result<()> {
+    let model = model::read(&args.fit)?;
     let n_points = model.alphas.len();
     let points: Vec<usize> = match &args.alpha_index {
         Some(list) => {
@@ -122,9 +214,23 @@ pub fn run(args: &PredictArgs) -> Result<()> {
         }
         None => (0..n_points).collect(),
     };
+    let has_covariates = !model.covariates.is_empty();
+    match (&args.covariates, has_covariates) {
+        (None, true) => bail!(
+            "the model has {} unpenalized covariate{} ({}): give the new samples' values with --covariates FILE",
+            model.covariates.len(),
+            if model.covariates.len() == 1 { "" } else { "s" },
+            model.covariates.join(", ")
+        ),
+        (Some(path), false) => {
+            bail!("--covariates {}: the model was fitted without covariates, so they would be ignored", path.display())
+        }
+        _ => {}
+    }
     let coefs = read_coefs(&args.fit, &model, &points)?;
     let intercepts: Vec<f64> = points.iter().map(|&k| model.intercepts[k]).collect();
     let logistic = model.datafit == "logistic";
+    let p = model.n_features;
 
     // new data → linear predictors, sample labels and the phenotype (if given)
     let mut notes: Vec<(String, String)> = Vec::new(); // (file name, content)
@@ -146,22 +252,32 @@ pub fn run(args: &PredictArgs) -> Result<()> {
                 && let Some(j) = (0..trained.len()).find(|&j| trained[j] != names[j])
             {
                 bail!(
-                    "column {j} of {} is {} but the model's column {j} is {}",
+                    "column {} of {} is {} but the model's column {} is {}",
+                    j + 1,
                     x_path.display(),
                     names[j],
+                    j + 1,
                     trained[j]
                 );
             }
             let n = x.n_rows();
-            let eta = coefs
+            let z = match &args.covariates {
+                Some(path) => Some(matrix_covariates(&model, path, n)?),
+                None => None,
+            };
+            let mut eta: Vec<Vec<f64>> = coefs
                 .iter()
                 .zip(&intercepts)
                 .map(|(c, &b)| {
                     let mut pred = vec![0.0; n];
-                    predict(x.view(), None, b, c, &mut pred);
+                    let snp_part: Vec<(usize, f64)> = c.iter().copied().filter(|(j, _)| *j < p).collect();
+                    predict(x.view(), None, b, &snp_part, &mut pred);
                     pred
                 })
                 .collect();
+            if let Some(z) = &z {
+                add_covariates(&mut eta, &coefs, p, z.view());
+            }
             let y = match &args.y {
                 Some(path) => {
                     let v = read_vector(path)?;
@@ -172,26 +288,35 @@ pub fn run(args: &PredictArgs) -> Result<()> {
                 }
                 None => None,
             };
-            Scored { eta, labels: (0..n).map(|i| i.to_string()).collect(), y }
+            Scored { eta, labels: (1..=n).map(|i| i.to_string()).collect(), y }
         }
         (None, Some(prefix)) => {
             let bed = Bed::open(prefix)?;
-            let rows: Vec<usize> = match &args.keep {
-                Some(path) => {
-                    let list = read_sample_list(path, bed.sample_ids())?;
-                    if list.n_unknown > 0 {
-                        eprintln!("note: {} lines of {} name samples not in the .fam", list.n_unknown, path.display());
-                    }
-                    (0..bed.n_samples()).filter(|&i| list.listed[i]).collect()
-                }
-                None => (0..bed.n_samples()).collect(),
-            };
-            if rows.is_empty() {
-                bail!("no sample of {} is selected", prefix.display());
-            }
             let Features::Bed { snps: training_snps, mean } = &model.features else {
                 bail!("the model was fitted on a matrix (--x): predict with --x, not --bed");
             };
+            let selected = selected_samples(args, &bed)?;
+            let cov_values = match &args.covariates {
+                Some(path) => Some(bed_covariates(&model, path, &bed)?),
+                None => None,
+            };
+            let n_selected = selected.iter().filter(|s| **s).count();
+            let rows: Vec<usize> = (0..bed.n_samples())
+                .filter(|&i| selected[i] && cov_values.as_ref().is_none_or(|v| v[i].is_some()))
+                .collect();
+            if n_selected == 0 {
+                bail!("no sample of {} is selected by --keep/--remove", prefix.display());
+            }
+            if rows.len() < n_selected {
+                eprintln!(
+                    "note: {} of the {n_selected} selected samples have no complete covariates in {} and are not scored",
+                    n_selected - rows.len(),
+                    args.covariates.as_ref().map_or(String::new(), |p| p.display().to_string())
+                );
+            }
+            if rows.is_empty() {
+                bail!("no selected sample of {} has every covariate", prefix.display());
+            }
             let matching = match_snps(training_snps, bed.snp_table(), args.skip_mismatched)?;
             eprintln!(
                 "SNPs: {} of {} training SNPs found ({} with swapped alleles, {} of them strand-ambiguous A/T or C/G), {} absent{}",
@@ -206,6 +331,7 @@ pub fn run(args: &PredictArgs) -> Result<()> {
                     format!(", {} with mismatched alleles skipped", matching.mismatched.len())
                 }
             );
+            eprintln!("{}", nonzero_snp_report(&coefs, p, &matching));
             if !matching.missing.is_empty() {
                 let ids = matching.missing.iter().map(|&j| format!("{}\n", training_snps.id.get(j))).collect();
                 notes.push(("missing_snps.txt".into(), ids));
@@ -216,30 +342,52 @@ pub fn run(args: &PredictArgs) -> Result<()> {
                     matching.mismatched.iter().map(|s| format!("{s}\n")).collect(),
                 ));
             }
-            let eta = predict_bed(mean, &bed, &rows, &matching, &intercepts, &coefs);
+            let mut eta = predict_bed(mean, &bed, &rows, &matching, &intercepts, &coefs);
+            if let Some(values) = &cov_values {
+                let q = model.covariates.len();
+                let mut z = Array2::<f64>::zeros((rows.len(), q));
+                for (r, &i) in rows.iter().enumerate() {
+                    for (c, v) in values[i].as_ref().expect("complete covariates").iter().enumerate() {
+                        z[[r, c]] = *v;
+                    }
+                }
+                add_covariates(&mut eta, &coefs, p, z.view());
+            }
             let ids = bed.sample_ids();
             let labels = rows.iter().map(|&i| format!("{},{}", ids[i].0, ids[i].1)).collect();
-            let y = match &args.pheno {
-                Some(path) => {
-                    let mut all = read_pheno_column(path, &bed, args.pheno_col)?;
-                    if logistic {
-                        recode_case_control(&mut all, &path.display().to_string())?;
+            let y = match (&args.pheno, args.pheno_col) {
+                (None, None) => None,
+                (pheno, k) => {
+                    let k = k.unwrap_or(1);
+                    if k == 0 {
+                        bail!("--pheno-col must be at least 1, got 0");
                     }
+                    let mut all = bed_phenotypes(&bed, pheno.as_deref(), k)?;
+                    let from = pheno_source(pheno.as_deref(), k);
+                    if logistic {
+                        recode_case_control(&mut all, &from)?;
+                    }
+                    eprintln!("phenotype for metrics.csv: {from}");
                     Some(rows.iter().map(|&i| all[i]).collect())
                 }
-                None => None,
             };
             Scored { eta, labels, y }
         }
         _ => bail!("give the new samples with --x X or --bed PREFIX"),
     };
+    if y.is_none() {
+        eprintln!(
+            "note: no phenotype given ({}), so metrics.csv is not written",
+            if args.bed.is_some() { "--pheno FILE, or --pheno-col K for the .fam" } else { "--y FILE" }
+        );
+    }
 
     let metrics = match y {
         None => None,
         Some(y) => {
             let observed: Vec<usize> = (0..y.len()).filter(|&i| y[i].is_some()).collect();
             if observed.is_empty() {
-                bail!("no sample has an observed phenotype");
+                bail!("no scored sample has an observed phenotype (every value is missing)");
             }
             let y_obs: Vec<f64> = observed.iter().map(|&i| y[i].unwrap_or(f64::NAN)).collect();
             let mut table = String::from(if logistic {
@@ -299,4 +447,29 @@ pub fn run(args: &PredictArgs) -> Result<()> {
         eprintln!("wrote {} ({observed} samples with a phenotype)", path.display());
     }
     Ok(())
+}
+
+/// "SNPs with a nonzero coefficient at the requested alphas: 132; of them 21 absent (scored at
+/// their training mean) and 3 with swapped alleles (1 strand-ambiguous)".
+fn nonzero_snp_report(coefs: &PointCoefs, p: usize, matching: &Matching) -> String {
+    let mut used = vec![false; p];
+    for list in coefs {
+        for &(j, c) in list {
+            if j < p && c != 0.0 {
+                used[j] = true;
+            }
+        }
+    }
+    let (mut total, mut absent, mut flipped) = (0, 0, 0);
+    for (j, _) in used.iter().enumerate().filter(|(_, u)| **u) {
+        total += 1;
+        match matching.snps[j] {
+            Some(SnpMatch::Flipped(_)) => flipped += 1,
+            Some(SnpMatch::Same(_)) => {}
+            _ => absent += 1,
+        }
+    }
+    format!(
+        "SNPs with a nonzero coefficient at the requested alphas: {total}; of them {absent} absent (scored at their training mean) and {flipped} with swapped alleles (scored as 2 - dosage)"
+    )
 }

@@ -9,6 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use ndarray::Array2;
 use regpath_datagen::{Bed, Matrix, read_matrix, read_sample_list, read_vector};
 
 use crate::load::{LoadedInput, LoadedX, bed_phenotypes, pheno_source, recode_case_control};
@@ -29,6 +30,11 @@ pub struct HeldOutFlags {
     pub pheno: Option<PathBuf>,
     /// `--test-keep`: samples (FID IID) of `--test-bed`, or of the training fileset.
     pub keep: Option<PathBuf>,
+    /// `--test-covariates`: covariates of `--test-x` rows or `--test-bed` samples (with
+    /// `--test-keep` on the training fileset, the training `--covariates` file is used).
+    pub covariates: Option<PathBuf>,
+    /// The training `--covariates` file.
+    pub train_covariates: Option<PathBuf>,
 }
 
 impl HeldOutFlags {
@@ -46,6 +52,8 @@ pub enum HeldOut {
         x: Matrix,
         /// y.
         y: Vec<f64>,
+        /// Covariates of the rows (columns in the model's order).
+        z: Option<Array2<f64>>,
     },
     /// Samples of a PLINK fileset.
     Bed {
@@ -59,7 +67,33 @@ pub enum HeldOut {
         matching: Matching,
         /// Training means of the training SNPs.
         means: Vec<f64>,
+        /// Covariates of `rows` (columns in the model's order).
+        z: Option<Array2<f64>>,
     },
+}
+
+/// Covariates of `n` held-out rows from a matrix file, columns matched to the training names
+/// (by name when the training file had a header, else in order).
+fn test_matrix_covariates(names: &[String], path: &Path, n: usize) -> Result<Array2<f64>> {
+    let c = regpath_datagen::read_covariate_matrix(path, n)
+        .with_context(|| format!("--test-covariates {}", path.display()))?;
+    let default_names = (1..=names.len()).map(|i| format!("cov{i}")).collect::<Vec<_>>() == names;
+    if default_names {
+        if c.names.len() != names.len() {
+            bail!("--test-covariates {} has {} columns but the fit has {}", path.display(), c.names.len(), names.len());
+        }
+        return Ok(c.values);
+    }
+    let order: Vec<usize> = names
+        .iter()
+        .map(|name| {
+            c.names
+                .iter()
+                .position(|n| n == name)
+                .with_context(|| format!("--test-covariates {}: no column '{name}'", path.display()))
+        })
+        .collect::<Result<_>>()?;
+    Ok(c.values.select(ndarray::Axis(1), &order))
 }
 
 /// Samples listed in `keep` (all when `None`) that have a phenotype, with it.
@@ -68,7 +102,7 @@ fn observed(bed: &Bed, keep: Option<&Path>, pheno: &[Option<f64>]) -> Result<(Ve
         Some(path) => {
             let list = read_sample_list(path, bed.sample_ids())?;
             if list.n_unknown > 0 {
-                eprintln!("note: {} lines of {} name samples not in the .fam", list.n_unknown, path.display());
+                eprintln!("note: --test-keep {}{}", path.display(), list.describe_unknown());
             }
             list.listed
         }
@@ -93,8 +127,9 @@ impl HeldOut {
         if !flags.any() {
             return Ok(None);
         }
-        if data.covariates.is_some() {
-            bail!("--test-x/--test-bed/--test-keep cannot be combined with --covariates yet");
+        let q = data.covariates.as_ref().map_or(0, |c| c.names.len());
+        if q == 0 && flags.covariates.is_some() {
+            bail!("--test-covariates: the fit has no --covariates, so they would be ignored");
         }
         let (pheno_path, k) = train_pheno;
         match (&data.x, &flags.x, &flags.bed) {
@@ -114,7 +149,14 @@ impl HeldOut {
                 if logistic && let Some(v) = y.iter().find(|&&v| v != 0.0 && v != 1.0) {
                     bail!("--test-y must be 0/1 for --datafit logistic, found {v}");
                 }
-                Ok(Some(HeldOut::Dense { x, y }))
+                let z = match (&data.covariates, &flags.covariates) {
+                    (None, _) => None,
+                    (Some(_), None) => {
+                        bail!("the fit has --covariates: give the --test-x rows' with --test-covariates")
+                    }
+                    (Some(train), Some(path)) => Some(test_matrix_covariates(&train.names, path, x.n_rows())?),
+                };
+                Ok(Some(HeldOut::Dense { x, y, z }))
             }
             (LoadedX::Bed { bed: train, rows: train_rows, columns }, None, test_bed) => {
                 let means = snp_means(train, train_rows.as_deref(), columns.as_deref());
@@ -145,10 +187,42 @@ impl HeldOut {
                 if logistic {
                     recode_case_control(&mut pheno, &from)?;
                 }
+                // covariates: the training table for held-out samples of the training fileset,
+                // --test-covariates for another fileset; samples without them are not scored
+                let z_table = match (&data.covariates, test_bed, &flags.covariates, &flags.train_covariates) {
+                    (None, _, _, _) => None,
+                    (Some(_), None, _, Some(train)) => Some(train.clone()),
+                    (Some(_), Some(_), Some(path), _) => Some(path.clone()),
+                    (Some(_), Some(_), None, _) => {
+                        bail!("the fit has --covariates: give the --test-bed samples' with --test-covariates")
+                    }
+                    (Some(_), None, _, None) => bail!("the fit's covariates file is unknown"),
+                };
+                let z_values = match &z_table {
+                    Some(path) => {
+                        let columns = data.covariate_columns.as_deref().context("covariate encoding")?;
+                        let table = regpath_datagen::read_covariate_table_as(path, bed.sample_ids(), columns)
+                            .with_context(|| format!("held-out covariates {}", path.display()))?;
+                        for (v, c) in pheno.iter_mut().zip(&table.values) {
+                            if c.is_none() {
+                                *v = None;
+                            }
+                        }
+                        Some(table)
+                    }
+                    None => None,
+                };
                 let (rows, y) = observed(&bed, flags.keep.as_deref(), &pheno)?;
                 if rows.is_empty() {
-                    bail!("no held-out sample has an observed phenotype in {from}");
+                    bail!(
+                        "no held-out sample has an observed phenotype in {from}{}",
+                        if z_table.is_some() { " and every covariate" } else { "" }
+                    );
                 }
+                let z = match &z_values {
+                    Some(table) => Some(table.rows(&rows)?.values),
+                    None => None,
+                };
                 if test_bed.is_none()
                     && let Some(train_rows) = train_rows
                 {
@@ -160,7 +234,7 @@ impl HeldOut {
                     }
                 }
                 eprintln!("held out: {} samples with a phenotype", rows.len());
-                Ok(Some(HeldOut::Bed { bed: Box::new(bed), rows, y, matching, means }))
+                Ok(Some(HeldOut::Bed { bed: Box::new(bed), rows, y, matching, means, z }))
             }
             (LoadedX::Dense(_), None, _) => {
                 bail!("--test-bed/--test-keep go with --bed; with --x use --test-x/--test-y")
@@ -176,14 +250,21 @@ impl HeldOut {
     /// AUC (logistic); the score is `None` when undefined (constant y, one class).
     pub fn score(&self, intercept: f64, coefs: &[(usize, f64)], logistic: bool) -> (f64, Option<f64>) {
         let (eta, y) = match self {
-            HeldOut::Dense { x, y } => {
+            HeldOut::Dense { x, y, z } => {
                 let mut pred = vec![0.0; y.len()];
-                predict(x.view(), None, intercept, coefs, &mut pred);
+                predict(x.view(), z.as_ref().map(|z| z.view()), intercept, coefs, &mut pred);
                 (pred, y)
             }
-            HeldOut::Bed { bed, rows, y, matching, means } => {
+            HeldOut::Bed { bed, rows, y, matching, means, z } => {
                 let mut eta = predict_bed(means, bed, rows, matching, &[intercept], &vec![coefs.to_vec()]);
-                (eta.swap_remove(0), y)
+                let mut eta = eta.swap_remove(0);
+                if let Some(z) = z {
+                    let p = means.len();
+                    for &(j, c) in coefs.iter().filter(|(j, _)| *j >= p) {
+                        eta.iter_mut().zip(z.column(j - p)).for_each(|(e, v)| *e += c * v);
+                    }
+                }
+                (eta, y)
             }
         };
         if logistic { (binomial_deviance(y, &eta), auc(y, &eta)) } else { (mse(y, &eta), r2(y, &eta)) }

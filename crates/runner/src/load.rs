@@ -107,6 +107,9 @@ pub struct LoadedInput {
     pub y: Array1<f64>,
     /// Unpenalized covariates, one row per row of X.
     pub covariates: Option<Covariates>,
+    /// How a PLINK covariate table's columns were encoded (numeric, or categorical with its
+    /// levels), so that `regpath predict` can encode another cohort's table the same way.
+    pub covariate_columns: Option<Vec<regpath_datagen::CovariateColumn>>,
     /// Penalty factor of each column of X.
     pub penalty_factor: Option<Vec<f64>>,
     /// A human-readable description of where the data came from.
@@ -185,7 +188,14 @@ pub fn load_input(source: &DataSource, extra: &InputOptions) -> Result<LoadedInp
                 }
                 None => None,
             };
-            LoadedInput { x: LoadedX::Dense(matrix), y: y_values, covariates, penalty_factor: None, description }
+            LoadedInput {
+                x: LoadedX::Dense(matrix),
+                y: y_values,
+                covariates,
+                covariate_columns: None,
+                penalty_factor: None,
+                description,
+            }
         }
         DataSource::Bed { prefix, pheno, pheno_col } => {
             if extra.keep_rows.is_some() {
@@ -199,6 +209,7 @@ pub fn load_input(source: &DataSource, extra: &InputOptions) -> Result<LoadedInp
                 x: LoadedX::Dense(Matrix::from_array(synthetic.x, None)),
                 y: synthetic.y,
                 covariates: None,
+                covariate_columns: None,
                 penalty_factor: None,
                 description: "built-in example: uniform, n = 100, p = 10, y = 2x0 + 3x1 + N(0,1), seed 0".into(),
             }
@@ -364,6 +375,7 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, extra: &Input
         x: LoadedX::Bed { bed, rows, columns: selection.kept },
         y,
         covariates,
+        covariate_columns: table.map(|t| t.columns),
         penalty_factor: None,
         description,
     })

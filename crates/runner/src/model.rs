@@ -65,6 +65,11 @@ pub struct Model {
     pub features: Features,
     /// Names of the unpenalized covariates (features `n_features + i` in `coefs.csv`).
     pub covariates: Vec<String>,
+    /// For a PLINK covariate table (`--bed --covariates`), its columns and their encoding
+    /// (numeric, or categorical with every level, the first the dropped reference), so that a
+    /// new cohort's table is encoded into the same columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covariate_columns: Option<Vec<regpath_datagen::CovariateColumn>>,
     /// The training data.
     pub training: Training,
 }
@@ -288,6 +293,7 @@ pub fn build(
         n_features: data.n_cols(),
         features,
         covariates: data.covariates.as_ref().map(|c| c.names.clone()).unwrap_or_default(),
+        covariate_columns: data.covariate_columns.clone(),
         training: Training { samples, source: data.description.clone(), data_hash: format!("{:016x}", hash.0) },
     })
 }

@@ -348,7 +348,9 @@ fn gemma_mouse_hs_fileset() {
     let stderr = ok(&["gen", "--bed", &s(&prefix), "--k", "100", "--h2", "0.3", "--seed", "1", "--out", &s(&out)]);
     assert!(stderr.contains("100 causal SNPs among 9286 polymorphic kept of 12226 SNPs"), "{stderr}");
     assert!(
-        stderr.contains("10300 of 12226 SNPs used; removed: 1926 at a negative base-pair position (excluded as PLINK does)"),
+        stderr.contains(
+            "10300 of 12226 SNPs used; removed: 1926 at a negative base-pair position (excluded as PLINK does)"
+        ),
         "{stderr}"
     );
     let y = values(&out.join("pheno.txt"));
