@@ -59,9 +59,11 @@ pub enum DataError {
     },
     /// A numeric input holds NaN or an infinity (missing values must be imputed first).
     #[error(
-        "{}: non-finite value {value} at row {row}, column {column} (0-based); \
+        "{}: non-finite value {value} at row {}, column {} (1-based); \
          impute or remove missing values first",
-        path.display()
+        path.display(),
+        row + 1,
+        column + 1
     )]
     NonFinite {
         /// The file.

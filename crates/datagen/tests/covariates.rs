@@ -101,18 +101,18 @@ fn matrix_errors() {
     write_npy(&path, &c).unwrap();
     let e = read_covariate_matrix(&path, 3).unwrap_err();
     assert!(matches!(e, DataError::NonFinite { row: 2, column: 1, .. }), "{e}");
-    assert!(e.to_string().contains("C.npy: non-finite value NaN at row 2, column 1 (0-based)"), "{e}");
+    assert!(e.to_string().contains("C.npy: non-finite value NaN at row 3, column 2 (1-based)"), "{e}");
     c[[2, 1]] = 1.0;
     c[[0, 0]] = f64::NEG_INFINITY;
     write_npy(&path, &c).unwrap();
-    assert!(matrix_err(&path, 3).contains("non-finite value -inf at row 0, column 0"));
+    assert!(matrix_err(&path, 3).contains("non-finite value -inf at row 1, column 1 (1-based)"));
 
     let path = text_file(&dir, "C.csv", "age,sex\n34,1\n");
     assert!(matrix_err(&path, 2).contains("C.csv: expected 2 rows (one per row of X), found 1"));
     let path = text_file(&dir, "C.csv", "age,sex\n34,1\nNA,0\n");
-    assert!(matrix_err(&path, 2).contains("C.csv: non-finite value NaN at row 1, column 0 (0-based)"));
+    assert!(matrix_err(&path, 2).contains("C.csv: non-finite value NaN at row 2, column 1 (1-based)"));
     let path = text_file(&dir, "C.csv", "34,1\n35,inf\n");
-    assert!(matrix_err(&path, 2).contains("non-finite value inf at row 1, column 1 (0-based)"));
+    assert!(matrix_err(&path, 2).contains("non-finite value inf at row 2, column 2 (1-based)"));
     let path = text_file(&dir, "C.csv", "age,sex\n34,M\n");
     assert!(matrix_err(&path, 1).contains("C.csv: line 2, column 2: 'M' is not a number"));
     let path = text_file(&dir, "C.csv", "");
@@ -268,8 +268,8 @@ fn table_rows_needs_values() {
     let t = read_covariate_table(&path, &fam(3)).unwrap();
     let e = t.rows(&[0, 1]).unwrap_err();
     assert!(matches!(e, DataError::Parameter(_)), "{e}");
-    assert!(e.to_string().contains(".fam sample 1 (0-based) has no covariate values"), "{e}");
-    assert!(t.rows(&[2]).unwrap_err().to_string().contains(".fam sample 2 (0-based) has no covariate values"));
+    assert!(e.to_string().contains(".fam sample 2 (line 2) has no covariate values"), "{e}");
+    assert!(t.rows(&[2]).unwrap_err().to_string().contains(".fam sample 3 (line 3) has no covariate values"));
     assert!(t.rows(&[3]).unwrap_err().to_string().contains("sample index 3 is out of range (3 .fam samples)"));
     let empty = t.rows(&[]).unwrap();
     assert_eq!(empty.values.dim(), (0, 1));

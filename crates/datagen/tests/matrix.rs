@@ -119,7 +119,7 @@ fn nan_location_is_reported() {
     write_npy(&path, &x).unwrap();
     let e = read_matrix(&path).unwrap_err();
     assert!(matches!(e, DataError::NonFinite { row: 3, column: 1, .. }), "{e}");
-    assert!(e.to_string().contains("X.npy: non-finite value NaN at row 3, column 1 (0-based)"));
+    assert!(e.to_string().contains("X.npy: non-finite value NaN at row 4, column 2 (1-based)"));
     // the same through the converting (C-order) path
     write_npy(&path, &x.as_standard_layout().to_owned()).unwrap();
     let e = read_matrix(&path).unwrap_err();
@@ -127,7 +127,7 @@ fn nan_location_is_reported() {
     let mut f = sample().mapv(|v| v as f32);
     f[[0, 2]] = f32::NEG_INFINITY;
     write_npy(&path, &f).unwrap();
-    assert!(err(&path).contains("non-finite value -inf at row 0, column 2"));
+    assert!(err(&path).contains("non-finite value -inf at row 1, column 3 (1-based)"));
 }
 
 #[test]
@@ -177,7 +177,7 @@ fn vectors_from_npy() {
     assert!(msg.contains("expected a vector") && msg.contains("[4, 3]"), "{msg}");
     write_npy(&path, &array![1.0, f64::NAN]).unwrap();
     let msg = read_vector(&path).unwrap_err().to_string();
-    assert!(msg.contains("non-finite value NaN at row 1, column 0"), "{msg}");
+    assert!(msg.contains("non-finite value NaN at row 2, column 1 (1-based)"), "{msg}");
     write_npy(&path, &Array1::<f64>::zeros(0)).unwrap();
     assert!(read_vector(&path).unwrap_err().to_string().contains("empty vector"));
 }
@@ -215,7 +215,7 @@ fn csv_errors() {
     assert!(msg.contains("X.csv: line 2, column 2: 'abc' is not a number"), "{msg}");
     fs::write(&path, "x,y\n1,2\n3,NA\n").unwrap();
     let msg = err(&path);
-    assert!(msg.contains("non-finite value NaN at row 1, column 1 (0-based)"), "{msg}");
+    assert!(msg.contains("non-finite value NaN at row 2, column 2 (1-based)"), "{msg}");
     fs::write(&path, "").unwrap();
     assert!(err(&path).contains("X.csv: empty file"));
     fs::write(&path, "a,b\n").unwrap();

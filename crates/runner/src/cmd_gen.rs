@@ -83,8 +83,8 @@ pub struct GenArgs {
     #[arg(long, value_name = "FILE", requires = "bed")]
     pub causal: Option<PathBuf>,
     /// With --bed: α of the effect variance [2f(1-f)]^α of a causal SNP of allele frequency f
-    /// (default -1: equal variance per standardized SNP, GCTA's model; 0: per-allele effects
-    /// independent of f).
+    /// (-1: equal variance per standardized SNP, GCTA's model; 0: per-allele effects
+    /// independent of f). [default: -1]
     #[arg(long, value_name = "A", requires = "bed", allow_negative_numbers = true)]
     pub maf_alpha: Option<f64>,
     /// With --bed: draw causal SNPs only among the SNP ids FILE lists (PLINK's --extract).
@@ -104,40 +104,40 @@ pub struct GenArgs {
     /// Number of nonzero coefficients / causal SNPs (toeplitz, genotype, sparse_x, --bed).
     #[arg(long)]
     pub k: Option<usize>,
-    /// Target signal-to-noise ratio Var(Xβ)/σ² (default 3; for genotype h2 = snr/(1+snr)).
+    /// Target signal-to-noise ratio Var(Xβ)/σ² (for genotype h2 = snr/(1+snr)). [default: 3]
     #[arg(long, conflicts_with = "h2")]
     pub snr: Option<f64>,
-    /// Target heritability h² = SNR/(1 + SNR), in (0, 1) (genotype default 0.5; required with
-    /// --bed, where var(g)/var(y) = h² exactly in the sample).
+    /// Target heritability h² = SNR/(1 + SNR), in (0, 1) (genotype; required with --bed, where
+    /// var(g)/var(y) = h² exactly in the sample). [default: 0.5 for genotype]
     #[arg(long)]
     pub h2: Option<f64>,
-    /// Lowest allele frequency (genotype; default 0.05).
+    /// Lowest allele frequency (genotype). [default: 0.05]
     #[arg(long)]
     pub maf_min: Option<f64>,
-    /// Highest allele frequency, at most 0.5 (genotype; default 0.5).
+    /// Highest allele frequency, at most 0.5 (genotype). [default: 0.5]
     #[arg(long)]
     pub maf_max: Option<f64>,
-    /// SNPs per LD block (genotype; default 20).
+    /// SNPs per LD block (genotype). [default: 20]
     #[arg(long)]
     pub block_size: Option<usize>,
     /// Latent correlation of neighbouring SNPs within a block, in [0, 1); values near 1 (0.999)
-    /// give long blocks in near-perfect LD (genotype; default 0.9).
+    /// give long blocks in near-perfect LD (genotype). [default: 0.9]
     #[arg(long)]
     pub ld: Option<f64>,
     /// Fraction of SNPs that are exact copies of an earlier SNP of their block (perfect LD),
-    /// in [0, 1) (genotype; default 0).
+    /// in [0, 1) (genotype). [default: 0]
     #[arg(long)]
     pub dup_frac: Option<f64>,
-    /// Fraction of the duplicates that are allele-flipped copies 2 − g, in [0, 1] (genotype;
-    /// default 0).
+    /// Fraction of the duplicates that are allele-flipped copies 2 − g, in [0, 1] (genotype).
+    /// [default: 0]
     #[arg(long)]
     pub flip_frac: Option<f64>,
-    /// Fraction of monomorphic SNPs (all 0 or all 2; never causal), in [0, 1) (genotype;
-    /// default 0).
+    /// Fraction of monomorphic SNPs (all 0 or all 2; never causal), in [0, 1) (genotype).
+    /// [default: 0]
     #[arg(long)]
     pub mono_frac: Option<f64>,
     /// Probability that a genotype call is missing, in [0, 1): .bed code 01; X.npy holds the
-    /// SNP's mean over its called samples (genotype; default 0).
+    /// SNP's mean over its called samples (genotype). [default: 0]
     #[arg(long)]
     pub missing_rate: Option<f64>,
     /// Case/control phenotype by the liability-threshold model (genotype, --bed): the
@@ -146,10 +146,10 @@ pub struct GenArgs {
     /// PLINK's 1 = control, 2 = case.
     #[arg(long)]
     pub binary: bool,
-    /// Share of cases in the population, in (0, 1), with --binary (default 0.5).
+    /// Share of cases in the population, in (0, 1), with --binary. [default: 0.5]
     #[arg(long, requires = "binary")]
     pub prevalence: Option<f64>,
-    /// Fraction of nonzero entries of X (sparse_x; default 0.05).
+    /// Fraction of nonzero entries of X (sparse_x). [default: 0.05]
     #[arg(long)]
     pub density: Option<f64>,
     /// Random seed; the same seed gives the same bytes on any machine and thread count.

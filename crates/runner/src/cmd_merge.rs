@@ -17,7 +17,11 @@ pub struct MergeArgs {
 /// Runs `regpath merge`.
 pub fn run(args: &MergeArgs) -> Result<()> {
     let outcome = crate::sweep::merge::merge(&args.dir, args.plot, std::env::args().collect())?;
-    eprintln!("merge: {} tasks from {} piece record(s)", outcome.tasks_total, outcome.pieces);
+    eprintln!(
+        "merge: {} from {}",
+        crate::count(outcome.tasks_total, "task"),
+        crate::count(outcome.pieces, "piece record")
+    );
     for file in &outcome.written {
         eprintln!("wrote {}", file.display());
     }

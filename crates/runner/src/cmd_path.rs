@@ -36,14 +36,15 @@ pub struct PathArgs {
     /// PLINK 1 fileset prefix (PREFIX.bed/.bim/.fam) instead of --x.
     #[arg(long, value_name = "PREFIX", conflicts_with_all = ["x", "y"])]
     pub bed: Option<PathBuf>,
-    /// Phenotype file for --bed (FID IID v1 v2 …, optional FID header line); default: the .fam
-    /// phenotype (sixth field). Samples whose phenotype is -9 or NA are dropped and counted.
+    /// Phenotype file for --bed (FID IID v1 v2 …, optional FID header line, or PLINK 2's
+    /// `#IID v1 …`). Samples whose phenotype is -9 or NA are dropped and counted. [default: the
+    /// .fam phenotype, its sixth field]
     #[arg(long, value_name = "FILE", requires = "bed")]
     pub pheno: Option<PathBuf>,
-    /// Which phenotype column to fit with --bed (1-based, as GEMMA's -n; default 1). Without
-    /// --pheno: column K of the .fam counted from its sixth field (K = 1 is the PLINK phenotype,
-    /// K = 2 field 7, … of a GEMMA-style extended .fam). With --pheno FILE: the K-th value
-    /// column after FID IID. Every line must have that column.
+    /// Which phenotype column to fit with --bed (1-based, as GEMMA's -n). Without --pheno:
+    /// column K of the .fam counted from its sixth field (K = 1 is the PLINK phenotype, K = 2
+    /// field 7, … of a GEMMA-style extended .fam). With --pheno FILE: the K-th value column
+    /// after FID IID. Every line must have that column. [default: 1]
     #[arg(long, value_name = "K", requires = "bed", allow_hyphen_values = true)]
     pub pheno_col: Option<usize>,
     /// Use the built-in example (uniform, n = 100, p = 10, y = 2x0 + 3x1 + noise).
@@ -56,35 +57,38 @@ pub struct PathArgs {
     /// Penalty: lasso, ridge, enet, mcp or scad.
     #[arg(long, default_value = "lasso")]
     pub penalty: String,
-    /// Elastic-net mixing ρ ∈ (0, 1] (enet only; default 0.5).
+    /// Elastic-net mixing ρ ∈ (0, 1] (enet only). [default: 0.5]
     #[arg(long, allow_hyphen_values = true)]
     pub l1_ratio: Option<f64>,
-    /// γ for mcp (> 1, default 3) or scad (> 2, default 3.7).
+    /// γ for mcp (> 1) or scad (> 2). [default: 3 for mcp, 3.7 for scad]
     #[arg(long, allow_hyphen_values = true)]
     pub gamma: Option<f64>,
-    /// Number of alphas, geometric from alpha_max down to eps·alpha_max.
+    /// Number of alphas, geometric from alpha_max down to eps·alpha_max. (A sweep's `[grid]`
+    /// has its own defaults: 50 alphas down to 1e-2·alpha_max.)
     #[arg(long, default_value_t = 100)]
     pub n_alphas: usize,
-    /// Smallest alpha as a fraction of alpha_max (default 1e-3; 1e-2 for --datafit logistic,
-    /// glmnet's choice, since wide case/control data separate below it).
+    /// Smallest alpha as a fraction of alpha_max (1e-2 for --datafit logistic is glmnet's
+    /// choice: wide case/control data separate below it). [default: 1e-3; 1e-2 for --datafit
+    /// logistic]
     #[arg(long, allow_hyphen_values = true)]
     pub eps: Option<f64>,
     /// Explicit alphas, comma-separated (used in decreasing order; overrides --n-alphas/--eps).
     #[arg(long, value_delimiter = ',', num_args = 1, allow_hyphen_values = true)]
     pub alphas: Option<Vec<f64>>,
     /// Certificate tolerance (relative duality gap or relative KKT violation) at every alpha.
-    #[arg(long, default_value_t = 1e-6, allow_hyphen_values = true)]
+    #[arg(long, default_value = "1e-6", allow_hyphen_values = true)]
     pub tol: f64,
     /// Coordinate-descent epochs allowed per alpha.
     #[arg(long, default_value_t = 10_000)]
     pub max_epochs: usize,
     /// Stop the path after the first alpha with more than this many nonzero coefficients.
+    /// [default: off]
     #[arg(long)]
     pub max_nnz: Option<usize>,
     /// Stop the path at the first alpha whose deviance ratio — training R² (1 − RSS / ‖y − ȳ‖²,
     /// or ‖y‖² with --no-intercept) for the quadratic datafit, 1 − deviance / null deviance for
     /// the logistic one — reaches R2, in (0, 1]; that alpha is the last row, with stop_reason
-    /// saturated. Off by default (glmnet stops silently at 0.999).
+    /// saturated (glmnet stops silently at 0.999). [default: off]
     #[arg(long, value_name = "R2", allow_hyphen_values = true)]
     pub stop_saturated: Option<f64>,
     /// Do not standardize columns (the penalty then acts on the raw coefficients).
@@ -93,7 +97,7 @@ pub struct PathArgs {
     /// Do not fit an intercept (columns and y are not centered).
     #[arg(long)]
     pub no_intercept: bool,
-    /// Threads for the parallel gradient scans (default: all cores).
+    /// Threads for the parallel gradient scans. [default: all cores]
     #[arg(long)]
     pub threads: Option<usize>,
     /// Penalty factor w_j >= 0 of every column of X (glmnet's penalty.factor, used as given,
@@ -494,11 +498,11 @@ fn fit_design<D: Design>(
     let worst = rows.iter().map(|r| r.certificate).fold(0.0, f64::max);
     let unconverged = rows.iter().filter(|r| !r.converged).count();
     eprintln!(
-        "{}: {} {} path, {} alphas (alpha_max = {}), fitted in {:.3} s (+{:.3} s reading), {:.1} full passes over X",
+        "{}: {} {} path, {} (alpha_max = {}), fitted in {:.3} s (+{:.3} s reading), {:.1} full passes over X",
         data.description,
         options.datafit.as_str(),
         spec.name(),
-        rows.len(),
+        crate::count(rows.len(), "alpha"),
         summary.alpha_max,
         summary.time_s,
         load_s,
@@ -538,8 +542,8 @@ fn fit_design<D: Design>(
         eprintln!("every alpha certified: worst {} = {worst:.3e} <= tol {}", rows[0].certificate_kind, args.tol);
     } else {
         eprintln!(
-            "warning: {unconverged} of {} alphas did not reach tol {} within --max-epochs {} (worst certificate {worst:.3e}); see the converged column",
-            rows.len(),
+            "warning: {unconverged} of {} did not reach tol {} within --max-epochs {} (worst certificate {worst:.3e}); see the converged column",
+            crate::count(rows.len(), "alpha"),
             args.tol,
             args.max_epochs
         );

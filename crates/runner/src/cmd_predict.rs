@@ -55,14 +55,14 @@ pub struct PredictArgs {
     /// name when the training file had names, else in the same order).
     #[arg(long, value_name = "FILE")]
     pub covariates: Option<PathBuf>,
-    /// Path points to apply (0-based alpha_index, comma-separated); default all.
+    /// Path points to apply (alpha_index as in path.csv, comma-separated). [default: all]
     #[arg(long, value_name = "K,…", value_delimiter = ',')]
     pub alpha_index: Option<Vec<usize>>,
     /// Treat a training SNP whose alleles do not match the new fileset as absent (listed in
     /// OUT/mismatched_snps.txt) instead of stopping with an error.
     #[arg(long)]
     pub skip_mismatched: bool,
-    /// Threads (default: all cores).
+    /// Threads. [default: all cores]
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output directory.
@@ -435,7 +435,12 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
         Ok(())
     })
     .with_context(|| format!("cannot write {}", predictions.display()))?;
-    eprintln!("wrote {} ({} samples x {} path points)", predictions.display(), labels.len(), points.len());
+    eprintln!(
+        "wrote {} ({} x {})",
+        predictions.display(),
+        crate::count(labels.len(), "sample"),
+        crate::count(points.len(), "path point")
+    );
     for (name, content) in &notes {
         let path = args.out.join(name);
         write_text(&path, content)?;

@@ -13,11 +13,11 @@ pub struct SweepArgs {
     /// Sweep configuration (TOML); the built-in default sweep when omitted
     /// (`--print-config` shows it).
     pub config: Option<PathBuf>,
-    /// Output directory (default: the configuration's `out`, else ./regpath-sweep).
+    /// Output directory. [default: the configuration's `out`, else ./regpath-sweep]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Threads (default: the configuration's `threads`, else all cores). Results do not
-    /// depend on it.
+    /// Threads; results do not depend on it. [default: the configuration's `threads`, else
+    /// all cores]
     #[arg(long)]
     pub threads: Option<usize>,
     /// Master seed (overrides `seed`).
@@ -26,16 +26,19 @@ pub struct SweepArgs {
     /// Replicates of every dataset (overrides each `replicates`).
     #[arg(long)]
     pub replicates: Option<usize>,
-    /// Number of alphas per path (overrides `grid.n_alphas`; drops `grid.alphas`).
+    /// Number of alphas per path (overrides `grid.n_alphas`; drops `grid.alphas`). A sweep's
+    /// grid defaults to 50 alphas down to 1e-2·alpha_max (`regpath path`: 100 down to 1e-3).
     #[arg(long)]
     pub n_alphas: Option<usize>,
-    /// Smallest alpha / alpha_max (overrides `grid.eps`; drops `grid.alphas`).
+    /// Smallest alpha / alpha_max (overrides `grid.eps`; drops `grid.alphas`). [default: the
+    /// configuration's, else 1e-2]
     #[arg(long)]
     pub eps: Option<f64>,
-    /// Certificate tolerance (overrides `solver.tol`).
+    /// Certificate tolerance (overrides `solver.tol`). [default: the configuration's, else 1e-6]
     #[arg(long)]
     pub tol: Option<f64>,
-    /// Epochs per alpha (overrides `solver.max_epochs`).
+    /// Epochs per alpha (overrides `solver.max_epochs`). [default: the configuration's, else
+    /// 10000]
     #[arg(long)]
     pub max_epochs: Option<usize>,
     /// Choose alpha by K-fold cross-validation on the training part (sets
@@ -45,7 +48,8 @@ pub struct SweepArgs {
     /// Also draw the SVG figures (as `regpath plot DIR`).
     #[arg(long)]
     pub plot: bool,
-    /// Discard results of a different configuration found in the output directory.
+    /// Recompute every task: discard the results found in the output directory (of this or
+    /// another configuration).
     #[arg(long)]
     pub force: bool,
     /// Print the resolved configuration as TOML and exit (a starting point for your own).
@@ -143,12 +147,12 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     }
     if let (Some(shard), true) = (shard, outcome.complete) {
         eprintln!(
-            "piece {shard}: {} tasks ({} computed, {} already done) on {} threads in {:.1} s; \
+            "piece {shard}: {} ({} computed, {} already done) on {} in {:.1} s; \
              merge with `regpath merge {}` once every piece is done",
-            outcome.tasks_total,
+            crate::count(outcome.tasks_total, "task"),
             outcome.tasks_run,
             outcome.tasks_resumed,
-            outcome.threads,
+            crate::count(outcome.threads, "thread"),
             outcome.wall_time_s,
             out.display()
         );
@@ -164,8 +168,12 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         return Ok(());
     }
     eprintln!(
-        "sweep: {} tasks ({} computed, {} reused from an earlier run) on {} threads in {:.1} s",
-        outcome.tasks_total, outcome.tasks_run, outcome.tasks_resumed, outcome.threads, outcome.wall_time_s
+        "sweep: {} ({} computed, {} reused from an earlier run) on {} in {:.1} s",
+        crate::count(outcome.tasks_total, "task"),
+        outcome.tasks_run,
+        outcome.tasks_resumed,
+        crate::count(outcome.threads, "thread"),
+        outcome.wall_time_s
     );
     if let Some(first) = outcome.chosen_at_grid_end.first() {
         eprintln!(

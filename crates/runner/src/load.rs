@@ -457,8 +457,9 @@ pub fn recode_case_control(phenotypes: &mut [Option<f64>], from: &str) -> Result
         phenotypes.iter().enumerate().find_map(|(i, v)| v.filter(|&v| v != 0.0 && v != 1.0 && v != 2.0).map(|v| (i, v)))
     {
         bail!(
-            "--datafit logistic needs a case/control phenotype (0/1, or PLINK's 1 = control, 2 = case, 0/-9/NA missing), but {from} has {v} for sample {} (0-based .fam line)",
-            i
+            "--datafit logistic needs a case/control phenotype (0/1, or PLINK's 1 = control, 2 = case, 0/-9/NA missing), but {from} has {v} for sample {} (.fam line {})",
+            i + 1,
+            i + 1
         );
     }
     let plink = phenotypes.contains(&Some(2.0));

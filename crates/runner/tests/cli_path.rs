@@ -237,7 +237,7 @@ fn non_finite_values_are_located() {
     write_npy(&c.path("nan.npy"), &x).unwrap();
     let out = c.path("o");
     let o = regpath(&["path", "--x", &c.s("nan.npy"), "--y", &c.s("y.npy"), "--out", out.to_str().unwrap()]);
-    assert_fails(&o, &["NaN", "row 2", "column 1"], &out);
+    assert_fails(&o, &["NaN", "row 3, column 2 (1-based)"], &out);
     std::fs::write(c.path("inf.csv"), "1,2\n3,inf\n").unwrap();
     let o = regpath(&["path", "--x", &c.s("inf.csv"), "--y", &c.s("y.csv"), "--out", out.to_str().unwrap()]);
     assert_fails(&o, &["inf.csv"], &out);

@@ -84,15 +84,19 @@ impl CovariateTable {
                 }
                 Some(None) => {
                     return Err(DataError::parameter(format!(
-                        "covariates: .fam sample {i} (0-based) has no covariate values: it is absent from the \
-                         covariate file or misses a value; keep only samples with values"
+                        "covariates: .fam sample {} (line {}) has no covariate values: it is absent from the \
+                         covariate file or misses a value; keep only samples with values",
+                        i + 1,
+                        i + 1
                     )));
                 }
                 Some(Some(row)) => row,
             };
             if row.len() != q {
                 return Err(DataError::parameter(format!(
-                    "covariates: .fam sample {i} (0-based) has {} values for {q} names",
+                    "covariates: .fam sample {} (line {}) has {} values for {q} names",
+                    i + 1,
+                    i + 1,
                     row.len()
                 )));
             }

@@ -5,7 +5,9 @@
 //! [`CHUNK`] bytes hashed in parallel; the chunk digests (little-endian, in file order) and the
 //! file length are then hashed once more:
 //!
-//!     F(file) = XXH3-64( len ‖ XXH3-64(chunk₀) ‖ XXH3-64(chunk₁) ‖ … )
+//! ```text
+//! F(file) = XXH3-64( len ‖ XXH3-64(chunk₀) ‖ XXH3-64(chunk₁) ‖ … )
+//! ```
 //!
 //! The chunking is fixed, so the value does not depend on the thread count. Any change of a
 //! byte changes the digest of its chunk and so, up to a 64-bit hash collision (probability
