@@ -45,6 +45,9 @@ pub struct SweepArgs {
     /// Also draw the SVG figures (as `regpath plot DIR`).
     #[arg(long)]
     pub plot: bool,
+    /// Also write DIR/report.html (as `regpath report DIR`).
+    #[arg(long)]
+    pub report: bool,
     /// Discard results of a different configuration found in the output directory.
     #[arg(long)]
     pub force: bool,
@@ -175,6 +178,9 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     }
     for file in &outcome.written {
         eprintln!("wrote {}", file.display());
+    }
+    if let Some(page) = crate::report::after_run(&out, args.report)? {
+        eprintln!("wrote {}", page.display());
     }
     Ok(())
 }
