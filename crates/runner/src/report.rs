@@ -296,6 +296,19 @@ fn push_table(out: &mut String, table: &Table, style: &TableStyle<'_>) {
     out.push_str(".</p>\n");
 }
 
+/// An integer with thousands separators (10,000).
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -320,9 +333,15 @@ fn scalar_text(v: &Value) -> Option<String> {
     }
 }
 
-/// An array of JSON objects as a table (columns: every key, in first-seen order).
-fn objects_table(items: &[Value]) -> Table {
+/// An array of JSON objects as a table: the columns of `order` that occur, then every other
+/// key in first-seen order.
+fn objects_table(items: &[Value], order: &[&str]) -> Table {
     let mut header: Vec<String> = Vec::new();
+    for key in order {
+        if items.iter().any(|item| item.get(key).is_some()) {
+            header.push(key.to_string());
+        }
+    }
     for item in items {
         if let Value::Object(map) = item {
             for k in map.keys() {
@@ -502,15 +521,16 @@ fn certificate_verdict(c: &Certificates, tol: Option<f64>) -> String {
             let _ = write!(
                 s,
                 "<p class=\"verdict ok\">\u{2713} Every one of the {} path points converged{tol_text}.",
-                c.points
+                thousands(c.points)
             );
         }
         n => {
             let tasks = c.tasks.iter().filter(|t| t.not_converged > 0).count();
             let _ = write!(
                 s,
-                "<p class=\"verdict bad\">\u{26a0} {n} of {} path points did not converge{tol_text}",
-                c.points
+                "<p class=\"verdict bad\">\u{26a0} {} of {} path points did not converge{tol_text}",
+                thousands(n),
+                thousands(c.points)
             );
             if c.tasks.len() > 1 || !c.tasks.first().is_some_and(|t| t.task_id.is_empty()) {
                 let _ = write!(s, ", in {tasks} of {} tasks", c.tasks.len());
@@ -947,6 +967,78 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
+/// Tables of a directory that a report shows in their own section or summarizes.
+const OWN_TABLES: &[&str] = &["path.csv", "summary.csv", "comparison.csv", "coefs.csv"];
+/// Other CSV files larger than this are named, not shown.
+const OTHER_TABLE_MAX_BYTES: u64 = 2 << 20;
+
+/// The other `*.csv` files of the directory (not [`OWN_TABLES`]), sorted by name.
+fn other_tables(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))
+        .filter(|p| !p.file_name().is_some_and(|n| OWN_TABLES.iter().any(|t| n == *t)))
+        .collect();
+    files.sort();
+    files
+}
+
+/// A section with every other CSV file of the directory as a sortable table.
+fn push_other_tables(out: &mut String, files: &[PathBuf]) -> Result<()> {
+    if files.is_empty() {
+        return Ok(());
+    }
+    out.push_str("<section id=\"other-tables\"><h2>Other tables</h2>\n");
+    for (i, file) in files.iter().enumerate() {
+        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let _ = writeln!(out, "<h3><code>{}</code></h3>", escape(&name));
+        let size = fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+        if size > OTHER_TABLE_MAX_BYTES {
+            let _ = writeln!(out, "<p class=\"note\">{}: not shown.</p>", human_size(size));
+            continue;
+        }
+        let table = Table::read(file)?;
+        push_table(out, &table, &TableStyle { id: &format!("other-{i}"), sortable: true, keep_empty: false });
+    }
+    out.push_str("</section>\n");
+    Ok(())
+}
+
+/// Columns of the pieces table, in this order (unknown fields follow).
+const PIECE_COLUMNS: &[&str] = &[
+    "shard",
+    "host",
+    "threads",
+    "slurm_job",
+    "started_at",
+    "finished_at",
+    "wall_time_s",
+    "tasks_assigned",
+    "tasks_run",
+    "tasks_resumed",
+    "estimated_cost",
+    "regpath_version",
+    "git_revision",
+    "k",
+    "n",
+];
+
+/// For a sweep run in pieces: "from START to END; longest piece W s, all pieces T s".
+fn pieces_span(pieces: &[Value]) -> Option<String> {
+    let text = |p: &Value, k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
+    let start = pieces.iter().filter_map(|p| text(p, "started_at")).min()?;
+    let end = pieces.iter().filter_map(|p| text(p, "finished_at")).max()?;
+    let walls: Vec<f64> = pieces.iter().filter_map(|p| p.get("wall_time_s").and_then(Value::as_f64)).collect();
+    let longest = walls.iter().copied().fold(0.0, f64::max);
+    Some(format!(
+        "from {start} to {end}; longest piece {} s, all pieces {} s",
+        compact(longest, false),
+        compact(walls.iter().sum(), false)
+    ))
+}
+
 /// A JSON value as escaped HTML text for a key–value list.
 fn value_html(v: &Value) -> String {
     escape(&scalar_text(v).unwrap_or_else(|| v.to_string()))
@@ -966,13 +1058,25 @@ fn render_sweep(dir: &Path) -> Result<String> {
     let tol = config.as_ref().and_then(|c| c.pointer("/solver/tol")).and_then(Value::as_f64);
 
     let title = format!("regpath sweep: {}", name.clone().unwrap_or_else(|| dir_name(dir)));
+    let pieces: Vec<Value> = manifest.get("pieces").and_then(Value::as_array).cloned().unwrap_or_default();
+    let span = pieces_span(&pieces);
+    let threads = manifest.get("threads").and_then(Value::as_u64);
+    let run = match &span {
+        Some(span) => format!("run in {} pieces, {span}", pieces.len()),
+        None => format!(
+            "run {} ({} thread{}, {} s)",
+            manifest.get("started_at").and_then(Value::as_str).unwrap_or("at an unrecorded time"),
+            threads.map_or_else(|| "?".to_string(), |t| t.to_string()),
+            plural(threads.unwrap_or(0) as usize),
+            manifest.get("wall_time_s").and_then(Value::as_f64).map_or_else(|| "?".to_string(), |t| compact(t, false)),
+        ),
+    };
     let subtitle = format!(
-        "{} tasks, {} configurations compared; run {} ({} threads, {} s)",
+        "{} task{}, {} configuration{} compared; {run}",
         summary.rows.len(),
+        plural(summary.rows.len()),
         comparison.rows.len(),
-        manifest.get("started_at").and_then(Value::as_str).unwrap_or("at an unrecorded time"),
-        manifest.get("threads").map_or_else(|| "?".to_string(), |v| v.to_string()),
-        manifest.get("wall_time_s").and_then(Value::as_f64).map_or_else(|| "?".to_string(), |t| compact(t, false)),
+        plural(comparison.rows.len()),
     );
     let mut sections = vec![
         ("run", "Run"),
@@ -980,6 +1084,10 @@ fn render_sweep(dir: &Path) -> Result<String> {
         ("certificates", "Certificates"),
         ("summary-section", "Tasks"),
     ];
+    let others = other_tables(dir);
+    if !others.is_empty() {
+        sections.push(("other-tables", "Other tables"));
+    }
     if !figures.is_empty() {
         sections.push(("figures", "Figures"));
     }
@@ -1007,7 +1115,6 @@ fn render_sweep(dir: &Path) -> Result<String> {
     if let Some(h) = get("host").and_then(Value::as_str) {
         hosts.push(h.to_string());
     }
-    let pieces: Vec<Value> = get("pieces").and_then(Value::as_array).cloned().unwrap_or_default();
     for p in &pieces {
         if let Some(h) = p.get("host").and_then(Value::as_str)
             && !hosts.iter().any(|x| x == h)
@@ -1027,7 +1134,7 @@ fn render_sweep(dir: &Path) -> Result<String> {
         ("threads", "threads"),
         ("started_at", "started"),
         ("finished_at", "finished"),
-        ("wall_time_s", "wall time (s)"),
+        ("wall_time_s", if pieces.is_empty() { "wall time (s)" } else { "wall time of the merge (s)" }),
         ("tasks_total", "tasks"),
         ("tasks_run", "tasks computed"),
         ("tasks_resumed", "tasks reused"),
@@ -1056,13 +1163,20 @@ fn render_sweep(dir: &Path) -> Result<String> {
             add(&mut pairs, &k.replace('_', " "), html);
         }
     }
+    if let Some(span) = &span {
+        add(&mut pairs, "pieces", escape(&format!("{}, {span}", pieces.len())));
+    }
     if let Some(Value::Array(args)) = get("command_line") {
         add(&mut pairs, "command line", format!("<code>{}</code>", escape(&shell_line(args))));
     }
     push_pairs(&mut out, &pairs);
     if !pieces.is_empty() {
         out.push_str("<h3>Pieces</h3>\n");
-        push_table(&mut out, &objects_table(&pieces), &TableStyle { id: "pieces", sortable: true, keep_empty: false });
+        push_table(
+            &mut out,
+            &objects_table(&pieces, PIECE_COLUMNS),
+            &TableStyle { id: "pieces", sortable: true, keep_empty: false },
+        );
     }
     out.push_str("<h3>Files</h3>\n");
     push_files(&mut out, dir);
@@ -1111,6 +1225,7 @@ fn render_sweep(dir: &Path) -> Result<String> {
     );
     push_table(&mut out, &summary, &TableStyle { id: "summary", sortable: true, keep_empty: false });
     out.push_str("</section>\n");
+    push_other_tables(&mut out, &others)?;
 
     if !figures.is_empty() {
         out.push_str("<section id=\"figures\"><h2>Figures</h2>\n");
@@ -1208,6 +1323,10 @@ fn render_path(dir: &Path) -> Result<String> {
         model.n_features.map_or_else(|| "?".to_string(), |n| n.to_string()),
     );
     let mut sections = vec![("model", "Model"), ("certificates", "Certificates"), ("path-section", "Path")];
+    let others = other_tables(dir);
+    if !others.is_empty() {
+        sections.push(("other-tables", "Other tables"));
+    }
     if !figures.is_empty() {
         sections.push(("figures", "Figures"));
     }
@@ -1275,6 +1394,7 @@ fn render_path(dir: &Path) -> Result<String> {
     out.push_str("<section id=\"path-section\"><h2>Path</h2>\n<p class=\"note\">One row per alpha (<code>path.csv</code>).</p>\n");
     push_table(&mut out, &table, &TableStyle { id: "path", sortable: true, keep_empty: false });
     out.push_str("</section>\n");
+    push_other_tables(&mut out, &others)?;
 
     if !figures.is_empty() {
         out.push_str("<section id=\"figures\"><h2>Figures</h2>\n");
@@ -1318,8 +1438,8 @@ th,td{padding:3px 9px;border-bottom:1px solid #edf0f3;white-space:nowrap;text-al
 thead th{position:sticky;top:0;z-index:1;background:#e9eef4;font-weight:600;border-bottom:1px solid #cfd7e1}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 tbody tr:nth-child(even) td{background-color:#fafbfc}
+tbody tr.flagged td{background-color:#fff0ee}
 tbody tr:hover td{background-color:#eef4fb}
-tr.flagged td{background-color:#fff0ee}
 td.bad{font-weight:600}
 table.sortable th{cursor:pointer;user-select:none}
 table.sortable th:hover{background:#dce5ef}
@@ -1419,6 +1539,10 @@ mod tests {
         assert_eq!(compact(f64::NAN, false), "NaN");
         assert_eq!(compact(f64::NEG_INFINITY, false), "-inf");
         assert_eq!(compact(-0.0, false), "0");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(10000), "10,000");
+        assert_eq!(thousands(1234567), "1,234,567");
     }
 
     #[test]
@@ -1500,6 +1624,7 @@ mod tests {
         fs::write(d.join("summary.csv"), "task_id,cv_mean,ci_low,all_converged,unused\nt&1,0.123456,1e-300,false,\n")
             .unwrap();
         fs::write(d.join("comparison.csv"), "dataset,new_metric\nd,3.5\n").unwrap();
+        fs::write(d.join("memory.csv"), "task,peak_mb\nx,75.25\n").unwrap();
         fs::write(
             d.join("path.csv"),
             "task_index,task_id,alpha_index,certificate,certificate_kind,converged\n0,t&1,0,1e-9,gap,true\n0,t&1,1,0.5,gap,false\n",
@@ -1517,6 +1642,8 @@ mod tests {
             "not shown: unused",
             "<tr class=\"flagged\">",
             "1 of 2 path points did not converge",
+            "<h3><code>memory.csv</code></h3>",
+            "<th scope=\"col\">peak_mb</th>",
         ] {
             assert!(html.contains(needle), "{needle} missing");
         }
