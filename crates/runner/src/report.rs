@@ -301,7 +301,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -670,22 +670,43 @@ fn tag_end(s: &str, start: usize) -> Option<usize> {
     None
 }
 
-/// The tag `<name attr="v" …>` or `</name>` of `tag` rebuilt with allowed attributes only:
-/// (local element name in lower case, closing, self-closing, rebuilt text).
-fn clean_tag(tag: &str) -> (String, bool, bool, String) {
+/// A tag of an SVG file, rebuilt.
+struct Tag {
+    /// Element name without namespace prefix, as written (`linearGradient`).
+    name: String,
+    /// `</name>`.
+    closing: bool,
+    /// `<name … />`.
+    self_closing: bool,
+    /// `<name` plus the allowed attributes, each as `name="value"`, plus `>` or `/>`.
+    text: String,
+}
+
+/// XML names as regpath accepts them in an inlined figure (element and attribute names).
+fn plain_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.:-".contains(&b))
+}
+
+/// The tag `<name attr="v" …>` or `</name>` rebuilt with its allowed attributes only (see
+/// [`attribute_allowed`]; attributes with unusual names are dropped); `None` for a tag whose
+/// name is not a plain XML name.
+fn clean_tag(tag: &str) -> Option<Tag> {
     let inner = &tag[1..tag.len() - 1];
     let closing = inner.starts_with('/');
     let inner = inner.trim_start_matches('/');
-    let self_closing = inner.trim_end().ends_with('/');
+    let self_closing = !closing && inner.trim_end().ends_with('/');
     let inner = inner.trim_end().trim_end_matches('/');
     let name_end = inner.find(|c: char| c.is_whitespace()).unwrap_or(inner.len());
-    let name = &inner[..name_end];
-    let local = name.rsplit(':').next().unwrap_or(name).to_ascii_lowercase();
+    let full = &inner[..name_end];
+    if !plain_name(full) {
+        return None;
+    }
+    let name = full.rsplit(':').next().unwrap_or(full).to_string();
     if closing {
-        return (local, true, false, format!("</{name}>"));
+        return Some(Tag { text: format!("</{name}>"), name, closing, self_closing });
     }
     let mut out = format!("<{name}");
-    let rest = inner[name_end..].as_bytes();
+    let rest = &inner.as_bytes()[name_end..];
     let mut i = 0;
     while i < rest.len() {
         while i < rest.len() && rest[i].is_ascii_whitespace() {
@@ -716,7 +737,7 @@ fn clean_tag(tag: &str) -> (String, bool, bool, String) {
                 while i < rest.len() && rest[i] != q {
                     i += 1;
                 }
-                value = &inner[name_end + v_start..name_end + i];
+                value = &inner[name_end + v_start..name_end + i.min(rest.len())];
                 i += 1;
             } else {
                 let v_start = i;
@@ -726,88 +747,109 @@ fn clean_tag(tag: &str) -> (String, bool, bool, String) {
                 value = &inner[name_end + v_start..name_end + i];
             }
         }
-        if attribute_allowed(attr_name, value) {
+        if plain_name(attr_name) && attribute_allowed(attr_name, value) {
             // XML attribute values are already escaped, but may hold a quote of the other kind
-            let _ = write!(out, " {attr_name}=\"{}\"", value.replace('"', "&quot;"));
+            let _ = write!(out, " {attr_name}=\"{}\"", value.replace('"', "&quot;").replace('<', "&lt;"));
         }
     }
     out.push_str(if self_closing { "/>" } else { ">" });
-    (local, false, self_closing, out)
+    Some(Tag { name, closing, self_closing, text: out })
 }
 
-/// The markup of an SVG file made safe to inline: the `<svg>` element only (no XML prolog,
-/// doctype or comments), SVG drawing elements only (scripts, `foreignObject`, styles and
-/// anything else dropped with their content), no event handlers and no external references.
+/// Elements whose tags are dropped but whose content is kept (a link's drawing).
+const TRANSPARENT_ELEMENTS: &[&str] = &["a"];
+
+/// The markup of an SVG file made safe to inline: the first `<svg>` element only (no XML
+/// prolog, doctype or comments; CDATA becomes escaped text), SVG drawing elements only
+/// (scripts, `foreignObject`, `style` and any other element dropped with their content; the
+/// tags of links dropped), no event handlers and no external references, every element closed.
 /// A root without `viewBox` gets one from its width and height so that it scales. `None` when
 /// the file has no `<svg>` element.
 pub fn sanitize_svg(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let start = lower.find("<svg")?;
-    let end = lower.rfind("</svg>")? + "</svg>".len();
-    if end <= start {
-        return None;
-    }
-    let (s, lower) = (&text[start..end], &lower[start..end]);
+    let (s, lower) = (&text[start..], &lower[start..]);
     let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    let mut root = true;
-    // name of an element being dropped, and the depth of its nesting
+    // open elements written so far (the root first)
+    let mut open: Vec<String> = Vec::new();
+    // an element being dropped, and the depth of its nesting
     let mut skipping: Option<(String, usize)> = None;
+    let mut i = 0;
     while i < s.len() {
-        let Some(lt) = s[i..].find('<').map(|k| i + k) else {
-            if skipping.is_none() {
-                out.push_str(&s[i..]);
-            }
-            break;
-        };
-        if skipping.is_none() {
+        let Some(lt) = s[i..].find('<').map(|k| i + k) else { break };
+        if skipping.is_none() && !open.is_empty() {
             out.push_str(&s[i..lt]);
         }
         let rest = &lower[lt..];
         if rest.starts_with("<!--") {
-            i = lower[lt..].find("-->").map_or(s.len(), |k| lt + k + 3);
+            i = rest.find("-->").map_or(s.len(), |k| lt + k + 3);
             continue;
         }
         if rest.starts_with("<![cdata[") {
-            let close = lower[lt..].find("]]>").map_or(s.len(), |k| lt + k + 3);
-            if skipping.is_none() {
-                out.push_str(&s[lt..close]);
+            let close = rest.find("]]>").map_or(s.len(), |k| lt + k);
+            if skipping.is_none() && !open.is_empty() {
+                out.push_str(&escape(&s[(lt + 9).min(close)..close]));
             }
-            i = close;
+            i = (close + 3).min(s.len());
             continue;
         }
         if rest.starts_with("<?") || rest.starts_with("<!") {
-            i = lower[lt..].find('>').map_or(s.len(), |k| lt + k + 1);
+            i = rest.find('>').map_or(s.len(), |k| lt + k + 1);
             continue;
         }
         let Some(gt) = tag_end(s, lt) else { break };
-        let (name, closing, self_closing, rebuilt) = clean_tag(&s[lt..gt]);
         i = gt;
+        let Some(tag) = clean_tag(&s[lt..gt]) else {
+            continue;
+        };
+        let key = tag.name.to_ascii_lowercase();
         if let Some((skipped, depth)) = &mut skipping {
-            if *skipped == name {
-                if closing {
+            if *skipped == key {
+                if tag.closing {
                     *depth -= 1;
                     if *depth == 0 {
                         skipping = None;
                     }
-                } else if !self_closing {
+                } else if !tag.self_closing {
                     *depth += 1;
                 }
             }
             continue;
         }
-        if !SVG_ELEMENTS.contains(&name.as_str()) {
-            if !closing && !self_closing {
-                skipping = Some((name, 1));
+        if TRANSPARENT_ELEMENTS.contains(&key.as_str()) {
+            continue;
+        }
+        if !SVG_ELEMENTS.contains(&key.as_str()) {
+            if !tag.closing && !tag.self_closing {
+                skipping = Some((key, 1));
             }
             continue;
         }
-        if root && !closing && name == "svg" {
-            root = false;
-            out.push_str(&with_view_box(&rebuilt));
+        if tag.closing {
+            // close up to the matching open element; a stray closing tag is dropped
+            if let Some(at) = open.iter().rposition(|n| n.eq_ignore_ascii_case(&tag.name)) {
+                for name in open.drain(at..).rev() {
+                    let _ = write!(out, "</{name}>");
+                }
+            }
+            if open.is_empty() {
+                break;
+            }
+        } else if open.is_empty() {
+            out.push_str(&with_view_box(&tag.text));
+            if tag.self_closing {
+                break;
+            }
+            open.push(tag.name);
         } else {
-            out.push_str(&rebuilt);
+            out.push_str(&tag.text);
+            if !tag.self_closing {
+                open.push(tag.name);
+            }
         }
+    }
+    for name in open.drain(..).rev() {
+        let _ = write!(out, "</{name}>");
     }
     Some(out)
 }
@@ -1592,6 +1634,15 @@ mod tests {
         assert!(out.contains("data:image/png"), "{out}");
         assert!(out.contains("<text x=\"1\" y=\"2\">a &amp; b &lt; c</text>"), "{out}");
         assert!(sanitize_svg("<html>no drawing</html>").is_none());
+        // elements are always closed, CDATA is text, link tags go but their drawing stays
+        let out = sanitize_svg(
+            "<svg><g><a href=\"x\"><circle r=\"1\"/></a><text><![CDATA[</svg><script>x</script>]]></text><style>",
+        )
+        .unwrap();
+        assert_eq!(out, "<svg><g><circle r=\"1\"/><text>&lt;/svg&gt;&lt;script&gt;x&lt;/script&gt;</text></g></svg>");
+        let out = sanitize_svg("<svg><linearGradient id=\"g\" x&y=\"1\" onclick='a()'></linearGradient></svg><script>")
+            .unwrap();
+        assert_eq!(out, "<svg><linearGradient id=\"g\"></linearGradient></svg>");
     }
 
     #[test]
