@@ -126,6 +126,9 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     if shard.is_some() && args.plot {
         eprintln!("note: --plot is ignored with --shard; draw the figures with `regpath merge DIR --plot`");
     }
+    if shard.is_some() && args.report {
+        eprintln!("note: --report is ignored with --shard; write the page with `regpath merge DIR --report`");
+    }
     let opts = RunOptions {
         out: out.clone(),
         threads: config.threads,
