@@ -12,6 +12,9 @@ pub struct MergeArgs {
     /// Also draw the SVG figures (as `regpath plot DIR`).
     #[arg(long)]
     pub plot: bool,
+    /// Also write DIR/report.html (as `regpath report DIR`).
+    #[arg(long)]
+    pub report: bool,
 }
 
 /// Runs `regpath merge`.
@@ -24,6 +27,9 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     );
     for file in &outcome.written {
         eprintln!("wrote {}", file.display());
+    }
+    if let Some(page) = crate::report::after_run(&args.dir, args.report)? {
+        eprintln!("wrote {}", page.display());
     }
     Ok(())
 }

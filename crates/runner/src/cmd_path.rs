@@ -162,6 +162,9 @@ pub struct PathArgs {
     /// Do not write coefs.csv.
     #[arg(long)]
     pub no_coefs: bool,
+    /// Also write DIR/report.html (as `regpath report DIR`).
+    #[arg(long)]
+    pub report: bool,
     /// Output directory (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -288,7 +291,11 @@ pub fn run(args: &PathArgs) -> Result<()> {
     let source = args.source()?;
     prepare_output_dir(&args.out)?;
     let pool = thread_pool(args.threads)?;
-    pool.install(|| fit_and_write(args, spec, &options, &source))
+    pool.install(|| fit_and_write(args, spec, &options, &source))?;
+    if let Some(page) = crate::report::after_run(&args.out, args.report)? {
+        eprintln!("wrote {}", page.display());
+    }
+    Ok(())
 }
 
 /// A rayon pool with `threads` threads (all cores by default).

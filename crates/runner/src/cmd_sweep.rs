@@ -48,6 +48,9 @@ pub struct SweepArgs {
     /// Also draw the SVG figures (as `regpath plot DIR`).
     #[arg(long)]
     pub plot: bool,
+    /// Also write DIR/report.html (as `regpath report DIR`).
+    #[arg(long)]
+    pub report: bool,
     /// Recompute every task: discard the results found in the output directory (of this or
     /// another configuration).
     #[arg(long)]
@@ -127,6 +130,9 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     if shard.is_some() && args.plot {
         eprintln!("note: --plot is ignored with --shard; draw the figures with `regpath merge DIR --plot`");
     }
+    if shard.is_some() && args.report {
+        eprintln!("note: --report is ignored with --shard; write the page with `regpath merge DIR --report`");
+    }
     let opts = RunOptions {
         out: out.clone(),
         threads: config.threads,
@@ -183,6 +189,9 @@ pub fn run(args: &SweepArgs) -> Result<()> {
     }
     for file in &outcome.written {
         eprintln!("wrote {}", file.display());
+    }
+    if let Some(page) = crate::report::after_run(&out, args.report)? {
+        eprintln!("wrote {}", page.display());
     }
     Ok(())
 }

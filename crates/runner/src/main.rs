@@ -27,6 +27,8 @@ enum Command {
     Predict(regpath_runner::cmd_predict::PredictArgs),
     /// Assemble the tables of a sweep run in pieces (sweep --shard K/N) from its task files.
     Merge(regpath_runner::cmd_merge::MergeArgs),
+    /// Write DIR/report.html: one self-contained page for a sweep or a path output directory.
+    Report(regpath_runner::cmd_report::ReportArgs),
     /// Write (and optionally submit) SLURM job-array scripts that run a sweep in N pieces and merge them.
     Slurm(regpath_runner::cmd_slurm::SlurmArgs),
 }
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
         Command::Predict(args) => regpath_runner::cmd_predict::run(&args),
         Command::Merge(args) => regpath_runner::cmd_merge::run(&args),
         Command::Slurm(args) => regpath_runner::cmd_slurm::run(&args),
+        Command::Report(args) => regpath_runner::cmd_report::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
