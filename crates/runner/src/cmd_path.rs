@@ -17,7 +17,7 @@ use crate::held_out::{HeldOut, HeldOutFlags};
 use crate::load::{DataSource, InputOptions, LoadedInput, LoadedX, load_input};
 use crate::model::{self, MODEL_FILE, PointRecord};
 use crate::tables::{
-    CoefRow, PATH_OUTPUTS, PathRow, coef_columns, held_out_columns, path_columns, prepare_output_dir,
+    CoefRow, PATH_OUTPUTS, PathRow, StreamedCsv, coef_columns, held_out_columns, path_columns, prepare_output_dir,
     remove_owned_outputs, write_csv,
 };
 
@@ -275,12 +275,45 @@ fn progress_bar(grid: &AlphaGrid) -> ProgressBar {
     };
     let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} alphas  {msg}  eta {eta}")
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} alphas  {msg}")
             .expect("valid template"),
     );
     bar.set_message("first pass over X (alpha_max)");
     bar.enable_steady_tick(Duration::from_millis(200));
     bar
+}
+
+/// The pace of a path for the progress bar: the time left is the alphas left times the mean
+/// time of the latest alphas (later alphas of a path are denser and slower than earlier ones,
+/// so the pace so far would underestimate it).
+#[derive(Default)]
+struct Pace {
+    recent: std::collections::VecDeque<f64>,
+}
+
+impl Pace {
+    /// Alphas whose mean time predicts the next ones.
+    const WINDOW: usize = 5;
+
+    fn record(&mut self, seconds: f64) {
+        if self.recent.len() == Self::WINDOW {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(seconds);
+    }
+
+    /// "12s", "3m", "1.5h" for `left` more alphas at the recent pace.
+    fn remaining(&self, left: usize) -> String {
+        let per = self.recent.iter().sum::<f64>() / self.recent.len().max(1) as f64;
+        let s = per * left as f64;
+        if s < 90.0 {
+            format!("{s:.0}s")
+        } else if s < 5400.0 {
+            format!("{:.0}m", s / 60.0)
+        } else {
+            format!("{:.1}h", s / 3600.0)
+        }
+    }
 }
 
 /// Runs `regpath path`.
@@ -400,11 +433,26 @@ fn fit_design<D: Design>(
     remove_owned_outputs(&args.out, PATH_OUTPUTS)?;
     let mut rows: Vec<PathRow> = Vec::new();
     let mut coefs: Vec<CoefRow<'_>> = Vec::new();
+    let mut columns = path_columns(logistic);
+    if held_out.is_some() {
+        columns.extend(held_out_columns(logistic));
+    }
+    // path.csv grows row by row as each alpha is certified (a killed run keeps them)
+    let mut stream = StreamedCsv::create(&args.out.join("path.csv"), &columns)?;
+    let mut stream_error: Option<anyhow::Error> = None;
     let bar = progress_bar(&options.grid);
+    let mut pace = Pace::default();
     let mut worst = 0.0_f64;
     let fitted = fit_path_spec(design, y, spec, options, |pt| {
         worst = worst.max(pt.certificate);
-        bar.set_message(format!("nnz {}  worst {} {worst:.1e}", pt.nnz, pt.certificate_kind.as_str()));
+        pace.record(pt.time_s);
+        let left = bar.length().unwrap_or(0).saturating_sub(bar.position() + 1);
+        bar.set_message(format!(
+            "nnz {}  worst {} {worst:.1e}  left ~{}",
+            pt.nnz,
+            pt.certificate_kind.as_str(),
+            pace.remaining(left as usize)
+        ));
         bar.inc(1);
         rows.push(PathRow {
             alpha_index: pt.alpha_index,
@@ -433,6 +481,12 @@ fn fit_design<D: Design>(
             row.test_loss = Some(loss);
             row.test_score = Some(score.map(|v| format!("{v:?}")).unwrap_or_default());
         }
+        if let Some(row) = rows.last()
+            && let Err(e) = stream.row(row)
+        {
+            stream_error = Some(e);
+            return ControlFlow::Break(());
+        }
         if !args.no_coefs {
             coefs.extend(pt.coefs.iter().map(|&(feature, coef)| {
                 let alleles = snps.as_ref().map(|t| {
@@ -451,7 +505,17 @@ fn fit_design<D: Design>(
         ControlFlow::Continue(())
     });
     bar.finish_and_clear();
-    let summary = fitted.map_err(|e| anyhow::anyhow!(flag_names(&e.to_string())))?;
+    if let Some(e) = stream_error {
+        stream.abort();
+        return Err(e);
+    }
+    let summary = match fitted {
+        Ok(summary) => summary,
+        Err(e) => {
+            stream.abort();
+            bail!(flag_names(&e.to_string()));
+        }
+    };
     if let Some(last) = rows.last_mut() {
         last.stop_reason = summary.stop_reason.as_str();
     }
@@ -473,11 +537,8 @@ fn fit_design<D: Design>(
     if !args.no_coefs {
         write_csv(&args.out.join("coefs.csv"), coef_columns(names.is_some(), snps.is_some()), &coefs)?;
     }
-    let mut columns = path_columns(logistic);
-    if held_out.is_some() {
-        columns.extend(held_out_columns(logistic));
-    }
-    write_csv(&args.out.join("path.csv"), &columns, &rows)?;
+    // the final path.csv: the same rows, with the stop reason on the last one
+    stream.finish(&rows)?;
     model::write(&args.out.join(MODEL_FILE), &fitted_model)?;
 
     if let Some(covariates) = &data.covariates {

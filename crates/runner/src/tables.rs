@@ -99,6 +99,46 @@ pub fn write_csv<T: Serialize>(path: &Path, header: &[&str], rows: &[T]) -> Resu
     .with_context(|| format!("cannot write {}", path.display()))
 }
 
+/// A CSV table written row by row as a long run produces it, each row flushed to disk (a
+/// killed run keeps its finished rows), then replaced atomically by its final form
+/// ([`StreamedCsv::finish`]: the rows again, with what is only known at the end), or removed
+/// when the run fails ([`StreamedCsv::abort`]).
+pub struct StreamedCsv {
+    path: std::path::PathBuf,
+    header: Vec<String>,
+    writer: csv::Writer<std::fs::File>,
+}
+
+impl StreamedCsv {
+    /// Creates `path` with the header line.
+    pub fn create(path: &Path, header: &[&str]) -> Result<StreamedCsv> {
+        let file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
+        let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(file);
+        writer.write_record(header).with_context(|| format!("cannot write {}", path.display()))?;
+        writer.flush().with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(StreamedCsv { path: path.to_path_buf(), header: header.iter().map(|h| h.to_string()).collect(), writer })
+    }
+
+    /// Appends one row and flushes it to the file.
+    pub fn row<T: Serialize>(&mut self, row: &T) -> Result<()> {
+        self.writer.serialize(row).with_context(|| format!("cannot write {}", self.path.display()))?;
+        self.writer.flush().with_context(|| format!("cannot write {}", self.path.display()))
+    }
+
+    /// Replaces the file atomically with `rows` under the same header.
+    pub fn finish<T: Serialize>(self, rows: &[T]) -> Result<()> {
+        let header: Vec<&str> = self.header.iter().map(String::as_str).collect();
+        drop(self.writer);
+        write_csv(&self.path, &header, rows)
+    }
+
+    /// Removes the file (the run failed: no partial output is left).
+    pub fn abort(self) {
+        drop(self.writer);
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
 /// Column names of `path.csv`, in order: [`PATH_COLUMNS`], with `train_deviance` in place of
 /// `train_mse` for the logistic datafit (the same field of [`PathRow`]).
 pub fn path_columns(logistic: bool) -> Vec<&'static str> {

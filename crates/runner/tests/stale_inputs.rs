@@ -179,3 +179,52 @@ fn path_predict_and_gen_leave_no_file_of_an_earlier_run() {
         assert!(!data.join(stale).exists(), "{stale} of the earlier bed dataset stayed");
     }
 }
+
+/// Issue 22, item 4: `path.csv` is written row by row as each alpha is certified, so a run
+/// killed midway keeps its finished rows (and no model.json, which is written at the end).
+#[test]
+fn a_killed_path_keeps_its_finished_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    run_ok(
+        regpath()
+            .args([
+                "gen", "--family", "genotype", "--n", "1000", "--p", "20000", "--seed", "1", "--format", "bed", "--out",
+            ])
+            .arg(d.join("g")),
+    );
+    let out = d.join("fit");
+    let mut child = regpath()
+        .args(["path", "--eps", "1e-4", "--n-alphas", "200", "--threads", "1", "--bed"])
+        .arg(d.join("g/geno"))
+        .arg("--out")
+        .arg(&out)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let rows = |text: &str| text.lines().count().saturating_sub(1);
+    let started = std::time::Instant::now();
+    loop {
+        let text = std::fs::read_to_string(out.join("path.csv")).unwrap_or_default();
+        if rows(&text) >= 3 {
+            break;
+        }
+        assert!(started.elapsed().as_secs() < 60, "no rows streamed");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the run finished before it was killed; use a larger problem");
+    let text = std::fs::read_to_string(out.join("path.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_bytes());
+    let header = r.headers().unwrap().clone();
+    assert_eq!(&header[0], "alpha_index");
+    let records: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert!(records.len() >= 3 && records.len() < 200, "{} rows", records.len());
+    for (k, rec) in records.iter().enumerate() {
+        assert_eq!(rec.len(), header.len(), "row {k} is incomplete");
+        assert_eq!(rec[0].parse::<usize>().unwrap(), k);
+        assert!(&rec[header.iter().position(|h| h == "converged").unwrap()] == "true");
+    }
+    assert!(!out.join("model.json").exists(), "model.json is written only at the end");
+}
