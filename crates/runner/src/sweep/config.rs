@@ -342,6 +342,12 @@ pub struct GridConfig {
     /// Stop each path at the first alpha whose training R² reaches this value, in (0, 1].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stop_saturated: Option<f64>,
+    /// Early stopping on held-out error: a path stops after this many consecutive alphas whose
+    /// held-out error (validation loss; for a CV fold, its held-out fold's) is not below the
+    /// best so far (`stop_reason = no_improvement`). 0 (the default) is off. With CV the folds
+    /// run first and the training path stops at the CV-chosen alpha.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patience: Option<usize>,
 }
 
 /// Default number of alphas in a sweep.

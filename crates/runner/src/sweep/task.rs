@@ -75,23 +75,47 @@ pub fn run_task(
     let options = task_options(config, plan, task, data)?;
     let keep_coefs = plan.coef_tasks.iter().any(|id| id == &task.id);
     let mut coefs: Vec<CoefRow> = Vec::new();
-    let (points, summary) = training_path(plan, task, data, design, &options, |pt| {
+    let patience = config.grid.patience.filter(|&n| n > 0);
+    let cv_first = config.evaluation.method == Method::Cv && patience.is_some();
+    // With CV and early stopping the folds run first, over the training path's grid, each
+    // stopping on its own held-out error; the training path then stops at the CV choice.
+    let early_cv = if cv_first {
+        let alphas = training_alphas(plan, task, data, design, &options)?;
+        Some(cross_validate(config, plan, task, data, &alphas, patience)?)
+    } else {
+        None
+    };
+    let stop = match &early_cv {
+        Some(cv) => Stop::At(argmin_first(&cv.mean).unwrap_or(0)),
+        None => match (config.evaluation.method, patience) {
+            (Method::Validation, Some(n)) => Stop::NoImprovement(n),
+            _ => Stop::Never,
+        },
+    };
+    let (points, summary, stopped) = training_path(plan, task, data, design, &options, stop, |pt| {
         if keep_coefs {
             coefs.extend(coef_rows(task, data, pt));
         }
     })?;
-    let cv = if config.evaluation.method == Method::Cv {
-        let alphas: Vec<f64> = points.iter().map(|p| p.alpha).collect();
-        Some(cross_validate(config, plan, task, data, &alphas)?)
-    } else {
-        None
+    let cv = match early_cv {
+        Some(cv) => Some(cv),
+        None if config.evaluation.method == Method::Cv => {
+            let alphas: Vec<f64> = points.iter().map(|p| p.alpha).collect();
+            Some(cross_validate(config, plan, task, data, &alphas, None)?)
+        }
+        None => None,
     };
+    // criteria over the alphas the training path reached (a CV curve may be longer)
     let criterion: Vec<f64> = match &cv {
-        Some(cv) => cv.mean.clone(),
+        Some(cv) => (0..points.len()).map(|k| cv.mean.get(k).copied().unwrap_or(f64::NAN)).collect(),
         None => points.iter().map(|p| p.validation_mse.unwrap_or(f64::NAN)).collect(),
     };
     let chosen = argmin_first(&criterion).unwrap_or(0);
-    let one_se = cv.as_ref().and_then(|cv| one_se_index(&cv.mean, &cv.se));
+    let one_se = cv.as_ref().and_then(|cv| {
+        let k = points.len().min(cv.mean.len());
+        one_se_index(&cv.mean[..k], &cv.se[..k])
+    });
+    let stop_reason = if stopped { Some("no_improvement") } else { None };
     let context = RowContext { config, plan, task, unit, data, datafit: options.datafit };
     Ok(TaskResult {
         format: TASK_FORMAT,
@@ -100,21 +124,87 @@ pub fn run_task(
         task_id: task.id.clone(),
         input_hash: plan.datasets[task.dataset].input_hash.clone(),
         path: context.path_rows(&points, cv.as_ref()),
-        summary: context.summary_row(&points, &summary, cv.as_ref(), &criterion, chosen, one_se),
+        summary: context.summary_row(&points, &summary, cv.as_ref(), &criterion, chosen, one_se, stop_reason),
         coefs,
     })
 }
 
+/// When a training path stops before its grid ends.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Stop {
+    /// Only by the path's own rules.
+    Never,
+    /// After this many consecutive alphas whose validation loss is not below the best so far.
+    NoImprovement(usize),
+    /// After this alpha index (the CV choice).
+    At(usize),
+}
+
+/// Early stopping on a held-out error curve: `true` once `patience` consecutive values after
+/// the best one are not below it (`NaN` counts as no improvement).
+struct Patience {
+    patience: usize,
+    best: f64,
+    since_best: usize,
+}
+
+impl Patience {
+    fn new(patience: usize) -> Patience {
+        Patience { patience, best: f64::INFINITY, since_best: 0 }
+    }
+
+    /// Records the next value; whether the path should stop.
+    fn stop_after(&mut self, value: f64) -> bool {
+        if value < self.best {
+            self.best = value;
+            self.since_best = 0;
+        } else {
+            self.since_best += 1;
+        }
+        self.since_best >= self.patience
+    }
+}
+
+/// The alphas of the task's training path: its grid, at the training data's alpha_max (read
+/// off the first point of a path stopped right after it).
+fn training_alphas(
+    plan: &Plan,
+    task: &Task,
+    data: &UnitData<'_>,
+    design: &FitDesign<'_>,
+    options: &PathOptions,
+) -> Result<Vec<f64>> {
+    if let regpath_solver::AlphaGrid::Explicit(_) = options.grid {
+        return Ok(options.grid.alphas(0.0, "")?);
+    }
+    let covariates = data.covariates.as_ref().map(|c| c[Part::Train as usize].view());
+    let spec = plan.penalties[task.penalty].spec;
+    let mut alpha_max = f64::NAN;
+    design
+        .fit(covariates, data.y(Part::Train), spec, options, |pt| {
+            alpha_max = pt.alpha / pt.alpha_over_max;
+            ControlFlow::Break(())
+        })
+        .with_context(|| format!("task {}", task.id))?;
+    Ok(options.grid.alphas(alpha_max, "no column of the training part varies")?)
+}
+
 /// The training path, scored on the validation and test parts at every alpha; `on_point` also
-/// sees each point (for the coefficient rows).
+/// sees each point (for the coefficient rows). Returns whether `stop` ended it.
 fn training_path(
     plan: &Plan,
     task: &Task,
     data: &UnitData<'_>,
     design: &FitDesign<'_>,
     options: &PathOptions,
+    stop: Stop,
     mut on_point: impl FnMut(&PathPoint<'_>),
-) -> Result<(Vec<PointInfo>, PathSummary)> {
+) -> Result<(Vec<PointInfo>, PathSummary, bool)> {
+    let mut patience = match stop {
+        Stop::NoImprovement(n) => Some(Patience::new(n)),
+        _ => None,
+    };
+    let mut stopped = false;
     let logistic = options.datafit == DatafitKind::Logistic;
     let (val, test) = (data.scorer(Part::Validation), data.scorer(Part::Test));
     let (y_val, y_test) = (data.y(Part::Validation), data.y(Part::Test));
@@ -152,10 +242,21 @@ fn training_path(
                 time_s: pt.time_s,
             });
             on_point(pt);
+            let done = match (stop, &mut patience) {
+                (Stop::At(k), _) => pt.alpha_index >= k,
+                (_, Some(p)) => p.stop_after(validation_mse.unwrap_or(f64::NAN)),
+                _ => false,
+            };
+            if done {
+                stopped = true;
+                return ControlFlow::Break(());
+            }
             ControlFlow::Continue(())
         })
         .with_context(|| format!("task {}", task.id))?;
-    Ok((points, summary))
+    // a stop at the very last alpha of the grid is the end of the grid
+    let stopped = stopped && summary.stop_reason == regpath_solver::StopReason::Callback;
+    Ok((points, summary, stopped))
 }
 
 /// The coefficient rows of one point.
@@ -180,14 +281,20 @@ fn cross_validate(
     task: &Task,
     data: &UnitData<'_>,
     alphas: &[f64],
+    patience: Option<usize>,
 ) -> Result<CrossValidation> {
     let start = Instant::now();
     let per_fold: Vec<Vec<f64>> = (0..data.folds.len())
         .into_par_iter()
-        .map(|f| fold_errors(config, plan, task, data, f, alphas))
+        .map(|f| fold_errors(config, plan, task, data, f, alphas, patience))
         .collect::<Result<_>>()?;
+    // with early stopping, the mean is over the alphas every fold reached
+    let reached = match patience {
+        Some(_) => per_fold.iter().map(Vec::len).min().unwrap_or(0),
+        None => alphas.len(),
+    };
     let (mut mean, mut se) = (Vec::new(), Vec::new());
-    for k in 0..alphas.len() {
+    for k in 0..reached {
         let values: Vec<f64> = per_fold.iter().map(|e| e.get(k).copied().unwrap_or(f64::NAN)).collect();
         let (m, s) = mean_se(&values);
         mean.push(m);
@@ -205,6 +312,7 @@ fn fold_errors(
     data: &UnitData<'_>,
     fold: usize,
     alphas: &[f64],
+    patience: Option<usize>,
 ) -> Result<Vec<f64>> {
     let held = &data.folds[fold];
     let fit = complement(data.n_rows(Part::Train), held);
@@ -218,16 +326,24 @@ fn fold_errors(
     let mut options = config.path_options(Some(alphas.to_vec()), None, None)?;
     options.penalty_factor = data.penalty_factor.clone();
     let logistic = options.datafit == DatafitKind::Logistic;
-    // The training path's alphas, already cut by these rules: every fold fits all of them.
-    options.max_nnz = None;
-    options.stop_saturated = None;
+    // Without early stopping these are the training path's alphas, already cut by these
+    // rules: every fold fits all of them. With it, the folds run first and apply them too.
+    if patience.is_none() {
+        options.max_nnz = None;
+        options.stop_saturated = None;
+    }
+    let mut early = patience.map(Patience::new);
     let mut pred = vec![0.0; y_held.len()];
     let mut errors = Vec::with_capacity(alphas.len());
     let spec = plan.penalties[task.penalty].spec;
     design
         .fit(c_fit.as_ref().map(|c| c.view()), &y_fit, spec, &options, |pt| {
             scorer.predict(pt.intercept, pt.coefs, &mut pred);
-            errors.push(held_out_loss(logistic, &y_held, &pred));
+            let loss = held_out_loss(logistic, &y_held, &pred);
+            errors.push(loss);
+            if early.as_mut().is_some_and(|p| p.stop_after(loss)) {
+                return ControlFlow::Break(());
+            }
             ControlFlow::Continue(())
         })
         .with_context(|| format!("task {}: CV fold {fold}", task.id))?;
@@ -305,6 +421,7 @@ impl RowContext<'_, '_> {
         criterion: &[f64],
         chosen: usize,
         one_se: Option<usize>,
+        stop_reason: Option<&str>,
     ) -> SummaryRow {
         let (task, ds, pen) =
             (self.task, &self.plan.datasets[self.task.dataset], &self.plan.penalties[self.task.penalty]);
@@ -359,7 +476,7 @@ impl RowContext<'_, '_> {
             oracle_test_mse: points.iter().map(|p| p.test_mse).fold(f64::INFINITY, f64::min),
             all_converged: summary.all_converged,
             worst_certificate: points.iter().map(|p| p.certificate).fold(0.0, f64::max),
-            stop_reason: summary.stop_reason.as_str().into(),
+            stop_reason: stop_reason.unwrap_or(summary.stop_reason.as_str()).into(),
             path_full_passes: points.iter().map(|p| p.full_passes).sum(),
             path_time_s: summary.time_s,
             cv_time_s: cv.map_or(0.0, |c| c.time_s),
