@@ -23,7 +23,11 @@ pub struct PackedGenotypeDesign<'a> {
     /// Column j of the design is SNP `columns[j]` of `packed` (a SNP subset of an unrepacked
     /// fileset); `None` when column j is SNP j.
     columns: Option<Vec<usize>>,
+    /// Bytes between consecutive SNPs in `packed`.
     bytes_per_snp: usize,
+    /// The samples as byte-aligned runs of the packed layout ([`SampleSegment`]); `None`: the
+    /// first n samples.
+    segments: Option<Vec<SampleSegment>>,
     n: usize,
     p: usize,
     table: Vec<[f64; 4]>,
@@ -37,6 +41,33 @@ pub struct PackedGenotypeDesign<'a> {
 
 /// The low bit of every 2-bit slot.
 const LOW_BITS: u64 = 0x5555_5555_5555_5555;
+
+/// A run of consecutive samples of a packed layout: `len` samples from byte `byte` (sample
+/// `4·byte`), which are the design's rows `offset..offset + len`. The 2-bit slots after the
+/// last sample of a run, up to its byte's end, are padding, never read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SampleSegment {
+    /// First byte of the run in each SNP's bytes.
+    pub byte: usize,
+    /// Samples in the run.
+    pub len: usize,
+    /// Row of the design of the run's first sample.
+    pub offset: usize,
+}
+
+impl SampleSegment {
+    /// Segments for runs given as `(first byte, samples)`, in that row order.
+    pub fn runs(runs: &[(usize, usize)]) -> Vec<SampleSegment> {
+        let mut offset = 0;
+        runs.iter()
+            .map(|&(byte, len)| {
+                let s = SampleSegment { byte, len, offset };
+                offset += len;
+                s
+            })
+            .collect()
+    }
+}
 
 impl<'a> PackedGenotypeDesign<'a> {
     /// Wraps SNP-major packed data of `n_samples` samples and `p` SNPs (the bytes after the
@@ -100,10 +131,11 @@ impl<'a> PackedGenotypeDesign<'a> {
             None => (Cow::Borrowed(&packed[..source_bytes_per_snp * p_total]), columns),
             Some(rows) => (Cow::Owned(repack_rows(packed, source_bytes_per_snp, columns.as_deref(), p, rows)), None),
         };
-        let mut design = PackedGenotypeDesign {
+        let design = PackedGenotypeDesign {
             packed,
             columns,
             bytes_per_snp,
+            segments: None,
             n,
             p,
             table: Vec::new(),
@@ -118,10 +150,96 @@ impl<'a> PackedGenotypeDesign<'a> {
                 standardize,
             },
         };
-        design.keep_mask = vec![0u64; bytes_per_snp.div_ceil(8)];
-        for i in 0..n {
-            design.keep_mask[i / 32] |= 1u64 << (2 * (i % 32));
+        Ok(design.with_statistics())
+    }
+
+    /// A design over the samples `segments` (byte-aligned runs, [`SampleSegment`]) of
+    /// SNP-major packed data with `bytes_per_snp` bytes per SNP and `p` SNPs, read in place:
+    /// nothing is copied, so the CV folds of a training part laid out fold after fold are
+    /// the training part minus one run.
+    pub fn from_segments(
+        packed: &'a [u8],
+        bytes_per_snp: usize,
+        p: usize,
+        segments: Vec<SampleSegment>,
+        fit_intercept: bool,
+        standardize: bool,
+    ) -> Result<Self, SolverError> {
+        let n: usize = segments.iter().map(|s| s.len).sum();
+        if n == 0 || p == 0 {
+            return Err(SolverError::EmptyDesign { n, p });
         }
+        let mut next = 0;
+        for s in &segments {
+            if s.offset != next || s.byte + s.len.div_ceil(4) > bytes_per_snp {
+                return Err(SolverError::InvalidParameter(format!(
+                    "sample segment {s:?} is out of order or beyond the {bytes_per_snp} bytes of a SNP"
+                )));
+            }
+            next += s.len;
+        }
+        if packed.len() < bytes_per_snp * p {
+            return Err(SolverError::InvalidParameter(format!(
+                "packed genotypes hold {} bytes, {} needed for {p} SNPs of {bytes_per_snp} bytes",
+                packed.len(),
+                bytes_per_snp * p
+            )));
+        }
+        let design = PackedGenotypeDesign {
+            packed: Cow::Borrowed(&packed[..bytes_per_snp * p]),
+            columns: None,
+            bytes_per_snp,
+            segments: Some(segments),
+            n,
+            p,
+            table: Vec::new(),
+            code_counts: Vec::new(),
+            keep_mask: Vec::new(),
+            stats: ColumnStats {
+                center: Vec::new(),
+                scale: Vec::new(),
+                inv_scale: Vec::new(),
+                curvature: Vec::new(),
+                fit_intercept,
+                standardize,
+            },
+        };
+        Ok(design.with_statistics())
+    }
+
+    /// The physical sample (slot in a SNP's bytes) of design row `i`.
+    #[inline]
+    fn physical(&self, i: usize) -> usize {
+        match &self.segments {
+            None => i,
+            Some(segs) => {
+                let s = segs.iter().rev().find(|s| s.offset <= i).expect("segments start at row 0");
+                4 * s.byte + (i - s.offset)
+            }
+        }
+    }
+
+    /// Fills the kept-sample mask, the code counts and the per-SNP tables.
+    fn with_statistics(mut self) -> Self {
+        let (fit_intercept, standardize) = (self.stats.fit_intercept, self.stats.standardize);
+        let bytes_per_snp = self.bytes_per_snp;
+        let design = &mut self;
+        design.keep_mask = vec![0u64; bytes_per_snp.div_ceil(8)];
+        match design.segments.clone() {
+            None => {
+                for i in 0..design.n {
+                    design.keep_mask[i / 32] |= 1u64 << (2 * (i % 32));
+                }
+            }
+            Some(segs) => {
+                for s in segs {
+                    for i in 4 * s.byte..4 * s.byte + s.len {
+                        design.keep_mask[i / 32] |= 1u64 << (2 * (i % 32));
+                    }
+                }
+            }
+        }
+        let p = design.p;
         design.code_counts =
             (0..p).into_par_iter().with_min_len(SCAN_BLOCK).map(|j| design.counts(j).map(|c| c as u32)).collect();
         let per_snp: Vec<([f64; 4], f64, f64, f64, f64)> = (0..p)
@@ -136,7 +254,7 @@ impl<'a> PackedGenotypeDesign<'a> {
             design.stats.inv_scale.push(inv);
             design.stats.curvature.push(v);
         }
-        Ok(design)
+        self
     }
 
     #[inline]
@@ -205,10 +323,21 @@ impl Design for PackedGenotypeDesign<'_> {
         }
         let t = &self.table[j];
         let mut acc = [0.0f64; 4];
-        for (b, vs) in self.snp_bytes(j).iter().zip(v.chunks(4)) {
-            let b = *b as usize;
-            for (k, &vi) in vs.iter().enumerate() {
-                acc[k] += t[(b >> (2 * k)) & 3] * vi;
+        let mut run = |bytes: &[u8], v: &[f64]| {
+            for (b, vs) in bytes.iter().zip(v.chunks(4)) {
+                let b = *b as usize;
+                for (k, &vi) in vs.iter().enumerate() {
+                    acc[k] += t[(b >> (2 * k)) & 3] * vi;
+                }
+            }
+        };
+        let bytes = self.snp_bytes(j);
+        match &self.segments {
+            None => run(bytes, v),
+            Some(segs) => {
+                for s in segs {
+                    run(&bytes[s.byte..], &v[s.offset..s.offset + s.len]);
+                }
             }
         }
         (acc[0] + acc[2]) + (acc[1] + acc[3])
@@ -221,10 +350,21 @@ impl Design for PackedGenotypeDesign<'_> {
         }
         let t = self.table[j];
         let at = [a * t[0], a * t[1], a * t[2], a * t[3]];
-        for (b, vs) in self.snp_bytes(j).iter().zip(v.chunks_mut(4)) {
-            let b = *b as usize;
-            for (k, vi) in vs.iter_mut().enumerate() {
-                *vi += at[(b >> (2 * k)) & 3];
+        let run = |bytes: &[u8], v: &mut [f64]| {
+            for (b, vs) in bytes.iter().zip(v.chunks_mut(4)) {
+                let b = *b as usize;
+                for (k, vi) in vs.iter_mut().enumerate() {
+                    *vi += at[(b >> (2 * k)) & 3];
+                }
+            }
+        };
+        let bytes = self.snp_bytes(j);
+        match &self.segments {
+            None => run(bytes, v),
+            Some(segs) => {
+                for s in segs {
+                    run(&bytes[s.byte..], &mut v[s.offset..s.offset + s.len]);
+                }
             }
         }
     }
@@ -241,7 +381,7 @@ impl Design for PackedGenotypeDesign<'_> {
     fn column_head(&self, j: usize, out: &mut [f64]) {
         let (t, bytes) = (&self.table[j], self.snp_bytes(j));
         for (i, o) in out.iter_mut().enumerate() {
-            *o = t[Self::code(bytes, i)];
+            *o = t[Self::code(bytes, self.physical(i))];
         }
     }
 }
@@ -292,7 +432,19 @@ fn count_pairs_portable(masks_j: &[[u64; 3]], bytes_m: &[u8]) -> [[u32; 3]; 3] {
 }
 
 /// SNP-major bytes of the samples `rows` (in that order), 2 bits each, of the `p` SNPs
-/// `columns` (all when `None`), from data with `source_bytes_per_snp` bytes per SNP.
+/// `columns` (all when `None`), from data with `source_bytes_per_snp` bytes per SNP: each SNP
+/// takes `⌈rows.len()/4⌉` bytes, sample `rows[k]` in slot k. In parallel over SNPs.
+pub fn repack_samples(
+    packed: &[u8],
+    source_bytes_per_snp: usize,
+    columns: Option<&[usize]>,
+    p: usize,
+    rows: &[usize],
+) -> Vec<u8> {
+    repack_rows(packed, source_bytes_per_snp, columns, p, rows)
+}
+
+/// See [`repack_samples`].
 fn repack_rows(
     packed: &[u8],
     source_bytes_per_snp: usize,
@@ -422,6 +574,49 @@ mod tests {
             }
         }
         x
+    }
+
+    #[test]
+    fn segments_read_in_place_equal_the_repacked_rows() {
+        // 37 samples laid out as runs at bytes 0, 3 and 6 (slots after each run are padding)
+        let (n_phys, p) = (40, 7);
+        let dosages = Array2::from_shape_fn((n_phys, p), |(i, j)| ((i * (j + 5) + 2 * j) % 11 % 4) as u8);
+        let packed = pack(&dosages);
+        let runs = [(0usize, 10usize), (3, 9), (6, 14)];
+        let rows: Vec<usize> = runs.iter().flat_map(|&(b, len)| 4 * b..4 * b + len).collect();
+        let bytes_per_snp = n_phys.div_ceil(4);
+        for (intercept, standardize) in [(true, true), (false, true), (true, false)] {
+            let a = PackedGenotypeDesign::from_segments(
+                &packed,
+                bytes_per_snp,
+                p,
+                SampleSegment::runs(&runs),
+                intercept,
+                standardize,
+            )
+            .unwrap();
+            let b = PackedGenotypeDesign::new(&packed, n_phys, p, Some(rows.clone()), intercept, standardize).unwrap();
+            assert_eq!(a.n_samples(), rows.len());
+            let v: Vec<f64> = (0..rows.len()).map(|i| (i as f64 * 0.43).sin()).collect();
+            for j in 0..p {
+                assert_eq!(a.is_live(j), b.is_live(j));
+                assert!((a.curvature(j) - b.curvature(j)).abs() < 1e-14);
+                assert!((a.dot(j, &v) - b.dot(j, &v)).abs() < 1e-12, "dot {j}");
+                let (mut x, mut y) = (v.clone(), v.clone());
+                a.axpy(j, -0.3, &mut x);
+                b.axpy(j, -0.3, &mut y);
+                assert!(x.iter().zip(&y).all(|(u, w)| (u - w).abs() < 1e-12), "axpy {j}");
+                let others: Vec<usize> = (0..p).collect();
+                let (ga, gb) = (a.gram_row(j, &others), b.gram_row(j, &others));
+                assert!(ga.iter().zip(&gb).all(|(u, w)| (u - w).abs() < 1e-12), "gram {j}");
+                let (mut ha, mut hb) = (vec![0.0; 20], vec![0.0; 20]);
+                a.column_head(j, &mut ha);
+                b.column_head(j, &mut hb);
+                assert_eq!(ha, hb);
+            }
+        }
+        let bad = SampleSegment::runs(&[(0, 10), (9, 9)]);
+        assert!(PackedGenotypeDesign::from_segments(&packed, bytes_per_snp, p, bad, true, true).is_err());
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub use datafit::{Datafit, Quadratic};
 pub use design::{ColumnStats, DenseDesign, Design, SCAN_BLOCK};
 pub use duplicates::ColumnCopy;
 pub use error::SolverError;
-pub use genotype::PackedGenotypeDesign;
+pub use genotype::{PackedGenotypeDesign, SampleSegment, repack_samples};
 pub use grid::AlphaGrid;
 pub use kernels::{centered_axpy, centered_dot};
 pub use logistic::{

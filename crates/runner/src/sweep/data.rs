@@ -22,8 +22,8 @@ use rand_chacha::ChaCha8Rng;
 use regpath_datagen::FamilySpec;
 use regpath_datagen::families::genotype::GenotypeModel;
 use regpath_solver::{
-    DenseDesign, Design, PackedGenotypeDesign, PathOptions, PathPoint, PathSummary, PenaltySpec, WithCovariates,
-    fit_path_spec,
+    DenseDesign, Design, PackedGenotypeDesign, PathOptions, PathPoint, PathSummary, PenaltySpec, SampleSegment,
+    WithCovariates, fit_path_spec,
 };
 
 use super::config::SweepConfig;
@@ -34,19 +34,68 @@ use crate::plink_codes;
 /// SNPs generated per parallel chunk of a synthetic genotype matrix.
 const SNPS_PER_CHUNK: usize = 16_384;
 
-/// Packed SNP-major genotypes (`⌈n_samples/4⌉` bytes per SNP, PLINK's code layout) and the
-/// sample index of every position of each part.
+/// Packed SNP-major genotypes of a unit (PLINK's code layout), laid out once for its fits: the
+/// training part fold after fold, then the validation and the test part, each run starting on
+/// a byte (padding slots after a run's last sample are never read). Every fit reads this
+/// buffer in place: the training part is all its runs, a CV fit all runs but its fold's
+/// ([`PackedGenotypeDesign::from_segments`]); no fold is ever copied.
 pub struct PackedParts<'a> {
     bytes: Cow<'a, [u8]>,
-    n_samples: usize,
-    /// SNPs of the design (columns of X).
+    /// Bytes per SNP of `bytes`.
+    bytes_per_snp: usize,
+    /// SNPs (columns of X).
     p: usize,
-    /// SNPs in `bytes` (≥ p).
-    p_total: usize,
-    /// Column j of X is SNP `columns[j]` of `bytes` (`None`: SNP j).
-    columns: Option<Vec<usize>>,
-    /// Sample index of each training / validation / test position.
+    /// The training part's runs `(first byte, samples)`: one per CV fold, in fold order (one
+    /// run without CV).
+    train_runs: Vec<(usize, usize)>,
+    /// The slot in `bytes` of each training / validation / test position.
     rows: [Vec<usize>; 3],
+}
+
+impl PackedParts<'static> {
+    /// Lays out the samples `parts` (sample indices of the source; the training part with the
+    /// folds `fold_sizes` one after the other, or one run when empty) of SNP-major `source`
+    /// data (`source_bytes_per_snp` bytes per SNP, its SNPs `columns` or all `p`).
+    fn lay_out(
+        source: &[u8],
+        source_bytes_per_snp: usize,
+        columns: Option<&[usize]>,
+        p: usize,
+        parts: &[Vec<usize>; 3],
+        fold_sizes: &[usize],
+    ) -> PackedParts<'static> {
+        let train_sizes: Vec<usize> = if fold_sizes.is_empty() { vec![parts[0].len()] } else { fold_sizes.to_vec() };
+        debug_assert_eq!(train_sizes.iter().sum::<usize>(), parts[0].len());
+        let mut slots: Vec<usize> = Vec::new();
+        let mut rows: [Vec<usize>; 3] = Default::default();
+        let mut train_runs = Vec::new();
+        let mut put = |samples: &[usize], rows: &mut Vec<usize>| -> (usize, usize) {
+            let byte = slots.len() / 4;
+            for &i in samples {
+                rows.push(slots.len());
+                slots.push(i);
+            }
+            // padding up to the byte's end (any sample: never read)
+            while slots.len() % 4 != 0 {
+                slots.push(samples[0]);
+            }
+            (byte, samples.len())
+        };
+        let mut start = 0;
+        for &size in &train_sizes {
+            if size > 0 {
+                train_runs.push(put(&parts[0][start..start + size], &mut rows[0]));
+            }
+            start += size;
+        }
+        for part in 1..3 {
+            if !parts[part].is_empty() {
+                put(&parts[part], &mut rows[part]);
+            }
+        }
+        let bytes = regpath_solver::repack_samples(source, source_bytes_per_snp, columns, p, &slots);
+        PackedParts { bytes: Cow::Owned(bytes), bytes_per_snp: slots.len() / 4, p, train_runs, rows }
+    }
 }
 
 /// The design matrix of a unit, split into its parts.
@@ -153,6 +202,26 @@ pub fn split(
     (train_idx, val_idx, test_idx, fold_lists)
 }
 
+/// The training part in fold order: the sample indices of `train` rearranged fold after fold
+/// (each fold's positions in increasing order), and the folds as the consecutive position
+/// ranges they then occupy. With no folds, unchanged.
+pub fn fold_order(train: &[usize], folds: &[Vec<usize>]) -> (Vec<usize>, Vec<Vec<usize>>) {
+    if folds.is_empty() {
+        return (train.to_vec(), Vec::new());
+    }
+    let order: Vec<usize> = folds.iter().flatten().map(|&pos| train[pos]).collect();
+    let mut start = 0;
+    let ranges = folds
+        .iter()
+        .map(|f| {
+            let r = (start..start + f.len()).collect();
+            start += f.len();
+            r
+        })
+        .collect();
+    (order, ranges)
+}
+
 /// The positions of the training part outside `held` (sorted), for a CV fit.
 pub fn complement(n_train: usize, held: &[usize]) -> Vec<usize> {
     let mut out_of_fold = vec![true; n_train];
@@ -167,6 +236,14 @@ pub fn prepare_unit<'a>(config: &SweepConfig, plan: &'a Plan, unit: &Unit) -> Re
     let ds = &plan.datasets[unit.dataset];
     let e = &config.evaluation;
     let (tr, va, te, folds) = split(ds.n, e.test, e.validation_fraction(), e.folds(), unit.split_seed);
+    // genotypes are laid out fold after fold (no fold is copied): the training part in fold order
+    let packed = match &ds.origin {
+        DataOrigin::Synthetic(FamilySpec::Genotype { .. }) => true,
+        DataOrigin::Loaded(file) => matches!(file.input.x, LoadedX::Bed { .. }),
+        DataOrigin::Synthetic(_) => false,
+    };
+    let fold_sizes: Vec<usize> = folds.iter().map(Vec::len).collect();
+    let (tr, folds) = if packed { fold_order(&tr, &folds) } else { (tr, folds) };
     let idx = [tr, va, te];
     let pick = |y: &[f64]| idx.clone().map(|part| part.iter().map(|&i| y[i]).collect::<Vec<f64>>());
     let cov_parts = |c: ArrayView2<'_, f64>| idx.clone().map(|part| select_rows(c, &part));
@@ -179,17 +256,12 @@ pub fn prepare_unit<'a>(config: &SweepConfig, plan: &'a Plan, unit: &Unit) -> Re
             for chunk in model.packed_chunks(SNPS_PER_CHUNK) {
                 bytes.extend_from_slice(&chunk);
             }
+            let parts = PackedParts::lay_out(&bytes, model.n().div_ceil(4), None, model.p(), &idx, &fold_sizes);
+            drop(bytes);
             let y = phenotype.y.to_vec();
             Ok(UnitData {
                 y: pick(&y),
-                x: PartsX::Packed(PackedParts {
-                    bytes: Cow::Owned(bytes),
-                    n_samples: model.n(),
-                    p: model.p(),
-                    p_total: model.p(),
-                    columns: None,
-                    rows: idx,
-                }),
+                x: PartsX::Packed(parts),
                 beta: Some(phenotype.beta.to_vec()),
                 folds,
                 covariates: None,
@@ -216,14 +288,16 @@ pub fn prepare_unit<'a>(config: &SweepConfig, plan: &'a Plan, unit: &Unit) -> Re
                 LoadedX::Dense(m) => PartsX::Dense(idx.clone().map(|part| select_rows(m.view(), &part))),
                 LoadedX::Bed { bed, rows, columns } => {
                     let sample = |i: usize| rows.as_ref().map_or(i, |r| r[i]);
-                    PartsX::Packed(PackedParts {
-                        bytes: Cow::Borrowed(bed.packed()),
-                        n_samples: bed.n_samples(),
-                        p: columns.as_ref().map_or(bed.n_snps(), Vec::len),
-                        p_total: bed.n_snps(),
-                        columns: columns.clone(),
-                        rows: idx.clone().map(|part| part.iter().map(|&i| sample(i)).collect()),
-                    })
+                    let samples = idx.clone().map(|part| part.iter().map(|&i| sample(i)).collect());
+                    let p = columns.as_ref().map_or(bed.n_snps(), Vec::len);
+                    PartsX::Packed(PackedParts::lay_out(
+                        bed.packed(),
+                        bed.bytes_per_snp(),
+                        columns.as_deref(),
+                        p,
+                        &samples,
+                        &fold_sizes,
+                    ))
                 }
             };
             Ok(UnitData {
@@ -249,34 +323,36 @@ impl<'a> UnitData<'a> {
         self.y[part as usize].len()
     }
 
-    /// The training part, or its rows at `positions` (a CV fit), as a design. A dense subset
-    /// is copied into `scratch`; a packed one is repacked by the design at 2 bits per entry.
+    /// The training part, or (a CV fit) the training part without fold `fold`, as a design.
+    /// A dense subset is copied into `scratch`; genotypes are read in place.
     pub fn fit_design<'s>(
         &'s self,
         config: &SweepConfig,
-        positions: Option<&[usize]>,
+        fold: Option<usize>,
         scratch: &'s mut Option<Array2<f64>>,
     ) -> Result<FitDesign<'s>> {
         let (intercept, standardize) = (config.solver.intercept, config.solver.standardize);
         Ok(match &self.x {
             PartsX::Dense(parts) => {
-                let view = match positions {
+                let view = match fold {
                     None => parts[0].view(),
-                    Some(pos) => scratch.insert(select_rows(parts[0].view(), pos)).view(),
+                    Some(f) => {
+                        let fit = complement(self.n_rows(Part::Train), &self.folds[f]);
+                        scratch.insert(select_rows(parts[0].view(), &fit)).view()
+                    }
                 };
                 FitDesign::Dense(DenseDesign::new(view, intercept, standardize)?)
             }
             PartsX::Packed(pp) => {
-                let rows = match positions {
-                    None => pp.rows[0].clone(),
-                    Some(pos) => pos.iter().map(|&i| pp.rows[0][i]).collect(),
+                let runs: Vec<(usize, usize)> = match fold {
+                    None => pp.train_runs.clone(),
+                    Some(f) => pp.train_runs.iter().enumerate().filter(|(g, _)| *g != f).map(|(_, r)| *r).collect(),
                 };
-                FitDesign::Packed(PackedGenotypeDesign::with_columns(
+                FitDesign::Packed(PackedGenotypeDesign::from_segments(
                     &pp.bytes,
-                    pp.n_samples,
-                    pp.p_total,
-                    Some(rows),
-                    pp.columns.clone(),
+                    pp.bytes_per_snp,
+                    pp.p,
+                    SampleSegment::runs(&runs),
                     intercept,
                     standardize,
                 )?)
@@ -296,8 +372,11 @@ impl<'a> UnitData<'a> {
         Scorer { x, covariates }
     }
 
-    /// Scores the training positions `held` with models fitted on the positions `fit`.
-    pub fn fold_scorer(&self, held: &[usize], fit: &[usize]) -> Scorer<'_> {
+    /// Scores fold `fold` of the training part with models fitted on the other folds.
+    pub fn fold_scorer(&self, fold: usize) -> Scorer<'_> {
+        let held = &self.folds[fold];
+        let fit = complement(self.n_rows(Part::Train), held);
+        let (held, fit) = (held.as_slice(), fit.as_slice());
         let covariates = self.covariates.as_ref().map(|c| Cow::Owned(select_rows(c[0].view(), held)));
         let x = match &self.x {
             PartsX::Dense(parts) => ScorerX::Dense(Cow::Owned(select_rows(parts[0].view(), held))),
@@ -375,8 +454,7 @@ impl Scorer<'_> {
 impl PackedParts<'_> {
     /// The bytes of SNP j.
     fn snp(&self, j: usize) -> &[u8] {
-        let bps = self.n_samples.div_ceil(4);
-        let j = self.columns.as_ref().map_or(j, |c| c[j]);
+        let bps = self.bytes_per_snp;
         &self.bytes[j * bps..(j + 1) * bps]
     }
 
@@ -411,10 +489,9 @@ mod tests {
         let byte0 = 0b11_10_01_00u8;
         let parts = PackedParts {
             bytes: Cow::Owned(vec![byte0, 0]),
-            n_samples: 5,
+            bytes_per_snp: 2,
             p: 1,
-            p_total: 1,
-            columns: None,
+            train_runs: vec![(0, 5)],
             rows: [vec![0, 2, 3], vec![], vec![1, 4]],
         };
         let scorer = Scorer {

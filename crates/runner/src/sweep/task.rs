@@ -321,8 +321,8 @@ fn fold_errors(
     let y_held: Vec<f64> = held.iter().map(|&i| y_train[i]).collect();
     let c_fit = data.covariates.as_ref().map(|c| super::data::select_rows(c[0].view(), &fit));
     let mut scratch = None;
-    let design = data.fit_design(config, Some(&fit), &mut scratch)?;
-    let scorer = data.fold_scorer(held, &fit);
+    let design = data.fit_design(config, Some(fold), &mut scratch)?;
+    let scorer = data.fold_scorer(fold);
     let mut options = config.path_options(Some(alphas.to_vec()), None, None)?;
     options.penalty_factor = data.penalty_factor.clone();
     let logistic = options.datafit == DatafitKind::Logistic;
