@@ -227,12 +227,13 @@ pub fn snp_means(bed: &Bed, rows: Option<&[usize]>, columns: Option<&[usize]>) -
         }
     };
     let p = columns.map_or(bed.n_snps(), <[usize]>::len);
+    let mask = crate::plink_codes::sample_mask(bps, rows.iter().copied());
     (0..p)
         .into_par_iter()
         .with_min_len(256)
         .map(|j| {
             let j = columns.map_or(j, |c| c[j]);
-            crate::plink_codes::called_mean(&packed[j * bps..(j + 1) * bps], rows.iter().copied())
+            crate::plink_codes::called_mean_masked(&packed[j * bps..(j + 1) * bps], &mask, rows.len())
         })
         .collect()
 }

@@ -64,9 +64,7 @@ impl UpdatableCholesky {
             let li = row[i] / column[0];
             row[i] = li;
             if li != 0.0 {
-                for (x, &l) in row[i + 1..].iter_mut().zip(&column[1..]) {
-                    *x -= li * l;
-                }
+                crate::kernels::sub_scaled(&mut row[i + 1..], li, &column[1..]);
             }
         }
         let pivot = diag - crate::kernels::sq_norm(&row);
@@ -125,9 +123,7 @@ impl UpdatableCholesky {
             let x = b[i] / column[0];
             b[i] = x;
             if x != 0.0 {
-                for (bm, &l) in b[i + 1..].iter_mut().zip(&column[1..]) {
-                    *bm -= x * l;
-                }
+                crate::kernels::sub_scaled(&mut b[i + 1..], x, &column[1..]);
             }
         }
         for i in (0..k).rev() {

@@ -18,6 +18,7 @@ mod design;
 mod duplicates;
 mod error;
 mod genotype;
+mod genotype_kernels;
 mod grid;
 mod kernels;
 mod logistic;
