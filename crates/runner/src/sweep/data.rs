@@ -76,7 +76,7 @@ impl PackedParts<'static> {
                 slots.push(i);
             }
             // padding up to the byte's end (any sample: never read)
-            while slots.len() % 4 != 0 {
+            while !slots.len().is_multiple_of(4) {
                 slots.push(samples[0]);
             }
             (byte, samples.len())

@@ -125,7 +125,9 @@ pub fn critical_difference_figure(ranks: &[RankRow]) -> Result<Option<String>> {
     {
         let root = SVGBackend::with_string(&mut svg, (1000, height)).into_drawing_area();
         root.fill(&WHITE).map_err(plot_err)?;
-        let p_text = first.friedman_p.map_or(String::new(), |p| format!(", Friedman p = {p:.3}"));
+        let p_text = first.friedman_p.map_or(String::new(), |p| {
+            if p < 1e-3 { format!(", Friedman p = {p:.1e}") } else { format!(", Friedman p = {p:.3}") }
+        });
         let title = format!(
             "average rank by {} over {} datasets (1 = best); Nemenyi CD = {cd:.3} at 0.05{p_text}",
             first.metric, first.datasets
