@@ -261,7 +261,8 @@ pub fn selection(summary: &[SummaryRow], supports: &[Option<Vec<usize>>]) -> Vec
             .collect();
         let mut counts: std::collections::BTreeMap<usize, usize> = Default::default();
         for support in &chosen {
-            for &j in distinct(support.iter().copied()).iter() {
+            let features: std::collections::BTreeSet<usize> = support.iter().copied().collect();
+            for j in features {
                 *counts.entry(j).or_default() += 1;
             }
         }
@@ -338,6 +339,25 @@ mod tests {
         let avg = rows.iter().find(|r| r.scope == "average").unwrap();
         assert_eq!(avg.datasets, 2);
         assert!(avg.friedman_chi2.is_some() && avg.nemenyi_cd.unwrap() > 2.0);
+    }
+
+    #[test]
+    fn degenerate_inputs_give_empty_fields_not_panics() {
+        assert!(pairwise(&[]).is_empty() && ranks(&[]).is_empty() && selection(&[], &[]).is_empty());
+        // one replicate: a difference but no spread, so no interval and no p-value
+        let s = vec![row("d", "lasso", 0, 0.5, 3), row("d", "ridge", 0, 0.4, 9)];
+        let rows = pairwise(&s);
+        assert!(rows.iter().all(|r| r.n_pairs == 1 && r.mean_diff.is_some()));
+        assert!(rows.iter().all(|r| r.ci_low.is_none() && r.p_value.is_none() && r.p_holm.is_none()));
+        // one dataset: ranks but no Friedman test or critical difference
+        let r = ranks(&s);
+        assert_eq!(r.len(), 4);
+        assert!(r.iter().all(|r| r.friedman_p.is_none() && r.nemenyi_cd.is_none()));
+        // a configuration without the metric ranks last
+        let mut s = s;
+        s[0].chosen_test_r2 = None;
+        let r = ranks(&s);
+        assert_eq!(r.iter().find(|r| r.scope == "dataset" && r.configuration == "lasso").unwrap().rank, 2.0);
     }
 
     #[test]
