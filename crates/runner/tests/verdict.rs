@@ -368,3 +368,43 @@ fn verdict_tables_match_an_independent_recomputation() {
     let nnz_svg = fs::read_to_string(figures.join(format!("error_vs_nnz__{}.svg", datasets[0]))).unwrap();
     assert!(nnz_svg.contains("nnz = 0") && nnz_svg.contains("one replicate"));
 }
+
+/// Rewrites a CSV file without the columns `drop` selects.
+fn drop_columns(path: &Path, drop: impl Fn(&str) -> bool) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().clone();
+    let keep: Vec<usize> = (0..header.len()).filter(|&i| !drop(&header[i])).collect();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(keep.iter().map(|&i| &header[i])).unwrap();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        w.write_record(keep.iter().map(|&i| &rec[i])).unwrap();
+    }
+    fs::write(path, w.into_inner().unwrap()).unwrap();
+}
+
+/// `regpath plot` still draws a sweep written before these columns existed (no `objective` in
+/// path.csv, no intervals or configuration ids in comparison.csv, no verdict tables).
+#[test]
+fn figures_of_an_earlier_sweep_are_still_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("old");
+    let config = SweepConfig::from_toml(
+        "seed = 1\n[[datasets]]\nfamily = \"uniform\"\nn = 60\np = 8\nreplicates = 2\n\
+         [[penalties]]\npenalty = \"lasso\"\n[[penalties]]\npenalty = \"mcp\"\n[grid]\nn_alphas = 8\n",
+        None,
+    )
+    .unwrap();
+    run_sweep(&config, &RunOptions { out: out.clone(), threads: Some(1), ..Default::default() }).unwrap();
+    drop_columns(&out.join("path.csv"), |c| c == "objective");
+    drop_columns(&out.join("comparison.csv"), |c| {
+        c.ends_with("_ci_low") || c.ends_with("_ci_high") || c == "configuration" || c == "support_jaccard"
+    });
+    for t in ["pairwise.csv", "ranks.csv", "selection.csv"] {
+        fs::remove_file(out.join(t)).unwrap();
+    }
+    let written = regpath_runner::sweep::plot::plot_dir(&out).unwrap();
+    let names: Vec<String> = written.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert!(names.iter().any(|n| n.starts_with("error_vs_nnz__")), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("summary__") || n == "critical_difference.svg"), "{names:?}");
+}

@@ -81,7 +81,9 @@ pub struct SweepPathRow {
     pub f1: Option<f64>,
     /// The training objective at this alpha, `P(β̂, b̂) = F(b̂ + Xβ̂) + Σ_j pen(β̂_j s_j)` (the
     /// solver's `PathPoint::objective`, as in `regpath path`'s `path.csv`: for the quadratic
-    /// datafit `F = 1/(2n)‖y − b − Xβ‖²`, for the logistic one the mean log-loss).
+    /// datafit `F = 1/(2n)‖y − b − Xβ‖²`, for the logistic one the mean log-loss). A table of
+    /// an earlier version has no such column: it reads as NaN (so `regpath plot` still draws it).
+    #[serde(default = "not_recorded")]
     pub objective: f64,
     /// Certificate value.
     pub certificate: f64,
@@ -97,6 +99,11 @@ pub struct SweepPathRow {
     pub full_passes: f64,
     /// Seconds for this alpha (timing column).
     pub time_s: f64,
+}
+
+/// The value of a column that a table of an earlier version lacks.
+fn not_recorded() -> f64 {
+    f64::NAN
 }
 
 /// One row of `summary.csv`: a task.
