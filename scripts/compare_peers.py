@@ -48,8 +48,28 @@ Usage
   python scripts/compare_peers.py --gen equicorrelated --n 100 --p 1000
   python scripts/compare_peers.py --gen genotype --n 500 --p 10000 --eps 1e-2
   python scripts/compare_peers.py --problem DIR [--penalties lasso enet] [--tools sklearn glmnet]
-  python scripts/compare_peers.py --suite      # the three committed problems (docs/performance.md)
+  python scripts/compare_peers.py --gen toeplitz --penalties enet mcp --l1-ratio 0.2 --gamma 2.5
+  python scripts/compare_peers.py --suite --out results/peers   # refresh the committed results
   python scripts/compare_peers.py --summarize results/peers/*.csv   # rewrite the .md tables
+
+Results (<problem>.csv and <problem>.md) go to a scratch folder, $TMPDIR/regpath-peers/results,
+unless --out names another: the committed results/peers/ is only written when asked for
+explicitly (`--out results/peers`).
+
+`--l1-ratio R` (default 0.5) is the elastic net's mixing rho; `--gamma G` is the MCP and SCAD
+concavity gamma (default 3 for mcp, 3.7 for scad; G > 1 for mcp, G > 2 for scad). Every tool
+gets the same values; they are written to the CSV's l1_ratio and gamma columns.
+
+Runtime
+-------
+Each tool x penalty runs its default setting (a warm-up fit plus up to --nrep timed fits, at most
+--budget s), a tolerance search (at most --search-budget s) and the equal-accuracy setting
+(warm-up plus timed fits); every fit is capped at --time-cap s and each job pays its process
+start-up (1-2 s for R). Measured from the committed CSVs (all eight tools, five penalties, one
+thread): the fits of `--gen equicorrelated --n 100 --p 1000` add up to 314 s (156 jobs: about
+8 min in all), `--n 500 --p 10000` to 754 s (130 jobs: about 16 min), the genotype problem
+to 315 s (116 jobs: about 8 min); `--suite` takes 30-40 min. The script prints an upper bound
+when it starts and one progress line per tool and penalty (then one per job) while it runs.
 
 The Python peers come from the interpreter running this script (see
 scripts/requirements-peers.txt); adelie (numpy < 2) from ~/.regpath-peers/venv-adelie or
@@ -96,6 +116,26 @@ CSV_FIELDS = [
     "certificate_kind", "reached_target", "target", "n_alphas_returned", "peak_rss_mb", "threads",
     "eps", "n_alphas", "notes",
 ]
+
+
+def set_hyperparameters(l1_ratio, gamma, penalties, error):
+    """Sets the elastic net's rho (and its grid's rho) and the MCP/SCAD gamma used by every tool;
+    `gamma=None` keeps the defaults (3 for mcp, 3.7 for scad). Calls `error(message)` on invalid
+    values."""
+    if not 0.0 < l1_ratio < 1.0:
+        error(f"--l1-ratio must be in (0, 1), got {l1_ratio}")
+    L1_RATIO["enet"] = GRID_RHO["enet"] = l1_ratio
+    if gamma is None:
+        return
+    for penalty, bound in (("mcp", 1.0), ("scad", 2.0)):
+        if penalty in penalties and not gamma > bound:
+            error(f"--gamma must be > {bound:g} for {penalty}, got {gamma}")
+        GAMMA[penalty] = gamma
+
+
+def fmt_num(v, spec):
+    """`v` formatted with `spec` when it is a number, else as is ("" stays "")."""
+    return format(v, spec) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
 
 
 # --------------------------------------------------------------------------- the problem
@@ -297,6 +337,7 @@ def worker(spec_path):
     with open(spec_path) as f:
         spec = json.load(f)
     prefix, tool, penalty = spec["prefix"], spec["tool"], spec["penalty"]
+    set_hyperparameters(spec["l1_ratio"], spec["gamma"], [penalty], sys.exit)
     prog = open(prefix + ".progress", "a", buffering=1)
     X = np.load(os.path.join(spec["data"], "X.npy"))
     y = np.load(os.path.join(spec["data"], "y.npy"))
@@ -454,7 +495,7 @@ class Runner:
                 exe = os.environ.get("ADELIE_PYTHON") or os.path.expanduser("~/.regpath-peers/venv-adelie/bin/python")
             spec = dict(prefix=prefix, tool=tool, penalty=penalty, data=self.data, tol=tol, runs=runs,
                         warmup=timed, nrep=a.nrep, budget=a.budget, default_mode=default_mode,
-                        center=tool != "adelie")
+                        center=tool != "adelie", l1_ratio=L1_RATIO["enet"], gamma=GAMMA.get(penalty))
             with open(prefix + ".spec.json", "w") as f:
                 json.dump(spec, f)
             cmd = [exe, os.path.abspath(__file__), "--worker", prefix + ".spec.json"]
@@ -636,8 +677,13 @@ def main():
                     help="seconds of tolerance search per tool and penalty before giving up")
     ap.add_argument("--raw", action="store_true", help="do not standardize the problem's columns")
     ap.add_argument("--regpath", default=None, help="regpath binary (default target/release/regpath)")
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                                  "results", "peers"))
+    ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "regpath-peers", "results"),
+                    help="folder of <problem>.csv and .md (default: a scratch folder; give --out results/peers "
+                         "to refresh the committed results)")
+    ap.add_argument("--l1-ratio", type=float, default=L1_RATIO["enet"],
+                    help="elastic-net mixing rho in (0, 1) (default 0.5)")
+    ap.add_argument("--gamma", type=float, default=None,
+                    help="MCP/SCAD concavity (default 3 for mcp, 3.7 for scad; > 1 for mcp, > 2 for scad)")
     ap.add_argument("--work", default=None, help="scratch folder for problems (default: a temp dir)")
     ap.add_argument("--name", default=None, help="problem name in the CSV (default: from the family/folder)")
     ap.add_argument("--suite", action="store_true", help="run the committed problems (see SUITE)")
@@ -645,6 +691,7 @@ def main():
     args = ap.parse_args()
     if args.worker:
         return worker(args.worker)
+    set_hyperparameters(args.l1_ratio, args.gamma, args.penalties, ap.error)
     args.regpath = regpath_binary(args.regpath)
     work = args.work or os.path.join(tempfile.gettempdir(), "regpath-peers-work")
     os.makedirs(work, exist_ok=True)
@@ -682,9 +729,10 @@ def main():
             w.writerows(rows)
         os.replace(tmp_csv, out_csv)
         r = rows[-1]
-        print(f"[{time.time() - t_start:7.1f}s] {r['tool']:9s} {r['penalty']:5s} {r['tol_mode']:14s} "
-              f"tol={r['tol_setting']!s:9s} {r['status']:10s} time={r['path_time_s']!s:10.10s} "
-              f"cert={r['worst_certificate']!s:10.10s} {r['notes']}", flush=True)
+        print(f"[{time.time() - t_start:7.1f}s]   {r['tool']:9s} {r['penalty']:5s} {r['tol_mode']:14s} "
+              f"tol={fmt_num(r['tol_setting'], '.3g'):9s} {r['status']:10s} "
+              f"time={fmt_num(r['path_time_s'], '.4g'):9s} cert={fmt_num(r['worst_certificate'], '.2e'):9s} "
+              f"{r['notes']}", flush=True)
 
     def row_from(tool, penalty, mode, tol, res, alphas, timed):
         cert, kind = (None, "")
@@ -712,6 +760,13 @@ def main():
     for tool, (ok, why) in avail.items():
         if not ok:
             emit(dict(tool=tool, status="skipped", notes=why))
+    pairs = [(t, pen) for pen in args.penalties for t in args.tools
+             if avail[t][0] and pen in SUPPORTS[t] and not (t in ALWAYS_STANDARDIZE and args.raw)]
+    per_pair = args.time_cap * (1 + args.nrep) + args.search_budget + args.time_cap * (1 + args.nrep)
+    print(f"{name} (n = {n}, p = {p}): {len(pairs)} tool x penalty runs, l1_ratio = {L1_RATIO['enet']:g}, "
+          f"gamma = {GAMMA['mcp']:g} (mcp) / {GAMMA['scad']:g} (scad); at most ~{len(pairs) * per_pair / 60:.0f} min "
+          f"with these limits (usually far less; see the docstring's Runtime); results in {args.out}", flush=True)
+    done = 0
     for penalty in args.penalties:
         alphas, _ = alpha_grid(X, y, penalty, args.n_alphas, args.eps)
         for tool in args.tools:
@@ -723,6 +778,10 @@ def main():
                 emit(dict(tool=tool, penalty=penalty, status="skipped",
                           notes="always standardizes X; not comparable with --raw"))
                 continue
+            done += 1
+            print(f"[{time.time() - t_start:7.1f}s] ({done}/{len(pairs)}) {tool} {penalty}: "
+                  + ("timed fits" if tool == "regpath" else "default setting, tolerance search, equal accuracy"),
+                  flush=True)
             if tool == "regpath":
                 res = runner.job(tool, penalty, alphas, args.target, True, True)
                 row = row_from(tool, penalty, "default", args.target, res, alphas, True)

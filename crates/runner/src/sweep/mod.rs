@@ -8,12 +8,13 @@
 //! - [`task`]: one task: training path, cross-validation, selection, rows;
 //! - [`metrics`]: errors, support recovery, selection rules;
 //! - [`tables`]: `path.csv`, `summary.csv`, `comparison.csv`, `coefs.csv`;
+//! - [`verdict`]: `pairwise.csv`, `ranks.csv`, `selection.csv` (paired tests, ranks, stability);
 //! - [`resume`]: the output directory, per-task results and resumption;
 //! - [`shard`]: splitting the task list into N cost-balanced pieces;
 //! - [`merge`]: assembling the tables from the task files of every piece;
 //! - [`slurm`]: SLURM job-array scripts that run the pieces and the merge;
 //! - [`manifest`]: the provenance record `manifest.json`;
-//! - [`plot`]: SVG figures.
+//! - [`plot`], [`plot_verdict`]: SVG figures.
 
 pub mod config;
 pub mod data;
@@ -23,11 +24,13 @@ pub mod merge;
 pub mod metrics;
 pub mod plan;
 pub mod plot;
+pub mod plot_verdict;
 pub mod resume;
 pub mod shard;
 pub mod slurm;
 pub mod tables;
 pub mod task;
+pub mod verdict;
 
 use std::path::PathBuf;
 use std::time::{Instant, SystemTime};
@@ -230,16 +233,20 @@ fn chosen_at_grid_end(results: &[TaskResult]) -> Vec<String> {
         .collect()
 }
 
-/// Writes `path.csv`, `summary.csv`, `comparison.csv` and `coefs.csv` from the task results
-/// (in plan order).
+/// Writes `path.csv`, `summary.csv`, `comparison.csv`, `coefs.csv`, `pairwise.csv`, `ranks.csv`
+/// and `selection.csv` from the task results (in plan order).
 pub fn write_tables(out: &std::path::Path, results: &[TaskResult]) -> Result<Vec<PathBuf>> {
     let path_rows: Vec<_> = results.iter().flat_map(|r| r.path.iter().cloned()).collect();
     let summary: Vec<_> = results.iter().map(|r| r.summary.clone()).collect();
     let coefs: Vec<_> = results.iter().flat_map(|r| r.coefs.iter().cloned()).collect();
-    let files = [out.join("path.csv"), out.join("summary.csv"), out.join("comparison.csv"), out.join("coefs.csv")];
-    write_table(&files[0], &path_rows)?;
-    write_table(&files[1], &summary)?;
-    write_table(&files[2], &comparison(&summary))?;
-    write_table(&files[3], &coefs)?;
-    Ok(files.to_vec())
+    let supports: Vec<Option<Vec<usize>>> = results.iter().map(|r| r.chosen_support.clone()).collect();
+    let file = |name: &str| out.join(name);
+    write_table(&file("path.csv"), &path_rows)?;
+    write_table(&file("summary.csv"), &summary)?;
+    write_table(&file("comparison.csv"), &comparison(&summary, &supports))?;
+    write_table(&file("coefs.csv"), &coefs)?;
+    write_table(&file("pairwise.csv"), &verdict::pairwise(&summary))?;
+    write_table(&file("ranks.csv"), &verdict::ranks(&summary))?;
+    write_table(&file("selection.csv"), &verdict::selection(&summary, &supports))?;
+    Ok(resume::TABLES.iter().map(|name| file(name)).collect())
 }

@@ -10,6 +10,9 @@
 //!   p, the chosen model's test error, nnz, path time and path work (full passes over X)
 //!   against p, log–log, one line per penalty (mean over replicates).
 //!
+//! - `figures/summary__<metric>.svg` and `figures/critical_difference.svg`: the verdict's
+//!   figures ([`super::plot_verdict`]).
+//!
 //! Each figure is rendered in memory and written atomically.
 
 use std::collections::BTreeMap;
@@ -19,11 +22,13 @@ use anyhow::{Context, Result, bail};
 use plotters::prelude::*;
 use regpath_datagen::io::atomic::write_atomic;
 
+use super::plot_verdict::{critical_difference_figure, summary_figure};
 use super::resume::FIGURES_DIR;
-use super::tables::{CoefRow, SummaryRow, SweepPathRow, read_table};
+use super::tables::{CoefRow, ComparisonRow, SummaryRow, SweepPathRow, read_table};
+use super::verdict::{RankRow, rank_metric};
 
 /// Tableau-10 colours, one per penalty configuration (cycled).
-const COLORS: [RGBColor; 10] = [
+pub(crate) const COLORS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -64,7 +69,7 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+pub(crate) fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow::anyhow!("drawing failed: {e:?}")
 }
 
@@ -111,6 +116,26 @@ pub fn plot_dir(dir: &Path) -> Result<Vec<PathBuf>> {
         write_svg(&file, &error_vs_nnz(ds, &path, &summary)?)?;
         written.push(file);
     }
+    let comparison_csv = dir.join("comparison.csv");
+    if comparison_csv.exists() {
+        let comparison: Vec<ComparisonRow> = read_table(&comparison_csv)?;
+        // a table of an earlier version has no configuration column and no intervals
+        if comparison.iter().all(|c| !c.configuration.is_empty()) {
+            let (metric, _) = rank_metric(&summary);
+            let file = figures.join(format!("summary__{metric}.svg"));
+            write_svg(&file, &summary_figure(&comparison, metric)?)?;
+            written.push(file);
+        }
+    }
+    let ranks_csv = dir.join("ranks.csv");
+    if ranks_csv.exists() {
+        let ranks: Vec<RankRow> = read_table(&ranks_csv)?;
+        if let Some(svg) = critical_difference_figure(&ranks)? {
+            let file = figures.join("critical_difference.svg");
+            write_svg(&file, &svg)?;
+            written.push(file);
+        }
+    }
     for ((family, n), metric, svg) in scaling_figures(&summary)? {
         let file = figures.join(format!("vs_p__{}_n{n}__{metric}.svg", safe(&family)));
         write_svg(&file, &svg)?;
@@ -136,47 +161,56 @@ fn key_of(penalty: &str, l1_ratio: Option<f64>, gamma: Option<f64>) -> PenaltyKe
     (penalty.to_string(), l1_ratio.map(f64::to_bits), gamma.map(f64::to_bits))
 }
 
+/// Where the null model (nnz = 0) sits on the log nnz axis of [`error_vs_nnz`]: at its left
+/// edge, left of a dashed line, labelled `0`.
+const NULL_X: f64 = 0.5;
+
+/// An nnz value on the log axis of [`error_vs_nnz`]: itself, or [`NULL_X`] below 1/2.
+fn nnz_x(nnz: f64) -> f64 {
+    if nnz < NULL_X { NULL_X } else { nnz }
+}
+
 /// Test error against nnz for each penalty configuration on one dataset: the test MSE, or for
-/// logistic tasks the test mean binomial deviance.
+/// logistic tasks the test mean binomial deviance. Thick lines: the mean over replicates at each
+/// alpha; thin faint lines: each replicate's path; rings: each replicate's chosen model. The
+/// null model (nnz = 0) is drawn at [`NULL_X`], left of a dashed line.
 fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) -> Result<String> {
     let rows: Vec<&SweepPathRow> = path.iter().filter(|r| r.dataset == dataset).collect();
     let chosen: Vec<&SummaryRow> = summary.iter().filter(|s| s.dataset == dataset).collect();
     let p = rows.first().map_or(1, |r| r.p);
+    let error = |r: &SweepPathRow| r.test_deviance.unwrap_or(r.test_mse);
     // Penalty configurations in order of appearance; per alpha index the mean over replicates.
     let mut order: Vec<(PenaltyKey, String)> = Vec::new();
     let mut curves: BTreeMap<PenaltyKey, BTreeMap<usize, (f64, f64, usize)>> = BTreeMap::new();
+    let mut replicate_paths: BTreeMap<(PenaltyKey, usize), Vec<(f64, f64)>> = BTreeMap::new();
     for r in &rows {
         let key = key_of(&r.penalty, r.l1_ratio, r.gamma);
         if !order.iter().any(|(k, _)| *k == key) {
             order.push((key.clone(), penalty_label(&r.penalty, r.l1_ratio, r.gamma)));
         }
-        let e = curves.entry(key).or_default().entry(r.alpha_index).or_insert((0.0, 0.0, 0));
+        let e = curves.entry(key.clone()).or_default().entry(r.alpha_index).or_insert((0.0, 0.0, 0));
         e.0 += r.nnz as f64;
-        e.1 += r.test_deviance.unwrap_or(r.test_mse);
+        e.1 += error(r);
         e.2 += 1;
+        replicate_paths.entry((key, r.replicate)).or_default().push((nnz_x(r.nnz as f64), error(r)));
     }
     let replicates = chosen.iter().map(|s| s.replicate).max().map_or(0, |m| m + 1);
     let points: Vec<Vec<(f64, f64)>> = order
         .iter()
-        .map(|(key, _)| {
-            curves[key]
-                .values()
-                .map(|&(nnz, mse, c)| (nnz / c as f64, mse / c as f64))
-                .filter(|&(nnz, _)| nnz >= 1.0)
-                .collect()
-        })
+        .map(|(key, _)| curves[key].values().map(|&(nnz, mse, c)| (nnz_x(nnz / c as f64), mse / c as f64)).collect())
         .collect();
     let marks: Vec<Vec<(f64, f64)>> = order
         .iter()
         .map(|(key, _)| {
             chosen
                 .iter()
-                .filter(|s| key_of(&s.penalty, s.l1_ratio, s.gamma) == *key && s.chosen_nnz >= 1)
-                .map(|s| (s.chosen_nnz as f64, s.chosen_test_deviance.unwrap_or(s.chosen_test_mse)))
+                .filter(|s| key_of(&s.penalty, s.l1_ratio, s.gamma) == *key)
+                .map(|s| (nnz_x(s.chosen_nnz as f64), s.chosen_test_deviance.unwrap_or(s.chosen_test_mse)))
                 .collect()
         })
         .collect();
-    let ys = points.iter().flatten().chain(marks.iter().flatten()).map(|&(_, y)| y);
+    let ys =
+        replicate_paths.values().flatten().chain(marks.iter().flatten()).map(|&(_, y)| y).filter(|y| y.is_finite());
     let (mut y0, mut y1) = ys.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), y| (a.min(y), b.max(y)));
     if !y0.is_finite() {
         (y0, y1) = (0.0, 1.0);
@@ -196,29 +230,47 @@ fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) ->
             .margin(15)
             .x_label_area_size(50)
             .y_label_area_size(75)
-            .build_cartesian_2d((0.8f64..x1).log_scale(), (y0 - pad)..(y1 + pad))
+            .build_cartesian_2d((0.4f64..x1).log_scale(), (y0 - pad)..(y1 + pad))
             .map_err(plot_err)?;
         chart
             .configure_mesh()
-            .x_desc(format!("nonzero coefficients (nnz, log scale; p = {p})"))
+            .x_desc(format!("nonzero coefficients (nnz, log scale; p = {p}; null model at the left edge)"))
             .y_desc(y_label)
-            .x_label_formatter(&|v| format!("{v}"))
+            .x_label_formatter(&|v| if *v < 0.75 { "0".to_string() } else { format!("{v}") })
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(plot_err)?;
-        for (i, ((_, label), pts)) in order.iter().zip(&points).enumerate() {
+        // the break between the null model and nnz ≥ 1
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.75, y0 - pad), (0.75, y1 + pad)],
+                4,
+                4,
+                BLACK.mix(0.4).stroke_width(1),
+            ))
+            .map_err(plot_err)?;
+        chart
+            .draw_series([Text::new("nnz = 0", (0.41, y1 + pad * 0.2), ("sans-serif", 12).into_font())])
+            .map_err(plot_err)?;
+        for (i, ((key, label), pts)) in order.iter().zip(&points).enumerate() {
             let color = COLORS[i % COLORS.len()];
-            chart.draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2))).map_err(plot_err)?;
-            legend.push((label.clone(), Mark::Line(color, 2)));
-            chart.draw_series(pts.iter().map(|&(x, y)| Circle::new((x, y), 2, color.filled()))).map_err(plot_err)?;
+            for ((k, _), line) in replicate_paths.range((key.clone(), 0)..=(key.clone(), usize::MAX)) {
+                debug_assert_eq!(k, key);
+                chart
+                    .draw_series(LineSeries::new(line.iter().copied(), color.mix(0.3).stroke_width(1)))
+                    .map_err(plot_err)?;
+            }
+            chart.draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(3))).map_err(plot_err)?;
+            legend.push((label.clone(), Mark::Line(color, 3)));
             chart
                 .draw_series(marks[i].iter().map(|&(x, y)| Circle::new((x, y), 6, color.stroke_width(2))))
                 .map_err(plot_err)?;
         }
-        legend.push((format!("lines: mean over {replicates} replicate(s)"), Mark::Line(WHITE, 1)));
+        legend.push((format!("thick: mean over {replicates} replicate(s)"), Mark::Line(BLACK, 3)));
         legend.push(("  at each alpha of the path".into(), Mark::Line(WHITE, 1)));
+        legend.push(("thin: one replicate's path".into(), Mark::Line(RGBColor(170, 170, 170), 1)));
         legend.push(("model chosen on validation/CV".into(), Mark::Ring(BLACK)));
-        legend.push(("  (one circle per replicate)".into(), Mark::Line(WHITE, 1)));
+        legend.push(("  (one ring per replicate)".into(), Mark::Line(WHITE, 1)));
         draw_legend(&right, &legend)?;
         root.present().map_err(plot_err)?;
     }

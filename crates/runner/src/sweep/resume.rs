@@ -24,8 +24,20 @@ pub const TASKS_DIR: &str = "tasks";
 pub const FIGURES_DIR: &str = "figures";
 /// Folder of the records of the pieces of a sharded sweep (`piece-K-of-N.json`).
 pub const PIECES_DIR: &str = "pieces";
+/// Tables written at the end of a sweep.
+pub const TABLES: &[&str] =
+    &["path.csv", "summary.csv", "comparison.csv", "coefs.csv", "pairwise.csv", "ranks.csv", "selection.csv"];
 /// Tables and records written at the end of a sweep.
-pub const OUTPUT_FILES: &[&str] = &["path.csv", "summary.csv", "comparison.csv", "coefs.csv", "manifest.json"];
+pub const OUTPUT_FILES: &[&str] = &[
+    "path.csv",
+    "summary.csv",
+    "comparison.csv",
+    "coefs.csv",
+    "pairwise.csv",
+    "ranks.csv",
+    "selection.csv",
+    "manifest.json",
+];
 
 /// The configuration as hashed: everything that can change a result (threads and the output
 /// directory cannot, so they are left out).

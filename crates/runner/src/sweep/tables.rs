@@ -9,7 +9,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::metrics::mean_sd;
+use crate::stats;
 use crate::tables::write_csv;
 
 /// One row of `path.csv`: a task × alpha.
@@ -79,6 +79,12 @@ pub struct SweepPathRow {
     pub recall: Option<f64>,
     /// 2TP/(2TP+FP+FN).
     pub f1: Option<f64>,
+    /// The training objective at this alpha, `P(β̂, b̂) = F(b̂ + Xβ̂) + Σ_j pen(β̂_j s_j)` (the
+    /// solver's `PathPoint::objective`, as in `regpath path`'s `path.csv`: for the quadratic
+    /// datafit `F = 1/(2n)‖y − b − Xβ‖²`, for the logistic one the mean log-loss). A table of
+    /// an earlier version has no such column: it reads as NaN (so `regpath plot` still draws it).
+    #[serde(default = "not_recorded")]
+    pub objective: f64,
     /// Certificate value.
     pub certificate: f64,
     /// `gap` or `kkt`.
@@ -93,6 +99,11 @@ pub struct SweepPathRow {
     pub full_passes: f64,
     /// Seconds for this alpha (timing column).
     pub time_s: f64,
+}
+
+/// The value of a column that a table of an earlier version lacks.
+fn not_recorded() -> f64 {
+    f64::NAN
 }
 
 /// One row of `summary.csv`: a task.
@@ -203,7 +214,12 @@ pub struct SummaryRow {
 }
 
 /// One row of `comparison.csv`: a dataset × penalty configuration over replicates.
+///
+/// For every metric `m` of [`COMPARISON_METRICS`] over the `r` replicates where it is defined:
+/// `m_mean` = x̄ = (1/r) Σ xᵢ, `m_sd` = s = √(Σ (xᵢ − x̄)²/(r − 1)) and the 95 % t-interval
+/// `m_ci_low`, `m_ci_high` = x̄ ∓ t_{r−1, 0.975} s/√r (empty sd and interval for r < 2).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
 pub struct ComparisonRow {
     /// Dataset id.
     pub dataset: String,
@@ -219,48 +235,144 @@ pub struct ComparisonRow {
     pub l1_ratio: Option<f64>,
     /// MCP/SCAD γ.
     pub gamma: Option<f64>,
+    /// Penalty configuration id (`lasso`, `enet_r0.5`, `mcp_g3`, …), as in task ids and in
+    /// `pairwise.csv`, `ranks.csv` and `selection.csv`.
+    pub configuration: String,
     /// Replicates aggregated.
     pub replicates: usize,
-    /// Mean test MSE of the chosen models.
+    /// Mean over replicates: test MSE of the chosen models (logistic: Brier score).
     pub test_mse_mean: Option<f64>,
-    /// Its standard deviation over replicates.
+    /// Sample sd (n − 1) of `test_mse` over replicates.
     pub test_mse_sd: Option<f64>,
-    /// Mean test R².
+    /// Lower end of the 95 % t-interval of the mean of `test_mse`.
+    pub test_mse_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `test_mse`.
+    pub test_mse_ci_high: Option<f64>,
+    /// Mean over replicates: test R² of the chosen models.
     pub test_r2_mean: Option<f64>,
-    /// Mean test binomial deviance at the chosen alpha (logistic tasks).
+    /// Sample sd (n − 1) of `test_r2` over replicates.
+    pub test_r2_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `test_r2`.
+    pub test_r2_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `test_r2`.
+    pub test_r2_ci_high: Option<f64>,
+    /// Mean over replicates: test mean binomial deviance of the chosen models (logistic tasks).
     pub test_deviance_mean: Option<f64>,
-    /// Mean test AUC at the chosen alpha (logistic tasks).
+    /// Sample sd (n − 1) of `test_deviance` over replicates.
+    pub test_deviance_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `test_deviance`.
+    pub test_deviance_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `test_deviance`.
+    pub test_deviance_ci_high: Option<f64>,
+    /// Mean over replicates: test AUC of the chosen models (logistic tasks).
     pub test_auc_mean: Option<f64>,
-    /// Mean test misclassification rate at the chosen alpha (logistic tasks).
+    /// Sample sd (n − 1) of `test_auc` over replicates.
+    pub test_auc_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `test_auc`.
+    pub test_auc_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `test_auc`.
+    pub test_auc_ci_high: Option<f64>,
+    /// Mean over replicates: test misclassification rate of the chosen models (logistic tasks).
     pub test_misclassification_mean: Option<f64>,
-    /// Mean nnz.
+    /// Sample sd (n − 1) of `test_misclassification` over replicates.
+    pub test_misclassification_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `test_misclassification`.
+    pub test_misclassification_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `test_misclassification`.
+    pub test_misclassification_ci_high: Option<f64>,
+    /// Mean over replicates: nnz of the chosen models.
     pub nnz_mean: Option<f64>,
-    /// Sd of nnz.
+    /// Sample sd (n − 1) of `nnz` over replicates.
     pub nnz_sd: Option<f64>,
-    /// Mean F1.
+    /// Lower end of the 95 % t-interval of the mean of `nnz`.
+    pub nnz_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `nnz`.
+    pub nnz_ci_high: Option<f64>,
+    /// Mean over replicates: F1 of the chosen supports (truth known).
     pub f1_mean: Option<f64>,
-    /// Sd of F1.
+    /// Sample sd (n − 1) of `f1` over replicates.
     pub f1_sd: Option<f64>,
-    /// Mean precision.
+    /// Lower end of the 95 % t-interval of the mean of `f1`.
+    pub f1_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `f1`.
+    pub f1_ci_high: Option<f64>,
+    /// Mean over replicates: precision of the chosen supports (truth known).
     pub precision_mean: Option<f64>,
-    /// Mean recall.
+    /// Sample sd (n − 1) of `precision` over replicates.
+    pub precision_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `precision`.
+    pub precision_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `precision`.
+    pub precision_ci_high: Option<f64>,
+    /// Mean over replicates: recall of the chosen supports (truth known).
     pub recall_mean: Option<f64>,
-    /// Mean ‖β̂ − β*‖₂.
+    /// Sample sd (n − 1) of `recall` over replicates.
+    pub recall_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `recall`.
+    pub recall_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `recall`.
+    pub recall_ci_high: Option<f64>,
+    /// Mean over replicates: ‖β̂ − β*‖₂ of the chosen models (truth known).
     pub coef_error_mean: Option<f64>,
-    /// One-standard-error rule: mean test MSE.
+    /// Sample sd (n − 1) of `coef_error` over replicates.
+    pub coef_error_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `coef_error`.
+    pub coef_error_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `coef_error`.
+    pub coef_error_ci_high: Option<f64>,
+    /// Mean over replicates: test MSE of the one-standard-error choice (CV).
     pub cv1se_test_mse_mean: Option<f64>,
-    /// One-standard-error rule: mean nnz.
+    /// Sample sd (n − 1) of `cv1se_test_mse` over replicates.
+    pub cv1se_test_mse_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `cv1se_test_mse`.
+    pub cv1se_test_mse_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `cv1se_test_mse`.
+    pub cv1se_test_mse_ci_high: Option<f64>,
+    /// Mean over replicates: nnz of the one-standard-error choice (CV).
     pub cv1se_nnz_mean: Option<f64>,
-    /// One-standard-error rule: mean F1.
+    /// Sample sd (n − 1) of `cv1se_nnz` over replicates.
+    pub cv1se_nnz_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `cv1se_nnz`.
+    pub cv1se_nnz_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `cv1se_nnz`.
+    pub cv1se_nnz_ci_high: Option<f64>,
+    /// Mean over replicates: F1 of the one-standard-error choice (CV, truth known).
     pub cv1se_f1_mean: Option<f64>,
+    /// Sample sd (n − 1) of `cv1se_f1` over replicates.
+    pub cv1se_f1_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `cv1se_f1`.
+    pub cv1se_f1_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `cv1se_f1`.
+    pub cv1se_f1_ci_high: Option<f64>,
+    /// Mean over replicates: work of the training path in full passes over X.
+    pub full_passes_mean: Option<f64>,
+    /// Sample sd (n − 1) of `full_passes` over replicates.
+    pub full_passes_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `full_passes`.
+    pub full_passes_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `full_passes`.
+    pub full_passes_ci_high: Option<f64>,
+    /// Mean over replicates: seconds of the training path (timing column).
+    pub path_time_s_mean: Option<f64>,
+    /// Sample sd (n − 1) of `path_time_s` over replicates.
+    pub path_time_s_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `path_time_s`.
+    pub path_time_s_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `path_time_s`.
+    pub path_time_s_ci_high: Option<f64>,
+    /// Mean over replicates: seconds of the CV fits (timing column; 0 without CV).
+    pub cv_time_s_mean: Option<f64>,
+    /// Sample sd (n − 1) of `cv_time_s` over replicates.
+    pub cv_time_s_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `cv_time_s`.
+    pub cv_time_s_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `cv_time_s`.
+    pub cv_time_s_ci_high: Option<f64>,
+    /// Mean pairwise Jaccard index |A ∩ B|/|A ∪ B| of the chosen supports over all pairs of
+    /// replicates (selection stability; empty for fewer than 2 replicates).
+    pub support_jaccard: Option<f64>,
     /// Every path of every replicate converged.
     pub all_converged: bool,
-    /// Mean work of the training path in full passes over X.
-    pub full_passes_mean: Option<f64>,
-    /// Mean path time (timing column).
-    pub path_time_s_mean: Option<f64>,
-    /// Sd of path time (timing column).
-    pub path_time_s_sd: Option<f64>,
 }
 
 /// One row of `coefs.csv`: a nonzero coefficient of a task in `plot.coef_paths`.
@@ -302,35 +414,108 @@ pub struct TaskResult {
     pub summary: SummaryRow,
     /// Its `coefs.csv` rows (only for tasks in `plot.coef_paths`).
     pub coefs: Vec<CoefRow>,
+    /// The chosen model's support: the features of X (covariates excluded) with a nonzero
+    /// coefficient, increasing; `None` when it was not recorded (see [`SUPPORT_BUDGET`]).
+    #[serde(default)]
+    pub chosen_support: Option<Vec<usize>>,
 }
 
-/// Current [`TaskResult::format`].
-pub const TASK_FORMAT: u32 = 3;
+/// Most feature indices a task keeps in memory while its path runs to recover the chosen
+/// model's support afterwards (the supports of all its alphas, as `u32`; 64 MiB). A path whose
+/// supports add up to more (e.g. ridge on hundreds of thousands of features) records none.
+pub const SUPPORT_BUDGET: usize = 1 << 24;
 
-/// Builds `comparison.csv` from the summary rows (in plan order), one row per dataset ×
-/// penalty configuration in order of first appearance.
-pub fn comparison(summary: &[SummaryRow]) -> Vec<ComparisonRow> {
-    fn key(s: &SummaryRow) -> (&str, &str, Option<u64>, Option<u64>) {
-        (s.dataset.as_str(), s.penalty.as_str(), s.l1_ratio.map(f64::to_bits), s.gamma.map(f64::to_bits))
+/// Current [`TaskResult::format`].
+pub const TASK_FORMAT: u32 = 4;
+
+/// A summary metric: its name in `comparison.csv` (before `_mean`) and its value in a task's
+/// row (`None` when undefined, e.g. F1 without a truth).
+pub type SummaryMetric = (&'static str, fn(&SummaryRow) -> Option<f64>);
+
+/// The metrics aggregated in `comparison.csv`, in column order.
+pub const COMPARISON_METRICS: [SummaryMetric; 16] = [
+    ("test_mse", |s| Some(s.chosen_test_mse)),
+    ("test_r2", |s| s.chosen_test_r2),
+    ("test_deviance", |s| s.chosen_test_deviance),
+    ("test_auc", |s| s.chosen_test_auc),
+    ("test_misclassification", |s| s.chosen_test_misclassification),
+    ("nnz", |s| Some(s.chosen_nnz as f64)),
+    ("f1", |s| s.chosen_f1),
+    ("precision", |s| s.chosen_precision),
+    ("recall", |s| s.chosen_recall),
+    ("coef_error", |s| s.chosen_coef_error),
+    ("cv1se_test_mse", |s| s.cv1se_test_mse),
+    ("cv1se_nnz", |s| s.cv1se_nnz.map(|v| v as f64)),
+    ("cv1se_f1", |s| s.cv1se_f1),
+    ("full_passes", |s| Some(s.path_full_passes)),
+    ("path_time_s", |s| Some(s.path_time_s)),
+    ("cv_time_s", |s| Some(s.cv_time_s)),
+];
+
+/// The value of the summary metric `name` (a [`COMPARISON_METRICS`] name) in a task's row.
+pub fn summary_metric(row: &SummaryRow, name: &str) -> Option<f64> {
+    COMPARISON_METRICS.iter().find(|(m, _)| *m == name).and_then(|(_, f)| f(row))
+}
+
+/// The penalty configuration id of a task's row (`lasso`, `enet_r0.5`, `mcp_g3`, …): the
+/// middle part of its id `<dataset>__<configuration>__r<replicate>`.
+pub fn configuration_id(row: &SummaryRow) -> String {
+    let rest = row.task_id.strip_prefix(&row.dataset).and_then(|r| r.strip_prefix("__")).unwrap_or(&row.task_id);
+    rest.rsplit_once("__r").map_or(rest, |(c, _)| c).to_string()
+}
+
+/// Mean, sample sd and 95 % t-interval of one metric over replicates (see [`ComparisonRow`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Stat {
+    /// x̄; `None` without values.
+    pub mean: Option<f64>,
+    /// s (n − 1); `None` for fewer than 2 values.
+    pub sd: Option<f64>,
+    /// x̄ − t_{n−1, 0.975} s/√n; `None` for fewer than 2 values.
+    pub ci_low: Option<f64>,
+    /// x̄ + t_{n−1, 0.975} s/√n; `None` for fewer than 2 values.
+    pub ci_high: Option<f64>,
+}
+
+/// [`Stat`] of `values` ([`stats::mean`], [`stats::sample_sd`], [`stats::t_interval`] at 95 %).
+pub fn stat(values: &[f64]) -> Stat {
+    if values.is_empty() {
+        return Stat::default();
     }
-    let mut order = Vec::new();
-    for s in summary {
-        let k = key(s);
-        if !order.contains(&k) {
-            order.push(k);
+    let finite = |v: f64| v.is_finite().then_some(v);
+    let (lo, hi) = stats::t_interval(values, 0.95);
+    Stat {
+        mean: finite(stats::mean(values)),
+        sd: finite(stats::sample_sd(values)),
+        ci_low: finite(lo),
+        ci_high: finite(hi),
+    }
+}
+
+/// Builds `comparison.csv` from the summary rows (in plan order) and each task's chosen support
+/// (same order; `None` when not recorded), one row per dataset × penalty configuration in order
+/// of first appearance.
+pub fn comparison(summary: &[SummaryRow], supports: &[Option<Vec<usize>>]) -> Vec<ComparisonRow> {
+    let mut order: Vec<(String, String)> = Vec::new();
+    let keys: Vec<(String, String)> = summary.iter().map(|s| (s.dataset.clone(), configuration_id(s))).collect();
+    for k in &keys {
+        if !order.contains(k) {
+            order.push(k.clone());
         }
     }
     order
         .iter()
         .map(|k| {
-            let group: Vec<&SummaryRow> = summary.iter().filter(|s| key(s) == *k).collect();
+            let members: Vec<usize> = (0..summary.len()).filter(|&i| keys[i] == *k).collect();
+            let group: Vec<&SummaryRow> = members.iter().map(|&i| &summary[i]).collect();
             let first = group[0];
-            let vals =
-                |f: &dyn Fn(&SummaryRow) -> Option<f64>| -> Vec<f64> { group.iter().filter_map(|s| f(s)).collect() };
-            let (test_mse_mean, test_mse_sd) = mean_sd(&vals(&|s| Some(s.chosen_test_mse)));
-            let (nnz_mean, nnz_sd) = mean_sd(&vals(&|s| Some(s.chosen_nnz as f64)));
-            let (f1_mean, f1_sd) = mean_sd(&vals(&|s| s.chosen_f1));
-            let (path_time_s_mean, path_time_s_sd) = mean_sd(&vals(&|s| Some(s.path_time_s)));
+            let st: Vec<Stat> = COMPARISON_METRICS
+                .iter()
+                .map(|(_, f)| stat(&group.iter().filter_map(|s| f(s)).collect::<Vec<f64>>()))
+                .collect();
+            let chosen: Vec<&[usize]> =
+                members.iter().filter_map(|&i| supports.get(i).and_then(|s| s.as_deref())).collect();
+            let jaccard = stats::mean_pairwise_jaccard(&chosen);
             ComparisonRow {
                 dataset: first.dataset.clone(),
                 family: first.family.clone(),
@@ -340,26 +525,73 @@ pub fn comparison(summary: &[SummaryRow]) -> Vec<ComparisonRow> {
                 l1_ratio: first.l1_ratio,
                 gamma: first.gamma,
                 replicates: group.len(),
-                test_mse_mean,
-                test_mse_sd,
-                test_r2_mean: mean_sd(&vals(&|s| s.chosen_test_r2)).0,
-                test_deviance_mean: mean_sd(&vals(&|s| s.chosen_test_deviance)).0,
-                test_auc_mean: mean_sd(&vals(&|s| s.chosen_test_auc)).0,
-                test_misclassification_mean: mean_sd(&vals(&|s| s.chosen_test_misclassification)).0,
-                nnz_mean,
-                nnz_sd,
-                f1_mean,
-                f1_sd,
-                precision_mean: mean_sd(&vals(&|s| s.chosen_precision)).0,
-                recall_mean: mean_sd(&vals(&|s| s.chosen_recall)).0,
-                coef_error_mean: mean_sd(&vals(&|s| s.chosen_coef_error)).0,
-                cv1se_test_mse_mean: mean_sd(&vals(&|s| s.cv1se_test_mse)).0,
-                cv1se_nnz_mean: mean_sd(&vals(&|s| s.cv1se_nnz.map(|v| v as f64))).0,
-                cv1se_f1_mean: mean_sd(&vals(&|s| s.cv1se_f1)).0,
+                test_mse_mean: st[0].mean,
+                test_mse_sd: st[0].sd,
+                test_mse_ci_low: st[0].ci_low,
+                test_mse_ci_high: st[0].ci_high,
+                test_r2_mean: st[1].mean,
+                test_r2_sd: st[1].sd,
+                test_r2_ci_low: st[1].ci_low,
+                test_r2_ci_high: st[1].ci_high,
+                test_deviance_mean: st[2].mean,
+                test_deviance_sd: st[2].sd,
+                test_deviance_ci_low: st[2].ci_low,
+                test_deviance_ci_high: st[2].ci_high,
+                test_auc_mean: st[3].mean,
+                test_auc_sd: st[3].sd,
+                test_auc_ci_low: st[3].ci_low,
+                test_auc_ci_high: st[3].ci_high,
+                test_misclassification_mean: st[4].mean,
+                test_misclassification_sd: st[4].sd,
+                test_misclassification_ci_low: st[4].ci_low,
+                test_misclassification_ci_high: st[4].ci_high,
+                nnz_mean: st[5].mean,
+                nnz_sd: st[5].sd,
+                nnz_ci_low: st[5].ci_low,
+                nnz_ci_high: st[5].ci_high,
+                f1_mean: st[6].mean,
+                f1_sd: st[6].sd,
+                f1_ci_low: st[6].ci_low,
+                f1_ci_high: st[6].ci_high,
+                precision_mean: st[7].mean,
+                precision_sd: st[7].sd,
+                precision_ci_low: st[7].ci_low,
+                precision_ci_high: st[7].ci_high,
+                recall_mean: st[8].mean,
+                recall_sd: st[8].sd,
+                recall_ci_low: st[8].ci_low,
+                recall_ci_high: st[8].ci_high,
+                coef_error_mean: st[9].mean,
+                coef_error_sd: st[9].sd,
+                coef_error_ci_low: st[9].ci_low,
+                coef_error_ci_high: st[9].ci_high,
+                cv1se_test_mse_mean: st[10].mean,
+                cv1se_test_mse_sd: st[10].sd,
+                cv1se_test_mse_ci_low: st[10].ci_low,
+                cv1se_test_mse_ci_high: st[10].ci_high,
+                cv1se_nnz_mean: st[11].mean,
+                cv1se_nnz_sd: st[11].sd,
+                cv1se_nnz_ci_low: st[11].ci_low,
+                cv1se_nnz_ci_high: st[11].ci_high,
+                cv1se_f1_mean: st[12].mean,
+                cv1se_f1_sd: st[12].sd,
+                cv1se_f1_ci_low: st[12].ci_low,
+                cv1se_f1_ci_high: st[12].ci_high,
+                full_passes_mean: st[13].mean,
+                full_passes_sd: st[13].sd,
+                full_passes_ci_low: st[13].ci_low,
+                full_passes_ci_high: st[13].ci_high,
+                path_time_s_mean: st[14].mean,
+                path_time_s_sd: st[14].sd,
+                path_time_s_ci_low: st[14].ci_low,
+                path_time_s_ci_high: st[14].ci_high,
+                cv_time_s_mean: st[15].mean,
+                cv_time_s_sd: st[15].sd,
+                cv_time_s_ci_low: st[15].ci_low,
+                cv_time_s_ci_high: st[15].ci_high,
+                support_jaccard: jaccard.is_finite().then_some(jaccard),
                 all_converged: group.iter().all(|s| s.all_converged),
-                full_passes_mean: mean_sd(&vals(&|s| Some(s.path_full_passes))).0,
-                path_time_s_mean,
-                path_time_s_sd,
+                configuration: k.1.clone(),
             }
         })
         .collect()

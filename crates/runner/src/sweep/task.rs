@@ -17,7 +17,7 @@ use super::metrics::{
     r2, support,
 };
 use super::plan::{DataOrigin, Plan, Task, Unit};
-use super::tables::{CoefRow, SummaryRow, SweepPathRow, TASK_FORMAT, TaskResult};
+use super::tables::{CoefRow, SUPPORT_BUDGET, SummaryRow, SweepPathRow, TASK_FORMAT, TaskResult};
 
 /// Per-alpha quantities gathered while the training path runs.
 struct PointInfo {
@@ -33,6 +33,7 @@ struct PointInfo {
     test_misclassification: Option<f64>,
     coef_error: Option<f64>,
     support: Option<Support>,
+    objective: f64,
     certificate: f64,
     certificate_kind: &'static str,
     converged: bool,
@@ -92,10 +93,18 @@ pub fn run_task(
             _ => Stop::Never,
         },
     };
+    // each alpha's support (X's columns), to recover the chosen model's once alpha is chosen
+    let p = plan.datasets[task.dataset].p;
+    let mut supports: Vec<Option<Vec<u32>>> = Vec::new();
+    let mut kept = 0usize;
     let (points, summary, stopped) = training_path(plan, task, data, design, &options, stop, |pt| {
         if keep_coefs {
             coefs.extend(coef_rows(task, data, pt));
         }
+        let support: Vec<u32> =
+            pt.coefs.iter().filter(|&&(j, c)| j < p && c != 0.0).filter_map(|&(j, _)| u32::try_from(j).ok()).collect();
+        kept += support.len();
+        supports.push((kept <= SUPPORT_BUDGET).then_some(support));
     })?;
     let cv = match early_cv {
         Some(cv) => Some(cv),
@@ -126,6 +135,11 @@ pub fn run_task(
         path: context.path_rows(&points, cv.as_ref()),
         summary: context.summary_row(&points, &summary, cv.as_ref(), &criterion, chosen, one_se, stop_reason),
         coefs,
+        chosen_support: supports
+            .get(chosen)
+            .cloned()
+            .flatten()
+            .map(|support| support.into_iter().map(|j| j as usize).collect()),
     })
 }
 
@@ -234,6 +248,7 @@ fn training_path(
                 test_misclassification: logistic.then(|| misclassification(y_test, &pred_test)),
                 coef_error: data.beta.as_ref().map(|b| coef_error(pt.coefs, b)),
                 support: data.beta.as_ref().map(|b| support(pt.coefs, b)),
+                objective: pt.objective,
                 certificate: pt.certificate,
                 certificate_kind: pt.certificate_kind.as_str(),
                 converged: pt.converged,
@@ -401,6 +416,7 @@ impl RowContext<'_, '_> {
                 precision: pt.support.and_then(|s| s.precision),
                 recall: pt.support.and_then(|s| s.recall),
                 f1: pt.support.and_then(|s| s.f1),
+                objective: pt.objective,
                 certificate: pt.certificate,
                 certificate_kind: pt.certificate_kind.into(),
                 converged: pt.converged,

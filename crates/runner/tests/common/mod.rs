@@ -3,7 +3,8 @@
 use std::path::Path;
 
 /// The tables a finished sweep writes.
-pub const TABLES: [&str; 4] = ["path.csv", "summary.csv", "comparison.csv", "coefs.csv"];
+pub const TABLES: [&str; 7] =
+    ["path.csv", "summary.csv", "comparison.csv", "coefs.csv", "pairwise.csv", "ranks.csv", "selection.csv"];
 
 /// A CSV file with every column whose name contains `time_s` removed.
 pub fn without_timing(path: &Path) -> String {
