@@ -8,6 +8,7 @@ pub mod cmd_predict;
 pub mod cmd_report;
 pub mod cmd_slurm;
 pub mod cmd_sweep;
+pub mod cv;
 pub mod held_out;
 pub mod load;
 pub mod model;
