@@ -171,7 +171,8 @@ pub struct PathArgs {
     pub foldid: Option<PathBuf>,
     /// Keep the samples of a group (family, litter, batch) in one fold: one group label per
     /// line in row order for --x, or `FID IID group` lines for --bed. Groups are dealt to
-    /// --cv-folds folds (default 10), the largest first, each to the smallest fold.
+    /// the K folds of --cv-folds (10 when not given), the largest first, each to the smallest
+    /// fold.
     #[arg(long, value_name = "FILE")]
     pub fold_groups: Option<PathBuf>,
     /// Stop each CV fold after N alphas without a lower held-out loss; the full path then
@@ -184,6 +185,9 @@ pub struct PathArgs {
     /// Do not write coefs.csv.
     #[arg(long)]
     pub no_coefs: bool,
+    /// Also draw DIR/figures/*.svg at the end (as `regpath plot DIR`).
+    #[arg(long)]
+    pub plot: bool,
     /// Also write DIR/report.html (as `regpath report DIR`).
     #[arg(long)]
     pub report: bool,
@@ -359,6 +363,11 @@ pub fn run(args: &PathArgs) -> Result<()> {
     prepare_output_dir(&args.out)?;
     let pool = thread_pool(args.threads)?;
     pool.install(|| fit_and_write(args, spec, &options, &source))?;
+    if args.plot {
+        for file in crate::path_plot::plot_path_dir(&args.out)? {
+            eprintln!("wrote {}", file.display());
+        }
+    }
     if let Some(page) = crate::report::after_run(&args.out, args.report)? {
         eprintln!("wrote {}", page.display());
     }

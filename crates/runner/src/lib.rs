@@ -12,6 +12,7 @@ pub mod cv;
 pub mod held_out;
 pub mod load;
 pub mod model;
+pub mod path_plot;
 pub mod plink_codes;
 pub mod predict;
 pub mod report;

@@ -194,7 +194,7 @@ pub fn coef_columns(named: bool, plink: bool) -> &'static [&'static str] {
 }
 
 /// Files `regpath path` owns in its output folder.
-pub const PATH_OUTPUTS: &[&str] = &["path.csv", "coefs.csv", "model.json", "folds.txt", "report.html"];
+pub const PATH_OUTPUTS: &[&str] = &["path.csv", "coefs.csv", "model.json", "folds.txt", "figures", "report.html"];
 
 /// Removes the files of `owned` (names relative to `dir`) that exist, so that a command
 /// writing into a folder of an earlier run never leaves one of that run's files beside its own

@@ -286,3 +286,31 @@ fn bad_fold_input_is_a_clear_error_and_nothing_is_written() {
         )
     );
 }
+
+#[test]
+fn plot_of_a_path_output_draws_the_coefficient_paths_the_cv_curve_and_the_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cv, plain) = (dir.path().join("cv"), dir.path().join("plain"));
+    ok(&["path", "--example", "--cv-folds", "5", "--n-alphas", "30", "--out", s(&cv)]);
+    let stderr = ok(&["plot", s(&cv)]);
+    let names = ["path_coefs_log_alpha.svg", "path_coefs_l1.svg", "path_cv.svg", "path_certificate.svg"];
+    for name in names {
+        let svg = std::fs::read_to_string(cv.join("figures").join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(svg.contains("<svg") && stderr.contains(name), "{name}");
+    }
+    // one error bar per alpha on the CV curve, and the two chosen alphas in the legend
+    let curve = std::fs::read_to_string(cv.join("figures/path_cv.svg")).unwrap();
+    assert!(curve.matches("<circle").count() >= 30, "a point per alpha");
+    assert!(curve.contains("alpha_min") && curve.contains("alpha_1se"));
+    // the report of the path inlines them
+    ok(&["report", s(&cv)]);
+    let page = std::fs::read_to_string(cv.join("report.html")).unwrap();
+    for name in names {
+        assert!(page.contains(name), "report without {name}");
+    }
+    // path --plot without CV: no CV curve
+    let stderr = ok(&["path", "--example", "--plot", "--out", s(&plain)]);
+    assert!(stderr.contains("path_coefs_l1.svg"), "{stderr}");
+    assert!(plain.join("figures/path_certificate.svg").exists());
+    assert!(!plain.join("figures/path_cv.svg").exists());
+}

@@ -23,7 +23,7 @@ use super::resume::FIGURES_DIR;
 use super::tables::{CoefRow, SummaryRow, SweepPathRow, read_table};
 
 /// Tableau-10 colours, one per penalty configuration (cycled).
-const COLORS: [RGBColor; 10] = [
+pub(crate) const COLORS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
     RGBColor(44, 160, 44),
@@ -36,18 +36,20 @@ const COLORS: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
-const SIZE: (u32, u32) = (1100, 600);
+pub(crate) const SIZE: (u32, u32) = (1100, 600);
 /// Width of the plotting part; the legend is drawn to its right.
-const CHART_WIDTH: u32 = 820;
+pub(crate) const CHART_WIDTH: u32 = 820;
 
 /// A legend entry's symbol.
-enum Mark {
+pub(crate) enum Mark {
+    /// A line of this colour and width.
     Line(RGBColor, u32),
+    /// A ring of this colour.
     Ring(RGBColor),
 }
 
 /// Draws a legend in its own area (outside the plot, so it never hides data).
-fn draw_legend<DB: DrawingBackend>(
+pub(crate) fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     entries: &[(String, Mark)],
 ) -> Result<()> {
@@ -64,7 +66,8 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+/// A drawing error as an `anyhow` error.
+pub(crate) fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow::anyhow!("drawing failed: {e:?}")
 }
 
@@ -82,7 +85,8 @@ fn penalty_label(penalty: &str, l1_ratio: Option<f64>, gamma: Option<f64>) -> St
     }
 }
 
-fn write_svg(path: &Path, svg: &str) -> Result<()> {
+/// Writes an SVG text atomically.
+pub(crate) fn write_svg(path: &Path, svg: &str) -> Result<()> {
     write_atomic(path, |w| std::io::Write::write_all(w, svg.as_bytes()))
         .with_context(|| format!("cannot write {}", path.display()))
 }
