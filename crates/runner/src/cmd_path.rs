@@ -741,7 +741,7 @@ fn fit_design<D: Design>(
         );
         if stopped_at_min {
             eprintln!(
-                "path stopped at alpha_min (alpha_index {}): every fold stopped after --patience {} alphas without a lower held-out loss",
+                "path stopped at alpha_min (alpha_index {}): each CV fold stops after --patience {} alphas without a lower held-out loss, so the curve ends there",
                 cv.min,
                 args.patience.unwrap_or(0)
             );
