@@ -591,7 +591,13 @@ fn fit_design<D: Design>(
         }
     }
     let cv = match (&folds, early_cv) {
-        (Some(_), Some(cv)) => Some(cv),
+        (Some(_), Some(cv)) => match cv.truncated(rows.len()) {
+            Ok(cv) => Some(cv),
+            Err(e) => {
+                stream.abort();
+                return Err(e);
+            }
+        },
         (Some(folds), None) => {
             let alphas: Vec<f64> = rows.iter().map(|r| r.alpha).collect();
             match cross_validate(&problem, folds, &alphas, None) {

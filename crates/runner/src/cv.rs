@@ -359,6 +359,21 @@ pub struct CvCurve {
     pub time_s: f64,
 }
 
+impl CvCurve {
+    /// The curve over the first `n` alphas only, its choices made again there: with
+    /// `--patience` the folds run before the full path, which may end sooner (`--max-nnz`, a
+    /// separated logistic fit).
+    pub fn truncated(mut self, n: usize) -> Result<CvCurve> {
+        if self.mean.len() > n {
+            self.mean.truncate(n);
+            self.se.truncate(n);
+            self.min = argmin_first(&self.mean).context("cross-validation: no cv_mean where the full path ran")?;
+            self.one_se = one_se_index(&self.mean, &self.se).unwrap_or(self.min);
+        }
+        Ok(self)
+    }
+}
+
 /// What `model.json` records of a cross-validated fit.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CvRecord {
@@ -600,5 +615,12 @@ mod tests {
         assert_eq!(parse_fold("0"), None);
         assert_eq!(parse_fold("1.5"), None);
         assert_eq!(parse_fold("x"), None);
+    }
+
+    #[test]
+    fn a_curve_cut_to_a_shorter_path_chooses_again() {
+        let curve = CvCurve { mean: vec![3.0, 2.0, 1.0], se: vec![0.1, 0.5, 0.1], min: 2, one_se: 2, time_s: 0.0 };
+        let cut = curve.truncated(2).unwrap();
+        assert_eq!((cut.mean.len(), cut.min, cut.one_se), (2, 1, 1));
     }
 }

@@ -314,3 +314,54 @@ fn plot_of_a_path_output_draws_the_coefficient_paths_the_cv_curve_and_the_certif
     assert!(plain.join("figures/path_certificate.svg").exists());
     assert!(!plain.join("figures/path_cv.svg").exists());
 }
+
+#[test]
+fn cv_with_covariates_and_a_path_cut_short_by_max_nnz() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cv");
+    let cov = dir.path().join("cov.csv");
+    std::fs::write(&cov, (0..120).map(|i| format!("{}\n", (i * 7) % 5)).collect::<String>()).unwrap();
+    let out = dir.path().join("cov");
+    let x = fx.join("gaussian.X.csv");
+    let y = fx.join("gaussian.y.csv");
+    ok(&[
+        "path",
+        "--x",
+        s(&x),
+        "--y",
+        s(&y),
+        "--covariates",
+        s(&cov),
+        "--cv-folds",
+        "5",
+        "--n-alphas",
+        "20",
+        "--out",
+        s(&out),
+    ]);
+    let mean = column(&out.join("path.csv"), "cv_mean");
+    assert!(mean.iter().all(|m| m.parse::<f64>().is_ok_and(f64::is_finite)), "{mean:?}");
+
+    // --patience runs the folds first; --max-nnz may end the full path before their curve
+    let short = dir.path().join("short");
+    ok(&[
+        "path",
+        "--x",
+        s(&x),
+        "--y",
+        s(&y),
+        "--cv-folds",
+        "5",
+        "--patience",
+        "30",
+        "--max-nnz",
+        "3",
+        "--out",
+        s(&short),
+    ]);
+    let marks = column(&short.join("path.csv"), "cv_choice");
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(short.join("model.json")).unwrap()).unwrap();
+    let min = model["cv"]["alpha_min_index"].as_u64().unwrap() as usize;
+    assert!(min < marks.len() && marks[min].starts_with("min"), "{marks:?}");
+}
