@@ -185,7 +185,13 @@ fn coefficient_figure(
             .draw()
             .map_err(plot_err)?;
         let mut legend: Vec<(String, Mark)> = Vec::new();
-        for (i, (name, values)) in coefs.values().enumerate() {
+        // in the order the features enter the path (the legend names the first ones)
+        let mut order: Vec<&(String, Vec<f64>)> = coefs.values().collect();
+        order.sort_by_key(|(_, v)| v.iter().position(|&c| c != 0.0).unwrap_or(usize::MAX));
+        if !order.is_empty() {
+            legend.push(("in the order they enter:".into(), Mark::Line(WHITE, 1)));
+        }
+        for (i, (name, values)) in order.into_iter().enumerate() {
             let color = COLORS[i % COLORS.len()];
             chart
                 .draw_series(LineSeries::new(xs.iter().copied().zip(values.iter().copied()), color.stroke_width(2)))
