@@ -48,6 +48,10 @@ pub struct PathArgs {
     /// after FID IID. Every line must have that column. [default: 1]
     #[arg(long, value_name = "K", requires = "bed", allow_hyphen_values = true)]
     pub pheno_col: Option<usize>,
+    /// The --pheno column to fit, by its header name (PLINK's --pheno-name): the file's first
+    /// line names its columns (`FID IID NAME …`, `#FID IID …` or `#IID …`).
+    #[arg(long, value_name = "NAME", requires = "pheno", conflicts_with = "pheno_col")]
+    pub pheno_name: Option<String>,
     /// Use the built-in example (uniform, n = 100, p = 10, y = 2x0 + 3x1 + noise).
     #[arg(long, conflicts_with_all = ["x", "y", "bed"])]
     pub example: bool,
@@ -197,6 +201,15 @@ pub struct PathArgs {
 }
 
 impl PathArgs {
+    /// The 1-based phenotype column: --pheno-col, or --pheno-name looked up in --pheno's
+    /// header; 1 by default.
+    fn pheno_column(&self) -> Result<usize> {
+        match (&self.pheno_name, &self.pheno) {
+            (Some(name), Some(pheno)) => crate::load::pheno_column_by_name(pheno, name),
+            _ => Ok(self.pheno_col.unwrap_or(1)),
+        }
+    }
+
     fn source(&self) -> Result<DataSource> {
         // clap's `requires = "bed"` is satisfied by any member of the `input` group (clap
         // issue #4707), so --pheno/--pheno-col with --x or --example are caught here.
@@ -212,7 +225,7 @@ impl PathArgs {
             return Ok(DataSource::Example);
         }
         if let Some(prefix) = &self.bed {
-            let pheno_col = self.pheno_col.unwrap_or(1);
+            let pheno_col = self.pheno_column()?;
             if pheno_col == 0 {
                 bail!(
                     "--pheno-col must be at least 1 (1 is the .fam sixth field, or the first value column of --pheno), got 0"
@@ -468,7 +481,7 @@ fn fit_design<D: Design>(
         &held_out_flags,
         data,
         args.bed.as_deref(),
-        (args.pheno.as_deref(), args.pheno_col.unwrap_or(1)),
+        (args.pheno.as_deref(), args.pheno_column()?),
         logistic,
     )?;
     let y = data.y.as_slice().context("y is not contiguous")?;
@@ -530,6 +543,7 @@ fn fit_design<D: Design>(
             train_mse: pt.train_deviance,
             deviance_ratio: pt.deviance_ratio,
             coordinate_updates: pt.coordinate_updates,
+            newton_steps: pt.newton_steps,
             working_set: pt.working_set,
             screened: pt.screened,
             scan_passes: pt.scan_passes,

@@ -49,6 +49,10 @@ pub struct PredictArgs {
     /// from its sixth field. Without --pheno or --pheno-col no metrics are computed.
     #[arg(long, value_name = "K", requires = "bed")]
     pub pheno_col: Option<usize>,
+    /// The --pheno column to score against, by its header name (PLINK's --pheno-name), as in
+    /// `regpath path`.
+    #[arg(long, value_name = "NAME", requires = "pheno", conflicts_with = "pheno_col")]
+    pub pheno_name: Option<String>,
     /// Covariates of the new samples, when the model has covariates: with --bed a `FID IID …`
     /// table with the training columns by header name (categorical levels encoded as in
     /// training), with --x a matrix (.npy/CSV) with the training covariate columns (by header
@@ -370,7 +374,11 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
             }
             let ids = bed.sample_ids();
             let labels = rows.iter().map(|&i| format!("{},{}", ids[i].0, ids[i].1)).collect();
-            let y = match (&args.pheno, args.pheno_col) {
+            let by_name = match (&args.pheno_name, &args.pheno) {
+                (Some(name), Some(pheno)) => Some(crate::load::pheno_column_by_name(pheno, name)?),
+                _ => None,
+            };
+            let y = match (&args.pheno, by_name.or(args.pheno_col)) {
                 (None, None) => None,
                 (pheno, k) => {
                     let k = k.unwrap_or(1);

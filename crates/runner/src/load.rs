@@ -491,9 +491,10 @@ pub fn covariate_table(path: &Path, bed: &Bed, phenotypes: &mut [Option<f64>]) -
     }
     if dropped > 0 {
         eprintln!(
-            "note: {dropped} samples with a phenotype dropped: no complete covariates in {} ({} .fam samples are not in it, {} have a missing value, NA or -9)",
+            "note: {} with a phenotype dropped: no complete covariates in {} ({} not in it, {} with a missing value, NA or -9)",
+            crate::count(dropped, "sample"),
             path.display(),
-            table.n_absent,
+            crate::count(table.n_absent, ".fam sample"),
             table.n_missing
         );
     }
@@ -501,4 +502,29 @@ pub fn covariate_table(path: &Path, bed: &Bed, phenotypes: &mut [Option<f64>]) -
         eprintln!("note: {} lines of {} name samples not in the .fam (ignored)", table.n_unknown, path.display());
     }
     Ok(table)
+}
+
+/// The 1-based value column (after `FID IID`) of the phenotype file `path` whose header names
+/// it `name`, as PLINK's `--pheno-name`: the header is the first line, starting `FID IID` or
+/// `#FID IID` (or `#IID` / `IID` for PLINK 2 files without FID).
+pub fn pheno_column_by_name(path: &Path, name: &str) -> Result<usize> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let header = text.lines().next().unwrap_or("");
+    let fields: Vec<&str> = header.split_whitespace().collect();
+    let ids = match fields.first().map(|f| f.trim_start_matches('#')) {
+        Some("FID") if fields.get(1) == Some(&"IID") => 2,
+        Some("IID") => 1,
+        _ => bail!(
+            "--pheno-name {name}: {} has no header line (its first line should start with FID IID, #FID IID or #IID)",
+            path.display()
+        ),
+    };
+    match fields[ids..].iter().position(|f| *f == name) {
+        Some(k) => Ok(k + 1),
+        None => bail!(
+            "--pheno-name {name}: no such column in {} (its columns are {})",
+            path.display(),
+            fields[ids..].join(", ")
+        ),
+    }
 }

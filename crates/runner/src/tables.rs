@@ -42,6 +42,8 @@ pub struct PathRow {
     pub deviance_ratio: f64,
     /// Coordinate updates at this alpha.
     pub coordinate_updates: u64,
+    /// Newton steps (solves with a factored Hessian) at this alpha.
+    pub newton_steps: u64,
     /// Final working-set size.
     pub working_set: usize,
     /// Features removed by Gap Safe screening.
@@ -177,6 +179,7 @@ pub const PATH_COLUMNS: &[&str] = &[
     "train_mse",
     "deviance_ratio",
     "coordinate_updates",
+    "newton_steps",
     "working_set",
     "screened",
     "scan_passes",

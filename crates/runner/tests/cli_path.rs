@@ -576,3 +576,26 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
     assert_eq!(stderr.lines().count(), 5, "{stderr}");
     assert!(stderr.lines().next().unwrap().starts_with("built-in example"), "{stderr}");
 }
+
+/// path.csv says what did the work: a tall problem's alphas solved by the active-set Newton
+/// alone show their Newton steps where `epochs` and `coordinate_updates` are 0.
+#[test]
+fn path_csv_counts_newton_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fit");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_regpath"))
+        .args(["path", "--example", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut r = csv::Reader::from_path(out.join("path.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|c| c == name).unwrap_or_else(|| panic!("no column {name}"));
+    let (epochs, newton, nnz) = (col("epochs"), col("newton_steps"), col("nnz"));
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let newton_only = rows
+        .iter()
+        .filter(|row| &row[epochs] == "0" && row[newton].parse::<u64>().unwrap() > 0 && &row[nnz] != "0")
+        .count();
+    assert!(newton_only > 0, "no alpha reports Newton steps without epochs");
+}

@@ -394,3 +394,57 @@ fn coefs_csv_is_a_plink_score_file() {
         assert!((s - p).abs() <= 1e-5 * scale.max(1e-12) + 5e-6 * p.abs(), "sample {i}: plink {s}, regpath {p}");
     }
 }
+
+/// PLINK's `--pheno-name`: the column picked by its header name fits what `--pheno-col`
+/// fits; an unknown name, or a file without a header, is an error that names the columns.
+#[test]
+fn pheno_name_picks_the_column_by_header() {
+    let data = Data::new();
+    let values: String = fs::read_to_string(data.p("g/pheno.txt"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .enumerate()
+        .map(|(i, l)| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            format!("{} {} {} {}\n", f[0], f[1], (i % 7) as f64 - 3.0, f[2])
+        })
+        .collect();
+    data.fit(&[], "by_default");
+    // the fits read g/pheno.txt: now with a column before y
+    fs::write(data.p("g/pheno.txt"), format!("FID IID other y\n{values}")).unwrap();
+    let two = data.s("g/pheno.txt");
+    data.fit(&["--pheno-name", "y"], "by_name");
+    data.fit(&["--pheno-col", "2"], "by_col");
+    assert_eq!(objectives(&data.p("by_name")), objectives(&data.p("by_col")));
+    assert_eq!(objectives(&data.p("by_name")), objectives(&data.p("by_default")));
+    let out = data.p("unknown");
+    let o = regpath(&[
+        "path",
+        "--bed",
+        &data.s("g/geno"),
+        "--pheno",
+        &two,
+        "--pheno-name",
+        "height",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        error_line(&o, &out),
+        format!("error: --pheno-name height: no such column in {two} (its columns are other, y)")
+    );
+    fs::write(data.p("headless.txt"), values).unwrap();
+    let o = regpath(&[
+        "path",
+        "--bed",
+        &data.s("g/geno"),
+        "--pheno",
+        &data.s("headless.txt"),
+        "--pheno-name",
+        "y",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(error_line(&o, &out).contains("has no header line"));
+}

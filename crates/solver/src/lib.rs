@@ -41,7 +41,8 @@ pub use logistic::{
     hessian_weight, mean_deviance, mean_loss, null_loss, residual as logistic_residual, sigmoid, softplus,
 };
 pub use path::{
-    DatafitKind, PathOptions, PathPoint, PathSummary, Screening, StopReason, fit_path, fit_path_spec, train_r2,
+    BRIDGE_RATIO, DatafitKind, PathOptions, PathPoint, PathSummary, Screening, StopReason, bridge_alphas, fit_path,
+    fit_path_spec, train_r2,
 };
 pub use penalty::{
     DEFAULT_L1_RATIO, DEFAULT_MCP_GAMMA, DEFAULT_SCAD_GAMMA, ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Piece,

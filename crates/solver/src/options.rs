@@ -180,6 +180,10 @@ pub struct PathPoint<'a> {
     pub epochs: usize,
     /// Coordinate updates at this alpha.
     pub coordinate_updates: u64,
+    /// Newton steps at this alpha: solves with a factored Hessian (the quadratic datafit's
+    /// active-set Newton segment steps and ridge kernel solve, the logistic datafit's
+    /// proximal-Newton steps, each of whose inner sweeps also count as epochs).
+    pub newton_steps: u64,
     /// Wall time of this alpha alone, in seconds.
     pub time_s: f64,
     /// `‖y − b − Xβ‖²/n` (for the logistic datafit `‖y − σ(η)‖²/n`, the Brier score).

@@ -91,13 +91,16 @@ struct RidgeKernel {
     declined: bool,
 }
 
-/// Work done: columns read by gradient scans (whole path), and per alpha the epochs and
-/// coordinate updates.
+/// Work done: columns read by gradient scans (whole path), and per alpha the epochs,
+/// coordinate updates and Newton steps.
 #[derive(Default)]
 struct Counters {
     columns_scanned: u64,
     epochs: usize,
     updates: u64,
+    /// Solves with a factored Hessian: segment steps of the active-set Newton, the ridge
+    /// kernel solve, the logistic datafit's proximal-Newton steps.
+    newton_steps: u64,
 }
 
 /// Reusable buffers, so that no alpha allocates in its loops.
@@ -325,7 +328,12 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         }
     }
 
-    /// Full-pass equivalents read by gradient scans so far.
+    /// The weight ρ of the penalty's L1 part (0 for the ridge).
+    pub fn penalty_l1_weight(&self) -> f64 {
+        self.penalty.l1_weight()
+    }
+
+    /// Full-pass equivalents of gradient scans so far.
     pub fn total_scan_passes(&self) -> f64 {
         self.counts.columns_scanned as f64 / self.live.len().max(1) as f64
     }
@@ -336,6 +344,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         let scanned_before = self.counts.columns_scanned;
         self.counts.epochs = 0;
         self.counts.updates = 0;
+        self.counts.newton_steps = 0;
         if !self.settings.warm_start {
             self.reset_to_zero();
         }
@@ -380,6 +389,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             converged,
             epochs: self.counts.epochs,
             coordinate_updates: self.counts.updates,
+            newton_steps: self.counts.newton_steps,
             time_s: started.elapsed().as_secs_f64(),
             train_mse: r_sq / n,
             train_deviance: r_sq / n,
@@ -510,6 +520,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         }
         let mut r = self.y_work.clone();
         factor.solve(&mut r);
+        self.counts.newton_steps += 1;
         let q = self.ridge.unpenalized.len();
         let mut t_u = vec![0.0; q];
         if q > 0 {

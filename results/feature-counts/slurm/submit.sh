@@ -2,7 +2,7 @@
 # Written by `regpath slurm`: submits the array job, then the merge job that runs once
 # every array task has succeeded. Run it again to rerun failed or cancelled pieces.
 set -euo pipefail
-cd /work/data/fc-run/slurm
+cd fc-run/slurm
 array=$(sbatch --parsable array.sbatch)
 array=${array%%;*}
 merge=$(sbatch --parsable --dependency=afterok:"$array" merge.sbatch)

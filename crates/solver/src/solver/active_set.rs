@@ -71,6 +71,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 d.clear();
                 d.extend_from_slice(&g);
                 self.newton.factor.solve(&mut d);
+                self.counts.newton_steps += 1;
                 let mut tau = 1.0;
                 let mut blocking = (usize::MAX, 0.0);
                 for (a, &j) in self.newton.members.iter().enumerate() {

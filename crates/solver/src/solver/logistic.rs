@@ -388,7 +388,12 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         }
     }
 
-    /// Full-pass equivalents read by gradient scans so far.
+    /// The weight ρ of the penalty's L1 part (0 for the ridge).
+    pub fn penalty_l1_weight(&self) -> f64 {
+        self.penalty.l1_weight()
+    }
+
+    /// Full-pass equivalents of gradient scans so far.
     pub fn total_scan_passes(&self) -> f64 {
         self.counts.columns_scanned as f64 / self.live.len().max(1) as f64
     }
@@ -400,6 +405,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         let scanned_before = self.counts.columns_scanned;
         self.counts.epochs = 0;
         self.counts.updates = 0;
+        self.counts.newton_steps = 0;
         if !self.settings.warm_start {
             self.reset_to_start();
         }
@@ -456,6 +462,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             converged,
             epochs: self.counts.epochs,
             coordinate_updates: self.counts.updates,
+            newton_steps: self.counts.newton_steps,
             time_s: started.elapsed().as_secs_f64(),
             train_mse: brier,
             train_deviance: 2.0 * loss,
@@ -568,6 +575,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     /// and a backtracking line search.
     /// Returns false when no step length decreased the objective.
     fn newton_step(&mut self, alpha: f64, model: Model) -> bool {
+        self.counts.newton_steps += 1;
         let mut step = std::mem::take(&mut self.step);
         let moved = self.newton_step_with(alpha, model, &mut step);
         self.step = step;
