@@ -13,12 +13,13 @@ use regpath_solver::{
     fit_path_spec, train_r2,
 };
 
+use crate::cv::{CvCurve, CvFlags, CvProblem, CvRecord, FOLDS_FILE, SampleIds, cross_validate, write_folds};
 use crate::held_out::{HeldOut, HeldOutFlags};
 use crate::load::{DataSource, InputOptions, LoadedInput, LoadedX, load_input};
 use crate::model::{self, MODEL_FILE, PointRecord};
 use crate::tables::{
-    CoefRow, PATH_OUTPUTS, PathRow, StreamedCsv, coef_columns, held_out_columns, path_columns, prepare_output_dir,
-    remove_owned_outputs, write_csv,
+    CV_COLUMNS, CoefRow, PATH_OUTPUTS, PathRow, StreamedCsv, coef_columns, held_out_columns, path_columns,
+    prepare_output_dir, remove_owned_outputs, write_csv,
 };
 
 /// Arguments of `regpath path`.
@@ -163,9 +164,34 @@ pub struct PathArgs {
     /// --test-keep on the training fileset the --covariates file itself is used).
     #[arg(long, value_name = "FILE")]
     pub test_covariates: Option<PathBuf>,
+    /// Cross-validate with K folds (glmnet's nfolds), drawn at random with --seed: path.csv
+    /// gains cv_mean, cv_se (glmnet's cvm, cvsd) and cv_choice (alpha_min, alpha_1se);
+    /// folds.txt lists each sample's fold. [default: off; 10 with --fold-groups]
+    #[arg(long, value_name = "K")]
+    pub cv_folds: Option<usize>,
+    /// Folds from FILE (glmnet's foldid): fold numbers 1..K, one per line in row order for
+    /// --x, or `FID IID fold` lines for --bed (every fitted sample listed).
+    #[arg(long, value_name = "FILE")]
+    pub foldid: Option<PathBuf>,
+    /// Keep the samples of a group (family, litter, batch) in one fold: one group label per
+    /// line in row order for --x, or `FID IID group` lines for --bed. Groups are dealt to
+    /// the K folds of --cv-folds (10 when not given), the largest first, each to the smallest
+    /// fold.
+    #[arg(long, value_name = "FILE")]
+    pub fold_groups: Option<PathBuf>,
+    /// Stop each CV fold after N alphas without a lower held-out loss; the full path then
+    /// ends at alpha_min (stop_reason no_improvement). [default: off]
+    #[arg(long, value_name = "N")]
+    pub patience: Option<usize>,
+    /// Seed of the random folds (and of the order of groups).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     /// Do not write coefs.csv.
     #[arg(long)]
     pub no_coefs: bool,
+    /// Also draw DIR/figures/*.svg at the end (as `regpath plot DIR`).
+    #[arg(long)]
+    pub plot: bool,
     /// Also write DIR/report.html (as `regpath report DIR`).
     #[arg(long)]
     pub report: bool,
@@ -210,6 +236,17 @@ impl PathArgs {
         match (&self.x, &self.y) {
             (Some(x), Some(y)) => Ok(DataSource::Files { x: x.clone(), y: y.clone() }),
             _ => bail!("give --x X.npy|X.csv with --y y.npy|y.csv, or --bed PREFIX, or --example"),
+        }
+    }
+
+    /// The cross-validation flags.
+    pub fn cv_flags(&self) -> CvFlags {
+        CvFlags {
+            folds: self.cv_folds,
+            foldid: self.foldid.clone(),
+            fold_groups: self.fold_groups.clone(),
+            patience: self.patience,
+            seed: self.seed,
         }
     }
 
@@ -335,9 +372,15 @@ pub fn run(args: &PathArgs) -> Result<()> {
         .map_err(|e| anyhow::anyhow!(flag_names(&e.to_string())))?;
     let options = args.options()?;
     let source = args.source()?;
+    args.cv_flags().validate()?;
     prepare_output_dir(&args.out)?;
     let pool = thread_pool(args.threads)?;
     pool.install(|| fit_and_write(args, spec, &options, &source))?;
+    if args.plot {
+        for file in crate::path_plot::plot_path_dir(&args.out)? {
+            eprintln!("wrote {}", file.display());
+        }
+    }
     if let Some(page) = crate::report::after_run(&args.out, args.report)? {
         eprintln!("wrote {}", page.display());
     }
@@ -442,14 +485,32 @@ fn fit_design<D: Design>(
         logistic,
     )?;
     let y = data.y.as_slice().context("y is not contiguous")?;
+    let ids = SampleIds::of(data);
+    let folds = args.cv_flags().assign(&ids)?;
     // inputs are valid: the files of an earlier run in --out go before anything is written
     remove_owned_outputs(&args.out, PATH_OUTPUTS)?;
+    let problem = CvProblem { data, spec, options, intercept: !args.no_intercept, standardize: !args.no_standardize };
+    // With --patience the folds run first, over the full path's grid, each stopping on its
+    // held-out loss; the full path then ends at alpha_min.
+    let early_cv: Option<CvCurve> = match (&folds, args.patience) {
+        (Some(folds), Some(n)) => {
+            let alphas = full_path_alphas(design, y, spec, options)?;
+            Some(cross_validate(&problem, folds, &alphas, Some(n))?)
+        }
+        _ => None,
+    };
+    let stop_at = early_cv.as_ref().map(|cv| cv.min);
+    let mut stopped_at_min = false;
     let mut rows: Vec<PathRow> = Vec::new();
     let mut coefs: Vec<CoefRow<'_>> = Vec::new();
     let mut columns = path_columns(logistic);
     if held_out.is_some() {
         columns.extend(held_out_columns(logistic));
     }
+    if folds.is_some() {
+        columns.extend(CV_COLUMNS);
+    }
+    let cv_cell = || folds.as_ref().map(|_| String::new());
     // path.csv grows row by row as each alpha is certified (a killed run keeps them)
     let mut stream = StreamedCsv::create(&args.out.join("path.csv"), &columns)?;
     let mut stream_error: Option<anyhow::Error> = None;
@@ -489,6 +550,9 @@ fn fit_design<D: Design>(
             stop_reason: "",
             test_loss: None,
             test_score: None,
+            cv_mean: cv_cell(),
+            cv_se: cv_cell(),
+            cv_choice: folds.as_ref().map(|_| ""),
         });
         if let (Some(h), Some(row)) = (&held_out, rows.last_mut()) {
             let (loss, score) = h.score(pt.intercept, pt.coefs, logistic);
@@ -516,6 +580,10 @@ fn fit_design<D: Design>(
                 }
             }));
         }
+        if stop_at.is_some_and(|k| pt.alpha_index >= k) {
+            stopped_at_min = true;
+            return ControlFlow::Break(());
+        }
         ControlFlow::Continue(())
     });
     bar.finish_and_clear();
@@ -532,13 +600,50 @@ fn fit_design<D: Design>(
     };
     if let Some(last) = rows.last_mut() {
         last.stop_reason = summary.stop_reason.as_str();
+        if stopped_at_min && summary.stop_reason == regpath_solver::StopReason::Callback {
+            last.stop_reason = "no_improvement";
+        }
+    }
+    let cv = match (&folds, early_cv) {
+        (Some(_), Some(cv)) => match cv.truncated(rows.len()) {
+            Ok(cv) => Some(cv),
+            Err(e) => {
+                stream.abort();
+                return Err(e);
+            }
+        },
+        (Some(folds), None) => {
+            let alphas: Vec<f64> = rows.iter().map(|r| r.alpha).collect();
+            match cross_validate(&problem, folds, &alphas, None) {
+                Ok(cv) => Some(cv),
+                Err(e) => {
+                    stream.abort();
+                    return Err(e);
+                }
+            }
+        }
+        (None, _) => None,
+    };
+    if let Some(cv) = &cv {
+        for (k, row) in rows.iter_mut().enumerate() {
+            if k < cv.mean.len() {
+                row.cv_mean = Some(format!("{:?}", cv.mean[k]));
+                row.cv_se = Some(format!("{:?}", cv.se[k]));
+            }
+            row.cv_choice = Some(match (k == cv.min, k == cv.one_se) {
+                (true, true) => "min+1se",
+                (true, false) => "min",
+                (false, true) => "1se",
+                (false, false) => "",
+            });
+        }
     }
     // the model first: an error there must leave no output
     let points: Vec<PointRecord> = rows
         .iter()
         .map(|r| PointRecord { alpha: r.alpha, alpha_over_max: r.alpha_over_max, intercept: r.intercept, nnz: r.nnz })
         .collect();
-    let fitted_model = model::build(
+    let mut fitted_model = model::build(
         data,
         options.datafit.as_str(),
         spec,
@@ -548,12 +653,27 @@ fn fit_design<D: Design>(
         &points,
         !args.no_coefs,
     )?;
+    if let (Some(cv), Some(folds)) = (&cv, &folds) {
+        fitted_model.cv = Some(CvRecord {
+            folds: folds.k,
+            assignment: folds.source.clone(),
+            measure: if logistic { "deviance" } else { "mse" }.into(),
+            alpha_min_index: cv.min,
+            alpha_min: rows[cv.min].alpha,
+            alpha_1se_index: cv.one_se,
+            alpha_1se: rows[cv.one_se].alpha,
+            folds_file: FOLDS_FILE.into(),
+        });
+    }
     if !args.no_coefs {
         write_csv(&args.out.join("coefs.csv"), coef_columns(names.is_some(), snps.is_some()), &coefs)?;
     }
     // the final path.csv: the same rows, with the stop reason on the last one
     stream.finish(&rows)?;
     model::write(&args.out.join(MODEL_FILE), &fitted_model)?;
+    if let Some(folds) = &folds {
+        write_folds(&args.out.join(FOLDS_FILE), folds, &ids)?;
+    }
 
     if let Some(covariates) = &data.covariates {
         let q = covariates.names.len();
@@ -620,6 +740,33 @@ fn fit_design<D: Design>(
             args.stop_saturated.unwrap_or(f64::NAN)
         );
     }
+    if let (Some(cv), Some(folds)) = (&cv, &folds) {
+        let sizes = folds.sizes();
+        eprintln!(
+            "cross-validation: {} folds ({}; {}..{} samples each), {} in {:.3} s: alpha_min = {} (alpha_index {}, nnz {}, cv_mean {:.6e}), alpha_1se = {} (alpha_index {}, nnz {}, cv_mean {:.6e})",
+            folds.k,
+            folds.source,
+            sizes.iter().min().unwrap_or(&0),
+            sizes.iter().max().unwrap_or(&0),
+            if logistic { "mean binomial deviance" } else { "MSE" },
+            cv.time_s,
+            rows[cv.min].alpha,
+            cv.min,
+            rows[cv.min].nnz,
+            cv.mean[cv.min],
+            rows[cv.one_se].alpha,
+            cv.one_se,
+            rows[cv.one_se].nnz,
+            cv.mean[cv.one_se],
+        );
+        if stopped_at_min {
+            eprintln!(
+                "path stopped at alpha_min (alpha_index {}): each CV fold stops after --patience {} alphas without a lower held-out loss, so the curve ends there",
+                cv.min,
+                args.patience.unwrap_or(0)
+            );
+        }
+    }
     if unconverged == 0 {
         eprintln!("every alpha certified: worst {} = {worst:.3e} <= tol {}", rows[0].certificate_kind, args.tol);
     } else {
@@ -632,8 +779,26 @@ fn fit_design<D: Design>(
     }
     eprintln!("wrote {}", args.out.join("path.csv").display());
     eprintln!("wrote {}", args.out.join(MODEL_FILE).display());
+    if folds.is_some() {
+        eprintln!("wrote {}", args.out.join(FOLDS_FILE).display());
+    }
     if !args.no_coefs {
         eprintln!("wrote {}", args.out.join("coefs.csv").display());
     }
     Ok(())
+}
+
+/// The alphas of the full path before it runs: an explicit list sorted, or the geometric grid
+/// at the data's alpha_max (read off the first point of a path stopped right after it).
+fn full_path_alphas<D: Design>(design: &D, y: &[f64], spec: PenaltySpec, options: &PathOptions) -> Result<Vec<f64>> {
+    if let AlphaGrid::Explicit(_) = options.grid {
+        return Ok(options.grid.alphas(0.0, "")?);
+    }
+    let mut alpha_max = f64::NAN;
+    fit_path_spec(design, y, spec, options, |pt| {
+        alpha_max = pt.alpha / pt.alpha_over_max;
+        ControlFlow::Break(())
+    })
+    .map_err(|e| anyhow::anyhow!(flag_names(&e.to_string())))?;
+    Ok(options.grid.alphas(alpha_max, "no column of X varies")?)
 }

@@ -59,9 +59,15 @@ pub struct PredictArgs {
     /// name when the training file had names, else in the same order).
     #[arg(long, value_name = "FILE")]
     pub covariates: Option<PathBuf>,
-    /// Path points to apply (alpha_index as in path.csv, comma-separated). [default: all]
-    #[arg(long, value_name = "K,…", value_delimiter = ',')]
+    /// Path points to apply (alpha_index as in path.csv, comma-separated). [default: all, or
+    /// alpha_1se for a cross-validated fit]
+    #[arg(long, value_name = "K,…", value_delimiter = ',', conflicts_with = "alpha")]
     pub alpha_index: Option<Vec<usize>>,
+    /// The path point to apply: `min` or `1se` (the CV choices of a fit with --cv-folds,
+    /// glmnet's lambda.min and lambda.1se) or an alpha_index. [default: 1se for a
+    /// cross-validated fit, otherwise every point]
+    #[arg(long, value_name = "min|1se|INDEX")]
+    pub alpha: Option<String>,
     /// Treat a training SNP whose alleles do not match the new fileset as absent (listed in
     /// OUT/mismatched_snps.txt) instead of stopping with an error.
     #[arg(long)]
@@ -209,14 +215,23 @@ fn selected_samples(args: &PredictArgs, bed: &Bed) -> Result<Vec<bool>> {
 fn predict_and_write(args: &PredictArgs) -> Result<()> {
     let model = model::read(&args.fit)?;
     let n_points = model.alphas.len();
-    let points: Vec<usize> = match &args.alpha_index {
-        Some(list) => {
+    let points: Vec<usize> = match (&args.alpha, &args.alpha_index) {
+        (Some(choice), _) => vec![chosen_point(choice, &model, &args.fit)?],
+        (None, None) if model.cv.is_some() => {
+            let k = chosen_point("1se", &model, &args.fit)?;
+            eprintln!(
+                "predicting at alpha_1se (alpha_index {k}, alpha = {}), the default for a cross-validated fit; --alpha min or --alpha-index K for others",
+                model.alphas[k]
+            );
+            vec![k]
+        }
+        (None, Some(list)) => {
             if let Some(&bad) = list.iter().find(|&&k| k >= n_points) {
                 bail!("--alpha-index {bad}: the path has {n_points} points (0..{})", n_points - 1);
             }
             list.clone()
         }
-        None => (0..n_points).collect(),
+        (None, None) => (0..n_points).collect(),
     };
     let has_covariates = !model.covariates.is_empty();
     match (&args.covariates, has_covariates) {
@@ -485,4 +500,23 @@ fn nonzero_snp_report(coefs: &PointCoefs, p: usize, matching: &Matching) -> Stri
     format!(
         "SNPs with a nonzero coefficient at the requested alphas: {total}; of them {absent} absent (scored at their training mean) and {flipped} with swapped alleles (scored as 2 - dosage)"
     )
+}
+
+/// The alpha_index of `--alpha min|1se|INDEX`.
+fn chosen_point(choice: &str, model: &model::Model, fit: &std::path::Path) -> Result<usize> {
+    let n_points = model.alphas.len();
+    match choice {
+        "min" | "1se" => match &model.cv {
+            Some(cv) => Ok(if choice == "min" { cv.alpha_min_index } else { cv.alpha_1se_index }),
+            None => bail!(
+                "--alpha {choice}: the fit in {} has no cross-validation (fit it with --cv-folds K); give --alpha INDEX",
+                fit.display()
+            ),
+        },
+        index => match index.parse::<usize>() {
+            Ok(k) if k < n_points => Ok(k),
+            Ok(k) => bail!("--alpha {k}: the path has {n_points} points (0..{})", n_points - 1),
+            Err(_) => bail!("--alpha {index:?}: expected min, 1se or an alpha_index"),
+        },
+    }
 }

@@ -72,6 +72,10 @@ pub struct Model {
     pub covariate_columns: Option<Vec<regpath_datagen::CovariateColumn>>,
     /// The training data.
     pub training: Training,
+    /// Cross-validation (`regpath path --cv-folds …`): the chosen alphas and the fold file;
+    /// absent without CV.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cv: Option<crate::cv::CvRecord>,
 }
 
 /// Identity of the columns of X. In JSON an object tagged by `kind`: `{"kind": "matrix",
@@ -296,6 +300,7 @@ pub fn build(
         covariates: data.covariates.as_ref().map(|c| c.names.clone()).unwrap_or_default(),
         covariate_columns: data.covariate_columns.clone(),
         training: Training { samples, source: data.description.clone(), data_hash: format!("{:016x}", hash.0) },
+        cv: None,
     })
 }
 

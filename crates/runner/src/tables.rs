@@ -59,7 +59,23 @@ pub struct PathRow {
     /// With held-out samples: their R² (logistic: AUC), empty when undefined.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_score: Option<String>,
+    /// With cross-validation (`--cv-folds`, `--foldid`, `--fold-groups`): glmnet's `cvm`, the
+    /// fold-size-weighted mean over folds of the fold's mean held-out loss (MSE, or the mean
+    /// binomial deviance); empty where a fold did not reach the alpha. The column exists only
+    /// with CV (see [`CV_COLUMNS`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cv_mean: Option<String>,
+    /// With cross-validation: glmnet's `cvsd`, the standard error of `cv_mean`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cv_se: Option<String>,
+    /// With cross-validation: `min` on alpha_min's row (glmnet's `lambda.min`), `1se` on
+    /// alpha_1se's (`lambda.1se`), `min+1se` when they coincide, empty elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cv_choice: Option<&'static str>,
 }
+
+/// Names of the cross-validation columns of `path.csv` (last, after any held-out columns).
+pub const CV_COLUMNS: [&str; 3] = ["cv_mean", "cv_se", "cv_choice"];
 
 /// Names of the held-out columns of `path.csv`.
 pub fn held_out_columns(logistic: bool) -> [&'static str; 2] {
@@ -181,7 +197,7 @@ pub fn coef_columns(named: bool, plink: bool) -> &'static [&'static str] {
 }
 
 /// Files `regpath path` owns in its output folder.
-pub const PATH_OUTPUTS: &[&str] = &["path.csv", "coefs.csv", "model.json", "report.html"];
+pub const PATH_OUTPUTS: &[&str] = &["path.csv", "coefs.csv", "model.json", "folds.txt", "figures", "report.html"];
 
 /// Removes the files of `owned` (names relative to `dir`) that exist, so that a command
 /// writing into a folder of an earlier run never leaves one of that run's files beside its own

@@ -253,7 +253,7 @@ mod tests {
         assert!(f.append(&[], 1.0));
         assert!(!f.append(&[1.0], 1.0));
         assert_eq!(f.len(), 1);
-        assert!(!f.append(&[], 0.0));
+        assert!(!f.append(&[0.0], 0.0));
         let mut x = [2.0];
         f.solve(&mut x);
         assert!((x[0] - 2.0).abs() < 1e-15);

@@ -174,7 +174,7 @@ impl ColumnStats {
 }
 
 /// `(center, scale, inv_scale, curvature)` of one raw column.
-fn column_stat(x: &[f64], fit_intercept: bool, standardize: bool) -> (f64, f64, f64, f64) {
+pub(crate) fn column_stat(x: &[f64], fit_intercept: bool, standardize: bool) -> (f64, f64, f64, f64) {
     let n = x.len() as f64;
     let dead = match x.first() {
         None => true,

@@ -26,6 +26,7 @@ mod newton;
 mod options;
 mod path;
 mod penalty;
+mod rows;
 mod solver;
 
 pub use certificate::{CertificateKind, Totals};
@@ -48,3 +49,4 @@ pub use penalty::{
     DEFAULT_L1_RATIO, DEFAULT_MCP_GAMMA, DEFAULT_SCAD_GAMMA, ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Piece,
     Ridge, Scad, soft_threshold,
 };
+pub use rows::DenseRowsDesign;

@@ -56,7 +56,7 @@ impl PackedParts<'static> {
     /// Lays out the samples `parts` (sample indices of the source; the training part with the
     /// folds `fold_sizes` one after the other, or one run when empty) of SNP-major `source`
     /// data (`source_bytes_per_snp` bytes per SNP, its SNPs `columns` or all `p`).
-    fn lay_out(
+    pub(crate) fn lay_out(
         source: &[u8],
         source_bytes_per_snp: usize,
         columns: Option<&[usize]>,
@@ -343,20 +343,7 @@ impl<'a> UnitData<'a> {
                 };
                 FitDesign::Dense(DenseDesign::new(view, intercept, standardize)?)
             }
-            PartsX::Packed(pp) => {
-                let runs: Vec<(usize, usize)> = match fold {
-                    None => pp.train_runs.clone(),
-                    Some(f) => pp.train_runs.iter().enumerate().filter(|(g, _)| *g != f).map(|(_, r)| *r).collect(),
-                };
-                FitDesign::Packed(PackedGenotypeDesign::from_segments(
-                    &pp.bytes,
-                    pp.bytes_per_snp,
-                    pp.p,
-                    SampleSegment::runs(&runs),
-                    intercept,
-                    standardize,
-                )?)
-            }
+            PartsX::Packed(pp) => FitDesign::Packed(pp.training_design(fold, intercept, standardize)?),
         })
     }
 
@@ -410,7 +397,8 @@ impl FitDesign<'_> {
     }
 }
 
-fn fit_on<D: Design, F>(
+/// Fits a path on `design` (followed by the unpenalized `covariates` when given).
+pub(crate) fn fit_on<D: Design, F>(
     design: &D,
     covariates: Option<ArrayView2<'_, f64>>,
     y: &[f64],
@@ -452,6 +440,38 @@ impl Scorer<'_> {
 }
 
 impl PackedParts<'_> {
+    /// The training part (all its runs), or without the run of fold `leave_out`, as a design
+    /// read in place ([`PackedGenotypeDesign::from_segments`]).
+    pub(crate) fn training_design(
+        &self,
+        leave_out: Option<usize>,
+        intercept: bool,
+        standardize: bool,
+    ) -> Result<PackedGenotypeDesign<'_>> {
+        let runs: Vec<(usize, usize)> = match leave_out {
+            None => self.train_runs.clone(),
+            Some(f) => self.train_runs.iter().enumerate().filter(|(g, _)| *g != f).map(|(_, r)| *r).collect(),
+        };
+        Ok(PackedGenotypeDesign::from_segments(
+            &self.bytes,
+            self.bytes_per_snp,
+            self.p,
+            SampleSegment::runs(&runs),
+            intercept,
+            standardize,
+        )?)
+    }
+
+    /// The slot in the layout of training position `k` (the order the samples were laid out in).
+    pub(crate) fn training_slot(&self, k: usize) -> usize {
+        self.rows[0][k]
+    }
+
+    /// SNPs (columns of X).
+    pub(crate) fn n_snps(&self) -> usize {
+        self.p
+    }
+
     /// The bytes of SNP j.
     fn snp(&self, j: usize) -> &[u8] {
         let bps = self.bytes_per_snp;
@@ -460,7 +480,7 @@ impl PackedParts<'_> {
 
     /// `pred_r += c·x_{rows[r], j}`, a missing call counting as the mean dosage of SNP j over
     /// the `reference` samples (0 when none is called).
-    fn add_column(&self, j: usize, c: f64, rows: &[usize], reference: &[usize], pred: &mut [f64]) {
+    pub(crate) fn add_column(&self, j: usize, c: f64, rows: &[usize], reference: &[usize], pred: &mut [f64]) {
         let snp = self.snp(j);
         let mut any_missing = false;
         for (p, &i) in pred.iter_mut().zip(rows) {

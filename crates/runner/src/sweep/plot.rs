@@ -41,18 +41,20 @@ pub(crate) const COLORS: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
-const SIZE: (u32, u32) = (1100, 600);
+pub(crate) const SIZE: (u32, u32) = (1100, 600);
 /// Width of the plotting part; the legend is drawn to its right.
-const CHART_WIDTH: u32 = 820;
+pub(crate) const CHART_WIDTH: u32 = 820;
 
 /// A legend entry's symbol.
-enum Mark {
+pub(crate) enum Mark {
+    /// A line of this colour and width.
     Line(RGBColor, u32),
+    /// A ring of this colour.
     Ring(RGBColor),
 }
 
 /// Draws a legend in its own area (outside the plot, so it never hides data).
-fn draw_legend<DB: DrawingBackend>(
+pub(crate) fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     entries: &[(String, Mark)],
 ) -> Result<()> {
@@ -69,6 +71,7 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A drawing error as an `anyhow` error.
 pub(crate) fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
     anyhow::anyhow!("drawing failed: {e:?}")
 }
@@ -87,7 +90,8 @@ fn penalty_label(penalty: &str, l1_ratio: Option<f64>, gamma: Option<f64>) -> St
     }
 }
 
-fn write_svg(path: &Path, svg: &str) -> Result<()> {
+/// Writes an SVG text atomically.
+pub(crate) fn write_svg(path: &Path, svg: &str) -> Result<()> {
     write_atomic(path, |w| std::io::Write::write_all(w, svg.as_bytes()))
         .with_context(|| format!("cannot write {}", path.display()))
 }

@@ -156,19 +156,19 @@ enum Stop {
 
 /// Early stopping on a held-out error curve: `true` once `patience` consecutive values after
 /// the best one are not below it (`NaN` counts as no improvement).
-struct Patience {
+pub(crate) struct Patience {
     patience: usize,
     best: f64,
     since_best: usize,
 }
 
 impl Patience {
-    fn new(patience: usize) -> Patience {
+    pub(crate) fn new(patience: usize) -> Patience {
         Patience { patience, best: f64::INFINITY, since_best: 0 }
     }
 
     /// Records the next value; whether the path should stop.
-    fn stop_after(&mut self, value: f64) -> bool {
+    pub(crate) fn stop_after(&mut self, value: f64) -> bool {
         if value < self.best {
             self.best = value;
             self.since_best = 0;
