@@ -122,6 +122,18 @@ pub struct ColumnStats {
 }
 
 impl ColumnStats {
+    /// Statistics of no column yet, with room for `p` (filled by the designs' constructors).
+    pub fn with_capacity(p: usize, fit_intercept: bool, standardize: bool) -> Self {
+        ColumnStats {
+            center: Vec::with_capacity(p),
+            scale: Vec::with_capacity(p),
+            inv_scale: Vec::with_capacity(p),
+            curvature: Vec::with_capacity(p),
+            fit_intercept,
+            standardize,
+        }
+    }
+
     /// Computes the statistics of every column from its raw values.
     ///
     /// With an intercept `m_j = mean(x_j)` (refined by a second pass, so that a large mean
@@ -150,14 +162,7 @@ impl ColumnStats {
             .with_min_len(SCAN_BLOCK)
             .map(|j| column_stat(column(j), fit_intercept, standardize))
             .collect();
-        let mut stats = ColumnStats {
-            center: Vec::with_capacity(p),
-            scale: Vec::with_capacity(p),
-            inv_scale: Vec::with_capacity(p),
-            curvature: Vec::with_capacity(p),
-            fit_intercept,
-            standardize,
-        };
+        let mut stats = ColumnStats::with_capacity(p, fit_intercept, standardize);
         for (m, s, inv, v) in per_column {
             stats.center.push(m);
             stats.scale.push(s);

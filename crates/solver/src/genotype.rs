@@ -142,14 +142,7 @@ impl<'a> PackedGenotypeDesign<'a> {
             table: Vec::new(),
             code_counts: Vec::new(),
             keep_mask: Vec::new(),
-            stats: ColumnStats {
-                center: Vec::new(),
-                scale: Vec::new(),
-                inv_scale: Vec::new(),
-                curvature: Vec::new(),
-                fit_intercept,
-                standardize,
-            },
+            stats: ColumnStats::with_capacity(p, fit_intercept, standardize),
         };
         Ok(design.with_statistics())
     }
@@ -196,14 +189,7 @@ impl<'a> PackedGenotypeDesign<'a> {
             table: Vec::new(),
             code_counts: Vec::new(),
             keep_mask: Vec::new(),
-            stats: ColumnStats {
-                center: Vec::new(),
-                scale: Vec::new(),
-                inv_scale: Vec::new(),
-                curvature: Vec::new(),
-                fit_intercept,
-                standardize,
-            },
+            stats: ColumnStats::with_capacity(p, fit_intercept, standardize),
         };
         Ok(design.with_statistics())
     }

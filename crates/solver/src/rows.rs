@@ -65,14 +65,7 @@ impl<'a> DenseRowsDesign<'a> {
                 Ok(column_stat(&values, fit_intercept, standardize))
             })
             .collect();
-        let mut stats = ColumnStats {
-            center: Vec::with_capacity(p),
-            scale: Vec::with_capacity(p),
-            inv_scale: Vec::with_capacity(p),
-            curvature: Vec::with_capacity(p),
-            fit_intercept,
-            standardize,
-        };
+        let mut stats = ColumnStats::with_capacity(p, fit_intercept, standardize);
         for s in per_column {
             let (m, sc, inv, v) = s?;
             stats.center.push(m);
