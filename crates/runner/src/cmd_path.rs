@@ -406,6 +406,7 @@ fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, sour
         binary: options.datafit == DatafitKind::Logistic,
         phenotype_label: None,
         snps: args.snp_filter()?,
+        simulated_phenotype: false,
     };
     let data = load_input(source, &extra)?;
     let load_s = started.elapsed().as_secs_f64();

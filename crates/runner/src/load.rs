@@ -97,6 +97,10 @@ pub struct InputOptions {
     /// Which SNPs of a PLINK fileset to fit (`--extract`, `--exclude`, `--maf`; negative
     /// positions are always excluded, as PLINK does).
     pub snps: SnpFilter,
+    /// The phenotype of a PLINK fileset will be simulated (a sweep's `simulate`): every sample
+    /// counts as observed (subject to `--keep`/`--remove` and the covariates), and y is a
+    /// placeholder of zeros to be replaced.
+    pub simulated_phenotype: bool,
 }
 
 /// X (dense or packed), y and a description, as `regpath path` uses them.
@@ -231,7 +235,7 @@ pub fn load_input(source: &DataSource, extra: &InputOptions) -> Result<LoadedInp
     if data.y.len() != n {
         bail!("y has {} values but X has {} rows (samples); they must match", data.y.len(), n);
     }
-    if let (Some(c), Some(path)) = (&data.covariates, &extra.covariates) {
+    if let (Some(c), Some(path), false) = (&data.covariates, &extra.covariates, extra.simulated_phenotype) {
         check_covariates_do_not_explain_y(c, data.y.as_slice().unwrap_or(&[]), path)?;
     }
     if let Some(path) = &extra.penalty_factor {
@@ -280,9 +284,10 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, extra: &Input
     let covariates = extra.covariates.as_deref();
     let bed = Bed::open(prefix)?;
     let label = || extra.phenotype_label.clone().unwrap_or_else(|| format!("--pheno-col {pheno_col}"));
-    let from = pheno_source(pheno, pheno_col);
     let n_all = bed.n_samples();
+    let from = if extra.simulated_phenotype { "simulated".to_string() } else { pheno_source(pheno, pheno_col) };
     let (mut phenotypes, matched) = match pheno {
+        _ if extra.simulated_phenotype => (vec![Some(0.0); n_all], None),
         Some(path) => {
             let matched = read_pheno_matched(path, &bed, pheno_col).with_context(label)?;
             (matched.values.clone(), Some(matched))
@@ -299,7 +304,7 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, extra: &Input
             m.describe_unknown()
         );
     }
-    let plink_coded = extra.binary && recode_case_control(&mut phenotypes, &from)?;
+    let plink_coded = extra.binary && !extra.simulated_phenotype && recode_case_control(&mut phenotypes, &from)?;
     let codes = if plink_coded { "0, -9 or NA" } else { "-9 or NA" };
     let unobserved = phenotypes.iter().filter(|v| v.is_none()).count();
     if unobserved > 0 {

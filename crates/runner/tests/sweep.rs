@@ -390,7 +390,7 @@ fn plink_datasets_take_a_phenotype_column() {
     assert_eq!(ids, ["geno", "geno_pheno2", "p2"]);
     let y = |d: usize| match &plan.datasets[d].origin {
         DataOrigin::Loaded(file) => file.input.y.to_vec(),
-        DataOrigin::Synthetic(_) => panic!("a file dataset"),
+        DataOrigin::Synthetic(_) | DataOrigin::Simulated(..) => panic!("a file dataset"),
     };
     assert_eq!(plan.datasets[0].n, 60);
     assert_eq!(plan.datasets[1].n, 45);

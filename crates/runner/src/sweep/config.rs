@@ -253,6 +253,11 @@ pub struct DatasetConfig {
     /// sample with a phenotype).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub maf: Option<f64>,
+    /// Phenotypes simulated on the genotypes of a `bed` dataset, a new one per replicate
+    /// (`regpath gen --bed`): `simulate = { k = …, h2 = …, maf_alpha = …, prevalence = … }`,
+    /// each key an axis. The true effects enable the support-recovery columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub simulate: Option<SimulateConfig>,
     /// Replicates: new data (synthetic) and a new random split (all datasets) per replicate.
     #[serde(default = "one")]
     pub replicates: usize,
@@ -260,6 +265,23 @@ pub struct DatasetConfig {
 
 fn one() -> usize {
     1
+}
+
+/// `simulate = { … }` of a `bed` dataset: the axes of [`regpath_datagen::SimulateSpec`].
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SimulateConfig {
+    /// Causal SNPs, drawn uniformly among the polymorphic SNPs fitted (axis).
+    pub k: Axis<usize>,
+    /// Heritability var(g)/var(y), exact in the sample; on the liability scale with
+    /// `prevalence` (axis).
+    pub h2: Axis<f64>,
+    /// α of the per-allele effect variance [2f(1 − f)]^α (axis; default −1, GCTA's model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maf_alpha: Option<Axis<f64>>,
+    /// Case share of a case/control phenotype by the liability threshold (axis; y is 0/1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prevalence: Option<Axis<f64>>,
 }
 
 impl DatasetConfig {
@@ -285,8 +307,9 @@ impl DatasetConfig {
         ]
     }
 
-    fn file_keys(&self) -> [(&'static str, bool); 11] {
+    fn file_keys(&self) -> [(&'static str, bool); 12] {
         [
+            ("simulate", self.simulate.is_some()),
             ("extract", self.extract.is_some()),
             ("exclude", self.exclude.is_some()),
             ("maf", self.maf.is_some()),
@@ -681,7 +704,7 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
         None => {
             if let Some((k, _)) = d.family_keys().iter().find(|(_, s)| *s) {
                 bail!(
-                    "key `{k}` needs `family` (files take x, y, beta or bed, pheno, pheno_col, extract, exclude, maf, and covariates, penalty_factor)"
+                    "key `{k}` needs `family` (files take x, y, beta or bed, pheno, pheno_col, extract, exclude, maf, simulate, and covariates, penalty_factor)"
                 );
             }
             match (&d.x, &d.bed) {
@@ -692,6 +715,9 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
                     }
                     if d.pheno.is_some() {
                         bail!("`pheno` applies to `bed` datasets only");
+                    }
+                    if d.simulate.is_some() {
+                        bail!("`simulate` draws phenotypes on the genotypes of `bed` datasets only");
                     }
                     if d.pheno_col.is_some() {
                         bail!("`pheno_col` applies to `bed` datasets only");
@@ -713,6 +739,9 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
                     {
                         bail!("maf must be in [0, 0.5], got {maf}");
                     }
+                    if let Some(sim) = &d.simulate {
+                        validate_simulate(d, sim)?;
+                    }
                     if d.pheno_col == Some(0) {
                         bail!(
                             "pheno_col must be at least 1 (1 is the .fam sixth field, or the first value column of \
@@ -721,6 +750,35 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
                     }
                 }
                 (None, None) => bail!("give `family` (synthetic), `x` and `y` (files) or `bed` (PLINK)"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `simulate` replaces the phenotype: no `pheno`/`pheno_col`; every axis value is checked as
+/// `regpath gen --bed` checks its flags.
+fn validate_simulate(d: &DatasetConfig, sim: &SimulateConfig) -> Result<()> {
+    for (key, set) in [("pheno", d.pheno.is_some()), ("pheno_col", d.pheno_col.is_some())] {
+        if set {
+            bail!("`{key}` cannot be combined with `simulate` (the phenotype is simulated)");
+        }
+    }
+    let maf_alphas = sim.maf_alpha.as_ref().map_or(vec![regpath_datagen::simulate::DEFAULT_MAF_ALPHA], |a| a.0.clone());
+    let prevalences: Vec<Option<f64>> =
+        sim.prevalence.as_ref().map_or(vec![None], |a| a.0.iter().map(|v| Some(*v)).collect());
+    for &k in &sim.k.0 {
+        for &h2 in &sim.h2.0 {
+            for &maf_alpha in &maf_alphas {
+                for &prevalence in &prevalences {
+                    let spec = regpath_datagen::SimulateSpec {
+                        causal: regpath_datagen::CausalSnps::Random(k),
+                        h2,
+                        maf_alpha,
+                        prevalence,
+                    };
+                    spec.validate().map_err(|e| anyhow::anyhow!("simulate: {e}"))?;
+                }
             }
         }
     }

@@ -131,6 +131,9 @@ pub struct UnitData<'a> {
     pub covariates: Option<[Array2<f64>; 3]>,
     /// Penalty factor of each column of X.
     pub penalty_factor: Option<Vec<f64>>,
+    /// Copy group of each column of X, when support recovery counts exact copies of a causal
+    /// SNP as finding it (simulated phenotypes, `sweep::simulated`).
+    pub copy_groups: Option<std::sync::Arc<Vec<u32>>>,
 }
 
 /// A design to fit: the training part or a CV fit of it.
@@ -239,7 +242,7 @@ pub fn prepare_unit<'a>(config: &SweepConfig, plan: &'a Plan, unit: &Unit) -> Re
     // genotypes are laid out fold after fold (no fold is copied): the training part in fold order
     let packed = match &ds.origin {
         DataOrigin::Synthetic(FamilySpec::Genotype { .. }) => true,
-        DataOrigin::Loaded(file) => matches!(file.input.x, LoadedX::Bed { .. }),
+        DataOrigin::Loaded(file) | DataOrigin::Simulated(file, _) => matches!(file.input.x, LoadedX::Bed { .. }),
         DataOrigin::Synthetic(_) => false,
     };
     let fold_sizes: Vec<usize> = folds.iter().map(Vec::len).collect();
@@ -266,6 +269,7 @@ pub fn prepare_unit<'a>(config: &SweepConfig, plan: &'a Plan, unit: &Unit) -> Re
                 folds,
                 covariates: None,
                 penalty_factor: None,
+                copy_groups: None,
             })
         }
         DataOrigin::Synthetic(spec) => {
@@ -279,11 +283,23 @@ pub fn prepare_unit<'a>(config: &SweepConfig, plan: &'a Plan, unit: &Unit) -> Re
                 folds,
                 covariates: None,
                 penalty_factor: None,
+                copy_groups: None,
             })
         }
-        DataOrigin::Loaded(file) => {
+        DataOrigin::Loaded(file) | DataOrigin::Simulated(file, _) => {
             let input = &file.input;
-            let y = input.y.as_slice().context("y is not contiguous")?;
+            let draw = match &ds.origin {
+                DataOrigin::Simulated(_, phenotype) => Some(
+                    phenotype
+                        .draw(input, unit.data_seed)
+                        .with_context(|| format!("dataset {} replicate {}", ds.id, unit.replicate))?,
+                ),
+                _ => None,
+            };
+            let y = match &draw {
+                Some(d) => d.y.as_slice(),
+                None => input.y.as_slice().context("y is not contiguous")?,
+            };
             let x = match &input.x {
                 LoadedX::Dense(m) => PartsX::Dense(idx.clone().map(|part| select_rows(m.view(), &part))),
                 LoadedX::Bed { bed, rows, columns } => {
@@ -300,13 +316,18 @@ pub fn prepare_unit<'a>(config: &SweepConfig, plan: &'a Plan, unit: &Unit) -> Re
                     ))
                 }
             };
+            let copy_groups = match &ds.origin {
+                DataOrigin::Simulated(_, phenotype) => Some(phenotype.groups.clone()),
+                _ => None,
+            };
             Ok(UnitData {
                 y: pick(y),
                 x,
-                beta: file.beta.clone(),
+                beta: draw.map(|d| d.beta).or_else(|| file.beta.clone()),
                 folds,
                 covariates: input.covariates.as_ref().map(|c| cov_parts(c.values.view())),
                 penalty_factor: input.penalty_factor.clone(),
+                copy_groups,
             })
         }
     }

@@ -126,6 +126,20 @@ pub fn support(coefs: &[(usize, f64)], truth: &[f64]) -> Support {
     support_from_counts(tp, selected, actual)
 }
 
+/// Support metrics counted by copy group (`groups[j]`: the group of column j, equal for exact
+/// copies; see `sweep::simulated`): TP = causal groups with at least one selected member,
+/// selected = nonzero coefficients of X, actual = distinct causal groups. A selected copy of a
+/// causal SNP is a true positive; two selected members of one causal group count once in TP
+/// and twice in `selected` (so the second lowers the precision).
+pub fn support_by_group(coefs: &[(usize, f64)], truth: &[f64], groups: &[u32]) -> Support {
+    let causal: std::collections::BTreeSet<u32> =
+        truth.iter().enumerate().filter(|(_, b)| **b != 0.0).map(|(j, _)| groups[j]).collect();
+    let selected: Vec<usize> = coefs.iter().filter(|&&(j, c)| j < truth.len() && c != 0.0).map(|&(j, _)| j).collect();
+    let found: std::collections::BTreeSet<u32> =
+        selected.iter().map(|&j| groups[j]).filter(|g| causal.contains(g)).collect();
+    support_from_counts(found.len(), selected.len(), causal.len())
+}
+
 /// Support metrics from counts: true positives, selected, truly nonzero.
 pub fn support_from_counts(tp: usize, selected: usize, actual: usize) -> Support {
     let fp = selected - tp;
@@ -238,6 +252,25 @@ mod tests {
         assert_eq!(empty.recall, Some(0.0));
         assert_eq!(empty.f1, Some(0.0));
         assert_eq!(support(&[], &[0.0, 0.0]).f1, None);
+    }
+
+    #[test]
+    fn support_by_copy_group_by_hand() {
+        // Columns 0..6; groups: {0, 3} copies, {1, 4} copies, 2 and 5 alone. Causal 3 and 2.
+        let truth = [0.0, 0.0, 0.5, 1.0, 0.0, 0.0];
+        let groups = [0, 1, 2, 0, 1, 5];
+        // Selecting the copy 0 of causal 3 finds its group: TP 1, FP 1 (column 4), FN 1 (2).
+        let s = support_by_group(&[(0, 0.3), (4, 0.1)], &truth, &groups);
+        assert_eq!((s.true_positives, s.false_positives, s.false_negatives), (1, 1, 1));
+        // The strict rule counts it as a miss.
+        assert_eq!(support(&[(0, 0.3), (4, 0.1)], &truth).true_positives, 0);
+        // Both members of the group selected: the group counts once, the second member is a
+        // false positive.
+        let s = support_by_group(&[(0, 0.3), (2, 0.1), (3, 0.2)], &truth, &groups);
+        assert_eq!((s.true_positives, s.false_positives, s.false_negatives), (2, 1, 0));
+        // Two causal SNPs in one group count as one true effect.
+        let s = support_by_group(&[(3, 1.0)], &[1.0, 0.0, 0.0, 1.0, 0.0, 0.0], &groups);
+        assert_eq!((s.true_positives, s.false_positives, s.false_negatives), (1, 0, 0));
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub mod plot;
 pub mod plot_verdict;
 pub mod resume;
 pub mod shard;
+pub mod simulated;
 pub mod slurm;
 pub mod tables;
 pub mod task;

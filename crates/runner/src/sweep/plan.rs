@@ -10,6 +10,7 @@ use regpath_solver::PenaltySpec;
 use serde_json::{Map, Value};
 
 use super::config::{DatasetConfig, SweepConfig};
+use super::simulated::{SimulatedPhenotype, copy_groups};
 use crate::load::{DataSource, InputOptions, LoadedInput, load_input};
 
 /// Where one dataset's samples come from.
@@ -19,6 +20,9 @@ pub enum DataOrigin {
     Synthetic(FamilySpec),
     /// Read once from files and shared by every replicate (which then differ by their split).
     Loaded(Arc<LoadedFile>),
+    /// The genotypes of a PLINK fileset, read once, with a phenotype simulated anew for each
+    /// replicate from `(master seed, dataset id, replicate)` (`simulate = { … }`).
+    Simulated(Arc<LoadedFile>, Arc<SimulatedPhenotype>),
 }
 
 /// A dataset read from files: X (a `.npy` in Fortran order memory-mapped, a PLINK fileset
@@ -215,6 +219,7 @@ fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetIn
 /// memory-mapped. With `binary` (the logistic datafit) a PLINK phenotype coded 1/2 is recoded
 /// to 0/1.
 fn load_files(entry: &DatasetConfig, index: usize, binary: bool) -> Result<DatasetInstance> {
+    let simulated = entry.simulate.is_some();
     let k = entry.pheno_col.unwrap_or(1);
     let (source, stem_of, family, key) = match (&entry.x, &entry.y, &entry.bed) {
         (Some(x), Some(y), None) => (DataSource::Files { x: x.clone(), y: y.clone() }, x, "file", "x"),
@@ -231,6 +236,7 @@ fn load_files(entry: &DatasetConfig, index: usize, binary: bool) -> Result<Datas
         penalty_factor: entry.penalty_factor.clone(),
         binary,
         phenotype_label: Some(format!("datasets[{index}].{key} (pheno_col = {k})")),
+        simulated_phenotype: simulated,
         snps: regpath_datagen::SnpFilter {
             extract: entry.extract.clone(),
             exclude: entry.exclude.clone(),
@@ -240,6 +246,12 @@ fn load_files(entry: &DatasetConfig, index: usize, binary: bool) -> Result<Datas
     };
     let input = load_input(&source, &extra).with_context(|| format!("datasets[{index}]"))?;
     let (n, p) = (input.n_rows(), input.n_cols());
+    if simulated {
+        eprintln!(
+            "note: datasets[{index}]: phenotypes simulated on {}",
+            input.description.replace("; y = simulated", "")
+        );
+    }
     let beta = match &entry.beta {
         Some(path) => {
             let b = regpath_datagen::read_vector(path).with_context(|| format!("datasets[{index}].beta"))?;
@@ -263,6 +275,7 @@ fn load_files(entry: &DatasetConfig, index: usize, binary: bool) -> Result<Datas
         };
         // Phenotype columns of one fileset are distinct datasets.
         match entry.pheno_col {
+            _ if simulated => format!("{base}_sim"),
             Some(k) if k > 1 => format!("{base}_pheno{k}"),
             _ => base,
         }
@@ -276,6 +289,70 @@ fn load_files(entry: &DatasetConfig, index: usize, binary: bool) -> Result<Datas
         origin: DataOrigin::Loaded(Arc::new(LoadedFile { input, beta })),
         input_hash: input_fingerprint(entry).with_context(|| format!("datasets[{index}]"))?,
     })
+}
+
+/// Expands a `bed` entry with `simulate = { … }` into one instance per point of its axes
+/// (`<name>_k10_h20.5[_maf_alpha0][_prevalence0.3]`), sharing the genotypes read once, their
+/// SNP scan and their copy groups.
+fn expand_simulated(entry: &DatasetConfig, index: usize, binary: bool) -> Result<Vec<DatasetInstance>> {
+    let sim = entry.simulate.as_ref().expect("simulated entry");
+    if binary && sim.prevalence.is_none() {
+        bail!(
+            "datasets[{index}].simulate: solver.datafit = \"logistic\" needs a case/control phenotype: give \
+             simulate.prevalence"
+        );
+    }
+    let base = load_files(entry, index, binary)?;
+    let DataOrigin::Loaded(file) = &base.origin else { unreachable!("files are loaded") };
+    let scan = Arc::new(SimulatedPhenotype::scan(&file.input).with_context(|| format!("datasets[{index}]"))?);
+    let groups = match &file.input.x {
+        crate::load::LoadedX::Bed { bed, rows, columns } => {
+            Arc::new(copy_groups(bed, rows.as_deref(), columns.as_deref()))
+        }
+        crate::load::LoadedX::Dense(_) => bail!("datasets[{index}]: `simulate` needs `bed`"),
+    };
+    let k_values = &sim.k.0;
+    let maf_alphas: Vec<Option<f64>> =
+        sim.maf_alpha.as_ref().map_or(vec![None], |a| a.0.iter().map(|v| Some(*v)).collect());
+    let prevalences: Vec<Option<f64>> =
+        sim.prevalence.as_ref().map_or(vec![None], |a| a.0.iter().map(|v| Some(*v)).collect());
+    let mut out = Vec::new();
+    let label = entry.name.clone().unwrap_or_else(|| base.id.trim_end_matches("_sim").to_string());
+    for &k in k_values {
+        for &h2 in &sim.h2.0 {
+            for &maf_alpha in &maf_alphas {
+                for &prevalence in &prevalences {
+                    let mut id = format!("{label}_k{k}_h2{h2}");
+                    if let Some(a) = maf_alpha {
+                        id.push_str(&format!("_maf_alpha{a}"));
+                    }
+                    if let Some(v) = prevalence {
+                        id.push_str(&format!("_prevalence{v}"));
+                    }
+                    if k > scan.n_candidates() {
+                        bail!(
+                            "datasets[{index}].simulate.k = {k} is more than the {} polymorphic SNPs fitted",
+                            scan.n_candidates()
+                        );
+                    }
+                    let spec = regpath_datagen::SimulateSpec {
+                        causal: regpath_datagen::CausalSnps::Random(k),
+                        h2,
+                        maf_alpha: maf_alpha.unwrap_or(regpath_datagen::simulate::DEFAULT_MAF_ALPHA),
+                        prevalence,
+                    };
+                    let phenotype = SimulatedPhenotype { spec, scan: scan.clone(), groups: groups.clone() };
+                    out.push(DatasetInstance {
+                        id,
+                        family: "plink_simulated".into(),
+                        origin: DataOrigin::Simulated(file.clone(), Arc::new(phenotype)),
+                        ..base.clone()
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The files a file or PLINK dataset entry reads, keyed by what they are (`bed`, `bim`, `fam`,
@@ -356,8 +433,13 @@ impl Plan {
         let binary = config.datafit()? == regpath_solver::DatafitKind::Logistic;
         let mut datasets: Vec<DatasetInstance> = Vec::new();
         for (i, entry) in config.datasets.iter().enumerate() {
-            let instances =
-                if entry.family.is_some() { expand_synthetic(entry, i)? } else { vec![load_files(entry, i, binary)?] };
+            let instances = if entry.family.is_some() {
+                expand_synthetic(entry, i)?
+            } else if entry.simulate.is_some() {
+                expand_simulated(entry, i, binary)?
+            } else {
+                vec![load_files(entry, i, binary)?]
+            };
             for inst in instances {
                 if datasets.iter().any(|d| d.id == inst.id) {
                     bail!(

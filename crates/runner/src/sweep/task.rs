@@ -14,7 +14,7 @@ use super::data::{FitDesign, Part, UnitData, complement};
 use super::exec::SweepContext;
 use super::metrics::{
     Support, argmin_first, auc, binomial_deviance, brier, coef_error, mean_se, misclassification, mse, one_se_index,
-    r2, support,
+    r2, support, support_by_group,
 };
 use super::plan::{DataOrigin, Plan, Task, Unit};
 use super::tables::{CoefRow, SUPPORT_BUDGET, SummaryRow, SweepPathRow, TASK_FORMAT, TaskResult};
@@ -247,7 +247,10 @@ fn training_path(
                 test_auc: if logistic { auc(y_test, &pred_test) } else { None },
                 test_misclassification: logistic.then(|| misclassification(y_test, &pred_test)),
                 coef_error: data.beta.as_ref().map(|b| coef_error(pt.coefs, b)),
-                support: data.beta.as_ref().map(|b| support(pt.coefs, b)),
+                support: data.beta.as_ref().map(|b| match &data.copy_groups {
+                    Some(groups) => support_by_group(pt.coefs, b, groups),
+                    None => support(pt.coefs, b),
+                }),
                 objective: pt.objective,
                 certificate: pt.certificate,
                 certificate_kind: pt.certificate_kind.as_str(),
@@ -456,7 +459,8 @@ impl RowContext<'_, '_> {
             datafit: self.datafit.as_str().into(),
             l1_ratio: pen.spec.l1_ratio(),
             gamma: pen.spec.gamma(),
-            data_seed: matches!(ds.origin, DataOrigin::Synthetic(_)).then_some(self.unit.data_seed),
+            data_seed: matches!(ds.origin, DataOrigin::Synthetic(_) | DataOrigin::Simulated(..))
+                .then_some(self.unit.data_seed),
             split_seed: self.unit.split_seed,
             n_train: data.n_rows(Part::Train),
             n_validation: data.n_rows(Part::Validation),
