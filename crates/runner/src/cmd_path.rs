@@ -413,10 +413,11 @@ fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, sour
     let options = PathOptions { penalty_factor: data.penalty_factor.clone(), ..options.clone() };
     let options = &options;
     let (intercept, standardize) = (!args.no_intercept, !args.no_standardize);
+    let prepared = prepare_fit(args, spec, options, &data)?;
     match &data.x {
         LoadedX::Dense(matrix) => {
             let design = DenseDesign::new(matrix.view(), intercept, standardize)?;
-            with_covariates(args, spec, options, &data, &design, load_s)
+            with_covariates(args, spec, options, &data, &design, load_s, prepared)
         }
         LoadedX::Bed { bed, rows, columns } => {
             let design = PackedGenotypeDesign::with_columns(
@@ -428,46 +429,32 @@ fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, sour
                 intercept,
                 standardize,
             )?;
-            with_covariates(args, spec, options, &data, &design, load_s)
+            if rows.is_some() {
+                // a row subset is repacked: the fit reads its own copy, not the mapped file
+                bed.release_resident_pages();
+            }
+            with_covariates(args, spec, options, &data, &design, load_s, prepared)
         }
     }
 }
 
-/// Appends the covariates, when there are any, to the design and fits.
-fn with_covariates<D: Design>(
+/// What is read, checked and computed before the design of the path exists: the held-out
+/// data, the folds and, with `--patience`, the cross-validation (which therefore never
+/// shares memory with the path's design: a PLINK fileset's folds are laid out, fitted and
+/// dropped before the path repacks its samples, so the peak holds one packed copy).
+struct Prepared<'d> {
+    held_out: Option<HeldOut>,
+    ids: SampleIds<'d>,
+    folds: Option<crate::cv::Folds>,
+    early_cv: Option<CvCurve>,
+}
+
+fn prepare_fit<'d>(
     args: &PathArgs,
     spec: PenaltySpec,
     options: &PathOptions,
-    data: &LoadedInput,
-    design: &D,
-    load_s: f64,
-) -> Result<()> {
-    match &data.covariates {
-        Some(covariates) => {
-            let with = WithCovariates::new(design, covariates.values.view()).map_err(covariate_error)?;
-            fit_design(args, spec, options, data, &with, load_s)
-        }
-        None => fit_design(args, spec, options, data, design, load_s),
-    }
-}
-
-/// Says which option a covariate problem comes from.
-fn covariate_error(e: regpath_solver::SolverError) -> anyhow::Error {
-    anyhow::anyhow!("--covariates: {e}")
-}
-
-fn fit_design<D: Design>(
-    args: &PathArgs,
-    spec: PenaltySpec,
-    options: &PathOptions,
-    data: &LoadedInput,
-    design: &D,
-    load_s: f64,
-) -> Result<()> {
-    let names = feature_names(data, design.n_features());
-    let names = names.as_deref();
-    // the .bim records of the SNP columns (alleles for coefs.csv)
-    let snps = data.x.snp_table();
+    data: &'d LoadedInput,
+) -> Result<Prepared<'d>> {
     let logistic = options.datafit == DatafitKind::Logistic;
     let held_out_flags = HeldOutFlags {
         x: args.test_x.clone(),
@@ -485,7 +472,6 @@ fn fit_design<D: Design>(
         (args.pheno.as_deref(), args.pheno_column()?),
         logistic,
     )?;
-    let y = data.y.as_slice().context("y is not contiguous")?;
     let ids = SampleIds::of(data);
     let folds = args.cv_flags().assign(&ids)?;
     // inputs are valid: the files of an earlier run in --out go before anything is written
@@ -493,13 +479,57 @@ fn fit_design<D: Design>(
     let problem = CvProblem { data, spec, options, intercept: !args.no_intercept, standardize: !args.no_standardize };
     // With --patience the folds run first, over the full path's grid, each stopping on its
     // held-out loss; the full path then ends at alpha_min.
-    let early_cv: Option<CvCurve> = match (&folds, args.patience) {
-        (Some(folds), Some(n)) => {
-            let alphas = full_path_alphas(design, y, spec, options)?;
-            Some(cross_validate(&problem, folds, &alphas, Some(n))?)
-        }
+    let early_cv = match (&folds, args.patience) {
+        (Some(folds), Some(n)) => Some(
+            cross_validate(&problem, folds, None, Some(n))
+                .map_err(|e| anyhow::anyhow!(flag_names(&format!("{e:#}"))))?,
+        ),
         _ => None,
     };
+    Ok(Prepared { held_out, ids, folds, early_cv })
+}
+
+/// Appends the covariates, when there are any, to the design and fits.
+fn with_covariates<D: Design>(
+    args: &PathArgs,
+    spec: PenaltySpec,
+    options: &PathOptions,
+    data: &LoadedInput,
+    design: &D,
+    load_s: f64,
+    prepared: Prepared<'_>,
+) -> Result<()> {
+    match &data.covariates {
+        Some(covariates) => {
+            let with = WithCovariates::new(design, covariates.values.view()).map_err(covariate_error)?;
+            fit_design(args, spec, options, data, &with, load_s, prepared)
+        }
+        None => fit_design(args, spec, options, data, design, load_s, prepared),
+    }
+}
+
+/// Says which option a covariate problem comes from.
+fn covariate_error(e: regpath_solver::SolverError) -> anyhow::Error {
+    anyhow::anyhow!("--covariates: {e}")
+}
+
+fn fit_design<D: Design>(
+    args: &PathArgs,
+    spec: PenaltySpec,
+    options: &PathOptions,
+    data: &LoadedInput,
+    design: &D,
+    load_s: f64,
+    prepared: Prepared<'_>,
+) -> Result<()> {
+    let names = feature_names(data, design.n_features());
+    let names = names.as_deref();
+    // the .bim records of the SNP columns (alleles for coefs.csv)
+    let snps = data.x.snp_table();
+    let logistic = options.datafit == DatafitKind::Logistic;
+    let Prepared { held_out, ids, folds, early_cv } = prepared;
+    let y = data.y.as_slice().context("y is not contiguous")?;
+    let problem = CvProblem { data, spec, options, intercept: !args.no_intercept, standardize: !args.no_standardize };
     let stop_at = early_cv.as_ref().map(|cv| cv.min);
     let mut stopped_at_min = false;
     let mut rows: Vec<PathRow> = Vec::new();
@@ -615,7 +645,7 @@ fn fit_design<D: Design>(
         },
         (Some(folds), None) => {
             let alphas: Vec<f64> = rows.iter().map(|r| r.alpha).collect();
-            match cross_validate(&problem, folds, &alphas, None) {
+            match cross_validate(&problem, folds, Some(&alphas), None) {
                 Ok(cv) => Some(cv),
                 Err(e) => {
                     stream.abort();
@@ -787,19 +817,4 @@ fn fit_design<D: Design>(
         eprintln!("wrote {}", args.out.join("coefs.csv").display());
     }
     Ok(())
-}
-
-/// The alphas of the full path before it runs: an explicit list sorted, or the geometric grid
-/// at the data's alpha_max (read off the first point of a path stopped right after it).
-fn full_path_alphas<D: Design>(design: &D, y: &[f64], spec: PenaltySpec, options: &PathOptions) -> Result<Vec<f64>> {
-    if let AlphaGrid::Explicit(_) = options.grid {
-        return Ok(options.grid.alphas(0.0, "")?);
-    }
-    let mut alpha_max = f64::NAN;
-    fit_path_spec(design, y, spec, options, |pt| {
-        alpha_max = pt.alpha / pt.alpha_over_max;
-        ControlFlow::Break(())
-    })
-    .map_err(|e| anyhow::anyhow!(flag_names(&e.to_string())))?;
-    Ok(options.grid.alphas(alpha_max, "no column of X varies")?)
 }

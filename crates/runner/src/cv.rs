@@ -447,12 +447,13 @@ enum Shared<'a> {
     Packed(PackedParts<'static>, Vec<usize>),
 }
 
-/// Runs the folds in parallel over `alphas` (the full path's; with `patience` each fold stops
-/// after that many alphas without a better held-out loss) and returns the curve.
+/// Runs the folds in parallel over `alphas` (the full path's; `None`: the full path's grid
+/// computed here on every fitted sample; with `patience` each fold stops after that many
+/// alphas without a better held-out loss) and returns the curve.
 pub fn cross_validate(
     problem: &CvProblem<'_>,
     folds: &Folds,
-    alphas: &[f64],
+    alphas: Option<&[f64]>,
     patience: Option<usize>,
 ) -> Result<CvCurve> {
     let start = Instant::now();
@@ -467,11 +468,16 @@ pub fn cross_validate(
             let parts = [samples, Vec::new(), Vec::new()];
             let laid =
                 PackedParts::lay_out(bed.packed(), bed.bytes_per_snp(), columns.as_deref(), p, &parts, &folds.sizes());
+            bed.release_resident_pages();
             Shared::Packed(laid, order)
         }
     };
+    let alphas = match alphas {
+        Some(list) => list.to_vec(),
+        None => full_path_alphas(problem, &shared)?,
+    };
     let mut options = problem.options.clone();
-    options.grid = AlphaGrid::Explicit(alphas.to_vec());
+    options.grid = AlphaGrid::Explicit(alphas);
     // Without early stopping every fold fits every alpha of the full path (already cut by
     // these rules); with it the folds apply them too, as the sweep does.
     if patience.is_none() {
@@ -489,6 +495,38 @@ pub fn cross_validate(
     let min = argmin_first(&mean).context("cross-validation: every cv_mean is NaN")?;
     let one_se = one_se_index(&mean, &se).unwrap_or(min);
     Ok(CvCurve { mean, se, min, one_se, time_s: start.elapsed().as_secs_f64() })
+}
+
+/// The alphas of the full path before it runs: an explicit list sorted, or the geometric grid
+/// at the data's alpha_max (read off the first point of a path on every fitted sample, stopped
+/// right after it). On a PLINK fileset that path reads the folds' layout, whose samples are in
+/// fold order: alpha_max is the same up to the rounding of sums taken in another order.
+fn full_path_alphas(problem: &CvProblem<'_>, shared: &Shared<'_>) -> Result<Vec<f64>> {
+    let options = problem.options;
+    if let AlphaGrid::Explicit(_) = options.grid {
+        return Ok(options.grid.alphas(0.0, "")?);
+    }
+    let data = problem.data;
+    let y = data.y.as_slice().context("y is not contiguous")?;
+    let covariates = data.covariates.as_ref().map(|c| c.values.view());
+    let mut alpha_max = f64::NAN;
+    let first = |pt: &regpath_solver::PathPoint<'_>| {
+        alpha_max = pt.alpha / pt.alpha_over_max;
+        ControlFlow::Break(())
+    };
+    match shared {
+        Shared::Dense(x) => {
+            let design = regpath_solver::DenseDesign::new(*x, problem.intercept, problem.standardize)?;
+            fit_on(&design, covariates, y, problem.spec, options, first)?;
+        }
+        Shared::Packed(parts, order) => {
+            let design = parts.training_design(None, problem.intercept, problem.standardize)?;
+            let y_laid: Vec<f64> = order.iter().map(|&i| y[i]).collect();
+            let c_laid = covariates.map(|c| select_rows(c, order));
+            fit_on(&design, c_laid.as_ref().map(|c| c.view()), &y_laid, problem.spec, options, first)?;
+        }
+    }
+    Ok(options.grid.alphas(alpha_max, "no column of X varies")?)
 }
 
 /// Mean held-out loss of fold `f` at each alpha it reached.

@@ -289,6 +289,21 @@ impl Bed {
         &self.map[3..]
     }
 
+    /// Lets the kernel drop the pages of the memory-mapped `.bed` that this process has read
+    /// (`madvise(MADV_DONTNEED)`), after its genotypes have been repacked into memory the fit
+    /// owns: the process's resident memory then holds that copy alone, not the copy and the
+    /// mapped file. Pages read again later come back from the file (or the page cache).
+    /// A no-op off Unix and when the kernel refuses the advice.
+    pub fn release_resident_pages(&self) {
+        #[cfg(unix)]
+        // SAFETY: the mapping is private and read-only and never written, so dropping its
+        // pages loses nothing: a later read refills them from the unchanged file. No reference
+        // into the mapping observes a change of contents.
+        unsafe {
+            let _ = self.map.unchecked_advise(memmap2::UncheckedAdvice::DontNeed);
+        }
+    }
+
     /// The packed bytes of SNP `j`.
     fn snp_bytes(&self, j: usize) -> &[u8] {
         let b = self.bytes_per_snp();

@@ -306,14 +306,16 @@ pub fn prepare_unit<'a>(config: &SweepConfig, plan: &'a Plan, unit: &Unit) -> Re
                     let sample = |i: usize| rows.as_ref().map_or(i, |r| r[i]);
                     let samples = idx.clone().map(|part| part.iter().map(|&i| sample(i)).collect());
                     let p = columns.as_ref().map_or(bed.n_snps(), Vec::len);
-                    PartsX::Packed(PackedParts::lay_out(
+                    let parts = PackedParts::lay_out(
                         bed.packed(),
                         bed.bytes_per_snp(),
                         columns.as_deref(),
                         p,
                         &samples,
                         &fold_sizes,
-                    ))
+                    );
+                    bed.release_resident_pages();
+                    PartsX::Packed(parts)
                 }
             };
             let copy_groups = match &ds.origin {
