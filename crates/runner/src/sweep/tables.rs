@@ -55,8 +55,8 @@ pub struct SweepPathRow {
     pub cv_mse: Option<f64>,
     /// Standard error of `cv_mse`.
     pub cv_se: Option<f64>,
-    /// MSE on the test part.
-    pub test_mse: f64,
+    /// MSE on the test part (empty without a test part, `evaluation.test = 0`).
+    pub test_mse: Option<f64>,
     /// R² on the test part.
     pub test_r2: Option<f64>,
     /// Mean binomial deviance on the test part (logistic tasks).
@@ -161,8 +161,8 @@ pub struct SummaryRow {
     pub chosen_nnz: usize,
     /// The criterion at the chosen alpha (validation MSE or mean CV MSE).
     pub chosen_selection_mse: f64,
-    /// Test MSE of the chosen model.
-    pub chosen_test_mse: f64,
+    /// Test MSE of the chosen model (empty without a test part).
+    pub chosen_test_mse: Option<f64>,
     /// Test R² of the chosen model.
     pub chosen_test_r2: Option<f64>,
     /// Test mean binomial deviance at the chosen alpha (logistic tasks).
@@ -197,8 +197,9 @@ pub struct SummaryRow {
     pub cv1se_test_r2: Option<f64>,
     /// One-standard-error choice: F1.
     pub cv1se_f1: Option<f64>,
-    /// Smallest test MSE anywhere on the path (an oracle, for reference only).
-    pub oracle_test_mse: f64,
+    /// Smallest test MSE anywhere on the path (an oracle, for reference only; empty without a
+    /// test part).
+    pub oracle_test_mse: Option<f64>,
     /// Every alpha's certificate ≤ tol.
     pub all_converged: bool,
     /// Largest certificate on the path.
@@ -434,7 +435,7 @@ pub type SummaryMetric = (&'static str, fn(&SummaryRow) -> Option<f64>);
 
 /// The metrics aggregated in `comparison.csv`, in column order.
 pub const COMPARISON_METRICS: [SummaryMetric; 16] = [
-    ("test_mse", |s| Some(s.chosen_test_mse)),
+    ("test_mse", |s| s.chosen_test_mse),
     ("test_r2", |s| s.chosen_test_r2),
     ("test_deviance", |s| s.chosen_test_deviance),
     ("test_auc", |s| s.chosen_test_auc),
@@ -452,8 +453,17 @@ pub const COMPARISON_METRICS: [SummaryMetric; 16] = [
     ("cv_time_s", |s| Some(s.cv_time_s)),
 ];
 
-/// The value of the summary metric `name` (a [`COMPARISON_METRICS`] name) in a task's row.
+/// The verdict's metric of a sweep without a test part: the CV error (mean held-out deviance
+/// over the folds: MSE, or binomial deviance for logistic tasks) at the chosen alpha, the
+/// `chosen_selection_mse` of a task whose `selection` is `cv`. Not a `comparison.csv` column.
+pub const CV_ERROR: &str = "cv_error";
+
+/// The value of the summary metric `name` (a [`COMPARISON_METRICS`] name, or [`CV_ERROR`]) in a
+/// task's row.
 pub fn summary_metric(row: &SummaryRow, name: &str) -> Option<f64> {
+    if name == CV_ERROR {
+        return (row.selection == "cv" && row.chosen_selection_mse.is_finite()).then_some(row.chosen_selection_mse);
+    }
     COMPARISON_METRICS.iter().find(|(m, _)| *m == name).and_then(|(_, f)| f(row))
 }
 

@@ -26,7 +26,8 @@ struct PointInfo {
     nnz: usize,
     train_mse: f64,
     validation_mse: Option<f64>,
-    test_mse: f64,
+    /// Test metrics: `None` without a test part (`evaluation.test = 0`).
+    test_mse: Option<f64>,
     test_r2: Option<f64>,
     test_deviance: Option<f64>,
     test_auc: Option<f64>,
@@ -234,18 +235,21 @@ fn training_path(
                 val.predict(pt.intercept, pt.coefs, &mut pred_val);
                 held_out_loss(logistic, y_val, &pred_val)
             });
-            test.predict(pt.intercept, pt.coefs, &mut pred_test);
+            let has_test = !y_test.is_empty();
+            if has_test {
+                test.predict(pt.intercept, pt.coefs, &mut pred_test);
+            }
             points.push(PointInfo {
                 alpha: pt.alpha,
                 alpha_over_max: pt.alpha_over_max,
                 nnz: pt.nnz,
                 train_mse: pt.train_mse,
                 validation_mse,
-                test_mse: if logistic { brier(y_test, &pred_test) } else { mse(y_test, &pred_test) },
-                test_r2: if logistic { None } else { r2(y_test, &pred_test) },
-                test_deviance: logistic.then(|| binomial_deviance(y_test, &pred_test)),
-                test_auc: if logistic { auc(y_test, &pred_test) } else { None },
-                test_misclassification: logistic.then(|| misclassification(y_test, &pred_test)),
+                test_mse: has_test.then(|| if logistic { brier(y_test, &pred_test) } else { mse(y_test, &pred_test) }),
+                test_r2: if logistic || !has_test { None } else { r2(y_test, &pred_test) },
+                test_deviance: (logistic && has_test).then(|| binomial_deviance(y_test, &pred_test)),
+                test_auc: if logistic && has_test { auc(y_test, &pred_test) } else { None },
+                test_misclassification: (logistic && has_test).then(|| misclassification(y_test, &pred_test)),
                 coef_error: data.beta.as_ref().map(|b| coef_error(pt.coefs, b)),
                 support: data.beta.as_ref().map(|b| support(pt.coefs, b)),
                 objective: pt.objective,
@@ -486,10 +490,10 @@ impl RowContext<'_, '_> {
             cv1se_alpha: s1.map(|p| p.alpha),
             cv1se_alpha_over_max: s1.map(|p| p.alpha_over_max),
             cv1se_nnz: s1.map(|p| p.nnz),
-            cv1se_test_mse: s1.map(|p| p.test_mse),
+            cv1se_test_mse: s1.and_then(|p| p.test_mse),
             cv1se_test_r2: s1.and_then(|p| p.test_r2),
             cv1se_f1: s1.and_then(|p| p.support.and_then(|s| s.f1)),
-            oracle_test_mse: points.iter().map(|p| p.test_mse).fold(f64::INFINITY, f64::min),
+            oracle_test_mse: points.iter().filter_map(|p| p.test_mse).reduce(f64::min),
             all_converged: summary.all_converged,
             worst_certificate: points.iter().map(|p| p.certificate).fold(0.0, f64::max),
             stop_reason: stop_reason.unwrap_or(summary.stop_reason.as_str()).into(),
