@@ -393,6 +393,34 @@ pub struct CoefRow {
     pub coef: f64,
     /// β*_j (truth known).
     pub true_coef: Option<f64>,
+    /// PLINK datasets: the SNP id (`.bim` column 2), or a covariate's name; empty otherwise.
+    #[serde(default)]
+    pub snp: Option<String>,
+    /// PLINK datasets: the counted allele (`.bim` column 5: the dosage is its number of
+    /// copies); empty for a covariate and for other datasets.
+    #[serde(default)]
+    pub a1: Option<String>,
+    /// PLINK datasets: the other allele (`.bim` column 6); empty for a covariate and for other
+    /// datasets.
+    #[serde(default)]
+    pub a2: Option<String>,
+}
+
+/// A task's chosen model (the point at `summary.chosen_alpha_index`), from which
+/// `models/<task_id>.json` is written.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ChosenModel {
+    /// α.
+    pub alpha: f64,
+    /// α / alpha_max of the training part.
+    pub alpha_over_max: f64,
+    /// Intercept b, original scale.
+    pub intercept: f64,
+    /// Nonzero coefficients of X.
+    pub nnz: usize,
+    /// Nonzero coefficients `(feature, β_j)` on the original scale; features `p + i` are the
+    /// covariates.
+    pub coefs: Vec<(usize, f64)>,
 }
 
 /// Everything one task produced; stored as `tasks/<task_id>.json`.
@@ -419,7 +447,15 @@ pub struct TaskResult {
     /// coefficient, increasing; `None` when it was not recorded (see [`SUPPORT_BUDGET`]).
     #[serde(default)]
     pub chosen_support: Option<Vec<usize>>,
+    /// The chosen model; `None` when its coefficients were not kept (see [`MODEL_BUDGET`]).
+    #[serde(default)]
+    pub chosen_model: Option<ChosenModel>,
 }
+
+/// Most nonzero coefficients a task keeps in memory while its path runs (those of all its
+/// alphas, 16 bytes each; 64 MiB) to write its chosen model afterwards. A path with more (e.g.
+/// ridge on hundreds of thousands of features) writes no `models/<task_id>.json`.
+pub const MODEL_BUDGET: usize = 1 << 22;
 
 /// Most feature indices a task keeps in memory while its path runs to recover the chosen
 /// model's support afterwards (the supports of all its alphas, as `u32`; 64 MiB). A path whose
@@ -427,7 +463,7 @@ pub struct TaskResult {
 pub const SUPPORT_BUDGET: usize = 1 << 24;
 
 /// Current [`TaskResult::format`].
-pub const TASK_FORMAT: u32 = 4;
+pub const TASK_FORMAT: u32 = 5;
 
 /// A summary metric: its name in `comparison.csv` (before `_mean`) and its value in a task's
 /// row (`None` when undefined, e.g. F1 without a truth).

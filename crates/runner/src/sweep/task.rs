@@ -17,7 +17,9 @@ use super::metrics::{
     r2, support,
 };
 use super::plan::{DataOrigin, Plan, Task, Unit};
-use super::tables::{CoefRow, SUPPORT_BUDGET, SummaryRow, SweepPathRow, TASK_FORMAT, TaskResult};
+use super::tables::{
+    ChosenModel, CoefRow, MODEL_BUDGET, SUPPORT_BUDGET, SummaryRow, SweepPathRow, TASK_FORMAT, TaskResult,
+};
 
 /// Per-alpha quantities gathered while the training path runs.
 struct PointInfo {
@@ -98,10 +100,29 @@ pub fn run_task(
     let p = plan.datasets[task.dataset].p;
     let mut supports: Vec<Option<Vec<u32>>> = Vec::new();
     let mut kept = 0usize;
+    // each alpha's intercept and coefficients, to write the chosen model
+    let mut models: Vec<Option<ChosenModel>> = Vec::new();
+    let mut kept_coefs = 0usize;
+    let snps = match &plan.datasets[task.dataset].origin {
+        DataOrigin::Loaded(file) => file.input.x.snp_table(),
+        DataOrigin::Synthetic(_) => None,
+    };
+    let covariate_names: &[String] = match &plan.datasets[task.dataset].origin {
+        DataOrigin::Loaded(file) => file.input.covariates.as_ref().map_or(&[], |c| c.names.as_slice()),
+        DataOrigin::Synthetic(_) => &[],
+    };
     let (points, summary, stopped) = training_path(plan, task, data, design, &options, stop, |pt| {
         if keep_coefs {
-            coefs.extend(coef_rows(task, data, pt));
+            coefs.extend(coef_rows(task, data, pt, snps.as_deref(), covariate_names));
         }
+        kept_coefs += pt.coefs.len();
+        models.push((kept_coefs <= MODEL_BUDGET).then(|| ChosenModel {
+            alpha: pt.alpha,
+            alpha_over_max: pt.alpha_over_max,
+            intercept: pt.intercept,
+            nnz: pt.nnz,
+            coefs: pt.coefs.iter().filter(|c| c.1 != 0.0).copied().collect(),
+        }));
         let support: Vec<u32> =
             pt.coefs.iter().filter(|&&(j, c)| j < p && c != 0.0).filter_map(|&(j, _)| u32::try_from(j).ok()).collect();
         kept += support.len();
@@ -141,6 +162,7 @@ pub fn run_task(
             .cloned()
             .flatten()
             .map(|support| support.into_iter().map(|j| j as usize).collect()),
+        chosen_model: models.get_mut(chosen).and_then(Option::take),
     })
 }
 
@@ -278,16 +300,37 @@ fn training_path(
     Ok((points, summary, stopped))
 }
 
-/// The coefficient rows of one point.
-fn coef_rows<'p>(task: &'p Task, data: &'p UnitData<'_>, pt: &'p PathPoint<'_>) -> impl Iterator<Item = CoefRow> + 'p {
-    pt.coefs.iter().map(move |&(feature, coef)| CoefRow {
-        task_id: task.id.clone(),
-        alpha_index: pt.alpha_index,
-        alpha: pt.alpha,
-        alpha_over_max: pt.alpha_over_max,
-        feature,
-        coef,
-        true_coef: data.beta.as_ref().and_then(|b| b.get(feature).copied()),
+/// The coefficient rows of one point; for a PLINK dataset (`snps`) with each SNP's id and
+/// alleles, a covariate named in the `snp` column.
+fn coef_rows<'p>(
+    task: &'p Task,
+    data: &'p UnitData<'_>,
+    pt: &'p PathPoint<'_>,
+    snps: Option<&'p regpath_datagen::SnpTable>,
+    covariate_names: &'p [String],
+) -> impl Iterator<Item = CoefRow> + 'p {
+    pt.coefs.iter().map(move |&(feature, coef)| {
+        let (snp, a1, a2) = match snps {
+            Some(t) if feature < t.id.len() => (
+                Some(t.id.get(feature).to_string()),
+                Some(t.allele1.get(feature).to_string()),
+                Some(t.allele2.get(feature).to_string()),
+            ),
+            Some(t) => (covariate_names.get(feature - t.id.len()).cloned(), None, None),
+            None => (None, None, None),
+        };
+        CoefRow {
+            task_id: task.id.clone(),
+            alpha_index: pt.alpha_index,
+            alpha: pt.alpha,
+            alpha_over_max: pt.alpha_over_max,
+            feature,
+            coef,
+            true_coef: data.beta.as_ref().and_then(|b| b.get(feature).copied()),
+            snp,
+            a1,
+            a2,
+        }
     })
 }
 
