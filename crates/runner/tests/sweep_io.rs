@@ -122,3 +122,149 @@ fn a_sweep_without_a_test_part() {
     assert!(nnz_svg.contains("CV error (MSE; no test part)") && !nnz_svg.contains("test MSE"));
     assert!(figures.join("critical_difference.svg").exists());
 }
+
+/// A small genotype family (k = 3, h2 = 0.5, blocks of 5 SNPs, moderate LD), with missing calls.
+fn small_genotype(n: usize, p: usize) -> regpath_datagen::FamilySpec {
+    regpath_datagen::FamilySpec::Genotype {
+        n,
+        p,
+        k: 3,
+        h2: 0.5,
+        maf_min: 0.05,
+        maf_max: 0.5,
+        block_size: 5,
+        ld: 0.5,
+        dup_frac: 0.0,
+        flip_frac: 0.0,
+        mono_frac: 0.0,
+        missing_rate: 0.02,
+        prevalence: None,
+    }
+}
+
+/// Whitespace-separated fields of each line of a text file.
+fn lines(path: &Path) -> Vec<Vec<String>> {
+    fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_string).collect())
+        .collect()
+}
+
+/// On a PLINK fileset: each replicate's split is written with the `.fam` ids; the chosen model
+/// of each task is a model file that `regpath predict --model` applies, and its predictions of
+/// the test part give the sweep's own `chosen_test_mse`; `coefs.csv` names SNPs and alleles.
+#[test]
+fn plink_sweep_writes_models_that_predict_applies_and_its_splits() {
+    use regpath_datagen::dataset::{OutputFormat, write_dataset};
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    write_dataset(&data, &small_genotype(80, 30), 5, OutputFormat::Bed).unwrap();
+    let config_path = dir.path().join("plink.toml");
+    fs::write(
+        &config_path,
+        "[[datasets]]\nbed = \"data/geno\"\nreplicates = 2\n[[penalties]]\npenalty = \"lasso\"\n\
+         [[penalties]]\npenalty = \"mcp\"\n[grid]\nn_alphas = 10\neps = 0.05\n\
+         [evaluation]\ntest = 0.25\nvalidation = 0.25\n",
+    )
+    .unwrap();
+    let config = SweepConfig::from_file(&config_path).unwrap();
+    let out = dir.path().join("out");
+    // an earlier run's model of a task this configuration does not have is removed
+    fs::create_dir_all(out.join("models")).unwrap();
+    fs::write(out.join("models/old__lasso__r0.json"), "{}").unwrap();
+    assert!(run_sweep(&config, &opts(&out)).unwrap().complete);
+    assert!(!out.join("models/old__lasso__r0.json").exists());
+
+    // the split: one line per .fam sample, in .fam order, parts of the summary's sizes
+    let fam = lines(&data.join("geno.fam"));
+    let split = lines(&out.join("splits/geno__r1.txt"));
+    assert_eq!(split[0], ["FID", "IID", "part", "fold"]);
+    assert_eq!(split.len(), fam.len() + 1);
+    for (s, f) in split[1..].iter().zip(&fam) {
+        assert_eq!(s[..2], f[..2]);
+        assert_eq!(s[3], "NA", "no CV: no fold");
+    }
+    let count = |part: &str| split[1..].iter().filter(|s| s[2] == part).count();
+    assert_eq!((count("train"), count("validation"), count("test")), (40, 20, 20));
+    assert_ne!(lines(&out.join("splits/geno__r0.txt")), split, "replicates draw their own split");
+
+    let summary = out.join("summary.csv");
+    let tasks = column(&summary, "task_id");
+    let test_mse = column(&summary, "chosen_test_mse");
+    let chosen_nnz = column(&summary, "chosen_nnz");
+    let y: Vec<f64> = fam.iter().map(|f| f[5].parse().unwrap()).collect();
+    for (t, task) in tasks.iter().enumerate() {
+        let model = out.join(format!("models/{task}.json"));
+        let json: serde_json::Value = serde_json::from_str(&fs::read_to_string(&model).unwrap()).unwrap();
+        assert_eq!(json["features"]["kind"], "bed");
+        assert_eq!(json["alphas"].as_array().unwrap().len(), 1);
+        assert_eq!(json["nnz"][0].to_string(), chosen_nnz[t]);
+        assert_eq!(json["training"]["samples"], 40);
+        let pred_dir = dir.path().join(format!("pred_{task}"));
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_regpath"))
+            .args(["predict", "--model"])
+            .arg(&model)
+            .arg("--bed")
+            .arg(data.join("geno"))
+            .arg("--out")
+            .arg(&pred_dir)
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+        let (header, rows) = table(&pred_dir.join("predictions.csv"));
+        assert_eq!(header, ["FID", "IID", "pred_0"]);
+        let replicate = task.rsplit_once("__r").unwrap().1;
+        let split = lines(&out.join(format!("splits/geno__r{replicate}.txt")));
+        let (mut sse, mut n) = (0.0, 0);
+        for ((s, row), y) in split[1..].iter().zip(&rows).zip(&y) {
+            assert_eq!(s[..2], row[..2]);
+            if s[2] == "test" {
+                let pred: f64 = row[2].parse().unwrap();
+                sse += (y - pred) * (y - pred);
+                n += 1;
+            }
+        }
+        let mse = sse / n as f64;
+        let want: f64 = test_mse[t].parse().unwrap();
+        assert!((mse - want).abs() <= 1e-10 * want, "{task}: predict's test MSE {mse} vs the sweep's {want}");
+    }
+
+    // coefs.csv: SNP id and alleles from the .bim
+    let bim = lines(&data.join("geno.bim"));
+    let (header, rows) = table(&out.join("coefs.csv"));
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert!(!rows.is_empty());
+    for r in &rows {
+        let j: usize = r[at("feature")].parse().unwrap();
+        assert_eq!((&r[at("snp")], &r[at("a1")], &r[at("a2")]), (&bim[j][1], &bim[j][4], &bim[j][5]));
+    }
+}
+
+/// With CV, the split file gives every training sample its fold (sizes differing by at most
+/// one), and a synthetic dataset's split names rows; its models are matrix models.
+#[test]
+fn cv_folds_in_the_split_of_a_synthetic_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = SweepConfig::from_toml(NO_TEST, None).unwrap();
+    let out = dir.path().join("out");
+    assert!(run_sweep(&config, &opts(&out)).unwrap().complete);
+    let split = lines(&out.join("splits/uniform_n40_p8__r2.txt"));
+    assert_eq!(split[0], ["row", "part", "fold"]);
+    assert_eq!(split.len(), 41);
+    let mut sizes = [0usize; 3];
+    for (i, s) in split[1..].iter().enumerate() {
+        assert_eq!(s[0], i.to_string());
+        assert_eq!(s[1], "train", "test = 0: every sample trains");
+        sizes[s[2].parse::<usize>().unwrap() - 1] += 1;
+    }
+    assert_eq!(sizes.iter().sum::<usize>(), 40);
+    assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1, "{sizes:?}");
+    let json: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("models/uniform_n40_p8__lasso__r2.json")).unwrap()).unwrap();
+    assert_eq!(json["features"]["kind"], "matrix");
+    assert!(json["cv"].is_null());
+    // coefs.csv of a synthetic dataset has the SNP columns, empty
+    let snp = column(&out.join("coefs.csv"), "snp");
+    assert!(!snp.is_empty() && snp.iter().all(String::is_empty));
+}
