@@ -268,3 +268,34 @@ fn cv_folds_in_the_split_of_a_synthetic_dataset() {
     let snp = column(&out.join("coefs.csv"), "snp");
     assert!(!snp.is_empty() && snp.iter().all(String::is_empty));
 }
+
+/// The files of a folder, by name.
+fn folder(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), fs::read(e.path()).unwrap()))
+        .collect()
+}
+
+/// A sweep run in two pieces and merged writes the same models and splits as one run.
+#[test]
+fn merge_writes_the_models_and_splits_of_a_single_run() {
+    use regpath_runner::sweep::Shard;
+    let dir = tempfile::tempdir().unwrap();
+    let config = SweepConfig::from_toml(NO_TEST, None).unwrap();
+    let single = dir.path().join("single");
+    assert!(run_sweep(&config, &opts(&single)).unwrap().complete);
+    let pieces = dir.path().join("pieces");
+    for k in 1..=2 {
+        let o = RunOptions { shard: Some(Shard { k, n: 2 }), ..opts(&pieces) };
+        assert!(run_sweep(&config, &o).unwrap().complete);
+    }
+    assert!(!pieces.join("models").exists(), "a piece writes no models");
+    regpath_runner::sweep::merge::merge(&pieces, false, Vec::new()).unwrap();
+    let models = folder(&single.join("models"));
+    assert_eq!(models.len(), 2 * 12, "a model and its coefficients per task");
+    assert_eq!(folder(&pieces.join("models")), models);
+    assert_eq!(folder(&pieces.join("splits")), folder(&single.join("splits")));
+    assert_eq!(folder(&single.join("splits")).len(), 6);
+}

@@ -164,7 +164,7 @@ fn task_model(
 }
 
 /// Writes `models/` and `splits/` (replacing earlier ones) from the task results in plan
-/// order; returns the files written. A task without a recorded chosen model (see
+/// order; returns the two folders (not each of their files). A task without a recorded chosen model (see
 /// [`super::tables::MODEL_BUDGET`]) gets no model file.
 pub fn write_outputs(out: &Path, config: &SweepConfig, plan: &Plan, results: &[TaskResult]) -> Result<Vec<PathBuf>> {
     remove_owned_outputs(out, &[MODELS_DIR, SPLITS_DIR])?;
@@ -173,7 +173,6 @@ pub fn write_outputs(out: &Path, config: &SweepConfig, plan: &Plan, results: &[T
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let by_task: std::collections::HashMap<usize, &TaskResult> = results.iter().map(|r| (r.task_index, r)).collect();
-    let mut written = Vec::new();
     for unit in &plan.units {
         let ds = &plan.datasets[unit.dataset];
         let s = unit_split(config, plan, unit);
@@ -181,7 +180,6 @@ pub fn write_outputs(out: &Path, config: &SweepConfig, plan: &Plan, results: &[T
         let text = split_text(plan, unit, &s);
         write_atomic(&file, |w| std::io::Write::write_all(w, text.as_bytes()))
             .with_context(|| format!("cannot write {}", file.display()))?;
-        written.push(file);
         let mut bed_means = None;
         for &t in &unit.tasks {
             let Some(result) = by_task.get(&t) else { continue };
@@ -218,8 +216,7 @@ pub fn write_outputs(out: &Path, config: &SweepConfig, plan: &Plan, results: &[T
             write_csv(&coefs_file, coef_columns(named, snps.is_some()), &rows)?;
             let model_file = models.join(format!("{id}.json"));
             crate::model::write(&model_file, &model)?;
-            written.extend([model_file, coefs_file]);
         }
     }
-    Ok(written)
+    Ok(vec![models, splits])
 }

@@ -107,7 +107,7 @@ fn is_logistic(summary: &[SummaryRow]) -> bool {
 /// Whether the sweep has no test part (`evaluation.test = 0` with CV): no task scored a test
 /// sample, so every test metric is empty.
 pub fn has_no_test(summary: &[SummaryRow]) -> bool {
-    !summary.is_empty() && summary.iter().all(|s| s.n_test == 0)
+    !summary.is_empty() && summary.iter().all(|s| s.n_test == 0 && s.chosen_test_mse.is_none())
 }
 
 /// The metric that ranks configurations and whether higher is better: mean test R² (scale-free:
