@@ -25,6 +25,11 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         crate::count(outcome.tasks_total, "task"),
         crate::count(outcome.pieces, "piece record")
     );
+    if let Ok((config, _)) = crate::sweep::merge::recorded_config(&args.dir)
+        && !config.evaluation.has_test()
+    {
+        eprintln!("note: {}", crate::cmd_sweep::NO_TEST_NOTE);
+    }
     for file in &outcome.written {
         eprintln!("wrote {}", file.display());
     }

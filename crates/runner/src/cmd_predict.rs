@@ -23,8 +23,12 @@ pub const PREDICT_OUTPUTS: &[&str] = &["predictions.csv", "metrics.csv", "missin
 #[derive(clap::Args, Debug)]
 pub struct PredictArgs {
     /// Output directory of `regpath path` (with model.json and coefs.csv).
-    #[arg(long, value_name = "DIR")]
-    pub fit: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "model", conflicts_with = "model")]
+    pub fit: Option<PathBuf>,
+    /// A model file: `DIR/model.json` of `regpath path`, or a sweep's chosen model
+    /// `OUTDIR/models/<task_id>.json` (its coefficients file is named inside, relative to it).
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
     /// New samples: a matrix (.npy or CSV) with the training columns in the same order.
     #[arg(long, value_name = "X", conflicts_with = "bed")]
     pub x: Option<PathBuf>,
@@ -213,12 +217,19 @@ fn selected_samples(args: &PredictArgs, bed: &Bed) -> Result<Vec<bool>> {
 }
 
 fn predict_and_write(args: &PredictArgs) -> Result<()> {
-    let model = model::read(&args.fit)?;
+    let (model, fit) = match (&args.fit, &args.model) {
+        (_, Some(file)) => {
+            let dir = file.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+            (model::read_file(file)?, dir)
+        }
+        (Some(dir), None) => (model::read(dir)?, dir.clone()),
+        (None, None) => bail!("give the fitted model: --fit DIR or --model FILE"),
+    };
     let n_points = model.alphas.len();
     let points: Vec<usize> = match (&args.alpha, &args.alpha_index) {
-        (Some(choice), _) => vec![chosen_point(choice, &model, &args.fit)?],
+        (Some(choice), _) => vec![chosen_point(choice, &model, &fit)?],
         (None, None) if model.cv.is_some() => {
-            let k = chosen_point("1se", &model, &args.fit)?;
+            let k = chosen_point("1se", &model, &fit)?;
             eprintln!(
                 "predicting at alpha_1se (alpha_index {k}, alpha = {}), the default for a cross-validated fit; --alpha min or --alpha-index K for others",
                 model.alphas[k]
@@ -246,7 +257,7 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
         }
         _ => {}
     }
-    let coefs = read_coefs(&args.fit, &model, &points)?;
+    let coefs = read_coefs(&fit, &model, &points)?;
     let intercepts: Vec<f64> = points.iter().map(|&k| model.intercepts[k]).collect();
     let logistic = model.datafit == "logistic";
     let p = model.n_features;

@@ -118,6 +118,11 @@ impl SweepArgs {
     }
 }
 
+/// What a sweep without a test part (`evaluation.test = 0`) says when its tables are written.
+pub const NO_TEST_NOTE: &str = "evaluation.test = 0: there is no test part; every sample trains, CV chooses \
+     alpha, the test_* columns of the tables are empty, and pairwise.csv and ranks.csv compare configurations \
+     by the CV error at the chosen alpha (cv_error) instead of test error";
+
 /// Runs `regpath sweep`.
 pub fn run(args: &SweepArgs) -> Result<()> {
     let config = args.resolve()?;
@@ -186,6 +191,9 @@ pub fn run(args: &SweepArgs) -> Result<()> {
             "note: {} task(s) chose the smallest alpha of their grid (e.g. {first}); a lower eps may find a better model",
             outcome.chosen_at_grid_end.len()
         );
+    }
+    if !config.evaluation.has_test() {
+        eprintln!("note: {NO_TEST_NOTE}");
     }
     for file in &outcome.written {
         eprintln!("wrote {}", file.display());

@@ -316,9 +316,17 @@ pub fn write(path: &Path, model: &Model) -> Result<()> {
 /// Reads `DIR/model.json` of a `regpath path` output directory.
 pub fn read(dir: &Path) -> Result<Model> {
     let path = dir.join(MODEL_FILE);
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!("cannot read {}: is {} the output directory of `regpath path`?", path.display(), dir.display())
-    })?;
+    if !path.is_file() {
+        bail!("cannot read {}: is {} the output directory of `regpath path`?", path.display(), dir.display());
+    }
+    read_file(&path)
+}
+
+/// Reads a model file: a `regpath path` output's `model.json`, or a sweep's chosen model
+/// `models/<task_id>.json` (its `coefs` file is relative to the model file's folder).
+pub fn read_file(path: &Path) -> Result<Model> {
+    let path = path.to_path_buf();
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read model file {}", path.display()))?;
     let model: Model =
         serde_json::from_str(&text).with_context(|| format!("{} is not a regpath model", path.display()))?;
     if model.format != MODEL_FORMAT || model.version != MODEL_VERSION {

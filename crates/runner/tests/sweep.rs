@@ -552,7 +552,7 @@ fn covariates_and_penalty_factors_in_a_sweep() {
     let summary: Vec<regpath_runner::sweep::tables::SummaryRow> = r.deserialize().map(Result::unwrap).collect();
     for penalty in ["lasso", "mcp"] {
         let test = |name: &str| {
-            summary.iter().find(|s| s.dataset == name && s.penalty == penalty).map(|s| s.chosen_test_mse).unwrap()
+            summary.iter().find(|s| s.dataset == name && s.penalty == penalty).and_then(|s| s.chosen_test_mse).unwrap()
         };
         assert!(test("with") < 0.5 * test("without"), "{penalty}: {} vs {}", test("with"), test("without"));
     }

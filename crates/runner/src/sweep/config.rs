@@ -467,7 +467,8 @@ pub struct EvaluationConfig {
     #[serde(default)]
     pub method: Method,
     /// Fraction of the samples held out as the test part (never used to choose alpha;
-    /// default 0.2).
+    /// default 0.2). 0 (only with `method = "cv"`) leaves no test part: every sample trains,
+    /// CV chooses alpha and the test metrics are empty.
     #[serde(default = "default_test")]
     pub test: f64,
     /// Fraction of the samples used to choose alpha (`method = "validation"`; default 0.2).
@@ -494,6 +495,11 @@ impl Default for EvaluationConfig {
 }
 
 impl EvaluationConfig {
+    /// Whether there is a test part (`test > 0`); without one every test metric is empty.
+    pub fn has_test(&self) -> bool {
+        self.test > 0.0
+    }
+
     /// Validation fraction (0 with CV).
     pub fn validation_fraction(&self) -> f64 {
         match self.method {
@@ -606,8 +612,18 @@ impl SweepConfig {
             bail!("grid.max_nnz must be at least 1, got 0");
         }
         let e = &self.evaluation;
-        if !(e.test > 0.0 && e.test < 1.0) {
-            bail!("evaluation.test must be a fraction in (0, 1), got {}", e.test);
+        if e.test == 0.0 {
+            if e.method == Method::Validation {
+                bail!(
+                    "evaluation.test = 0 needs method = \"cv\": with method = \"validation\" every model would be \
+                     chosen and scored without held-out test data (give evaluation.test in (0, 1), or method = \"cv\")"
+                );
+            }
+        } else if !(e.test > 0.0 && e.test < 1.0) {
+            bail!(
+                "evaluation.test must be a fraction in (0, 1) (or 0 with method = \"cv\": no test part), got {}",
+                e.test
+            );
         }
         match e.method {
             Method::Validation => {

@@ -108,6 +108,7 @@ pub fn merge(dir: &Path, plot: bool, command_line: Vec<String>) -> Result<MergeO
     let pieces = piece_records(dir)?;
     let results: Vec<TaskResult> = results.into_iter().flatten().collect();
     let mut written = super::write_tables(dir, &results)?;
+    written.extend(super::outputs::write_outputs(dir, &config, &plan, &results)?);
     let tasks_run: usize = pieces.iter().map(|p| p.tasks_run).sum::<usize>().min(plan.tasks.len());
     let manifest = Manifest {
         tasks_run,

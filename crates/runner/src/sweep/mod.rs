@@ -14,6 +14,7 @@
 //! - [`merge`]: assembling the tables from the task files of every piece;
 //! - [`slurm`]: SLURM job-array scripts that run the pieces and the merge;
 //! - [`manifest`]: the provenance record `manifest.json`;
+//! - [`outputs`]: each task's chosen model (`models/`) and each replicate's split (`splits/`);
 //! - [`plot`], [`plot_verdict`]: SVG figures.
 
 pub mod config;
@@ -22,6 +23,7 @@ pub mod exec;
 pub mod manifest;
 pub mod merge;
 pub mod metrics;
+pub mod outputs;
 pub mod plan;
 pub mod plot;
 pub mod plot_verdict;
@@ -199,6 +201,7 @@ pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
     let results: Vec<TaskResult> = results.into_iter().flatten().collect();
     outcome.chosen_at_grid_end = chosen_at_grid_end(&results);
     outcome.written = write_tables(&opts.out, &results)?;
+    outcome.written.extend(outputs::write_outputs(&opts.out, config, &plan, &results)?);
     let manifest = manifest::Manifest {
         threads,
         started_at: manifest::rfc3339(started_at),

@@ -516,7 +516,7 @@ pub fn split_sizes(n: usize, test: f64, validation: f64) -> (usize, usize, usize
 fn check_split_sizes(config: &SweepConfig, ds: &DatasetInstance) -> Result<()> {
     let e = &config.evaluation;
     let (train, val, test) = split_sizes(ds.n, e.test, e.validation_fraction());
-    if test < 1 {
+    if e.has_test() && test < 1 {
         bail!("n = {} leaves no test sample with evaluation.test = {}", ds.n, e.test);
     }
     if e.validation_fraction() > 0.0 && val < 1 {

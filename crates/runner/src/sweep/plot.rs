@@ -22,9 +22,9 @@ use anyhow::{Context, Result, bail};
 use plotters::prelude::*;
 use regpath_datagen::io::atomic::write_atomic;
 
-use super::plot_verdict::{critical_difference_figure, summary_figure};
+use super::plot_verdict::{bars_from_comparison, bars_from_summary, critical_difference_figure, summary_figure};
 use super::resume::FIGURES_DIR;
-use super::tables::{CoefRow, ComparisonRow, SummaryRow, SweepPathRow, read_table};
+use super::tables::{CV_ERROR, CoefRow, ComparisonRow, SummaryRow, SweepPathRow, read_table};
 use super::verdict::{RankRow, rank_metric};
 
 /// Tableau-10 colours, one per penalty configuration (cycled).
@@ -126,8 +126,13 @@ pub fn plot_dir(dir: &Path) -> Result<Vec<PathBuf>> {
         // a table of an earlier version has no configuration column and no intervals
         if comparison.iter().all(|c| !c.configuration.is_empty()) {
             let (metric, _) = rank_metric(&summary);
+            let bars = if metric == CV_ERROR {
+                bars_from_summary(&summary, metric)
+            } else {
+                bars_from_comparison(&comparison, metric)
+            };
             let file = figures.join(format!("summary__{metric}.svg"));
-            write_svg(&file, &summary_figure(&comparison, metric)?)?;
+            write_svg(&file, &summary_figure(&bars, metric)?)?;
             written.push(file);
         }
     }
@@ -182,7 +187,9 @@ fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) ->
     let rows: Vec<&SweepPathRow> = path.iter().filter(|r| r.dataset == dataset).collect();
     let chosen: Vec<&SummaryRow> = summary.iter().filter(|s| s.dataset == dataset).collect();
     let p = rows.first().map_or(1, |r| r.p);
-    let error = |r: &SweepPathRow| r.test_deviance.unwrap_or(r.test_mse);
+    // without a test part (`evaluation.test = 0`) the held-out error is the CV error
+    let no_test = rows.iter().all(|r| r.test_mse.is_none());
+    let error = |r: &SweepPathRow| if no_test { r.cv_mse } else { r.test_deviance.or(r.test_mse) };
     // Penalty configurations in order of appearance; per alpha index the mean over replicates.
     let mut order: Vec<(PenaltyKey, String)> = Vec::new();
     let mut curves: BTreeMap<PenaltyKey, BTreeMap<usize, (f64, f64, usize)>> = BTreeMap::new();
@@ -192,11 +199,13 @@ fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) ->
         if !order.iter().any(|(k, _)| *k == key) {
             order.push((key.clone(), penalty_label(&r.penalty, r.l1_ratio, r.gamma)));
         }
-        let e = curves.entry(key.clone()).or_default().entry(r.alpha_index).or_insert((0.0, 0.0, 0));
+        let curve = curves.entry(key.clone()).or_default();
+        let Some(err) = error(r) else { continue };
+        let e = curve.entry(r.alpha_index).or_insert((0.0, 0.0, 0));
         e.0 += r.nnz as f64;
-        e.1 += error(r);
+        e.1 += err;
         e.2 += 1;
-        replicate_paths.entry((key, r.replicate)).or_default().push((nnz_x(r.nnz as f64), error(r)));
+        replicate_paths.entry((key, r.replicate)).or_default().push((nnz_x(r.nnz as f64), err));
     }
     let replicates = chosen.iter().map(|s| s.replicate).max().map_or(0, |m| m + 1);
     let points: Vec<Vec<(f64, f64)>> = order
@@ -209,7 +218,14 @@ fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) ->
             chosen
                 .iter()
                 .filter(|s| key_of(&s.penalty, s.l1_ratio, s.gamma) == *key)
-                .map(|s| (nnz_x(s.chosen_nnz as f64), s.chosen_test_deviance.unwrap_or(s.chosen_test_mse)))
+                .filter_map(|s| {
+                    let y = if no_test {
+                        (s.chosen_selection_mse.is_finite()).then_some(s.chosen_selection_mse)
+                    } else {
+                        s.chosen_test_deviance.or(s.chosen_test_mse)
+                    };
+                    Some((nnz_x(s.chosen_nnz as f64), y?))
+                })
                 .collect()
         })
         .collect();
@@ -221,7 +237,14 @@ fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) ->
     }
     let pad = ((y1 - y0) * 0.05).max(1e-12);
     let x1 = (p as f64 * 1.5).max(2.0);
-    let y_label = if rows.iter().any(|r| r.test_deviance.is_some()) { "test deviance (binomial)" } else { "test MSE" };
+    let logistic = rows.iter().any(|r| r.datafit == "logistic");
+    let y_label = match (no_test, logistic) {
+        (true, true) => "CV error (binomial deviance; no test part)",
+        (true, false) => "CV error (MSE; no test part)",
+        (false, true) => "test deviance (binomial)",
+        (false, false) => "test MSE",
+    };
+    let what = if no_test { "CV error" } else { "test error" };
 
     let mut svg = String::new();
     {
@@ -230,7 +253,7 @@ fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) ->
         let (left, right) = root.split_horizontally(CHART_WIDTH);
         let mut legend: Vec<(String, Mark)> = Vec::new();
         let mut chart = ChartBuilder::on(&left)
-            .caption(format!("{dataset}: test error vs sparsity"), ("sans-serif", 20))
+            .caption(format!("{dataset}: {what} vs sparsity"), ("sans-serif", 20))
             .margin(15)
             .x_label_area_size(50)
             .y_label_area_size(75)
@@ -373,8 +396,11 @@ fn coef_path(task: &str, path: &[SweepPathRow], summary: &[SummaryRow], coefs: &
                 )))
                 .map_err(plot_err)?;
             legend.push((format!("alpha chosen ({})", s.selection), Mark::Line(BLACK, 1)));
-            legend
-                .push((format!("  nnz = {}, test MSE = {:.3}", s.chosen_nnz, s.chosen_test_mse), Mark::Line(WHITE, 1)));
+            let error = match s.chosen_test_mse {
+                Some(mse) => format!("test MSE = {mse:.3}"),
+                None => format!("CV error = {:.3} (no test part)", s.chosen_selection_mse),
+            };
+            legend.push((format!("  nnz = {}, {error}", s.chosen_nnz), Mark::Line(WHITE, 1)));
         }
         draw_legend(&right, &legend)?;
         root.present().map_err(plot_err)?;
@@ -387,7 +413,7 @@ type Metric = (&'static str, &'static str, fn(&SummaryRow) -> f64);
 
 const SCALING_METRICS: [Metric; 4] = [
     ("test_error", "test error of the chosen model (MSE, or binomial deviance)", |s| {
-        s.chosen_test_deviance.unwrap_or(s.chosen_test_mse)
+        s.chosen_test_deviance.or(s.chosen_test_mse).unwrap_or(f64::NAN)
     }),
     ("nnz", "nonzero coefficients of the chosen model", |s| s.chosen_nnz as f64),
     ("time", "training path time (s)", |s| s.path_time_s),
@@ -416,6 +442,10 @@ fn scaling_figures(summary: &[SummaryRow]) -> Result<Vec<ScalingFigure>> {
             continue;
         }
         for (name, label, value) in SCALING_METRICS {
+            // without a test part there is no test error to draw
+            if name == "test_error" && rows.iter().all(|s| s.chosen_test_mse.is_none()) {
+                continue;
+            }
             out.push((g.clone(), name, against_p(&g, &rows, label, value)?));
         }
     }

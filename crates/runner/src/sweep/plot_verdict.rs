@@ -1,7 +1,8 @@
 //! The verdict's figures (docs/sweep.md, Figures):
 //!
 //! - `figures/summary__<metric>.svg`: each configuration's mean test R² (logistic sweeps: mean
-//!   test deviance) with its 95 % t-interval over replicates (`comparison.csv`), one panel per
+//!   test deviance; without a test part the CV error at the chosen alpha, from `summary.csv`)
+//!   with its 95 % t-interval over replicates (`comparison.csv`), one panel per
 //!   dataset, configurations side by side in one colour each;
 //! - `figures/critical_difference.svg` (two or more datasets): the average ranks of `ranks.csv`
 //!   on one axis (1 = best, left), the Nemenyi critical difference as a bar, and thick lines
@@ -12,21 +13,68 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::plot::{COLORS, plot_err};
-use super::tables::ComparisonRow;
+use super::tables::{ComparisonRow, SummaryRow, configuration_id, stat, summary_metric};
 use super::verdict::RankRow;
 
 /// Panels per row of the summary figure.
 const PANELS_PER_ROW: usize = 3;
 
-/// The summary figure of `metric` (`test_r2` or `test_deviance`) from `comparison.csv`'s rows.
-pub fn summary_figure(comparison: &[ComparisonRow], metric: &str) -> Result<String> {
-    let value = |c: &ComparisonRow| match metric {
-        "test_deviance" => (c.test_deviance_mean, c.test_deviance_ci_low, c.test_deviance_ci_high),
-        _ => (c.test_r2_mean, c.test_r2_ci_low, c.test_r2_ci_high),
-    };
+/// One configuration's mean of a metric on one dataset, with its 95 % t-interval.
+pub struct SummaryBar {
+    /// Dataset id.
+    pub dataset: String,
+    /// Configuration id.
+    pub configuration: String,
+    /// Mean over replicates (`None`: no value).
+    pub mean: Option<f64>,
+    /// Lower end of the interval.
+    pub ci_low: Option<f64>,
+    /// Upper end of the interval.
+    pub ci_high: Option<f64>,
+}
+
+/// The bars of `metric` (`test_r2` or `test_deviance`) from `comparison.csv`'s rows.
+pub fn bars_from_comparison(comparison: &[ComparisonRow], metric: &str) -> Vec<SummaryBar> {
+    comparison
+        .iter()
+        .map(|c| {
+            let (mean, ci_low, ci_high) = match metric {
+                "test_deviance" => (c.test_deviance_mean, c.test_deviance_ci_low, c.test_deviance_ci_high),
+                _ => (c.test_r2_mean, c.test_r2_ci_low, c.test_r2_ci_high),
+            };
+            SummaryBar { dataset: c.dataset.clone(), configuration: c.configuration.clone(), mean, ci_low, ci_high }
+        })
+        .collect()
+}
+
+/// The bars of a summary metric (e.g. `cv_error`, which `comparison.csv` does not hold) from
+/// `summary.csv`'s rows: per dataset × configuration, [`super::tables::stat`] over replicates.
+pub fn bars_from_summary(summary: &[SummaryRow], metric: &str) -> Vec<SummaryBar> {
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for s in summary {
+        let k = (s.dataset.clone(), configuration_id(s));
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    keys.into_iter()
+        .map(|(dataset, configuration)| {
+            let values: Vec<f64> = summary
+                .iter()
+                .filter(|s| s.dataset == dataset && configuration_id(s) == configuration)
+                .filter_map(|s| summary_metric(s, metric))
+                .collect();
+            let st = stat(&values);
+            SummaryBar { dataset, configuration, mean: st.mean, ci_low: st.ci_low, ci_high: st.ci_high }
+        })
+        .collect()
+}
+
+/// The summary figure of `metric` (`test_r2`, `test_deviance` or `cv_error`) from its bars.
+pub fn summary_figure(bars: &[SummaryBar], metric: &str) -> Result<String> {
     let mut datasets: Vec<&str> = Vec::new();
     let mut configs: Vec<&str> = Vec::new();
-    for c in comparison {
+    for c in bars {
         if !datasets.contains(&c.dataset.as_str()) {
             datasets.push(&c.dataset);
         }
@@ -44,20 +92,23 @@ pub fn summary_figure(comparison: &[ComparisonRow], metric: &str) -> Result<Stri
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(plot_err)?;
         let (plots, legend) = root.split_horizontally(size.0 - legend_width);
-        let label = if metric == "test_deviance" { "test deviance (lower is better)" } else { "test R²" };
+        let label = match metric {
+            "test_deviance" => "test deviance (lower is better)",
+            "cv_error" => "CV error at the chosen alpha, no test part (lower is better)",
+            _ => "test R²",
+        };
         let plots = plots
             .titled(&format!("{label}: mean and 95 % t-interval over replicates"), ("sans-serif", 18))
             .map_err(plot_err)?;
         let panels = plots.split_evenly((rows, cols));
         for (panel, dataset) in panels.iter().zip(&datasets) {
-            let points: Vec<(usize, f64, f64, f64)> = comparison
+            let points: Vec<(usize, f64, f64, f64)> = bars
                 .iter()
                 .filter(|c| c.dataset == *dataset)
                 .filter_map(|c| {
                     let j = configs.iter().position(|x| *x == c.configuration)?;
-                    let (m, lo, hi) = value(c);
-                    let m = m?;
-                    Some((j, m, lo.unwrap_or(m), hi.unwrap_or(m)))
+                    let m = c.mean?;
+                    Some((j, m, c.ci_low.unwrap_or(m), c.ci_high.unwrap_or(m)))
                 })
                 .collect();
             let (mut y0, mut y1) = points

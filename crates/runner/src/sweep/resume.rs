@@ -22,6 +22,10 @@ pub const STATE_FILE: &str = "sweep-config.json";
 pub const TASKS_DIR: &str = "tasks";
 /// Folder of figures.
 pub const FIGURES_DIR: &str = "figures";
+/// Folder of the chosen model of each task (`<task_id>.json`, `<task_id>.coefs.csv`).
+pub const MODELS_DIR: &str = "models";
+/// Folder of the split and folds of each replicate (`<dataset>__r<replicate>.txt`).
+pub const SPLITS_DIR: &str = "splits";
 /// Folder of the records of the pieces of a sharded sweep (`piece-K-of-N.json`).
 pub const PIECES_DIR: &str = "pieces";
 /// Tables written at the end of a sweep.
@@ -108,7 +112,7 @@ impl OutputDir {
                     fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
                 }
             }
-            for sub in [TASKS_DIR, FIGURES_DIR, PIECES_DIR] {
+            for sub in [TASKS_DIR, FIGURES_DIR, PIECES_DIR, MODELS_DIR, SPLITS_DIR] {
                 let path = root.join(sub);
                 if path.exists() {
                     fs::remove_dir_all(&path).with_context(|| format!("cannot remove {}", path.display()))?;

@@ -55,8 +55,8 @@ pub struct SweepPathRow {
     pub cv_mse: Option<f64>,
     /// Standard error of `cv_mse`.
     pub cv_se: Option<f64>,
-    /// MSE on the test part.
-    pub test_mse: f64,
+    /// MSE on the test part (empty without a test part, `evaluation.test = 0`).
+    pub test_mse: Option<f64>,
     /// R² on the test part.
     pub test_r2: Option<f64>,
     /// Mean binomial deviance on the test part (logistic tasks).
@@ -161,8 +161,8 @@ pub struct SummaryRow {
     pub chosen_nnz: usize,
     /// The criterion at the chosen alpha (validation MSE or mean CV MSE).
     pub chosen_selection_mse: f64,
-    /// Test MSE of the chosen model.
-    pub chosen_test_mse: f64,
+    /// Test MSE of the chosen model (empty without a test part).
+    pub chosen_test_mse: Option<f64>,
     /// Test R² of the chosen model.
     pub chosen_test_r2: Option<f64>,
     /// Test mean binomial deviance at the chosen alpha (logistic tasks).
@@ -197,8 +197,9 @@ pub struct SummaryRow {
     pub cv1se_test_r2: Option<f64>,
     /// One-standard-error choice: F1.
     pub cv1se_f1: Option<f64>,
-    /// Smallest test MSE anywhere on the path (an oracle, for reference only).
-    pub oracle_test_mse: f64,
+    /// Smallest test MSE anywhere on the path (an oracle, for reference only; empty without a
+    /// test part).
+    pub oracle_test_mse: Option<f64>,
     /// Every alpha's certificate ≤ tol.
     pub all_converged: bool,
     /// Largest certificate on the path.
@@ -392,6 +393,34 @@ pub struct CoefRow {
     pub coef: f64,
     /// β*_j (truth known).
     pub true_coef: Option<f64>,
+    /// PLINK datasets: the SNP id (`.bim` column 2), or a covariate's name; empty otherwise.
+    #[serde(default)]
+    pub snp: Option<String>,
+    /// PLINK datasets: the counted allele (`.bim` column 5: the dosage is its number of
+    /// copies); empty for a covariate and for other datasets.
+    #[serde(default)]
+    pub a1: Option<String>,
+    /// PLINK datasets: the other allele (`.bim` column 6); empty for a covariate and for other
+    /// datasets.
+    #[serde(default)]
+    pub a2: Option<String>,
+}
+
+/// A task's chosen model (the point at `summary.chosen_alpha_index`), from which
+/// `models/<task_id>.json` is written.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ChosenModel {
+    /// α.
+    pub alpha: f64,
+    /// α / alpha_max of the training part.
+    pub alpha_over_max: f64,
+    /// Intercept b, original scale.
+    pub intercept: f64,
+    /// Nonzero coefficients of X.
+    pub nnz: usize,
+    /// Nonzero coefficients `(feature, β_j)` on the original scale; features `p + i` are the
+    /// covariates.
+    pub coefs: Vec<(usize, f64)>,
 }
 
 /// Everything one task produced; stored as `tasks/<task_id>.json`.
@@ -418,7 +447,15 @@ pub struct TaskResult {
     /// coefficient, increasing; `None` when it was not recorded (see [`SUPPORT_BUDGET`]).
     #[serde(default)]
     pub chosen_support: Option<Vec<usize>>,
+    /// The chosen model; `None` when its coefficients were not kept (see [`MODEL_BUDGET`]).
+    #[serde(default)]
+    pub chosen_model: Option<ChosenModel>,
 }
+
+/// Most nonzero coefficients a task keeps in memory while its path runs (those of all its
+/// alphas, 16 bytes each; 64 MiB) to write its chosen model afterwards. A path with more (e.g.
+/// ridge on hundreds of thousands of features) writes no `models/<task_id>.json`.
+pub const MODEL_BUDGET: usize = 1 << 22;
 
 /// Most feature indices a task keeps in memory while its path runs to recover the chosen
 /// model's support afterwards (the supports of all its alphas, as `u32`; 64 MiB). A path whose
@@ -426,7 +463,7 @@ pub struct TaskResult {
 pub const SUPPORT_BUDGET: usize = 1 << 24;
 
 /// Current [`TaskResult::format`].
-pub const TASK_FORMAT: u32 = 4;
+pub const TASK_FORMAT: u32 = 5;
 
 /// A summary metric: its name in `comparison.csv` (before `_mean`) and its value in a task's
 /// row (`None` when undefined, e.g. F1 without a truth).
@@ -434,7 +471,7 @@ pub type SummaryMetric = (&'static str, fn(&SummaryRow) -> Option<f64>);
 
 /// The metrics aggregated in `comparison.csv`, in column order.
 pub const COMPARISON_METRICS: [SummaryMetric; 16] = [
-    ("test_mse", |s| Some(s.chosen_test_mse)),
+    ("test_mse", |s| s.chosen_test_mse),
     ("test_r2", |s| s.chosen_test_r2),
     ("test_deviance", |s| s.chosen_test_deviance),
     ("test_auc", |s| s.chosen_test_auc),
@@ -452,8 +489,17 @@ pub const COMPARISON_METRICS: [SummaryMetric; 16] = [
     ("cv_time_s", |s| Some(s.cv_time_s)),
 ];
 
-/// The value of the summary metric `name` (a [`COMPARISON_METRICS`] name) in a task's row.
+/// The verdict's metric of a sweep without a test part: the CV error (mean held-out deviance
+/// over the folds: MSE, or binomial deviance for logistic tasks) at the chosen alpha, the
+/// `chosen_selection_mse` of a task whose `selection` is `cv`. Not a `comparison.csv` column.
+pub const CV_ERROR: &str = "cv_error";
+
+/// The value of the summary metric `name` (a [`COMPARISON_METRICS`] name, or [`CV_ERROR`]) in a
+/// task's row.
 pub fn summary_metric(row: &SummaryRow, name: &str) -> Option<f64> {
+    if name == CV_ERROR {
+        return (row.selection == "cv" && row.chosen_selection_mse.is_finite()).then_some(row.chosen_selection_mse);
+    }
     COMPARISON_METRICS.iter().find(|(m, _)| *m == name).and_then(|(_, f)| f(row))
 }
 

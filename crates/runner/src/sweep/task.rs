@@ -17,7 +17,9 @@ use super::metrics::{
     r2, support, support_by_group,
 };
 use super::plan::{DataOrigin, Plan, Task, Unit};
-use super::tables::{CoefRow, SUPPORT_BUDGET, SummaryRow, SweepPathRow, TASK_FORMAT, TaskResult};
+use super::tables::{
+    ChosenModel, CoefRow, MODEL_BUDGET, SUPPORT_BUDGET, SummaryRow, SweepPathRow, TASK_FORMAT, TaskResult,
+};
 
 /// Per-alpha quantities gathered while the training path runs.
 struct PointInfo {
@@ -26,7 +28,8 @@ struct PointInfo {
     nnz: usize,
     train_mse: f64,
     validation_mse: Option<f64>,
-    test_mse: f64,
+    /// Test metrics: `None` without a test part (`evaluation.test = 0`).
+    test_mse: Option<f64>,
     test_r2: Option<f64>,
     test_deviance: Option<f64>,
     test_auc: Option<f64>,
@@ -97,10 +100,29 @@ pub fn run_task(
     let p = plan.datasets[task.dataset].p;
     let mut supports: Vec<Option<Vec<u32>>> = Vec::new();
     let mut kept = 0usize;
+    // each alpha's intercept and coefficients, to write the chosen model
+    let mut models: Vec<Option<ChosenModel>> = Vec::new();
+    let mut kept_coefs = 0usize;
+    let snps = match &plan.datasets[task.dataset].origin {
+        DataOrigin::Loaded(file) => file.input.x.snp_table(),
+        DataOrigin::Synthetic(_) => None,
+    };
+    let covariate_names: &[String] = match &plan.datasets[task.dataset].origin {
+        DataOrigin::Loaded(file) => file.input.covariates.as_ref().map_or(&[], |c| c.names.as_slice()),
+        DataOrigin::Synthetic(_) => &[],
+    };
     let (points, summary, stopped) = training_path(plan, task, data, design, &options, stop, |pt| {
         if keep_coefs {
-            coefs.extend(coef_rows(task, data, pt));
+            coefs.extend(coef_rows(task, data, pt, snps.as_deref(), covariate_names));
         }
+        kept_coefs += pt.coefs.len();
+        models.push((kept_coefs <= MODEL_BUDGET).then(|| ChosenModel {
+            alpha: pt.alpha,
+            alpha_over_max: pt.alpha_over_max,
+            intercept: pt.intercept,
+            nnz: pt.nnz,
+            coefs: pt.coefs.iter().filter(|c| c.1 != 0.0).copied().collect(),
+        }));
         let support: Vec<u32> =
             pt.coefs.iter().filter(|&&(j, c)| j < p && c != 0.0).filter_map(|&(j, _)| u32::try_from(j).ok()).collect();
         kept += support.len();
@@ -140,6 +162,7 @@ pub fn run_task(
             .cloned()
             .flatten()
             .map(|support| support.into_iter().map(|j| j as usize).collect()),
+        chosen_model: models.get_mut(chosen).and_then(Option::take),
     })
 }
 
@@ -234,18 +257,21 @@ fn training_path(
                 val.predict(pt.intercept, pt.coefs, &mut pred_val);
                 held_out_loss(logistic, y_val, &pred_val)
             });
-            test.predict(pt.intercept, pt.coefs, &mut pred_test);
+            let has_test = !y_test.is_empty();
+            if has_test {
+                test.predict(pt.intercept, pt.coefs, &mut pred_test);
+            }
             points.push(PointInfo {
                 alpha: pt.alpha,
                 alpha_over_max: pt.alpha_over_max,
                 nnz: pt.nnz,
                 train_mse: pt.train_mse,
                 validation_mse,
-                test_mse: if logistic { brier(y_test, &pred_test) } else { mse(y_test, &pred_test) },
-                test_r2: if logistic { None } else { r2(y_test, &pred_test) },
-                test_deviance: logistic.then(|| binomial_deviance(y_test, &pred_test)),
-                test_auc: if logistic { auc(y_test, &pred_test) } else { None },
-                test_misclassification: logistic.then(|| misclassification(y_test, &pred_test)),
+                test_mse: has_test.then(|| if logistic { brier(y_test, &pred_test) } else { mse(y_test, &pred_test) }),
+                test_r2: if logistic || !has_test { None } else { r2(y_test, &pred_test) },
+                test_deviance: (logistic && has_test).then(|| binomial_deviance(y_test, &pred_test)),
+                test_auc: if logistic && has_test { auc(y_test, &pred_test) } else { None },
+                test_misclassification: (logistic && has_test).then(|| misclassification(y_test, &pred_test)),
                 coef_error: data.beta.as_ref().map(|b| coef_error(pt.coefs, b)),
                 support: data.beta.as_ref().map(|b| match &data.copy_groups {
                     Some(groups) => support_by_group(pt.coefs, b, groups),
@@ -277,16 +303,37 @@ fn training_path(
     Ok((points, summary, stopped))
 }
 
-/// The coefficient rows of one point.
-fn coef_rows<'p>(task: &'p Task, data: &'p UnitData<'_>, pt: &'p PathPoint<'_>) -> impl Iterator<Item = CoefRow> + 'p {
-    pt.coefs.iter().map(move |&(feature, coef)| CoefRow {
-        task_id: task.id.clone(),
-        alpha_index: pt.alpha_index,
-        alpha: pt.alpha,
-        alpha_over_max: pt.alpha_over_max,
-        feature,
-        coef,
-        true_coef: data.beta.as_ref().and_then(|b| b.get(feature).copied()),
+/// The coefficient rows of one point; for a PLINK dataset (`snps`) with each SNP's id and
+/// alleles, a covariate named in the `snp` column.
+fn coef_rows<'p>(
+    task: &'p Task,
+    data: &'p UnitData<'_>,
+    pt: &'p PathPoint<'_>,
+    snps: Option<&'p regpath_datagen::SnpTable>,
+    covariate_names: &'p [String],
+) -> impl Iterator<Item = CoefRow> + 'p {
+    pt.coefs.iter().map(move |&(feature, coef)| {
+        let (snp, a1, a2) = match snps {
+            Some(t) if feature < t.id.len() => (
+                Some(t.id.get(feature).to_string()),
+                Some(t.allele1.get(feature).to_string()),
+                Some(t.allele2.get(feature).to_string()),
+            ),
+            Some(t) => (covariate_names.get(feature - t.id.len()).cloned(), None, None),
+            None => (None, None, None),
+        };
+        CoefRow {
+            task_id: task.id.clone(),
+            alpha_index: pt.alpha_index,
+            alpha: pt.alpha,
+            alpha_over_max: pt.alpha_over_max,
+            feature,
+            coef,
+            true_coef: data.beta.as_ref().and_then(|b| b.get(feature).copied()),
+            snp,
+            a1,
+            a2,
+        }
     })
 }
 
@@ -490,10 +537,10 @@ impl RowContext<'_, '_> {
             cv1se_alpha: s1.map(|p| p.alpha),
             cv1se_alpha_over_max: s1.map(|p| p.alpha_over_max),
             cv1se_nnz: s1.map(|p| p.nnz),
-            cv1se_test_mse: s1.map(|p| p.test_mse),
+            cv1se_test_mse: s1.and_then(|p| p.test_mse),
             cv1se_test_r2: s1.and_then(|p| p.test_r2),
             cv1se_f1: s1.and_then(|p| p.support.and_then(|s| s.f1)),
-            oracle_test_mse: points.iter().map(|p| p.test_mse).fold(f64::INFINITY, f64::min),
+            oracle_test_mse: points.iter().filter_map(|p| p.test_mse).reduce(f64::min),
             all_converged: summary.all_converged,
             worst_certificate: points.iter().map(|p| p.certificate).fold(0.0, f64::max),
             stop_reason: stop_reason.unwrap_or(summary.stop_reason.as_str()).into(),

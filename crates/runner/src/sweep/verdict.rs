@@ -13,7 +13,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::tables::{SummaryRow, configuration_id, summary_metric};
+use super::tables::{CV_ERROR, SummaryRow, configuration_id, summary_metric};
 use crate::stats;
 
 /// Significance level of the Nemenyi critical difference.
@@ -104,16 +104,37 @@ fn is_logistic(summary: &[SummaryRow]) -> bool {
     summary.iter().any(|s| s.datafit == "logistic")
 }
 
-/// The metric that ranks configurations and whether higher is better: mean test R² (scale-free:
-/// each replicate's error relative to its own test variance), or for logistic sweeps the mean
-/// test binomial deviance (the criterion that chose alpha).
-pub fn rank_metric(summary: &[SummaryRow]) -> (&'static str, bool) {
-    if is_logistic(summary) { ("test_deviance", false) } else { ("test_r2", true) }
+/// Whether the sweep has no test part (`evaluation.test = 0` with CV): no task scored a test
+/// sample, so every test metric is empty.
+pub fn has_no_test(summary: &[SummaryRow]) -> bool {
+    !summary.is_empty() && summary.iter().all(|s| s.n_test == 0 && s.chosen_test_mse.is_none())
 }
 
-/// The metrics compared pairwise: test R² and MSE (logistic: deviance and AUC), nnz and F1.
-pub fn pairwise_metrics(summary: &[SummaryRow]) -> [&'static str; 4] {
-    if is_logistic(summary) { ["test_deviance", "test_auc", "nnz", "f1"] } else { ["test_r2", "test_mse", "nnz", "f1"] }
+/// The metric that ranks configurations and whether higher is better: mean test R² (scale-free:
+/// each replicate's error relative to its own test variance), or for logistic sweeps the mean
+/// test binomial deviance (the criterion that chose alpha). Without a test part
+/// ([`has_no_test`]): the CV error at the chosen alpha, `cv_error` (lower is better; see
+/// [`summary_metric`]).
+pub fn rank_metric(summary: &[SummaryRow]) -> (&'static str, bool) {
+    if has_no_test(summary) {
+        (CV_ERROR, false)
+    } else if is_logistic(summary) {
+        ("test_deviance", false)
+    } else {
+        ("test_r2", true)
+    }
+}
+
+/// The metrics compared pairwise: test R² and MSE (logistic: deviance and AUC), nnz and F1;
+/// without a test part, the CV error at the chosen alpha (`cv_error`), nnz and F1.
+pub fn pairwise_metrics(summary: &[SummaryRow]) -> Vec<&'static str> {
+    if has_no_test(summary) {
+        vec![CV_ERROR, "nnz", "f1"]
+    } else if is_logistic(summary) {
+        vec!["test_deviance", "test_auc", "nnz", "f1"]
+    } else {
+        vec!["test_r2", "test_mse", "nnz", "f1"]
+    }
 }
 
 /// Items in order of first appearance.
@@ -293,7 +314,7 @@ mod tests {
             replicate,
             datafit: "quadratic".into(),
             chosen_test_r2: Some(r2),
-            chosen_test_mse: 1.0 - r2,
+            chosen_test_mse: Some(1.0 - r2),
             chosen_nnz: nnz,
             ..SummaryRow::default()
         }
@@ -358,6 +379,33 @@ mod tests {
         s[0].chosen_test_r2 = None;
         let r = ranks(&s);
         assert_eq!(r.iter().find(|r| r.scope == "dataset" && r.configuration == "lasso").unwrap().rank, 2.0);
+    }
+
+    #[test]
+    fn without_a_test_part_configurations_are_ranked_and_paired_by_cv_error() {
+        let mut s = Vec::new();
+        for (c, cv) in [("lasso", [0.30, 0.32]), ("mcp_g3", [0.20, 0.25]), ("ridge", [0.40, 0.41])] {
+            for (r, v) in cv.into_iter().enumerate() {
+                s.push(SummaryRow {
+                    chosen_test_r2: None,
+                    chosen_test_mse: None,
+                    selection: "cv".into(),
+                    chosen_selection_mse: v,
+                    ..row("d", c, r, 0.0, 3)
+                });
+            }
+        }
+        assert!(has_no_test(&s));
+        assert_eq!(rank_metric(&s), ("cv_error", false));
+        let r = ranks(&s);
+        let rank = |c: &str| r.iter().find(|r| r.scope == "dataset" && r.configuration == c).unwrap();
+        assert_eq!((rank("mcp_g3").rank, rank("lasso").rank, rank("ridge").rank), (1.0, 2.0, 3.0));
+        assert!((rank("lasso").mean.unwrap() - 0.31).abs() < 1e-12);
+        assert!(r.iter().all(|r| r.metric == "cv_error"));
+        let p = pairwise(&s);
+        assert!(p.iter().all(|r| r.metric == "cv_error" || r.metric == "nnz"), "no test metric: {p:?}");
+        let d = p.iter().find(|r| r.metric == "cv_error" && r.a == "lasso" && r.b == "mcp_g3").unwrap();
+        assert!((d.mean_diff.unwrap() + 0.085).abs() < 1e-12);
     }
 
     #[test]
