@@ -53,7 +53,7 @@ fn unit_split(config: &SweepConfig, plan: &Plan, unit: &Unit) -> UnitSplit {
 fn split_text(plan: &Plan, unit: &Unit, s: &UnitSplit) -> String {
     let ds = &plan.datasets[unit.dataset];
     let bed = match &ds.origin {
-        DataOrigin::Loaded(file) => match &file.input.x {
+        DataOrigin::Loaded(file) | DataOrigin::Simulated(file, _) => match &file.input.x {
             LoadedX::Bed { bed, rows, .. } => Some((bed, rows)),
             LoadedX::Dense(_) => None,
         },
@@ -104,7 +104,7 @@ fn task_model(
             None,
             format!("sweep dataset {} (generated, data_seed {})", ds.id, unit.data_seed),
         ),
-        DataOrigin::Loaded(file) => {
+        DataOrigin::Loaded(file) | DataOrigin::Simulated(file, _) => {
             let input = &file.input;
             let features = match &input.x {
                 LoadedX::Dense(m) => Features::Matrix { names: m.names.clone() },

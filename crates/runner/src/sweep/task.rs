@@ -104,11 +104,11 @@ pub fn run_task(
     let mut models: Vec<Option<ChosenModel>> = Vec::new();
     let mut kept_coefs = 0usize;
     let snps = match &plan.datasets[task.dataset].origin {
-        DataOrigin::Loaded(file) => file.input.x.snp_table(),
+        DataOrigin::Loaded(file) | DataOrigin::Simulated(file, _) => file.input.x.snp_table(),
         DataOrigin::Synthetic(_) => None,
     };
     let covariate_names: &[String] = match &plan.datasets[task.dataset].origin {
-        DataOrigin::Loaded(file) => file.input.covariates.as_ref().map_or(&[], |c| c.names.as_slice()),
+        DataOrigin::Loaded(file) | DataOrigin::Simulated(file, _) => file.input.covariates.as_ref().map_or(&[], |c| c.names.as_slice()),
         DataOrigin::Synthetic(_) => &[],
     };
     let (points, summary, stopped) = training_path(plan, task, data, design, &options, stop, |pt| {
