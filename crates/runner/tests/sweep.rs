@@ -735,24 +735,31 @@ fn packed_genotypes_match_their_dense_copy() {
     }
 }
 
-/// Datasets of one family and n that differ in p get log–log figures of test error, nnz, time
-/// and full passes against p; `full_passes` adds up to `path_full_passes`.
+/// Datasets that differ only in p get a test R² figure with the expectation for genotypes and
+/// log–log figures of nnz, time, CV time and full passes against p; datasets that differ in k
+/// as well are never mixed; `full_passes` adds up to `path_full_passes`.
 #[test]
 fn figures_against_p_and_full_passes() {
     let dir = tempfile::tempdir().unwrap();
     let config = parse(
-        "seed = 2\n[[datasets]]\nfamily = \"genotype\"\nn = 80\np = [30, 90]\nk = 3\nreplicates = 2\n\
+        "seed = 2\n[[datasets]]\nfamily = \"genotype\"\nn = 80\np = [30, 90]\nk = [3, 4]\nreplicates = 2\n\
          [[penalties]]\npenalty = \"lasso\"\n[[penalties]]\npenalty = \"mcp\"\n[grid]\nn_alphas = 8\n",
     )
     .unwrap();
     let out = dir.path().join("out");
     let run = run_sweep(&config, &RunOptions { plot: true, ..opts(&out, 2) }).unwrap();
-    for metric in ["test_error", "nnz", "time", "full_passes"] {
-        let file = out.join(format!("figures/vs_p__genotype_n80__{metric}.svg"));
-        assert!(run.written.contains(&file), "{metric} figure missing");
-        let svg = fs::read_to_string(&file).unwrap();
-        assert!(svg.contains("<svg") && svg.contains("lasso") && svg.contains("mcp"), "{metric}");
+    for k in [3, 4] {
+        for metric in ["test_r2", "nnz", "time", "full_passes"] {
+            let file = out.join(format!("figures/vs_p__genotype_n80_k{k}__{metric}.svg"));
+            assert!(run.written.contains(&file), "{metric} figure missing");
+            let svg = fs::read_to_string(&file).unwrap();
+            assert!(svg.contains("<svg") && svg.contains("lasso") && svg.contains("mcp"), "{metric}");
+            if metric == "test_r2" {
+                assert!(svg.contains("Daetwyler"), "the expectation is drawn");
+            }
+        }
     }
+    assert!(!run.written.iter().any(|f| f.to_string_lossy().contains("vs_n__")), "n does not vary");
     let path: Vec<regpath_runner::sweep::tables::SweepPathRow> =
         regpath_runner::sweep::tables::read_table(&out.join("path.csv")).unwrap();
     let summary: Vec<regpath_runner::sweep::tables::SummaryRow> =

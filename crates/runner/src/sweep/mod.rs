@@ -26,6 +26,7 @@ pub mod metrics;
 pub mod outputs;
 pub mod plan;
 pub mod plot;
+pub mod plot_scaling;
 pub mod plot_verdict;
 pub mod resume;
 pub mod shard;

@@ -6,9 +6,11 @@
 //!   `plot.coef_paths` (`coefs.csv`), the truly nonzero coefficients coloured, with the chosen
 //!   alpha marked.
 //!
-//! - `figures/vs_p__<family>_n<n>__<metric>.svg`: when datasets of one family and n differ in
-//!   p, the chosen model's test error, nnz, path time and path work (full passes over X)
-//!   against p, log–log, one line per penalty (mean over replicates).
+//! - `figures/vs_p__<group>__<metric>.svg` and `figures/vs_n__<group>__<metric>.svg`: when
+//!   synthetic datasets differ only in p (or only in n; `<group>` is their id without that
+//!   part), the chosen model's test R² with the expected R² of genotypes
+//!   ([`super::plot_scaling`]), and log–log its nnz, path time, CV time and path work (full
+//!   passes over X), one line per penalty (mean over replicates).
 //!
 //! - `figures/summary__<metric>.svg` and `figures/critical_difference.svg`: the verdict's
 //!   figures ([`super::plot_verdict`]).
@@ -145,8 +147,8 @@ pub fn plot_dir(dir: &Path) -> Result<Vec<PathBuf>> {
             written.push(file);
         }
     }
-    for ((family, n), metric, svg) in scaling_figures(&summary)? {
-        let file = figures.join(format!("vs_p__{}_n{n}__{metric}.svg", safe(&family)));
+    for (name, svg) in scaling_figures(&summary)? {
+        let file = figures.join(format!("{name}.svg"));
         write_svg(&file, &svg)?;
         written.push(file);
     }
@@ -408,58 +410,50 @@ fn coef_path(task: &str, path: &[SweepPathRow], summary: &[SummaryRow], coefs: &
     Ok(svg)
 }
 
-/// The per-task quantities drawn against p: (file name part, axis label, value).
+/// The per-task quantities drawn against n or p: (file name part, axis label, value).
 type Metric = (&'static str, &'static str, fn(&SummaryRow) -> f64);
 
 const SCALING_METRICS: [Metric; 4] = [
-    ("test_error", "test error of the chosen model (MSE, or binomial deviance)", |s| {
-        s.chosen_test_deviance.or(s.chosen_test_mse).unwrap_or(f64::NAN)
-    }),
     ("nnz", "nonzero coefficients of the chosen model", |s| s.chosen_nnz as f64),
     ("time", "training path time (s)", |s| s.path_time_s),
+    ("cv_time", "cross-validation time (s)", |s| s.cv_time_s),
     ("full_passes", "training path work (full passes over X)", |s| s.path_full_passes),
 ];
 
-/// A figure against p: its (family, n), metric name and SVG text.
-type ScalingFigure = ((String, usize), &'static str, String);
+/// A figure against n or p: its file name (without `.svg`) and SVG text.
+type ScalingFigure = (String, String);
 
-/// For every (family, n) whose datasets span two or more p: one log–log figure per metric.
+/// For every group of synthetic datasets that differ only in p (or only in n;
+/// [`super::plot_scaling::siblings`]): the chosen models' test R² (with the expectation for
+/// genotypes) and, log–log, nnz, path time, CV time and path work.
 fn scaling_figures(summary: &[SummaryRow]) -> Result<Vec<ScalingFigure>> {
-    let mut groups: Vec<(String, usize)> = Vec::new();
-    for s in summary {
-        let g = (s.family.clone(), s.n);
-        if !groups.contains(&g) {
-            groups.push(g);
-        }
-    }
     let mut out = Vec::new();
-    for g in groups {
-        let rows: Vec<&SummaryRow> = summary.iter().filter(|s| s.family == g.0 && s.n == g.1).collect();
-        let mut ps: Vec<usize> = rows.iter().map(|s| s.p).collect();
-        ps.sort_unstable();
-        ps.dedup();
-        if ps.len() < 2 {
-            continue;
-        }
-        for (name, label, value) in SCALING_METRICS {
-            // without a test part there is no test error to draw
-            if name == "test_error" && rows.iter().all(|s| s.chosen_test_mse.is_none()) {
-                continue;
+    for axis in ["p", "n"] {
+        for group in super::plot_scaling::siblings(summary, axis) {
+            let stem = format!("vs_{axis}__{}", safe(&group.key));
+            if let Some(svg) = super::plot_scaling::r2_figure(&group)? {
+                out.push((format!("{stem}__test_r2"), svg));
             }
-            out.push((g.clone(), name, against_p(&g, &rows, label, value)?));
+            for (name, label, value) in SCALING_METRICS {
+                if group.rows.iter().all(|s| !value(s).is_finite()) {
+                    continue;
+                }
+                out.push((format!("{stem}__{name}"), against_axis(&group, label, value)?));
+            }
         }
     }
     Ok(out)
 }
 
-/// One metric against p, one line per penalty configuration (mean over replicates at each p;
-/// non-positive means are left out of the log scale).
-fn against_p(
-    group: &(String, usize),
-    rows: &[&SummaryRow],
+/// One metric against n or p, one line per penalty configuration (mean over replicates at each
+/// point; non-positive means are left out of the log scale).
+fn against_axis(
+    group: &super::plot_scaling::Siblings<'_>,
     label: &str,
     value: fn(&SummaryRow) -> f64,
 ) -> Result<String> {
+    let axis_of = |s: &SummaryRow| if group.axis == "n" { s.n } else { s.p };
+    let rows = &group.rows;
     let mut order: Vec<(PenaltyKey, String)> = Vec::new();
     let mut sums: BTreeMap<PenaltyKey, BTreeMap<usize, (f64, usize)>> = BTreeMap::new();
     for s in rows {
@@ -467,14 +461,14 @@ fn against_p(
         if !order.iter().any(|(k, _)| *k == key) {
             order.push((key.clone(), penalty_label(&s.penalty, s.l1_ratio, s.gamma)));
         }
-        let e = sums.entry(key).or_default().entry(s.p).or_insert((0.0, 0));
+        let e = sums.entry(key).or_default().entry(axis_of(s)).or_insert((0.0, 0));
         e.0 += value(s);
         e.1 += 1;
     }
     let lines: Vec<Vec<(f64, f64)>> = order
         .iter()
         .map(|(key, _)| {
-            sums[key].iter().map(|(&p, &(v, c))| (p as f64, v / c as f64)).filter(|&(_, v)| v > 0.0).collect()
+            sums[key].iter().map(|(&x, &(v, c))| (x as f64, v / c as f64)).filter(|&(_, v)| v > 0.0).collect()
         })
         .collect();
     let all = lines.iter().flatten();
@@ -483,13 +477,14 @@ fn against_p(
     let (y0, y1) = if y0.is_finite() && y1 > 0.0 { (y0 / 1.5, y1 * 1.5) } else { (0.1, 10.0) };
     let (x0, x1) = if x0.is_finite() { (x0 / 1.5, x1 * 1.5) } else { (1.0, 10.0) };
     let replicates = rows.iter().map(|s| s.replicate).max().map_or(0, |m| m + 1);
+    let axis_name = if group.axis == "n" { "samples n" } else { "features p" };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
         root.fill(&WHITE).map_err(plot_err)?;
         let (left, right) = root.split_horizontally(CHART_WIDTH);
         let mut chart = ChartBuilder::on(&left)
-            .caption(format!("{}, n = {}: {label} against p", group.0, group.1), ("sans-serif", 18))
+            .caption(format!("{}: {label} against {}", group.key, group.axis), ("sans-serif", 18))
             .margin(15)
             .x_label_area_size(50)
             .y_label_area_size(75)
@@ -497,7 +492,7 @@ fn against_p(
             .map_err(plot_err)?;
         chart
             .configure_mesh()
-            .x_desc("features p (log scale)")
+            .x_desc(format!("{axis_name} (log scale)"))
             .y_desc(format!("{label} (log scale)"))
             .x_label_formatter(&|v| format!("{v:.0e}"))
             .y_label_formatter(&|v| short_number(*v))

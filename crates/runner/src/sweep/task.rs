@@ -108,7 +108,9 @@ pub fn run_task(
         DataOrigin::Synthetic(_) => None,
     };
     let covariate_names: &[String] = match &plan.datasets[task.dataset].origin {
-        DataOrigin::Loaded(file) | DataOrigin::Simulated(file, _) => file.input.covariates.as_ref().map_or(&[], |c| c.names.as_slice()),
+        DataOrigin::Loaded(file) | DataOrigin::Simulated(file, _) => {
+            file.input.covariates.as_ref().map_or(&[], |c| c.names.as_slice())
+        }
         DataOrigin::Synthetic(_) => &[],
     };
     let (points, summary, stopped) = training_path(plan, task, data, design, &options, stop, |pt| {
