@@ -84,7 +84,7 @@ fn safe(id: &str) -> String {
 }
 
 /// A legend label for a penalty configuration.
-fn penalty_label(penalty: &str, l1_ratio: Option<f64>, gamma: Option<f64>) -> String {
+pub(crate) fn penalty_label(penalty: &str, l1_ratio: Option<f64>, gamma: Option<f64>) -> String {
     match (l1_ratio, gamma) {
         (Some(r), _) => format!("{penalty} (l1_ratio = {r})"),
         (_, Some(g)) => format!("{penalty} (gamma = {g})"),

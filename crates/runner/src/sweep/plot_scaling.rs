@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use plotters::prelude::*;
 
-use super::plot::{CHART_WIDTH, COLORS, Mark, SIZE, draw_legend, plot_err};
+use super::plot::{CHART_WIDTH, COLORS, Mark, SIZE, draw_legend, penalty_label, plot_err};
 use super::tables::SummaryRow;
 
 /// The sibling datasets along one size axis.
@@ -89,11 +89,7 @@ pub fn r2_figure(group: &Siblings<'_>) -> Result<Option<String>> {
     let mut sums: BTreeMap<String, BTreeMap<u64, (f64, usize)>> = BTreeMap::new();
     for s in &group.rows {
         let Some(r2) = s.chosen_test_r2 else { continue };
-        let label = match (s.l1_ratio, s.gamma) {
-            (Some(r), _) => format!("{} ρ={r}", s.penalty),
-            (_, Some(g)) => format!("{} γ={g}", s.penalty),
-            _ => s.penalty.clone(),
-        };
+        let label = penalty_label(&s.penalty, s.l1_ratio, s.gamma);
         if !order.contains(&label) {
             order.push(label.clone());
         }
