@@ -43,6 +43,8 @@ const FULL_PASS_SHARE: f64 = 0.1;
 const MIN_WORKING_SET_GROWTH: usize = 256;
 /// Working-set sweeps between two certificate checks, at most.
 const CHECK_EVERY: usize = 10;
+/// Epochs of coordinate descent an alpha is assumed to need before any was measured.
+const INITIAL_CD_EPOCHS: f64 = 30.0;
 
 /// What a path is solved with, fixed for the whole path.
 struct Settings {
@@ -76,6 +78,11 @@ struct NewtonState {
     c: Vec<f64>,
     g: Vec<f64>,
     d: Vec<f64>,
+    /// Coordinate-descent epochs an alpha has recently needed (running mean, see
+    /// `PathSolver::newton_pays`).
+    cd_epochs: f64,
+    /// How many more nonzero coefficients the last alpha had than the one before it.
+    support_growth: usize,
 }
 
 /// Ridge with p > n: the n × n kernel (built once per path) and its factor with the ridge
@@ -244,6 +251,8 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 c: Vec::new(),
                 g: Vec::new(),
                 d: Vec::new(),
+                cd_epochs: INITIAL_CD_EPOCHS,
+                support_growth: 0,
             },
             ridge: RidgeKernel::default(),
             anderson: AndersonMemory::default(),
@@ -374,7 +383,16 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             }
             inner_tol *= 0.1;
         };
+        let support_before = self.coefs.len();
         self.collect_coefs();
+        self.newton.support_growth = self.coefs.len().saturating_sub(support_before);
+        if self.counts.epochs > 0 {
+            // an alpha that Newton finished after e epochs would have needed more than e
+            // epochs of coordinate descent alone: count it as 2e
+            let e = self.counts.epochs as f64;
+            let needed = if self.counts.newton_steps > 0 { 2.0 * e } else { e };
+            self.newton.cd_epochs = 0.5 * (self.newton.cd_epochs + needed);
+        }
         let n = self.n as f64;
         let r_sq = kernels::sq_norm(&self.r);
         PathPoint {
@@ -440,11 +458,16 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         if self.restricted_certificate(alpha) <= tol {
             return true;
         }
-        let mut newton_failed = !self.active_set_solve(alpha);
-        self.anderson.reset(self.ws.features.len(), self.n);
-        if !newton_failed && self.restricted_certificate(alpha) <= tol {
-            return true;
+        // Newton only when it is expected to cost less than coordinate descent; declining is
+        // not a failure, so the choice is made again at every check below
+        let mut newton_failed = false;
+        if self.newton_pays(alpha) {
+            newton_failed = !self.active_set_solve(alpha);
+            if !newton_failed && self.restricted_certificate(alpha) <= tol {
+                return true;
+            }
         }
+        self.anderson.reset(self.ws.features.len(), self.n);
         loop {
             if self.counts.epochs >= self.settings.max_epochs {
                 self.refresh_residual();
@@ -466,7 +489,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 let signature = self.support_signature();
                 let stable = signature == last_signature;
                 last_signature = signature;
-                if !newton_failed || stable {
+                if (!newton_failed || stable) && self.newton_pays(alpha) {
                     newton_failed = !self.active_set_solve(alpha);
                     self.anderson.reset(self.ws.features.len(), self.n);
                 }
