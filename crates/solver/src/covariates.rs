@@ -95,6 +95,29 @@ impl<D: Design> Design for WithCovariates<'_, D> {
         &self.stats
     }
 
+    fn packed_columns(&self) -> bool {
+        self.inner.packed_columns()
+    }
+
+    #[inline]
+    fn weighted_axpy(&self, j: usize, a: f64, w: &[f64], v: &mut [f64]) {
+        if j < self.p {
+            self.inner.weighted_axpy(j, a, w, v);
+        } else if a != 0.0 {
+            for ((o, &x), &wi) in v.iter_mut().zip(self.covariate(j - self.p)).zip(w) {
+                *o += a * wi * x;
+            }
+        }
+    }
+
+    fn weighted_sq_norm(&self, j: usize, w: &[f64]) -> f64 {
+        if j < self.p {
+            self.inner.weighted_sq_norm(j, w)
+        } else {
+            self.covariate(j - self.p).iter().zip(w).map(|(&x, &wi)| wi * x * x).sum()
+        }
+    }
+
     fn n_covariates(&self) -> usize {
         self.q
     }

@@ -70,6 +70,32 @@ pub trait Design: Sync {
         (0..new.len()).map(|k| per_other.iter().map(|entries| entries[k]).collect()).collect()
     }
 
+    /// Whether [`Design::dot`] and [`Design::weighted_axpy`] read less memory than a
+    /// materialised column of n f64 (2-bit genotype codes): solvers then work on the design
+    /// itself instead of caching materialised working columns.
+    fn packed_columns(&self) -> bool {
+        false
+    }
+
+    /// `v_i += a·w_i·x̃_ij` (`w` and `v` of length n). The default materialises the column
+    /// (it allocates: designs whose [`Design::packed_columns`] is true, the only ones solvers
+    /// call this on in their loops, override it).
+    fn weighted_axpy(&self, j: usize, a: f64, w: &[f64], v: &mut [f64]) {
+        let mut column = vec![0.0; self.n_samples()];
+        self.axpy(j, a, &mut column);
+        for ((o, &x), &wi) in v.iter_mut().zip(&column).zip(w) {
+            *o += x * wi;
+        }
+    }
+
+    /// `Σ_i w_i·x̃_ij²` (not divided by n). The default materialises the column (see
+    /// [`Design::weighted_axpy`]).
+    fn weighted_sq_norm(&self, j: usize, w: &[f64]) -> f64 {
+        let mut column = vec![0.0; self.n_samples()];
+        self.axpy(j, 1.0, &mut column);
+        column.iter().zip(w).map(|(&x, &wi)| wi * x * x).sum()
+    }
+
     /// The first `out.len()` entries of the working column `x̃_j` (a cheap fingerprint for
     /// finding copied columns). The default materialises the whole column.
     fn column_head(&self, j: usize, out: &mut [f64]) {

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 
 use crate::design::{ColumnStats, Design, SCAN_BLOCK};
 use crate::error::SolverError;
-use crate::genotype_kernels::{axpy_run, dot_run};
+use crate::genotype_kernels::{axpy_run, dot_run, weighted_axpy_run};
 
 /// Packed genotypes viewed as a working-scale design.
 #[derive(Clone, Debug)]
@@ -364,6 +364,45 @@ impl Design for PackedGenotypeDesign<'_> {
 
     fn stats(&self) -> &ColumnStats {
         &self.stats
+    }
+
+    fn packed_columns(&self) -> bool {
+        true
+    }
+
+    /// `v_i += a·w_i·t[c_i]` by [`weighted_axpy_run`] (the table scaled by a).
+    #[inline]
+    fn weighted_axpy(&self, j: usize, a: f64, w: &[f64], v: &mut [f64]) {
+        if self.stats.inv_scale[j] == 0.0 || a == 0.0 {
+            return;
+        }
+        let t = self.table[j];
+        let at = [a * t[0], a * t[1], a * t[2], a * t[3]];
+        let bytes = self.snp_bytes(j);
+        match &self.segments {
+            None => weighted_axpy_run(&at, bytes, w, v),
+            Some(segs) => {
+                for s in segs {
+                    let range = s.offset..s.offset + s.len;
+                    weighted_axpy_run(&at, &bytes[s.byte..], &w[range.clone()], &mut v[range]);
+                }
+            }
+        }
+    }
+
+    /// `Σ_i w_i·t[c_i]²`: the dot product of w with the squared table.
+    #[inline]
+    fn weighted_sq_norm(&self, j: usize, w: &[f64]) -> f64 {
+        if self.stats.inv_scale[j] == 0.0 {
+            return 0.0;
+        }
+        let t = self.table[j];
+        let t2 = [t[0] * t[0], t[1] * t[1], t[2] * t[2], t[3] * t[3]];
+        let bytes = self.snp_bytes(j);
+        match &self.segments {
+            None => dot_run(&t2, bytes, w),
+            Some(segs) => segs.iter().map(|s| dot_run(&t2, &bytes[s.byte..], &w[s.offset..s.offset + s.len])).sum(),
+        }
     }
 
     /// Row by row from code counts. (Decoding the new columns and taking one AVX-512 dot

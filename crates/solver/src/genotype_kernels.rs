@@ -36,6 +36,22 @@ pub fn axpy_run(at: &[f64; 4], bytes: &[u8], v: &mut [f64]) {
     axpy_run_portable(at, bytes, v)
 }
 
+/// `v_i += at[c_i]·w_i` over the `v.len()` samples of a run starting at `bytes[0]` (`w` as
+/// long as `v`): the weighted axpy of a logistic Newton model's coordinate sweep.
+#[inline]
+pub fn weighted_axpy_run(at: &[f64; 4], bytes: &[u8], w: &[f64], v: &mut [f64]) {
+    debug_assert_eq!(w.len(), v.len());
+    #[cfg(target_arch = "x86_64")]
+    {
+        if v.len() >= 32 && std::arch::is_x86_feature_detected!("avx512f") && !portable_ab() {
+            // SAFETY: the processor supports AVX-512F (checked just above).
+            unsafe { avx512::weighted_axpy_run(at, bytes, w, v) };
+            return;
+        }
+    }
+    weighted_axpy_run_portable(at, bytes, w, v)
+}
+
 /// `REGPATH_PORTABLE_KERNELS=1` forces the portable loops (A/B measurements, checks of the
 /// vector kernels on a machine that has them).
 fn portable_ab() -> bool {
@@ -61,6 +77,16 @@ pub fn axpy_run_portable(at: &[f64; 4], bytes: &[u8], v: &mut [f64]) {
         let b = *b as usize;
         for (k, vi) in vs.iter_mut().enumerate() {
             *vi += at[(b >> (2 * k)) & 3];
+        }
+    }
+}
+
+/// The portable weighted axpy.
+pub fn weighted_axpy_run_portable(at: &[f64; 4], bytes: &[u8], w: &[f64], v: &mut [f64]) {
+    for ((b, ws), vs) in bytes.iter().zip(w.chunks(4)).zip(v.chunks_mut(4)) {
+        let b = *b as usize;
+        for (k, (vi, &wi)) in vs.iter_mut().zip(ws).enumerate() {
+            *vi += at[(b >> (2 * k)) & 3] * wi;
         }
     }
 }
@@ -125,6 +151,29 @@ mod avx512 {
         let done = 32 * blocks;
         super::axpy_run_portable(at, &bytes[done / 4..], &mut v[done..]);
     }
+
+    #[target_feature(enable = "avx512f")]
+    pub fn weighted_axpy_run(at: &[f64; 4], bytes: &[u8], w: &[f64], v: &mut [f64]) {
+        let table = table(at);
+        let shifts = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
+        let blocks = v.len() / 32;
+        for k in 0..blocks {
+            let word = u64::from_le_bytes(bytes[8 * k..8 * k + 8].try_into().expect("8 bytes"));
+            let (x, ws) = (&mut v[32 * k..32 * k + 32], &w[32 * k..32 * k + 32]);
+            for g in 0..4 {
+                let value = lookup(word >> (16 * g), table, shifts);
+                // SAFETY: the loads and the store touch values 8g..8g + 8 of the 32 of `x`
+                // and `ws`.
+                unsafe {
+                    let q = x.as_mut_ptr().add(8 * g);
+                    let weight = _mm512_loadu_pd(ws.as_ptr().add(8 * g));
+                    _mm512_storeu_pd(q, _mm512_fmadd_pd(value, weight, _mm512_loadu_pd(q)));
+                }
+            }
+        }
+        let done = 32 * blocks;
+        super::weighted_axpy_run_portable(at, &bytes[done / 4..], &w[done..], &mut v[done..]);
+    }
 }
 
 #[cfg(test)]
@@ -145,6 +194,13 @@ mod tests {
             axpy_run(&t, &bytes, &mut a);
             axpy_run_portable(&t, &bytes, &mut b);
             assert_eq!(a, b, "axpy, {len} samples");
+            let w: Vec<f64> = (0..len).map(|i| 0.1 + (i as f64 * 0.71).cos().abs()).collect();
+            let (mut a, mut b) = (v.clone(), v.clone());
+            weighted_axpy_run(&t, &bytes, &w, &mut a);
+            weighted_axpy_run_portable(&t, &bytes, &w, &mut b);
+            for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                assert!((x - y).abs() <= 1e-15 * (1.0 + y.abs()), "weighted axpy, {len} samples, {i}: {x} vs {y}");
+            }
         }
     }
 }

@@ -198,3 +198,71 @@ fn near_collinear_columns_do_not_stall_the_solver() {
         }
     }
 }
+
+/// The logistic datafit reads a packed design in place (packed dot products and weighted
+/// axpys in its Newton models' sweeps, `Design::packed_columns`): every penalty's path on the
+/// packed `.bed` design, whole and as byte-aligned sample runs (the CV fold layout), equals
+/// the path on the dense, mean-imputed matrix of the same samples: same supports, and
+/// objectives within the certificates' reach (both ≤ tol·P(0) from the optimum).
+#[test]
+fn logistic_paths_on_packed_genotypes_equal_the_dense_matrix() {
+    let mosaic = FounderMosaic::new(160, 200, 20, 6, 0.02, 41);
+    let x = mosaic.dense();
+    let score = phenotype(&x, &[4, 77, 150], 3);
+    let median = {
+        let mut s = score.clone();
+        s.sort_by(f64::total_cmp);
+        s[s.len() / 2]
+    };
+    let labels: Vec<f64> = score.iter().map(|&s| f64::from(u8::from(s > median))).collect();
+    let opts = PathOptions {
+        datafit: regpath_solver::DatafitKind::Logistic,
+        tol: 1e-8,
+        grid: AlphaGrid::Geometric { n_alphas: 30, eps: 0.05 },
+        ..PathOptions::default()
+    };
+    let (n, p) = mosaic.dosages.dim();
+    let packed = mosaic.packed();
+    // rows 0..64 and 96..160: two runs of whole bytes, skipping bytes 16..24
+    let kept: Vec<usize> = (0..64).chain(96..160).collect();
+    let runs = regpath_solver::SampleSegment::runs(&[(0, 64), (24, 64)]);
+    // missing calls of the runs are imputed with the mean over the runs' samples
+    let x_kept = FounderMosaic { dosages: mosaic.dosages.select(ndarray::Axis(0), &kept) }.dense();
+    let y_kept: Vec<f64> = kept.iter().map(|&i| labels[i]).collect();
+    let whole = PackedGenotypeDesign::new(&packed, n, p, None, true, true).unwrap();
+    let runs_design = PackedGenotypeDesign::from_segments(&packed, n.div_ceil(4), p, runs, true, true).unwrap();
+    let dense_whole = regpath_solver::DenseDesign::new(x.view(), true, true).unwrap();
+    let dense_kept = regpath_solver::DenseDesign::new(x_kept.view(), true, true).unwrap();
+    for spec in all_penalties() {
+        let same = |case: &str, on_packed: Vec<Fitted>, on_dense: Vec<Fitted>| {
+            assert_eq!(on_packed.len(), on_dense.len(), "{spec:?}, {case}: path lengths");
+            for (k, (a, b)) in on_packed.iter().zip(&on_dense).enumerate() {
+                assert!(
+                    a.converged && b.converged,
+                    "{spec:?}, {case}, alpha {k}: not certified (packed {} {}, dense {} {})",
+                    a.converged,
+                    a.certificate,
+                    b.converged,
+                    b.certificate
+                );
+                assert!(
+                    (a.objective - b.objective).abs() <= 4.0 * opts.tol * std::f64::consts::LN_2,
+                    "{spec:?}, {case}, alpha {k}: objective {} (packed) vs {} (dense)",
+                    a.objective,
+                    b.objective
+                );
+                assert_eq!(a.nnz, b.nnz, "{spec:?}, {case}, alpha {k}: nnz");
+            }
+        };
+        same(
+            "all samples",
+            fit_design(&whole, &labels, spec, &opts).0,
+            fit_design(&dense_whole, &labels, spec, &opts).0,
+        );
+        same(
+            "two runs",
+            fit_design(&runs_design, &y_kept, spec, &opts).0,
+            fit_design(&dense_kept, &y_kept, spec, &opts).0,
+        );
+    }
+}

@@ -112,20 +112,26 @@ enum Solve {
     Separated,
 }
 
-/// Materialized working columns `x̃_j` (n values each), filled on first use up to
-/// [`COLUMN_CACHE_BYTES`]; beyond that a column is materialized into `spill` at each use.
+/// Working columns for the coordinate sweeps of a Newton model. A design whose columns are
+/// packed ([`Design::packed_columns`]: 2-bit genotype codes, n/4 bytes) is read in place, a
+/// weighted axpy decoding the codes (a materialised column would be 32 times larger, and the
+/// sweeps memory-bound). Other designs are materialized as `x̃_j` (n values each), filled on
+/// first use up to [`COLUMN_CACHE_BYTES`]; beyond that a column is materialized into `spill`
+/// at each use. The exact model solve needs materialised columns of the support in either
+/// case ([`ColumnCache::ensure`]).
 struct ColumnCache {
     slot: Vec<u32>,
     data: Vec<f64>,
     capacity: usize,
     spill: Vec<f64>,
     n: usize,
+    packed: bool,
 }
 
 impl ColumnCache {
-    fn new(n: usize, p: usize) -> Self {
+    fn new(n: usize, p: usize, packed: bool) -> Self {
         let capacity = (COLUMN_CACHE_BYTES / (8 * n.max(1))).min(p).min(u32::MAX as usize - 1);
-        ColumnCache { slot: vec![u32::MAX; p], data: Vec::new(), capacity, spill: vec![0.0; n], n }
+        ColumnCache { slot: vec![u32::MAX; p], data: Vec::new(), capacity, spill: vec![0.0; n], n, packed }
     }
 
     /// Caches column j if there is room (no-op when already cached).
@@ -158,6 +164,40 @@ impl ColumnCache {
             self.spill.iter_mut().for_each(|v| *v = 0.0);
             design.axpy(j, 1.0, &mut self.spill);
             &self.spill
+        }
+    }
+
+    /// `Σ_i w_i x̃_ij²` (caching the column of an unpacked design).
+    fn weighted_sq_norm<D: Design>(&mut self, design: &D, j: usize, w: &[f64]) -> f64 {
+        if self.packed {
+            return design.weighted_sq_norm(j, w);
+        }
+        self.ensure(design, j);
+        self.get(design, j).iter().zip(w).map(|(&x, &h)| h * x * x).sum()
+    }
+
+    /// `x̃_jᵀv`.
+    fn dot<D: Design>(&mut self, design: &D, j: usize, v: &[f64]) -> f64 {
+        if self.packed { design.dot(j, v) } else { crate::kernels::dot(self.get(design, j), v) }
+    }
+
+    /// `v_i −= w_i·δ·x̃_ij`.
+    fn subtract_weighted<D: Design>(&mut self, design: &D, j: usize, delta: f64, w: &[f64], v: &mut [f64]) {
+        if self.packed {
+            design.weighted_axpy(j, -delta, w, v);
+        } else {
+            for (q, (&x, &h)) in v.iter_mut().zip(self.get(design, j).iter().zip(w)) {
+                *q -= h * delta * x;
+            }
+        }
+    }
+
+    /// `v += a·x̃_j`.
+    fn axpy<D: Design>(&mut self, design: &D, j: usize, a: f64, v: &mut [f64]) {
+        if self.packed {
+            design.axpy(j, a, v);
+        } else {
+            v.iter_mut().zip(self.get(design, j)).for_each(|(d, &x)| *d += a * x);
         }
     }
 }
@@ -335,7 +375,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
                 screened: vec![false; p],
                 active: Vec::new(),
             },
-            columns: ColumnCache::new(n, p),
+            columns: ColumnCache::new(n, p, design.packed_columns()),
             step: StepBuffers::default(),
             counts: Counters::default(),
             coefs: Vec::new(),
@@ -601,9 +641,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         buf.t_old.extend(self.ws.features.iter().map(|&j| self.t[j]));
         buf.curvature.clear();
         for &j in &self.ws.features {
-            self.columns.ensure(design, j);
-            let column = self.columns.get(design, j);
-            let hj: f64 = column.iter().zip(&buf.h).map(|(&x, &h)| h * x * x).sum::<f64>() * inv_n;
+            let hj = self.columns.weighted_sq_norm(design, j, &buf.h) * inv_n;
             let hj = hj.max(MIN_HESSIAN_WEIGHT * design.curvature(j));
             buf.curvature.push(if model == Model::Damped {
                 convex_curvature(&self.penalty, hj, self.weights[j])
@@ -635,15 +673,12 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
                 if !whole && old == 0.0 && w > 0.0 {
                     continue;
                 }
-                let column = self.columns.get(design, j);
                 let hj = buf.curvature[k];
-                let z = hj * old + crate::kernels::dot(column, &buf.q) * inv_n;
+                let z = hj * old + self.columns.dot(design, j, &buf.q) * inv_n;
                 let new = coordinate_minimizer(&self.penalty, z, hj, alpha, w);
                 let delta = new - old;
                 if delta != 0.0 {
-                    for (q, (&x, &h)) in buf.q.iter_mut().zip(column.iter().zip(&buf.h)) {
-                        *q -= h * delta * x;
-                    }
+                    self.columns.subtract_weighted(design, j, delta, &buf.h, &mut buf.q);
                     self.t[j] = new;
                     self.counts.updates += 1;
                     max_change = max_change.max(hj * delta * delta);
@@ -699,8 +734,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         buf.d.iter_mut().for_each(|d| *d = b_new - b_old);
         for ((&j, &t0), &t1) in self.ws.features.iter().zip(&buf.t_old).zip(&buf.t_new) {
             if t1 != t0 {
-                let column = self.columns.get(design, j);
-                buf.d.iter_mut().zip(column).for_each(|(d, &x)| *d += (t1 - t0) * x);
+                self.columns.axpy(design, j, t1 - t0, &mut buf.d);
             }
         }
         // backtracking line search on the true objective along the model step
@@ -749,6 +783,9 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         let size = members.len() + usize::from(self.fit_intercept);
         if members.is_empty() || size >= n || size > MAX_MODEL_SUPPORT {
             return false;
+        }
+        for &j in &members {
+            self.columns.ensure(self.design, j);
         }
         let Some(columns) = members.iter().map(|&j| self.columns.cached(j)).collect::<Option<Vec<&[f64]>>>() else {
             return false;
