@@ -94,7 +94,7 @@ fn matrix_dataset_uses_the_split_and_folds_of_its_files() {
     let dir = tempfile::tempdir().unwrap();
     matrix_data(dir.path());
     // rows 0, 5, 10, … test; the others train, folds 1, 2, 3 in turn
-    let part = |i: usize| if i % 5 == 0 { "test" } else { "train" };
+    let part = |i: usize| if i.is_multiple_of(5) { "test" } else { "train" };
     let split: String = (0..60).map(|i| format!("{}\n", part(i))).collect();
     fs::write(dir.path().join("data/split.txt"), format!("# my split\n{split}")).unwrap();
     let mut fold = vec![0.0f64; 60];
