@@ -60,6 +60,20 @@ explicitly (`--out results/peers`).
 concavity gamma (default 3 for mcp, 3.7 for scad; G > 1 for mcp, G > 2 for scad). Every tool
 gets the same values; they are written to the CSV's l1_ratio and gamma columns.
 
+`--peer-opt TOOL:KEY=VALUE` (repeatable) passes an option of one tool's own through to its call:
+an argument of glmnet(), ncvreg() or biglasso() (VALUE an R expression), a keyword argument of
+scikit-learn's enet_path, celer_path, skglm's AndersonCD or adelie's grpnet (VALUE a Python
+literal, else a string), or a `regpath path` flag (`regpath:max-epochs=1000` is
+`--max-epochs 1000`; `regpath:KEY` alone a flag without value). For example
+
+  python scripts/compare_peers.py --gen toeplitz --penalties enet --tools regpath glmnet \
+      --peer-opt glmnet:thresh=1e-10 --peer-opt glmnet:type.gaussian='"naive"'
+
+An option overrides the script's own setting of that argument in every fit of the tool (so
+`glmnet:thresh=…` fixes glmnet's tolerance: its "default" row uses it and the tolerance search
+repeats the same fit). The options of each tool are written to the notes of its rows
+(`opts: thresh=1e-10`).
+
 Runtime
 -------
 Each tool x penalty runs its default setting (a warm-up fit plus up to --nrep timed fits, at most
@@ -78,6 +92,7 @@ skipped with a note in the CSV.
 """
 
 import argparse
+import ast
 import csv
 import json
 import math
@@ -131,6 +146,23 @@ def set_hyperparameters(l1_ratio, gamma, penalties, error):
         if penalty in penalties and not gamma > bound:
             error(f"--gamma must be > {bound:g} for {penalty}, got {gamma}")
         GAMMA[penalty] = gamma
+
+
+def parse_peer_opts(items, error):
+    """`--peer-opt TOOL:KEY=VALUE` items as {tool: [(key, value or None)]}, in order."""
+    out = {}
+    for item in items:
+        tool, sep, kv = item.partition(":")
+        key, eq, value = kv.partition("=")
+        if not sep or tool not in TOOLS or not key.strip():
+            error(f"--peer-opt {item!r}: expected TOOL:KEY=VALUE or TOOL:KEY with TOOL one of {', '.join(TOOLS)}")
+        out.setdefault(tool, []).append((key.strip(), value if eq else None))
+    return out
+
+
+def peer_opts_note(opts):
+    """`opts: thresh=1e-10 maxit=1e6`, the notes of a tool's rows."""
+    return "opts: " + " ".join(k if v is None else f"{k}={v}" for k, v in opts)
 
 
 def fmt_num(v, spec):
@@ -288,20 +320,33 @@ def tol_ladder(tool, penalty, amax1):
 
 
 # --------------------------------------------------------------------------- python worker
-def py_fit(tool, penalty, X, yc, y, alphas, tol, default_mode):
-    """Fits one path; returns (W p x K, b K). X, yc: the (centered) data."""
+def py_value(text):
+    """A --peer-opt value for a Python tool: a Python literal, else the string itself."""
+    if text is None:
+        return True
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def py_fit(tool, penalty, X, yc, y, alphas, tol, default_mode, opts=()):
+    """Fits one path; returns (W p x K, b K). X, yc: the (centered) data. `opts`: the tool's
+    --peer-opt (key, value) pairs, which override the keyword arguments set here."""
+    extra = {k: py_value(v) for k, v in opts}
     r = L1_RATIO[penalty]
     p, k = X.shape[1], len(alphas)
     nan_b = np.full(k, np.nan)
     if tool == "sklearn":
         from sklearn.linear_model import enet_path
-        kw = {} if default_mode else {"max_iter": 1_000_000}
-        _, coefs, _ = enet_path(X, yc, l1_ratio=r, alphas=alphas, tol=tol, **kw)
+        kw = dict({} if default_mode else {"max_iter": 1_000_000}, l1_ratio=r, alphas=alphas, tol=tol)
+        _, coefs, _ = enet_path(X, yc, **{**kw, **extra})
         return coefs, nan_b
     if tool == "celer":
         from celer import celer_path
-        kw = {} if default_mode else {"max_iter": 1000, "max_epochs": 1_000_000}
-        _, coefs, _ = celer_path(X, yc, "lasso", alphas=alphas, l1_ratio=r, tol=tol, **kw)
+        kw = dict({} if default_mode else {"max_iter": 1000, "max_epochs": 1_000_000}, alphas=alphas,
+                  l1_ratio=r, tol=tol)
+        _, coefs, _ = celer_path(X, yc, "lasso", **{**kw, **extra})
         return coefs, nan_b
     if tool == "skglm":
         from skglm.datafits import Quadratic
@@ -310,15 +355,16 @@ def py_fit(tool, penalty, X, yc, y, alphas, tol, default_mode):
         pen = {"lasso": lambda: L1(alphas[0]), "enet": lambda: L1_plus_L2(alphas[0], r),
                "mcp": lambda: MCPenalty(alphas[0], GAMMA["mcp"]),
                "scad": lambda: SCAD(alphas[0], GAMMA["scad"])}[penalty]()
-        kw = {} if default_mode else {"max_iter": 1000, "max_epochs": 1_000_000}
-        solver = AndersonCD(tol=tol, fit_intercept=False, **kw)
+        kw = dict({} if default_mode else {"max_iter": 1000, "max_epochs": 1_000_000}, tol=tol,
+                  fit_intercept=False)
+        solver = AndersonCD(**{**kw, **extra})
         _, coefs, _ = solver.path(X, yc, Quadratic(), pen, alphas=alphas)
         return coefs, nan_b
     if tool == "adelie":
         import adelie as ad
-        st = ad.solver.grpnet(X, ad.glm.gaussian(y), alpha=r, lmda_path=alphas, tol=tol,
-                              early_exit=False, intercept=True, progress_bar=False, n_threads=1,
-                              **({} if default_mode else {"max_iters": 10**8}))
+        kw = dict(alpha=r, lmda_path=alphas, tol=tol, early_exit=False, intercept=True, progress_bar=False,
+                  n_threads=1, **({} if default_mode else {"max_iters": 10**8}))
+        st = ad.solver.grpnet(X, ad.glm.gaussian(y), **{**kw, **extra})
         W = np.full((p, k), np.nan)
         b = np.full(k, np.nan)
         m = len(st.lmdas)
@@ -348,12 +394,13 @@ def worker(spec_path):
     # compilation or import cost.
     Xs = np.asfortranarray(X[:, : min(X.shape[1], 200)])
     amax_s = np.max(np.abs(Xs.T @ yc)) / (len(y) * GRID_RHO[penalty])
-    py_fit(tool, penalty, Xs, yc, y, amax_s * np.array([1.0, 0.5, 0.25]), spec["tol"], spec["default_mode"])
+    py_fit(tool, penalty, Xs, yc, y, amax_s * np.array([1.0, 0.5, 0.25]), spec["tol"], spec["default_mode"],
+           spec["opts"])
     prog.write("ready\n")
     times = []
     while len(times) < spec["runs"]:
         t0 = time.perf_counter()
-        W, b = py_fit(tool, penalty, X, yc, y, alphas, spec["tol"], spec["default_mode"])
+        W, b = py_fit(tool, penalty, X, yc, y, alphas, spec["tol"], spec["default_mode"], spec["opts"])
         times.append(time.perf_counter() - t0)
         prog.write(f"{times[-1]}\n")
         if spec["warmup"] and len(times) == 1:
@@ -373,6 +420,10 @@ l1 <- as.numeric(args[5]); gam <- as.numeric(args[6]); tol <- as.numeric(args[7]
 runs <- as.integer(args[8]); warm <- args[9] == "1"; nrep <- as.integer(args[10])
 budget <- as.numeric(args[11]); default_mode <- args[12] == "1"
 n <- as.integer(args[13]); p <- as.integer(args[14])
+# --peer-opt KEY=VALUE (VALUE an R expression): override the arguments set below
+opts <- if (length(args) > 14) args[15:length(args)] else character(0)
+extra <- setNames(lapply(opts, function(o) eval(parse(text = sub("^[^=]*=", "", o)))), sub("=.*$", "", opts))
+call_with <- function(f, a) do.call(f, modifyList(a, extra))
 rd <- function(f, k) { con <- file(f, "rb"); on.exit(close(con)); readBin(con, "double", k, size = 8, endian = "little") }
 X <- matrix(rd(file.path(data, "X.f64"), n * p), n, p)
 y <- rd(file.path(data, "y.f64"), n)
@@ -385,24 +436,27 @@ if (tool == "glmnet") {
   cfac <- l1 + sy * (1 - l1)
   ag <- l1 / cfac; lam <- alphas * cfac
   glmnet.control(fdev = 0, devmax = 1)   # never stop the path early: every alpha is returned
-  fit <- function() glmnet(X, y, family = "gaussian", alpha = ag, lambda = lam, standardize = FALSE,
-                           intercept = TRUE, thresh = tol, maxit = if (default_mode) 1e5 else 1e8)
+  fit <- function() call_with(glmnet, list(x = X, y = y, family = "gaussian", alpha = ag, lambda = lam,
+                                           standardize = FALSE, intercept = TRUE, thresh = tol,
+                                           maxit = if (default_mode) 1e5 else 1e8))
   grab <- function(f) list(beta = as.matrix(f$beta), a0 = as.numeric(f$a0), lam = f$lambda / cfac)
   version <- as.character(packageVersion("glmnet"))
 } else if (tool == "ncvreg") {
   suppressPackageStartupMessages(library(ncvreg))
   pen <- switch(penalty, lasso = "lasso", enet = "lasso", mcp = "MCP", scad = "SCAD")
-  fit <- function() ncvreg(X, y, family = "gaussian", penalty = pen, gamma = gam, alpha = l1,
-                           lambda = alphas, eps = tol, max.iter = if (default_mode) 10000 else 1e9,
-                           warn = FALSE)
+  fit <- function() call_with(ncvreg, list(X = X, y = y, family = "gaussian", penalty = pen, gamma = gam,
+                                           alpha = l1, lambda = alphas, eps = tol,
+                                           max.iter = if (default_mode) 10000 else 1e9, warn = FALSE))
   grab <- function(f) { cf <- coef(f); list(beta = cf[-1, , drop = FALSE], a0 = cf[1, ], lam = f$lambda) }
   version <- as.character(packageVersion("ncvreg"))
 } else if (tool == "biglasso") {
   suppressPackageStartupMessages(library(biglasso))
   Xb <- as.big.matrix(X)
-  fit <- function() biglasso(Xb, y, family = "gaussian", penalty = if (penalty == "enet") "enet" else "lasso",
-                             alpha = l1, lambda = alphas, eps = tol,
-                             max.iter = if (default_mode) 1000 else 1e9, ncores = 1, warn = FALSE)
+  fit <- function() call_with(biglasso, list(X = Xb, y = y, family = "gaussian",
+                                             penalty = if (penalty == "enet") "enet" else "lasso",
+                                             alpha = l1, lambda = alphas, eps = tol,
+                                             max.iter = if (default_mode) 1000 else 1e9, ncores = 1,
+                                             warn = FALSE))
   grab <- function(f) { cf <- as.matrix(coef(f)); list(beta = cf[-1, , drop = FALSE], a0 = cf[1, ], lam = f$lambda) }
   version <- as.character(packageVersion("biglasso"))
 } else stop("unknown tool ", tool)
@@ -495,7 +549,8 @@ class Runner:
                 exe = os.environ.get("ADELIE_PYTHON") or os.path.expanduser("~/.regpath-peers/venv-adelie/bin/python")
             spec = dict(prefix=prefix, tool=tool, penalty=penalty, data=self.data, tol=tol, runs=runs,
                         warmup=timed, nrep=a.nrep, budget=a.budget, default_mode=default_mode,
-                        center=tool != "adelie", l1_ratio=L1_RATIO["enet"], gamma=GAMMA.get(penalty))
+                        center=tool != "adelie", l1_ratio=L1_RATIO["enet"], gamma=GAMMA.get(penalty),
+                        opts=a.peer_opts.get(tool, []))
             with open(prefix + ".spec.json", "w") as f:
                 json.dump(spec, f)
             cmd = [exe, os.path.abspath(__file__), "--worker", prefix + ".spec.json"]
@@ -504,6 +559,7 @@ class Runner:
                    repr(L1_RATIO[penalty]), repr(GAMMA.get(penalty, 3.0)), repr(float(tol)), str(runs),
                    "1" if timed else "0", str(a.nrep), str(a.budget), "1" if default_mode else "0",
                    str(self.n), str(self.p)]
+            cmd += [f"{k}={'TRUE' if v is None else v}" for k, v in a.peer_opts.get(tool, [])]
         status, rss = supervise(cmd, prefix + ".progress", a.time_cap, startup, prefix + ".log")
         res = dict(status=status, rss=rss, times=[], W=None, b=None, version="")
         if status != "ok":
@@ -536,6 +592,8 @@ class Runner:
             base += ["--gamma", repr(GAMMA[penalty])]
         if a.raw:
             base += ["--no-standardize"]
+        for key, value in a.peer_opts.get("regpath", []):
+            base += ["--" + key.lstrip("-")] + ([] if value is None else [value])
         times, rss, status, out = [], 0.0, "ok", prefix + ".out"
         runs = 1 + (a.nrep if timed else 0)
         i = 0
@@ -684,6 +742,8 @@ def main():
                     help="elastic-net mixing rho in (0, 1) (default 0.5)")
     ap.add_argument("--gamma", type=float, default=None,
                     help="MCP/SCAD concavity (default 3 for mcp, 3.7 for scad; > 1 for mcp, > 2 for scad)")
+    ap.add_argument("--peer-opt", action="append", default=[], metavar="TOOL:KEY=VALUE",
+                    help="pass an option through to one tool's call (repeatable; see the module docstring)")
     ap.add_argument("--work", default=None, help="scratch folder for problems (default: a temp dir)")
     ap.add_argument("--name", default=None, help="problem name in the CSV (default: from the family/folder)")
     ap.add_argument("--suite", action="store_true", help="run the committed problems (see SUITE)")
@@ -692,6 +752,9 @@ def main():
     if args.worker:
         return worker(args.worker)
     set_hyperparameters(args.l1_ratio, args.gamma, args.penalties, ap.error)
+    args.peer_opts = parse_peer_opts(args.peer_opt, ap.error)
+    for tool, opts in args.peer_opts.items():
+        print(f"{tool}: {peer_opts_note(opts)}", flush=True)
     args.regpath = regpath_binary(args.regpath)
     work = args.work or os.path.join(tempfile.gettempdir(), "regpath-peers-work")
     os.makedirs(work, exist_ok=True)
@@ -745,6 +808,8 @@ def main():
         times = res["times"]
         timed_runs = times[1:] if timed else times
         note = res.get("note", "")
+        if tool in runner.a.peer_opts:
+            note = (note + " " + peer_opts_note(runner.a.peer_opts[tool])).strip()
         if res["W"] is not None and n_ret < len(alphas):
             note = (note + f" only {n_ret} of {len(alphas)} alphas returned").strip()
         return dict(tool=tool, version=res["version"], penalty=penalty, l1_ratio=L1_RATIO[penalty],

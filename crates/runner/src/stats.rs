@@ -808,7 +808,8 @@ fn signed_rank_exact_p(doubled_ranks: &[u64], observed: u64) -> f64 {
 ///   `z = (W⁺ − m(m+1)/4) / σ`, `σ² = (m(m+1)(2m+1) − ½ Σ (t³ − t)) / 24` over tie groups of size
 ///   `t`, and `p = 2 Φ(−|z|)`.
 ///
-/// All differences zero gives 1.0 (as scipy); no pairs at all, or a NaN difference, gives `NaN`
+/// All differences zero gives 1.0 (as scipy up to 13 pairs; beyond, scipy's normal approximation
+/// gives NaN, 0/0); no pairs at all, or a NaN difference, gives `NaN`
 /// (scipy's `nan_policy='propagate'`).
 ///
 /// # Panics

@@ -258,6 +258,14 @@ pub struct DatasetConfig {
     /// each key an axis. The true effects enable the support-recovery columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub simulate: Option<SimulateConfig>,
+    /// The dataset's own train/validation/test assignment (file and PLINK datasets;
+    /// `sweep::fixed_split`): every replicate uses it instead of a random split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<PathBuf>,
+    /// The dataset's own CV folds (file and PLINK datasets, `method = "cv"`;
+    /// `sweep::fixed_split`): a 1-based fold per training sample, `NA` for the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folds: Option<PathBuf>,
     /// Replicates: new data (synthetic) and a new random split (all datasets) per replicate.
     #[serde(default = "one")]
     pub replicates: usize,
@@ -307,8 +315,10 @@ impl DatasetConfig {
         ]
     }
 
-    fn file_keys(&self) -> [(&'static str, bool); 12] {
+    fn file_keys(&self) -> [(&'static str, bool); 14] {
         [
+            ("split", self.split.is_some()),
+            ("folds", self.folds.is_some()),
             ("simulate", self.simulate.is_some()),
             ("extract", self.extract.is_some()),
             ("exclude", self.exclude.is_some()),
@@ -542,6 +552,8 @@ impl SweepConfig {
                     &mut d.penalty_factor,
                     &mut d.extract,
                     &mut d.exclude,
+                    &mut d.split,
+                    &mut d.folds,
                 ];
                 for path in paths.into_iter().flatten() {
                     if path.is_relative() {
@@ -720,7 +732,7 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
         None => {
             if let Some((k, _)) = d.family_keys().iter().find(|(_, s)| *s) {
                 bail!(
-                    "key `{k}` needs `family` (files take x, y, beta or bed, pheno, pheno_col, extract, exclude, maf, simulate, and covariates, penalty_factor)"
+                    "key `{k}` needs `family` (files take x, y, beta or bed, pheno, pheno_col, extract, exclude, maf, simulate, and covariates, penalty_factor, split, folds)"
                 );
             }
             match (&d.x, &d.bed) {

@@ -27,7 +27,7 @@ use regpath_solver::{
 };
 
 use super::config::SweepConfig;
-use super::plan::{DataOrigin, Plan, Unit, split_sizes};
+use super::plan::{DataOrigin, DatasetInstance, Plan, Unit, split_sizes};
 use crate::load::LoadedX;
 use crate::plink_codes;
 
@@ -205,6 +205,20 @@ pub fn split(
     (train_idx, val_idx, test_idx, fold_lists)
 }
 
+/// The parts and folds of a replicate of dataset `ds`: the dataset's own (`split`/`folds`
+/// files, [`super::fixed_split::FixedSplit`]) or drawn at random from `split_seed` ([`split`]).
+pub fn unit_split_indices(
+    config: &SweepConfig,
+    ds: &DatasetInstance,
+    split_seed: u64,
+) -> (Vec<usize>, Vec<usize>, Vec<usize>, Vec<Vec<usize>>) {
+    let e = &config.evaluation;
+    match &ds.fixed {
+        Some(fixed) => fixed.assign(split_seed),
+        None => split(ds.n, e.test, e.validation_fraction(), e.folds(), split_seed),
+    }
+}
+
 /// The training part in fold order: the sample indices of `train` rearranged fold after fold
 /// (each fold's positions in increasing order), and the folds as the consecutive position
 /// ranges they then occupy. With no folds, unchanged.
@@ -237,8 +251,7 @@ pub fn complement(n_train: usize, held: &[usize]) -> Vec<usize> {
 /// Generates or reads the unit's data and splits it.
 pub fn prepare_unit<'a>(config: &SweepConfig, plan: &'a Plan, unit: &Unit) -> Result<UnitData<'a>> {
     let ds = &plan.datasets[unit.dataset];
-    let e = &config.evaluation;
-    let (tr, va, te, folds) = split(ds.n, e.test, e.validation_fraction(), e.folds(), unit.split_seed);
+    let (tr, va, te, folds) = unit_split_indices(config, ds, unit.split_seed);
     // genotypes are laid out fold after fold (no fold is copied): the training part in fold order
     let packed = match &ds.origin {
         DataOrigin::Synthetic(FamilySpec::Genotype { .. }) => true,

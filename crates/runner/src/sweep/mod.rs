@@ -20,6 +20,7 @@
 pub mod config;
 pub mod data;
 pub mod exec;
+pub mod fixed_split;
 pub mod manifest;
 pub mod merge;
 pub mod metrics;

@@ -7,7 +7,7 @@
 //!   every sample of each replicate, so that another tool can refit on the same samples.
 //!
 //! Both are written from the task results and the plan (the split is drawn again from its
-//! seed), by `regpath sweep` and `regpath merge` alike; both folders are owned: they are
+//! seed, or read from the dataset's `split`/`folds` files), by `regpath sweep` and `regpath merge` alike; both folders are owned: they are
 //! replaced whole.
 
 use std::fmt::Write as _;
@@ -17,7 +17,7 @@ use anyhow::{Context, Result};
 use regpath_datagen::io::atomic::write_atomic;
 
 use super::config::SweepConfig;
-use super::data::split;
+use super::data::unit_split_indices;
 use super::plan::{DataOrigin, Plan, Unit};
 use super::resume::{MODELS_DIR, SPLITS_DIR};
 use super::tables::TaskResult;
@@ -34,8 +34,7 @@ struct UnitSplit {
 
 fn unit_split(config: &SweepConfig, plan: &Plan, unit: &Unit) -> UnitSplit {
     let ds = &plan.datasets[unit.dataset];
-    let e = &config.evaluation;
-    let (train, validation, test, folds) = split(ds.n, e.test, e.validation_fraction(), e.folds(), unit.split_seed);
+    let (train, validation, test, folds) = unit_split_indices(config, ds, unit.split_seed);
     let mut fold_of = vec![0; if folds.is_empty() { 0 } else { train.len() }];
     for (f, positions) in folds.iter().enumerate() {
         for &k in positions {

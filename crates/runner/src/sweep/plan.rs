@@ -9,7 +9,8 @@ use regpath_datagen::FamilySpec;
 use regpath_solver::PenaltySpec;
 use serde_json::{Map, Value};
 
-use super::config::{DatasetConfig, SweepConfig};
+use super::config::{DatasetConfig, EvaluationConfig, Method, SweepConfig};
+use super::fixed_split::FixedSplit;
 use super::simulated::{SimulatedPhenotype, copy_groups};
 use crate::load::{DataSource, InputOptions, LoadedInput, load_input};
 
@@ -55,6 +56,8 @@ pub struct DatasetInstance {
     /// configuration determines. Recorded in each task result: a result is reused only while
     /// its dataset's files are unchanged.
     pub input_hash: String,
+    /// The dataset's own split and folds (`split`, `folds`), which replace the random ones.
+    pub fixed: Option<Arc<FixedSplit>>,
 }
 
 /// One point of a penalty entry's axes.
@@ -197,6 +200,7 @@ fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetIn
             replicates: entry.replicates,
             origin: DataOrigin::Synthetic(spec),
             input_hash: String::new(),
+            fixed: None,
         });
         // Odometer, last axis fastest.
         let mut a = axes.len();
@@ -218,7 +222,7 @@ fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetIn
 /// through the loader of `regpath path`: a PLINK fileset stays packed, a Fortran-order `.npy`
 /// memory-mapped. With `binary` (the logistic datafit) a PLINK phenotype coded 1/2 is recoded
 /// to 0/1.
-fn load_files(entry: &DatasetConfig, index: usize, binary: bool) -> Result<DatasetInstance> {
+fn load_files(entry: &DatasetConfig, index: usize, binary: bool, e: &EvaluationConfig) -> Result<DatasetInstance> {
     let simulated = entry.simulate.is_some();
     let k = entry.pheno_col.unwrap_or(1);
     let (source, stem_of, family, key) = match (&entry.x, &entry.y, &entry.bed) {
@@ -262,6 +266,26 @@ fn load_files(entry: &DatasetConfig, index: usize, binary: bool) -> Result<Datas
         }
         None => None,
     };
+    let fixed = FixedSplit::read(entry, index, &input, e)?;
+    if let Some(f) = &fixed
+        && !simulated
+        && entry.replicates > 1
+        && f.fixes_everything(e.method)
+    {
+        bail!(
+            "datasets[{index}]: replicates = {} but `{} = {}` fixes{} the samples of every part{}: the replicates \
+             would repeat one fit (give replicates = 1, or leave the folds random)",
+            entry.replicates,
+            if entry.folds.is_some() { "folds" } else { "split" },
+            entry
+                .folds
+                .as_ref()
+                .or(entry.split.as_ref())
+                .map_or(String::new(), |p| format!("{:?}", p.display().to_string())),
+            if e.method == Method::Cv { " the CV folds and" } else { "" },
+            if e.method == Method::Cv { "" } else { " (method = \"validation\" draws nothing else)" }
+        );
+    }
     let id = entry.name.clone().unwrap_or_else(|| {
         let stem = stem_of.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let base = if stem.is_empty() || stem.eq_ignore_ascii_case("x") {
@@ -288,13 +312,19 @@ fn load_files(entry: &DatasetConfig, index: usize, binary: bool) -> Result<Datas
         replicates: entry.replicates,
         origin: DataOrigin::Loaded(Arc::new(LoadedFile { input, beta })),
         input_hash: input_fingerprint(entry).with_context(|| format!("datasets[{index}]"))?,
+        fixed: fixed.map(Arc::new),
     })
 }
 
 /// Expands a `bed` entry with `simulate = { … }` into one instance per point of its axes
 /// (`<name>_k10_h20.5[_maf_alpha0][_prevalence0.3]`), sharing the genotypes read once, their
 /// SNP scan and their copy groups.
-fn expand_simulated(entry: &DatasetConfig, index: usize, binary: bool) -> Result<Vec<DatasetInstance>> {
+fn expand_simulated(
+    entry: &DatasetConfig,
+    index: usize,
+    binary: bool,
+    e: &EvaluationConfig,
+) -> Result<Vec<DatasetInstance>> {
     let sim = entry.simulate.as_ref().expect("simulated entry");
     if binary && sim.prevalence.is_none() {
         bail!(
@@ -302,7 +332,7 @@ fn expand_simulated(entry: &DatasetConfig, index: usize, binary: bool) -> Result
              simulate.prevalence"
         );
     }
-    let base = load_files(entry, index, binary)?;
+    let base = load_files(entry, index, binary, e)?;
     let DataOrigin::Loaded(file) = &base.origin else { unreachable!("files are loaded") };
     let scan = Arc::new(SimulatedPhenotype::scan(&file.input).with_context(|| format!("datasets[{index}]"))?);
     let groups = match &file.input.x {
@@ -373,6 +403,8 @@ pub fn entry_inputs(entry: &DatasetConfig) -> Vec<(&'static str, PathBuf)> {
         ("penalty_factor", &entry.penalty_factor),
         ("extract", &entry.extract),
         ("exclude", &entry.exclude),
+        ("split", &entry.split),
+        ("folds", &entry.folds),
     ];
     inputs.extend(optional.into_iter().filter_map(|(key, path)| path.clone().map(|p| (key, p))));
     inputs
@@ -436,9 +468,9 @@ impl Plan {
             let instances = if entry.family.is_some() {
                 expand_synthetic(entry, i)?
             } else if entry.simulate.is_some() {
-                expand_simulated(entry, i, binary)?
+                expand_simulated(entry, i, binary, &config.evaluation)?
             } else {
-                vec![load_files(entry, i, binary)?]
+                vec![load_files(entry, i, binary, &config.evaluation)?]
             };
             for inst in instances {
                 if datasets.iter().any(|d| d.id == inst.id) {
@@ -514,6 +546,10 @@ pub fn split_sizes(n: usize, test: f64, validation: f64) -> (usize, usize, usize
 }
 
 fn check_split_sizes(config: &SweepConfig, ds: &DatasetInstance) -> Result<()> {
+    if ds.fixed.is_some() {
+        // the files' parts were checked as they were read (FixedSplit::read)
+        return Ok(());
+    }
     let e = &config.evaluation;
     let (train, val, test) = split_sizes(ds.n, e.test, e.validation_fraction());
     if e.has_test() && test < 1 {
