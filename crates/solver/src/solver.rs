@@ -386,12 +386,12 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         let support_before = self.coefs.len();
         self.collect_coefs();
         self.newton.support_growth = self.coefs.len().saturating_sub(support_before);
-        if self.counts.epochs > 0 {
-            // an alpha that Newton finished after e epochs would have needed more than e
-            // epochs of coordinate descent alone: count it as 2e
-            let e = self.counts.epochs as f64;
-            let needed = if self.counts.newton_steps > 0 { 2.0 * e } else { e };
-            self.newton.cd_epochs = 0.5 * (self.newton.cd_epochs + needed);
+        if self.counts.epochs > 0 && self.counts.newton_steps == 0 {
+            // only an alpha solved by coordinate descent alone says how many epochs it needs
+            // (one that Newton finished after e epochs would have needed an unknown number
+            // more than e; counting it as e, or 2e, made the estimate shrink and Newton lose
+            // on p ≫ n elastic nets where it wins)
+            self.newton.cd_epochs = 0.5 * (self.newton.cd_epochs + self.counts.epochs as f64);
         }
         let n = self.n as f64;
         let r_sq = kernels::sq_norm(&self.r);

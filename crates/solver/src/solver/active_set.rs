@@ -4,6 +4,11 @@ use super::{MAX_NEWTON_SUPPORT, PathSolver};
 use crate::design::Design;
 use crate::penalty::{Penalty, Piece};
 
+/// Cost of a factor append relative to its flop count in column reads (k²/2 flops against
+/// 2n per column of an epoch): the append is a triangular solve on a row in cache, measured
+/// far cheaper per flop than coordinate descent's column reads (with the full flop count, a
+/// 123 × 12,625 expression elastic net past n chose coordinate descent and took 1.6×).
+const FACTOR_COST_SHARE: f64 = 0.1;
 /// Support growth per alpha charged to the Newton model at least (see
 /// [`PathSolver::newton_pays`]).
 const MIN_CHARGED_GROWTH: usize = 16;
@@ -207,7 +212,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// for this alpha, in units of one column read over the n samples:
     ///
     /// ```text
-    /// Newton ≈ g·(c + m) + ((k + g)³ − k³)/(6n)   CD ≈ 2·|S|·max(E − e, e)
+    /// Newton ≈ g·(c + m) + s·((k + g)³ − k³)/(6n)   CD ≈ 2·|S|·max(E − e, e)
     /// ```
     ///
     /// m features of S that are nonzero or violate their KKT condition are missing from the
@@ -215,8 +220,10 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// how much the support grew from the alpha before the last to the last (violators are
     /// not a measure of it: on a support near n most of them never enter); k members are
     /// factored; E is the number of epochs recent alphas needed by coordinate descent and e the
-    /// epochs spent on this one. A Gram entry costs about one column read (a dot product, or
-    /// popcounts of packed codes) and the factor appends about k²/2 flops each.
+    /// epochs spent on this one (E is learnt from alphas that coordinate descent solved
+    /// alone). A Gram entry costs about one column read (a dot product, or popcounts of packed
+    /// codes); the factor appends cost about k²/2 flops each, weighted by s =
+    /// [`FACTOR_COST_SHARE`].
     ///
     /// Only the growth is charged: Gram rows are computed once and serve every later alpha, so
     /// features that joined the support while coordinate descent ran are a one-off debt that a
@@ -248,7 +255,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         let charged = missing.min(self.newton.support_growth.max(MIN_CHARGED_GROWTH)) as f64;
         let (cached, k, n) = (self.newton.gram.len() as f64, self.newton.members.len() as f64, self.n as f64);
         let gram = charged * (cached + missing as f64);
-        let factor = ((k + charged).powi(3) - k.powi(3)) / (6.0 * n);
+        let factor = FACTOR_COST_SHARE * ((k + charged).powi(3) - k.powi(3)) / (6.0 * n);
         let spent = self.counts.epochs as f64;
         let epochs_left = (self.newton.cd_epochs - spent).max(spent).max(1.0);
         gram + factor <= 2.0 * self.ws.features.len() as f64 * epochs_left
