@@ -578,6 +578,7 @@ fn fit_design<D: Design>(
             working_set: pt.working_set,
             screened: pt.screened,
             scan_passes: pt.scan_passes,
+            newton_passes: pt.newton_passes,
             stop_reason: "",
             test_loss: None,
             test_score: None,

@@ -50,6 +50,9 @@ pub struct PathRow {
     pub screened: usize,
     /// Gradient scans outside the working set, in full passes over X.
     pub scan_passes: f64,
+    /// Work of the second-order models (Gram entries, Cholesky updates and solves), in full
+    /// passes over X (2·n·p flops each).
+    pub newton_passes: f64,
     /// Empty, except on the last row: `end_of_grid`, `max_nnz`, `saturated` or `stopped`.
     pub stop_reason: &'static str,
     /// With held-out samples (`--test-*`): their MSE (logistic: mean binomial deviance);
@@ -183,6 +186,7 @@ pub const PATH_COLUMNS: &[&str] = &[
     "working_set",
     "screened",
     "scan_passes",
+    "newton_passes",
     "stop_reason",
 ];
 

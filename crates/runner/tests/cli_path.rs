@@ -578,7 +578,8 @@ fn no_progress_bar_when_stderr_is_not_a_terminal() {
 }
 
 /// path.csv says what did the work: a tall problem's alphas solved by the active-set Newton
-/// alone show their Newton steps where `epochs` and `coordinate_updates` are 0.
+/// alone show their Newton steps where `epochs` and `coordinate_updates` are 0, and the
+/// Newton work (`newton_passes`) that `scan_passes` does not count.
 #[test]
 fn path_csv_counts_newton_steps() {
     let dir = tempfile::tempdir().unwrap();
@@ -598,4 +599,15 @@ fn path_csv_counts_newton_steps() {
         .filter(|row| &row[epochs] == "0" && row[newton].parse::<u64>().unwrap() > 0 && &row[nnz] != "0")
         .count();
     assert!(newton_only > 0, "no alpha reports Newton steps without epochs");
+    // and their work: an alpha solved by Newton steps alone did Gram entries or factor solves
+    let newton_passes = col("newton_passes");
+    for row in &rows {
+        let work: f64 = row[newton_passes].parse().unwrap();
+        assert!(work.is_finite() && work >= 0.0, "newton_passes {work}");
+        if &row[epochs] == "0" && row[newton].parse::<u64>().unwrap() > 0 {
+            assert!(work > 0.0, "alpha {} was solved by Newton steps, newton_passes is 0", &row[0]);
+        }
+    }
+    let total: f64 = rows.iter().map(|row| row[newton_passes].parse::<f64>().unwrap()).sum();
+    assert!(total > 0.0);
 }

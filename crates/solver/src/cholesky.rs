@@ -20,6 +20,9 @@
 /// `H = L Lᵀ` for a k × k symmetric positive-definite H, with O(k²) append and remove.
 #[derive(Debug, Default)]
 pub struct UpdatableCholesky {
+    /// Floating-point operations done so far (appends k², removals 3(k − i)², solves 2k²):
+    /// the Newton work columns of `path.csv` (see [`UpdatableCholesky::flops`]).
+    flops: std::cell::Cell<u64>,
     k: usize,
     stride: usize,
     /// Column-major lower triangle: entry (r, c), r ≥ c, is `l[c·stride + r]`.
@@ -35,6 +38,15 @@ const MIN_RELATIVE_PIVOT: f64 = 1e-10;
 
 impl UpdatableCholesky {
     /// Order k of the factored matrix.
+    /// Floating-point operations of every append, removal and solve so far.
+    pub fn flops(&self) -> u64 {
+        self.flops.get()
+    }
+
+    fn count(&self, flops: usize) {
+        self.flops.set(self.flops.get() + flops as u64);
+    }
+
     pub fn len(&self) -> usize {
         self.k
     }
@@ -54,6 +66,7 @@ impl UpdatableCholesky {
             return false;
         }
         self.reserve(k + 1);
+        self.count(k * k + 2 * k);
         let s = self.stride;
         // forward substitution L l = h in axpy form: l_i = h_i / L_ii, h_{>i} −= l_i·L_{>i,i}
         let mut row = std::mem::take(&mut self.scratch);
@@ -84,6 +97,7 @@ impl UpdatableCholesky {
     pub fn remove(&mut self, i: usize) {
         let k = self.k;
         assert!(i < k, "remove({i}) from a factor of order {k}");
+        self.count(3 * (k - i) * (k - i));
         let s = self.stride;
         // delete row i: in every column, the entries of rows i+1..k move up by one
         for c in 0..k {
@@ -118,6 +132,7 @@ impl UpdatableCholesky {
     pub fn solve(&self, b: &mut [f64]) {
         let (k, s) = (self.k, self.stride);
         debug_assert_eq!(b.len(), k);
+        self.count(2 * k * k);
         for i in 0..k {
             let column = &self.l[i * s + i..i * s + k];
             let x = b[i] / column[0];

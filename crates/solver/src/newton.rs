@@ -26,6 +26,8 @@ pub const MAX_NEWTON_SUPPORT: usize = 5_000;
 /// Cached Gram rows `x̃_iᵀx̃_j/n` for a growing set of features.
 #[derive(Debug, Default)]
 pub struct GramCache {
+    /// Entries computed so far (each a dot product over the n samples).
+    computed: u64,
     slot: Vec<u32>,
     members: Vec<usize>,
     rows: Vec<Vec<f64>>,
@@ -37,6 +39,12 @@ impl GramCache {
     /// An empty cache for p features.
     pub fn new(p: usize) -> Self {
         GramCache { slot: vec![ABSENT; p], ..Default::default() }
+    }
+
+    /// Gram entries computed so far (each one dot product, or its popcount equivalent, over
+    /// the n samples).
+    pub fn entries_computed(&self) -> u64 {
+        self.computed
     }
 
     /// Number of cached features.
@@ -88,6 +96,7 @@ impl GramCache {
     /// Inserts `new` (sorted, none cached): rows against the cached features, among the new
     /// ones, and the diagonal `v_j`.
     fn insert_batch<D: Design>(&mut self, design: &D, new: &[usize]) {
+        self.computed += (new.len() * self.members.len() + new.len() * (new.len() - 1) / 2) as u64;
         let versus_cached = design.gram_rows(new, &self.members);
         let among_new = design.gram_rows(new, new);
         for (k, (&j, mut row)) in new.iter().zip(versus_cached).enumerate() {

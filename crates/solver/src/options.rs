@@ -201,6 +201,13 @@ pub struct PathPoint<'a> {
     pub screened: usize,
     /// Columns read by gradient scans outside the working set, in full passes over X.
     pub scan_passes: f64,
+    /// Floating-point work of the second-order models at this alpha (Gram entries at 2n
+    /// flops each, Cholesky appends k², removals 3(k − i)², solves 2k², the ridge kernel
+    /// 2n²·p, the logistic model's weighted Gram m²n and conjugate-gradient products 4mn), in
+    /// full passes over X (2·n·p flops, p the live columns): with `scan_passes` and
+    /// `coordinate_updates/p` it ranks the cost of alphas that coordinate descent and Newton
+    /// solve in one unit.
+    pub newton_passes: f64,
     /// Nonzero coefficients on the original scale, sorted by feature index.
     pub coefs: &'a [(usize, f64)],
 }

@@ -262,6 +262,7 @@ struct Work {
     coordinate_updates: u64,
     newton_steps: u64,
     scan_passes: f64,
+    newton_passes: f64,
     time_s: f64,
 }
 
@@ -271,6 +272,7 @@ impl Work {
         self.coordinate_updates += point.coordinate_updates;
         self.newton_steps += point.newton_steps;
         self.scan_passes += point.scan_passes;
+        self.newton_passes += point.newton_passes;
         self.time_s += point.time_s;
     }
 
@@ -279,6 +281,7 @@ impl Work {
         point.coordinate_updates += self.coordinate_updates;
         point.newton_steps += self.newton_steps;
         point.scan_passes += self.scan_passes;
+        point.newton_passes += self.newton_passes;
         point.time_s += self.time_s;
     }
 }

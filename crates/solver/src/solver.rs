@@ -108,6 +108,8 @@ struct Counters {
     /// Solves with a factored Hessian: segment steps of the active-set Newton, the ridge
     /// kernel solve, the logistic datafit's proximal-Newton steps.
     newton_steps: u64,
+    /// Flops of ridge kernels built (2n² per penalized column).
+    kernel_flops: u64,
 }
 
 /// Reusable buffers, so that no alpha allocates in its loops.
@@ -351,6 +353,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     pub fn fit_alpha(&mut self, alpha_index: usize, alpha: f64, alpha_prev: f64) -> PathPoint<'_> {
         let started = Instant::now();
         let scanned_before = self.counts.columns_scanned;
+        let newton_before = self.newton_flops();
         self.counts.epochs = 0;
         self.counts.updates = 0;
         self.counts.newton_steps = 0;
@@ -419,8 +422,18 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             working_set: self.ws.features.len(),
             screened: self.ws.screened.iter().filter(|&&s| s).count(),
             scan_passes: (self.counts.columns_scanned - scanned_before) as f64 / self.live.len().max(1) as f64,
+            newton_passes: (self.newton_flops() - newton_before) as f64 / (2.0 * n * self.live.len().max(1) as f64),
             coefs: &self.coefs,
         }
+    }
+
+    /// Flops of the second-order models so far (see [`PathPoint::newton_passes`]): the
+    /// active-set factor, the Gram entries (2n each), the ridge kernel and its factor.
+    fn newton_flops(&self) -> u64 {
+        self.newton.factor.flops()
+            + 2 * self.n as u64 * self.newton.gram.entries_computed()
+            + self.ridge.factor.flops()
+            + self.counts.kernel_flops
     }
 
     fn reset_to_zero(&mut self) {
@@ -525,6 +538,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 return;
             }
             self.ridge.kernel = Some(crate::newton::kernel_matrix(self.design, &penalized, |j| 1.0 / weights[j]));
+            self.counts.kernel_flops += 2 * (n * n * penalized.len()) as u64;
             self.ridge.declined = false;
             let q = self.ridge.unpenalized.len();
             self.ridge.columns = vec![0.0; n * q];

@@ -94,8 +94,9 @@ pub struct SweepPathRow {
     /// Epochs at this alpha.
     pub epochs: usize,
     /// Work at this alpha in full passes over X: columns read by coordinate updates and by
-    /// gradient scans outside the working set, divided by p (`coordinate_updates/p +
-    /// scan_passes`); machine-independent, unlike `time_s`.
+    /// gradient scans outside the working set, divided by p, plus the second-order models'
+    /// flops over 2np (`coordinate_updates/p + scan_passes + newton_passes`);
+    /// machine-independent, unlike `time_s`.
     pub full_passes: f64,
     /// Seconds for this alpha (timing column).
     pub time_s: f64,

@@ -284,7 +284,7 @@ fn training_path(
                 certificate_kind: pt.certificate_kind.as_str(),
                 converged: pt.converged,
                 epochs: pt.epochs,
-                full_passes: pt.coordinate_updates as f64 / p as f64 + pt.scan_passes,
+                full_passes: pt.coordinate_updates as f64 / p as f64 + pt.scan_passes + pt.newton_passes,
                 time_s: pt.time_s,
             });
             on_point(pt);

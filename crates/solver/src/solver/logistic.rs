@@ -443,6 +443,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     pub fn fit_alpha(&mut self, alpha_index: usize, alpha: f64, alpha_prev: f64) -> Option<PathPoint<'_>> {
         let started = Instant::now();
         let scanned_before = self.counts.columns_scanned;
+        let newton_before = self.step.model.flops();
         self.counts.epochs = 0;
         self.counts.updates = 0;
         self.counts.newton_steps = 0;
@@ -510,6 +511,8 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             working_set: self.ws.features.len(),
             screened: 0,
             scan_passes: (self.counts.columns_scanned - scanned_before) as f64 / self.live.len().max(1) as f64,
+            newton_passes: (self.step.model.flops() - newton_before) as f64
+                / (2.0 * self.n as f64 * self.live.len().max(1) as f64),
             coefs: &self.coefs,
         })
     }

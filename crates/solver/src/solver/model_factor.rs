@@ -48,6 +48,9 @@ pub(super) enum ModelSolve {
 /// The factor of the model matrix on a support, kept between solves (see the module docs).
 #[derive(Default)]
 pub(super) struct ModelFactor {
+    /// Flops of weighted Gram entries and conjugate-gradient products so far (the factor
+    /// counts its own).
+    flops: u64,
     factor: UpdatableCholesky,
     /// Features in factor order (after the intercept row, when there is one).
     members: Vec<usize>,
@@ -73,6 +76,11 @@ pub(super) struct ModelFactor {
 }
 
 impl ModelFactor {
+    /// Floating-point operations of every solve so far (see `PathPoint::newton_passes`).
+    pub(super) fn flops(&self) -> u64 {
+        self.flops + self.factor.flops()
+    }
+
     /// Solves `K(h) δ = g` on the support `members` (with `columns` their materialized x̃_a,
     /// `curvature` their κ_a, and the intercept first in g and δ when `intercept`), to
     /// `max|g − Kδ| ≤ tol` by preconditioned conjugate gradients when a factor is kept, else
@@ -115,6 +123,7 @@ impl ModelFactor {
         let inv_n = 1.0 / n as f64;
         let m = members.len();
         let gram = weighted_gram(columns, h, &mut self.scaled);
+        self.flops += (m * m * n) as u64;
         self.factor.clear();
         self.members.clear();
         self.intercept = intercept;
@@ -183,6 +192,7 @@ impl ModelFactor {
             in_factor[a] = true;
         }
         for a in (0..m).filter(|&a| !in_factor[a]) {
+            self.flops += (2 * n * (self.perm.len() + 2)) as u64;
             self.hx.clear();
             self.hx.extend(columns[a].iter().zip(&self.h_ref).map(|(&x, &w)| w * x));
             self.row.clear();
@@ -224,6 +234,7 @@ impl ModelFactor {
         let mut converged = None;
         for iteration in 1..=MAX_PCG_ITERATIONS {
             // Kp = X̃ᵀ(h ∘ X̃p)/n + κ∘p, the intercept a column of ones
+            self.flops += (4 * m * n) as u64;
             self.u.clear();
             self.u.resize(n, if off == 1 { self.p[0] } else { 0.0 });
             for (k, &a) in perm.iter().enumerate() {
