@@ -71,6 +71,22 @@ impl SampleSegment {
 }
 
 impl<'a> PackedGenotypeDesign<'a> {
+    /// Calls `f(bytes, rows)` for each run of the design's samples: SNP j's bytes from the
+    /// run's first byte, and the design's rows of the run (all n rows at once when the samples
+    /// are the fileset's, read in place).
+    #[inline]
+    fn for_each_run(&self, j: usize, mut f: impl FnMut(&[u8], std::ops::Range<usize>)) {
+        let bytes = self.snp_bytes(j);
+        match &self.segments {
+            None => f(bytes, 0..self.n),
+            Some(segs) => {
+                for s in segs {
+                    f(&bytes[s.byte..], s.offset..s.offset + s.len);
+                }
+            }
+        }
+    }
+
     /// Wraps SNP-major packed data of `n_samples` samples and `p` SNPs (the bytes after the
     /// `.bed` magic), keeping only `rows` (in order) when given.
     ///
@@ -337,11 +353,9 @@ impl Design for PackedGenotypeDesign<'_> {
             return 0.0;
         }
         let t = &self.table[j];
-        let bytes = self.snp_bytes(j);
-        match &self.segments {
-            None => dot_run(t, bytes, v),
-            Some(segs) => segs.iter().map(|s| dot_run(t, &bytes[s.byte..], &v[s.offset..s.offset + s.len])).sum(),
-        }
+        let mut sum = 0.0;
+        self.for_each_run(j, |bytes, rows| sum += dot_run(t, bytes, &v[rows]));
+        sum
     }
 
     #[inline]
@@ -351,15 +365,7 @@ impl Design for PackedGenotypeDesign<'_> {
         }
         let t = self.table[j];
         let at = [a * t[0], a * t[1], a * t[2], a * t[3]];
-        let bytes = self.snp_bytes(j);
-        match &self.segments {
-            None => axpy_run(&at, bytes, v),
-            Some(segs) => {
-                for s in segs {
-                    axpy_run(&at, &bytes[s.byte..], &mut v[s.offset..s.offset + s.len]);
-                }
-            }
-        }
+        self.for_each_run(j, |bytes, rows| axpy_run(&at, bytes, &mut v[rows]));
     }
 
     fn stats(&self) -> &ColumnStats {
@@ -378,16 +384,7 @@ impl Design for PackedGenotypeDesign<'_> {
         }
         let t = self.table[j];
         let at = [a * t[0], a * t[1], a * t[2], a * t[3]];
-        let bytes = self.snp_bytes(j);
-        match &self.segments {
-            None => weighted_axpy_run(&at, bytes, w, v),
-            Some(segs) => {
-                for s in segs {
-                    let range = s.offset..s.offset + s.len;
-                    weighted_axpy_run(&at, &bytes[s.byte..], &w[range.clone()], &mut v[range]);
-                }
-            }
-        }
+        self.for_each_run(j, |bytes, rows| weighted_axpy_run(&at, bytes, &w[rows.clone()], &mut v[rows]));
     }
 
     /// `Σ_i w_i·t[c_i]²`: the dot product of w with the squared table.
@@ -398,11 +395,9 @@ impl Design for PackedGenotypeDesign<'_> {
         }
         let t = self.table[j];
         let t2 = [t[0] * t[0], t[1] * t[1], t[2] * t[2], t[3] * t[3]];
-        let bytes = self.snp_bytes(j);
-        match &self.segments {
-            None => dot_run(&t2, bytes, w),
-            Some(segs) => segs.iter().map(|s| dot_run(&t2, &bytes[s.byte..], &w[s.offset..s.offset + s.len])).sum(),
-        }
+        let mut sum = 0.0;
+        self.for_each_run(j, |bytes, rows| sum += dot_run(&t2, bytes, &w[rows]));
+        sum
     }
 
     /// Row by row from code counts. (Decoding the new columns and taking one AVX-512 dot
