@@ -5,6 +5,7 @@
 #   DIR/all/X.npy, y.npy, genes.txt   ALL (r-bioc-all): 128 acute lymphoblastic leukemia
 #       samples x 12,625 probesets (hgu95av2, RMA, log2). y = the patient's age in years
 #       (pData(ALL)$age); the 5 samples without an age are dropped: n = 123.
+#   (and the case/control versions all_bt and bladder_cc, described at the end)
 #   DIR/bladder/X.npy, y.npy, genes.txt   bladderbatch (r-bioc-bladderbatch): 57 bladder
 #       samples x 22,283 probesets (hgu133a, RMA, log2). There is no continuous phenotype, so
 #       y = the expression of one probeset predicted from the others: the probeset with the
@@ -75,3 +76,14 @@ y <- as.double(x[, target])
 export(file.path(out, "bladder"), x[, -target, drop = FALSE], y,
        sprintf("# bladderbatch (hgu133a): y = expression of probeset %s (largest variance), removed from X; %s",
                colnames(x)[target], kept))
+
+# Case/control versions (logistic paths, docs/performance.md "Elastic net past n"):
+#   DIR/all_bt: ALL, y = 1 for T-cell, 0 for B-cell leukemia (pData(ALL)$BT), all 128 samples;
+#   DIR/bladder_cc: bladderbatch, y = 1 for "Cancer", 0 for "Normal" or "Biopsy"
+#   (pData(bladderEset)$cancer), all 57 samples and probesets.
+x <- t(exprs(ALL))
+export(file.path(out, "all_bt"), x, as.double(substr(as.character(pData(ALL)$BT), 1, 1) == "T"),
+       sprintf("# ALL (hgu95av2): y = 1 for T-cell, 0 for B-cell leukemia; %s", kept))
+x <- t(exprs(bladderEset))
+export(file.path(out, "bladder_cc"), x, as.double(pData(bladderEset)$cancer == "Cancer"),
+       sprintf("# bladderbatch (hgu133a): y = 1 for cancer, 0 for normal or biopsy; %s", kept))
