@@ -25,6 +25,11 @@ recomputes every tool's certificate here, in numpy, from the coefficients it ret
   the fit time it reports; R: system.time around the call; Python: perf_counter).
 
 Writes OUT/peers_<problem>.csv and prints a table.
+Results go to a scratch folder ($TMPDIR/regpath-peers/logistic) unless --out names another: the
+committed results/logistic is written only when asked for (`--out results/logistic`).
+`--peer-opt TOOL:KEY=VALUE` (repeatable; TOOL glmnet, biglasso or ncvreg, VALUE an R expression)
+overrides or adds one argument of that peer's call, in its default and its tightened run alike
+(e.g. `--peer-opt glmnet:thresh=1e-9`); the rows' `setting` names it.
 """
 import argparse
 import csv
@@ -137,8 +142,18 @@ def run_regpath(binary, work, penalty, alphas, nrep):
     return statistics.median(times[1:]), B, b0, K, rows[-1]["stop_reason"]
 
 
-def run_r(work, tool, penalty, alphas, tight, nrep):
-    """glmnet or biglasso (lasso/enet) or ncvreg (mcp/scad) in Rscript; returns (median seconds, B, b0)."""
+def r_call(function, args, opts):
+    """`function(k=v, ...)` from the ordered (key, R expression) pairs `args`, each --peer-opt
+    (key, value) overriding the pair of the same key or appended (a bare key as TRUE)."""
+    merged = dict(args)
+    for key, value in opts:
+        merged[key] = "TRUE" if value is None else value
+    return f"{function}(" + ", ".join(v if k.startswith("_") else f"{k}={v}" for k, v in merged.items()) + ")"
+
+
+def run_r(work, tool, penalty, alphas, tight, nrep, opts=()):
+    """glmnet or biglasso (lasso/enet) or ncvreg (mcp/scad) in Rscript, with --peer-opt `opts`
+    overriding or extending its arguments; returns (median seconds, B, b0)."""
     Zb = os.path.join(work, "Z.f64")
     Z = np.load(os.path.join(work, "Z.npy"), mmap_mode="r")
     n, p = Z.shape
@@ -149,21 +164,25 @@ def run_r(work, tool, penalty, alphas, tight, nrep):
     np.savetxt(lam, alphas)
     out = os.path.join(work, f"{tool}_{penalty}_{int(tight)}")
     if tool == "glmnet":
-        call = (f"glmnet(X, y, family='binomial', standardize=FALSE, alpha={RHO[penalty]}, lambda=lam"
-                + (", thresh=1e-12, maxit=1e7" if tight else "") + ")")
+        call = r_call("glmnet", [("_x", "X"), ("_y", "y"), ("family", "'binomial'"), ("standardize", "FALSE"),
+                                 ("alpha", f"{RHO[penalty]}"), ("lambda", "lam")]
+                      + ([("thresh", "1e-12"), ("maxit", "1e7")] if tight else []), opts)
         extract = "B <- as.matrix(fit$beta); b0 <- fit$a0"
         lib = "glmnet"
     elif tool == "biglasso":
         # X converted to a big.matrix once, outside the timing; biglasso standardizes
         # internally, which is the identity on the already standardized Z
-        call = (f"biglasso(XB, y, family='binomial', penalty='{'lasso' if penalty == 'lasso' else 'enet'}', "
-                f"alpha={RHO[penalty]}, lambda=lam, ncores=1"
-                + (", eps=1e-12, max.iter=1e7" if tight else "") + ")")
+        call = r_call("biglasso", [("_x", "XB"), ("_y", "y"), ("family", "'binomial'"),
+                                   ("penalty", f"'{'lasso' if penalty == 'lasso' else 'enet'}'"),
+                                   ("alpha", f"{RHO[penalty]}"), ("lambda", "lam"), ("ncores", "1")]
+                      + ([("eps", "1e-12"), ("max.iter", "1e7")] if tight else []), opts)
         extract = "B <- as.matrix(fit$beta[-1, , drop=FALSE]); b0 <- as.numeric(fit$beta[1, ])"
         lib = "biglasso"
     else:
-        call = (f"ncvreg(X, y, family='binomial', penalty='{penalty.upper()}', gamma={GAMMA[penalty]}, lambda=lam"
-                + (", eps=1e-10, max.iter=1e7" if tight else ", max.iter=1e6") + ", warn=FALSE)")
+        call = r_call("ncvreg", [("_x", "X"), ("_y", "y"), ("family", "'binomial'"), ("penalty", f"'{penalty.upper()}'"),
+                                 ("gamma", f"{GAMMA[penalty]}"), ("lambda", "lam")]
+                      + ([("eps", "1e-10"), ("max.iter", "1e7")] if tight else [("max.iter", "1e6")])
+                      + [("warn", "FALSE")], opts)
         extract = "B <- fit$beta[-1, , drop=FALSE]; b0 <- fit$beta[1, ]"
         lib = "ncvreg"
     script = f"""
@@ -272,8 +291,20 @@ def main(argv=None):
     ap.add_argument("--eps", type=float, default=1e-2)
     ap.add_argument("--nrep", type=int, default=3)
     ap.add_argument("--regpath", default=os.path.join(ROOT, "target", "release", "regpath"))
-    ap.add_argument("--out", default=os.path.join(ROOT, "results", "logistic"))
+    ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(), "regpath-peers", "logistic"),
+                    help="folder of peers_<problem>.csv (default: a scratch folder; the committed "
+                         "results/logistic is written only when named here)")
+    ap.add_argument("--peer-opt", action="append", default=[], metavar="TOOL:KEY=VALUE",
+                    help="an argument of an R peer's call (glmnet, biglasso, ncvreg; VALUE an R expression), "
+                         "overriding the script's own (also in the tightened run); repeatable")
     args = ap.parse_args(argv)
+    args.peer_opts = {}
+    for item in args.peer_opt:
+        tool, sep, kv = item.partition(":")
+        key, eq, value = kv.partition("=")
+        if not sep or tool not in ("glmnet", "biglasso", "ncvreg") or not key.strip():
+            ap.error(f"--peer-opt {item!r}: expected TOOL:KEY=VALUE with TOOL one of glmnet, biglasso, ncvreg")
+        args.peer_opts.setdefault(tool, []).append((key.strip(), value if eq else None))
     os.makedirs(args.out, exist_ok=True)
     name = os.path.basename(os.path.normpath(args.problem))
     X = np.load(os.path.join(args.problem, "X.npy"))
@@ -307,7 +338,7 @@ def main(argv=None):
                     elif peer == "adelie":
                         res = run_adelie(work, penalty, alphas[:K], tight, args.nrep, args.adelie_python)
                     else:
-                        res = run_r(work, peer, penalty, alphas[:K], tight, args.nrep)
+                        res = run_r(work, peer, penalty, alphas[:K], tight, args.nrep, args.peer_opts.get(peer, []))
                     if res is None:
                         continue
                     tp, Bp, b0p = res
@@ -318,6 +349,8 @@ def main(argv=None):
                                "ncvreg": ("eps 1e-4 (default)", "eps 1e-10"),
                                "adelie": ("tol 1e-7 (default)", "tol 1e-14"),
                                "biglasso": ("eps 1e-7 (default)", "eps 1e-12")}[peer][int(tight)]
+                    if args.peer_opts.get(peer):
+                        setting += " " + " ".join(k if v is None else f"{k}={v}" for k, v in args.peer_opts[peer])
                     rows.append(dict(problem=name, n=n, p=Z.shape[1], penalty=penalty, tool=peer, setting=setting,
                                      time_s=tp, alphas=kk, worst_certificate=cert, stop=""))
                     print(rows[-1], flush=True)
