@@ -2,6 +2,10 @@
 //! while every input file of its dataset has the same content, and `--force` recomputes
 //! everything; commands remove the output files they own but did not write this time.
 
+mod common;
+
+use common::small_genotype;
+
 use std::fs;
 use std::path::Path;
 
@@ -24,21 +28,7 @@ fn a_changed_input_file_is_recomputed_and_force_recomputes_everything() {
     use regpath_datagen::dataset::{OutputFormat, write_dataset};
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let spec = regpath_datagen::FamilySpec::Genotype {
-        n: 60,
-        p: 30,
-        k: 3,
-        h2: 0.5,
-        maf_min: 0.05,
-        maf_max: 0.5,
-        block_size: 5,
-        ld: 0.5,
-        dup_frac: 0.0,
-        flip_frac: 0.0,
-        mono_frac: 0.0,
-        missing_rate: 0.0,
-        prevalence: None,
-    };
+    let spec = small_genotype(60, 30);
     write_dataset(&data, &spec, 3, OutputFormat::Bed).unwrap();
     let config_path = dir.path().join("c.toml");
     fs::write(

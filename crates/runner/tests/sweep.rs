@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TABLES, assert_same_tables};
+use common::{TABLES, assert_same_tables, small_genotype};
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -612,25 +612,6 @@ fn plink_covariates_and_penalty_factors_in_a_sweep() {
         }
     }
     assert!(!coefs.iter().any(|c| c.feature > 42));
-}
-
-/// A small genotype family (k = 3, h2 = 0.5, blocks of 5 SNPs, moderate LD, no defects).
-fn small_genotype(n: usize, p: usize) -> regpath_datagen::FamilySpec {
-    regpath_datagen::FamilySpec::Genotype {
-        n,
-        p,
-        k: 3,
-        h2: 0.5,
-        maf_min: 0.05,
-        maf_max: 0.5,
-        block_size: 5,
-        ld: 0.5,
-        dup_frac: 0.0,
-        flip_frac: 0.0,
-        mono_frac: 0.0,
-        missing_rate: 0.0,
-        prevalence: None,
-    }
 }
 
 /// `[solver] datafit = "logistic"` on case/control genotypes (`prevalence`): CV picks alpha by

@@ -11,7 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::assert_same_tables;
+use common::{assert_same_tables, small_genotype};
 use regpath_datagen::FamilySpec;
 use regpath_datagen::dataset::{OutputFormat, write_dataset};
 use regpath_runner::sweep::config::SweepConfig;
@@ -53,21 +53,7 @@ fn matrix_data(dir: &Path) -> PathBuf {
 
 /// A genotype fileset `dir/data/geno` (n = 80, p = 30).
 fn plink_data(dir: &Path) -> PathBuf {
-    let spec = FamilySpec::Genotype {
-        n: 80,
-        p: 30,
-        k: 3,
-        h2: 0.5,
-        maf_min: 0.05,
-        maf_max: 0.5,
-        block_size: 5,
-        ld: 0.5,
-        dup_frac: 0.0,
-        flip_frac: 0.0,
-        mono_frac: 0.0,
-        missing_rate: 0.0,
-        prevalence: None,
-    };
+    let spec = small_genotype(80, 30);
     write_into_data(dir, &spec, OutputFormat::Bed)
 }
 

@@ -1,4 +1,7 @@
-//! Helpers shared by the sweep tests: comparing tables without their timing columns.
+//! Helpers shared by the sweep tests: comparing tables without their timing columns, and a
+//! small genotype family.
+// each test crate that includes this module uses a part of it
+#![allow(dead_code)]
 
 use std::path::Path;
 
@@ -25,5 +28,24 @@ pub fn without_timing(path: &Path) -> String {
 pub fn assert_same_tables(a: &Path, b: &Path) {
     for t in TABLES {
         assert_eq!(without_timing(&a.join(t)), without_timing(&b.join(t)), "{t} differs");
+    }
+}
+
+/// A small genotype family (k = 3, h2 = 0.5, blocks of 5 SNPs, moderate LD, no defects).
+pub fn small_genotype(n: usize, p: usize) -> regpath_datagen::FamilySpec {
+    regpath_datagen::FamilySpec::Genotype {
+        n,
+        p,
+        k: 3,
+        h2: 0.5,
+        maf_min: 0.05,
+        maf_max: 0.5,
+        block_size: 5,
+        ld: 0.5,
+        dup_frac: 0.0,
+        flip_frac: 0.0,
+        mono_frac: 0.0,
+        missing_rate: 0.0,
+        prevalence: None,
     }
 }
