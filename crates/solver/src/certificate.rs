@@ -28,7 +28,7 @@
 //! `|x̃_jᵀr|/n ≤ w_j ρα` with `t_j = 0`: they then contribute nothing to either dual nor to the
 //! KKT violation, so leaving them out keeps the certificate exact.
 
-use crate::datafit::Datafit;
+use crate::datafit::{Datafit, Totals};
 use crate::penalty::Penalty;
 
 /// Which certificate a path point carries.
@@ -208,21 +208,6 @@ pub struct CertificateTerms {
     pub max_kkt: f64,
     /// `max_u |c_u|` over unpenalized features (convex penalties).
     pub max_unpenalized: f64,
-}
-
-/// Whole-vector quantities a certificate needs besides the per-feature terms.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Totals {
-    /// `‖r‖²`.
-    pub r_sq: f64,
-    /// `rᵀỹ`.
-    pub r_dot_y: f64,
-    /// `mean(r)` (0 when no intercept is fitted).
-    pub r_mean: f64,
-    /// `Σ_j w_j t_j²`.
-    pub t_sq: f64,
-    /// `Σ_j w_j·pen(t_j)`.
-    pub penalty: f64,
 }
 
 /// A certificate for one point.

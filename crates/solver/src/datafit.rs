@@ -16,8 +16,6 @@
 //! Gram matrix `X̃ᵀX̃/n`, which the active-set Newton solver factors (docs/datafits.md explains
 //! what a new datafit adds and where).
 
-use crate::certificate::Totals;
-
 /// A smooth datafit with what the gap certificate and the solver need (see the module docs).
 pub trait Datafit: Send + Sync + std::fmt::Debug {
     /// Name on the command line and in tables.
@@ -79,4 +77,19 @@ impl Datafit for Quadratic {
     fn intercept_step(&self, residual: &[f64]) -> f64 {
         crate::kernels::mean(residual)
     }
+}
+
+/// Whole-vector quantities a certificate needs besides the per-feature terms.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Totals {
+    /// `‖r‖²`.
+    pub r_sq: f64,
+    /// `rᵀỹ`.
+    pub r_dot_y: f64,
+    /// `mean(r)` (0 when no intercept is fitted).
+    pub r_mean: f64,
+    /// `Σ_j w_j t_j²`.
+    pub t_sq: f64,
+    /// `Σ_j w_j·pen(t_j)`.
+    pub penalty: f64,
 }

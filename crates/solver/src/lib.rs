@@ -26,12 +26,14 @@ mod newton;
 mod options;
 mod path;
 mod penalty;
+mod point;
 mod rows;
+mod solve_options;
 mod solver;
 
-pub use certificate::{CertificateKind, Totals};
+pub use certificate::CertificateKind;
 pub use covariates::WithCovariates;
-pub use datafit::{Datafit, Quadratic};
+pub use datafit::{Datafit, Quadratic, Totals};
 pub use design::{ColumnStats, DenseDesign, Design, SCAN_BLOCK};
 pub use duplicates::ColumnCopy;
 pub use error::SolverError;
@@ -42,8 +44,8 @@ pub use logistic::{
     hessian_weight, mean_deviance, mean_loss, null_loss, residual as logistic_residual, sigmoid, softplus,
 };
 pub use path::{
-    BRIDGE_RATIO, DatafitKind, PathOptions, PathPoint, PathSummary, Screening, StopReason, bridge_alphas, fit_path,
-    fit_path_spec, train_r2,
+    BRIDGE_RATIO, DatafitKind, PathOptions, PathPoint, PathSummary, Screening, SolveOptions, StopReason, bridge_alphas,
+    fit_path, fit_path_spec, train_r2,
 };
 pub use penalty::{
     DEFAULT_L1_RATIO, DEFAULT_MCP_GAMMA, DEFAULT_SCAD_GAMMA, ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Piece,

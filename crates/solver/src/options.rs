@@ -1,38 +1,12 @@
-//! What a path is fitted with and what each solved point reports: [`Screening`],
-//! [`PathOptions`] and [`PathPoint`]. Both the path driver (`path.rs`) and the per-alpha solver
-//! (`solver.rs`) depend on this module, and neither on the other's types.
+//! What a path is fitted with: the [`DatafitKind`] and [`PathOptions`] (the grid, the
+//! stopping rules and the per-alpha [`SolveOptions`] it hands to the solver). The path driver
+//! (`path.rs`) depends on this module; the per-alpha solver does not (it sees only
+//! `solve_options.rs` and builds `point.rs`'s [`PathPoint`]).
 
-use crate::certificate::CertificateKind;
 use crate::error::SolverError;
 use crate::grid::AlphaGrid;
-
-/// Which screening techniques are used. All are on by default; turning them off changes only
-/// the speed, never the certified result.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Screening {
-    /// Sequential strong rules: start each alpha with the features whose last known gradient
-    /// exceeds `ρ(2α_k − α_{k−1})`, then add KKT violators.
-    pub strong_rules: bool,
-    /// Gap Safe screening (convex penalties with an L1 part): features proved zero at the
-    /// optimum are dropped from the working set.
-    pub gap_safe: bool,
-    /// Gradient bounds `|x̃_jᵀr|/n ≤ |x̃_jᵀr_ref|/n + √(v_j/n)·‖r − r_ref‖` carried from the last
-    /// full pass, so that features far below the threshold are certified without reading them.
-    pub gradient_bounds: bool,
-}
-
-impl Default for Screening {
-    fn default() -> Self {
-        Screening { strong_rules: true, gap_safe: true, gradient_bounds: true }
-    }
-}
-
-impl Screening {
-    /// Every technique off: each alpha works on all live features.
-    pub fn none() -> Self {
-        Screening { strong_rules: false, gap_safe: false, gradient_bounds: false }
-    }
-}
+pub use crate::point::PathPoint;
+pub use crate::solve_options::{Screening, SolveOptions};
 
 /// The datafit of a path (docs/design.md §3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -132,18 +106,23 @@ impl Default for PathOptions {
 }
 
 impl PathOptions {
+    /// The options of the per-alpha solves (what the solver sees of the path's options).
+    pub fn solve_options(&self) -> SolveOptions {
+        SolveOptions {
+            tol: self.tol,
+            max_epochs: self.max_epochs,
+            screening: self.screening,
+            warm_start: self.warm_start,
+            newton: self.newton,
+            merge_copies: self.merge_copies,
+            penalty_factor: self.penalty_factor.clone(),
+        }
+    }
+
     /// Checks the options that do not depend on the data.
     pub fn validate(&self) -> Result<(), SolverError> {
         self.grid.validate()?;
-        if !(self.tol > 0.0 && self.tol.is_finite()) {
-            return Err(SolverError::InvalidParameter(format!(
-                "tol must be a positive finite number, got {}",
-                self.tol
-            )));
-        }
-        if self.max_epochs == 0 {
-            return Err(SolverError::InvalidParameter("max_epochs must be at least 1, got 0".into()));
-        }
+        self.solve_options().validate()?;
         if let Some(r2) = self.stop_saturated
             && !(r2 > 0.0 && r2 <= 1.0)
         {
@@ -153,61 +132,4 @@ impl PathOptions {
         }
         Ok(())
     }
-}
-
-/// One solved point of a path, handed to the caller's callback.
-#[derive(Clone, Debug)]
-pub struct PathPoint<'a> {
-    /// 0-based position on the grid.
-    pub alpha_index: usize,
-    /// α.
-    pub alpha: f64,
-    /// α / alpha_max (NaN-free: 0 when alpha_max is 0).
-    pub alpha_over_max: f64,
-    /// Number of nonzero coefficients.
-    pub nnz: usize,
-    /// The intercept on the original scale (0 without intercept).
-    pub intercept: f64,
-    /// `P(β, b) = 1/(2n)‖y − b − Xβ‖² + Σ_j pen(β_j s_j)`.
-    pub objective: f64,
-    /// The certificate value (relative gap or relative KKT violation).
-    pub certificate: f64,
-    /// Which certificate.
-    pub certificate_kind: CertificateKind,
-    /// Whether `certificate ≤ tol` was reached within the epoch budget.
-    pub converged: bool,
-    /// Coordinate-descent epochs (sweeps of the working set or its active part) at this alpha.
-    pub epochs: usize,
-    /// Coordinate updates at this alpha.
-    pub coordinate_updates: u64,
-    /// Newton steps at this alpha: solves with a factored Hessian (the quadratic datafit's
-    /// active-set Newton segment steps and ridge kernel solve, the logistic datafit's
-    /// proximal-Newton steps, each of whose inner sweeps also count as epochs).
-    pub newton_steps: u64,
-    /// Wall time of this alpha alone, in seconds.
-    pub time_s: f64,
-    /// `‖y − b − Xβ‖²/n` (for the logistic datafit `‖y − σ(η)‖²/n`, the Brier score).
-    pub train_mse: f64,
-    /// The datafit's mean deviance: `train_mse` for the quadratic datafit, the mean binomial
-    /// deviance `2·(1/n)Σ[log(1 + e^η) − yη]` for the logistic one.
-    pub train_deviance: f64,
-    /// `1 − loss/P(0)`: the share of the intercept-only loss explained (R² for the quadratic
-    /// datafit, `1 − train_mse/(2·P(0))`; glmnet's `dev.ratio` for the logistic one); NaN
-    /// when `P(0) = 0`.
-    pub deviance_ratio: f64,
-    /// Size of the final working set.
-    pub working_set: usize,
-    /// Features removed by Gap Safe screening at the end of this alpha.
-    pub screened: usize,
-    /// Columns read by gradient scans outside the working set, in full passes over X.
-    pub scan_passes: f64,
-    /// Floating-point work of the second-order models at this alpha (Gram entries at 2n
-    /// flops each, Cholesky appends k², removals 3(k − i)², solves 2k², the ridge kernel
-    /// 2n²·p, the logistic model's weighted Gram m²n and conjugate-gradient products 4mn), in
-    /// full passes over X (2·n·p flops, p the live columns): with `scan_passes` and
-    /// `coordinate_updates/p` it ranks the cost of alphas that coordinate descent and Newton
-    /// solve in one unit.
-    pub newton_passes: f64,
-    /// Nonzero coefficients on the original scale, sorted by feature index.
-    pub coefs: &'a [(usize, f64)],
 }

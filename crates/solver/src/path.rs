@@ -8,7 +8,7 @@ use crate::error::SolverError;
 use crate::penalty::{ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Ridge, Scad};
 use crate::solver::{LogisticSolver, PathSolver};
 
-pub use crate::options::{DatafitKind, PathOptions, PathPoint, Screening};
+pub use crate::options::{DatafitKind, PathOptions, PathPoint, Screening, SolveOptions};
 
 /// Why a path ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,13 +146,14 @@ where
 {
     let start = Instant::now();
     options.validate()?;
+    let solve = options.solve_options();
     match options.datafit {
         DatafitKind::Quadratic => {
-            let solver = PathSolver::new(design, y, penalty, options)?;
+            let solver = PathSolver::new(design, y, penalty, &solve)?;
             drive(solver, options, on_point, start)
         }
         DatafitKind::Logistic => {
-            let solver = LogisticSolver::new(design, y, penalty, options)?;
+            let solver = LogisticSolver::new(design, y, penalty, &solve)?;
             drive(solver, options, on_point, start)
         }
     }

@@ -130,7 +130,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 if end != 0.0 {
                     // an inner knee: continue on the next piece in the direction of motion
                     let beyond = end + d[a].signum() * end.abs() * 1e-12;
-                    let mut piece = self.penalty.weighted_piece(beyond, alpha, self.weights[j]);
+                    let mut piece = self.penalty.weighted_piece(beyond, alpha, self.problem.weights[j]);
                     piece.slope = slope;
                     if !self.append_member(j, piece) {
                         ok = false;
@@ -147,7 +147,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             for &(j, t0) in &round_start {
                 let delta = self.t[j] - t0;
                 if delta != 0.0 {
-                    self.design.axpy(j, -delta, &mut self.r);
+                    self.problem.design.axpy(j, -delta, &mut self.r);
                     moved = true;
                 }
             }
@@ -166,7 +166,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             let mut violators = std::mem::take(&mut self.scratch.idx);
             violators.clear();
             violators.extend(self.ws.features.iter().copied().filter(|&j| {
-                let limit = self.penalty.zero_threshold(alpha, self.weights[j]) * (1.0 + 1e-12);
+                let limit = self.penalty.zero_threshold(alpha, self.problem.weights[j]) * (1.0 + 1e-12);
                 !self.newton.is_member[j]
                     && self.t[j] == 0.0
                     && self.grad.c_now[j].abs() > limit
@@ -177,7 +177,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             let mut added = 0;
             let mut absorbed = false;
             self.bound_gram_cache();
-            self.newton.gram.ensure(self.design, &violators);
+            self.newton.gram.ensure(self.problem.design, &violators);
             for &j in &violators {
                 if self.newton.members.len() >= MAX_NEWTON_SUPPORT {
                     break;
@@ -185,7 +185,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 let piece = self.penalty.weighted_piece(
                     self.grad.c_now[j].signum() * f64::MIN_POSITIVE,
                     alpha,
-                    self.weights[j],
+                    self.problem.weights[j],
                 );
                 if self.append_member(j, piece) {
                     added += 1;
@@ -244,8 +244,8 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             .filter(|&&j| {
                 let in_model = keep_zeros
                     || self.t[j] != 0.0
-                    || self.weights[j] == 0.0
-                    || self.grad.c_now[j].abs() > self.penalty.zero_threshold(alpha, self.weights[j]);
+                    || self.problem.weights[j] == 0.0
+                    || self.grad.c_now[j].abs() > self.penalty.zero_threshold(alpha, self.problem.weights[j]);
                 in_model && !self.newton.gram.contains(j)
             })
             .count();
@@ -253,7 +253,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             return true;
         }
         let charged = missing.min(self.newton.support_growth.max(MIN_CHARGED_GROWTH)) as f64;
-        let (cached, k, n) = (self.newton.gram.len() as f64, self.newton.members.len() as f64, self.n as f64);
+        let (cached, k, n) = (self.newton.gram.len() as f64, self.newton.members.len() as f64, self.problem.n as f64);
         let gram = charged * (cached + missing as f64);
         let factor = FACTOR_COST_SHARE * ((k + charged).powi(3) - k.powi(3)) / (6.0 * n);
         let spent = self.counts.epochs as f64;
@@ -266,7 +266,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// are left out. Returns false if no member is left or the support is larger than
     /// [`MAX_NEWTON_SUPPORT`].
     pub(super) fn sync_members(&mut self, alpha: f64, keep_zeros: bool) -> bool {
-        let member_wanted = |s: &Self, j: usize| keep_zeros || s.t[j] != 0.0 || s.weights[j] == 0.0;
+        let member_wanted = |s: &Self, j: usize| keep_zeros || s.t[j] != 0.0 || s.problem.weights[j] == 0.0;
         let wanted = |s: &Self, j: usize| member_wanted(s, j) && s.ws.in_set[j];
         let k_wanted = self.ws.features.iter().filter(|&&j| member_wanted(self, j)).count();
         if k_wanted == 0 || k_wanted > MAX_NEWTON_SUPPORT {
@@ -277,7 +277,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         let stale = |s: &Self, a: usize| {
             let j = s.newton.members[a];
             let (f, e) =
-                (s.newton.factor_curvature[a], s.penalty.weighted_piece(s.t[j], alpha, s.weights[j]).curvature);
+                (s.newton.factor_curvature[a], s.penalty.weighted_piece(s.t[j], alpha, s.problem.weights[j]).curvature);
             // a concave piece factored at 0 was shifted on purpose (see `append_member`)
             let target = if f == 0.0 && e < 0.0 { 0.0 } else { e };
             !wanted(s, j) || (f - target).abs() > STALE_CURVATURE * f.abs().max(target.abs())
@@ -300,7 +300,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         }
         for a in 0..self.newton.members.len() {
             let j = self.newton.members[a];
-            self.newton.pieces[a] = self.penalty.weighted_piece(self.t[j], alpha, self.weights[j]);
+            self.newton.pieces[a] = self.penalty.weighted_piece(self.t[j], alpha, self.problem.weights[j]);
         }
         // a feature the factor refuses (its column is, to working precision, in the span of
         // the members: a rank-deficient support) stays outside A at its current value; the
@@ -310,12 +310,12 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         entering.clear();
         entering.extend(working.iter().copied().filter(|&j| !self.newton.is_member[j] && member_wanted(self, j)));
         self.bound_gram_cache();
-        self.newton.gram.ensure(self.design, &entering);
+        self.newton.gram.ensure(self.problem.design, &entering);
         self.scratch.idx = entering;
         let mut moved = false;
         for &j in &working {
             if !self.newton.is_member[j] && member_wanted(self, j) {
-                let piece = self.penalty.weighted_piece(self.t[j], alpha, self.weights[j]);
+                let piece = self.penalty.weighted_piece(self.t[j], alpha, self.problem.weights[j]);
                 if !self.append_member(j, piece) {
                     moved |= self.absorb_dependent(j, alpha);
                 }
@@ -338,7 +338,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// definite; for MCP/SCAD a refusal also means an indefinite H, not only a dependency).
     /// Returns whether any coefficient moved (the residual is kept exact; gradients are not).
     fn absorb_dependent(&mut self, j: usize, alpha: f64) -> bool {
-        if !(self.penalty.is_convex() && self.penalty.l2_weight() == 0.0) || self.weights[j] == 0.0 {
+        if !(self.penalty.is_convex() && self.penalty.l2_weight() == 0.0) || self.problem.weights[j] == 0.0 {
             return false;
         }
         let mut moved = false;
@@ -350,10 +350,10 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 break;
             }
             w.clear();
-            self.newton.gram.ensure(self.design, &[j]);
+            self.newton.gram.ensure(self.problem.design, &[j]);
             w.extend(self.newton.members.iter().map(|&m| self.newton.gram.get(m, j)));
             self.newton.factor.solve(&mut w);
-            let slope = |s: &Self, t: f64, m: usize| s.penalty.weighted_piece(t, alpha, s.weights[m]).slope;
+            let slope = |s: &Self, t: f64, m: usize| s.penalty.weighted_piece(t, alpha, s.problem.weights[m]).slope;
             let g = slope(self, side, j)
                 - self.newton.members.iter().zip(&w).map(|(&m, &wa)| wa * slope(self, self.t[m], m)).sum::<f64>();
             // direction of t_j: descent, and into j's own orthant when it enters
@@ -367,7 +367,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             for (a, &m) in self.newton.members.iter().enumerate() {
                 let delta = -dir * w[a];
                 // an unpenalized member has no kink at 0: it never blocks
-                if delta != 0.0 && delta.signum() != self.t[m].signum() && self.weights[m] != 0.0 {
+                if delta != 0.0 && delta.signum() != self.t[m].signum() && self.problem.weights[m] != 0.0 {
                     let reach = self.t[m].abs() / delta.abs();
                     if reach < tau {
                         tau = reach;
@@ -381,12 +381,12 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             let tj = if blocking.is_none() { 0.0 } else { self.t[j] + dir * tau };
             let dj = tj - self.t[j];
             self.t[j] = tj;
-            self.design.axpy(j, -dj, &mut self.r);
+            self.problem.design.axpy(j, -dj, &mut self.r);
             for (a, &m) in self.newton.members.iter().enumerate() {
                 let new = if Some(a) == blocking { 0.0 } else { self.t[m] - dir * tau * w[a] };
                 let delta = new - self.t[m];
                 if delta != 0.0 {
-                    self.design.axpy(m, -delta, &mut self.r);
+                    self.problem.design.axpy(m, -delta, &mut self.r);
                     self.t[m] = new;
                 }
             }
@@ -397,7 +397,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 Some(a) => {
                     self.remove_member(a);
                     let t_j = if entering { side * f64::MIN_POSITIVE } else { self.t[j] };
-                    let piece = self.penalty.weighted_piece(t_j, alpha, self.weights[j]);
+                    let piece = self.penalty.weighted_piece(t_j, alpha, self.problem.weights[j]);
                     if self.append_member(j, piece) {
                         break;
                     }
@@ -416,8 +416,8 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         }
         let mut needed = std::mem::take(&mut self.newton.g);
         needed.clear();
-        self.newton.gram.ensure(self.design, &self.newton.members);
-        self.newton.gram.ensure(self.design, &[j]);
+        self.newton.gram.ensure(self.problem.design, &self.newton.members);
+        self.newton.gram.ensure(self.problem.design, &[j]);
         needed.extend(self.newton.members.iter().map(|&m| self.newton.gram.get(m, j)));
         let mut factored = piece.curvature;
         let mut accepted = self.newton.factor.append(&needed, self.newton.gram.get(j, j) + factored);

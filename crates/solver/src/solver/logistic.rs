@@ -43,16 +43,16 @@ use std::time::Instant;
 use crate::anderson::AndersonMemory;
 use crate::certificate::{CertificateAccumulator, CertificateKind};
 use crate::design::Design;
-use crate::duplicates::{ColumnCopy, find_copies};
 use crate::error::SolverError;
 use crate::logistic;
-use crate::options::{PathOptions, PathPoint};
 use crate::penalty::Penalty;
+use crate::point::PathPoint;
+use crate::solve_options::SolveOptions;
 
 use super::gradients::GradientCache;
 use super::model_factor::ModelFactor;
-use super::weights::PenaltyWeights;
-use super::{Counters, Rules, Settings, WorkingSet};
+use super::problem::{Counters, Problem, check_response};
+use super::working_set::{Rules, WorkingSet};
 
 /// A loss below this share of P(0) means the training samples are separated.
 pub const SEPARATED_LOSS: f64 = 1e-9;
@@ -243,15 +243,9 @@ struct Start {
 
 /// Path state of the logistic datafit for one design, labels and penalty.
 pub struct LogisticSolver<'a, D: Design, P: Penalty> {
-    design: &'a D,
+    /// The design, weights, live columns and options (`problem.rs`).
+    problem: Problem<'a, D>,
     penalty: P,
-    weights: PenaltyWeights,
-    p_x: usize,
-    settings: Settings,
-    n: usize,
-    live: Vec<usize>,
-    in_live: Vec<bool>,
-    copies: Vec<ColumnCopy>,
     /// The unpenalized live columns U (covariates and zero weights), fitted exactly with b.
     unpenalized: Vec<usize>,
     y: Vec<f64>,
@@ -286,15 +280,10 @@ struct LogisticCertificate {
 impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     /// Validates the labels (0/1, both classes), fits the covariates-only model and makes the
     /// first full pass (for alpha_max).
-    pub fn new(design: &'a D, y: &[f64], penalty: P, options: &PathOptions) -> Result<Self, SolverError> {
+    pub fn new(design: &'a D, y: &[f64], penalty: P, options: &SolveOptions) -> Result<Self, SolverError> {
+        check_response(design, y)?;
         let n = design.n_samples();
         let p = design.n_features();
-        if y.len() != n {
-            return Err(SolverError::LengthMismatch { y_len: y.len(), n });
-        }
-        if let Some((i, &v)) = y.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-            return Err(SolverError::NonFinite { what: "y", value: v, location: format!("position {i} (0-based)") });
-        }
         if let Some((i, &v)) = y.iter().enumerate().find(|(_, v)| **v != 0.0 && **v != 1.0) {
             return Err(SolverError::InvalidParameter(format!(
                 "the logistic datafit needs y in {{0, 1}} (or PLINK's 1 = control, 2 = case), but y has {v} at position {i} (0-based)"
@@ -309,28 +298,8 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             )));
         }
         let stats = design.stats();
-        let p_x = p - design.n_covariates();
-        let weights = PenaltyWeights::new(options.penalty_factor.as_deref(), p_x, p)?;
-        if let Some(j) = (p_x..p).find(|&j| !design.is_live(j)) {
-            return Err(SolverError::Unpenalized(format!(
-                "covariate {} is constant: it duplicates the intercept",
-                j - p_x + 1
-            )));
-        }
-        let mut live: Vec<usize> = (0..p).filter(|&j| design.is_live(j)).collect();
-        let copies = if options.merge_copies && penalty.l2_weight() == 0.0 && penalty.l1_weight() > 0.0 {
-            let penalized: Vec<usize> = live.iter().copied().filter(|&j| weights[j] > 0.0).collect();
-            let mut copies = find_copies(design, &penalized);
-            copies.retain(|c| weights[c.column] == weights[c.representative]);
-            copies
-        } else {
-            Vec::new()
-        };
-        let mut in_live = vec![false; p];
-        live.iter().for_each(|&j| in_live[j] = true);
-        copies.iter().for_each(|c| in_live[c.column] = false);
-        live.retain(|&j| in_live[j]);
-        let unpenalized: Vec<usize> = live.iter().copied().filter(|&j| weights[j] == 0.0).collect();
+        let problem = Problem::new(design, &penalty, options, false)?;
+        let unpenalized = problem.unpenalized();
         let fit_intercept = stats.fit_intercept;
         let null_objective = logistic::null_loss(y, fit_intercept);
         let b = if fit_intercept {
@@ -341,21 +310,10 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         };
         let eta = vec![b; n];
         let r: Vec<f64> = y.iter().zip(&eta).map(|(&y, &e)| logistic::residual(y, e)).collect();
+        let ws = problem.empty_working_set();
         let mut solver = LogisticSolver {
-            design,
+            problem,
             penalty,
-            weights,
-            p_x,
-            settings: Settings {
-                screening: options.screening,
-                warm_start: options.warm_start,
-                tol: options.tol,
-                max_epochs: options.max_epochs,
-            },
-            n,
-            live,
-            in_live,
-            copies,
             unpenalized,
             y: y.to_vec(),
             fit_intercept,
@@ -369,12 +327,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             r,
             loss: 0.0,
             refit_tol: REFIT_FLOOR,
-            ws: WorkingSet {
-                features: Vec::new(),
-                in_set: vec![false; p],
-                screened: vec![false; p],
-                active: Vec::new(),
-            },
+            ws,
             columns: ColumnCache::new(n, p, design.packed_columns()),
             step: StepBuffers::default(),
             counts: Counters::default(),
@@ -392,13 +345,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             eta: solver.eta.clone(),
         };
         solver.full_pass();
-        let (weights, c_ref) = (&solver.weights, &solver.grad.c_ref);
-        solver.alpha_max = solver
-            .live
-            .iter()
-            .filter(|&&j| weights[j] > 0.0)
-            .map(|&j| solver.penalty.alpha_max_at(c_ref[j], weights[j]))
-            .fold(0.0, f64::max);
+        solver.alpha_max = solver.problem.alpha_max(&solver.penalty, &solver.grad.c_ref);
         // the unpenalized block's KKT violation enters the certificate relative to alpha_max:
         // a thousandth of the tolerance there is exact enough, and saves Newton iterations
         // (each a pass of logarithms) that rounding would otherwise spend chasing 10⁻¹⁵
@@ -419,13 +366,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
 
     /// Why alpha_max is zero, for the error message of the default grid.
     pub fn zero_alpha_max_reason(&self) -> &'static str {
-        if self.live.is_empty() {
-            "no column of X varies"
-        } else if self.live.iter().all(|&j| self.weights[j] == 0.0) {
-            "no penalized column of X varies"
-        } else {
-            "y is orthogonal to every column of X"
-        }
+        self.problem.zero_alpha_max_reason(None)
     }
 
     /// The weight ρ of the penalty's L1 part (0 for the ridge).
@@ -435,7 +376,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
 
     /// Full-pass equivalents of gradient scans so far.
     pub fn total_scan_passes(&self) -> f64 {
-        self.counts.columns_scanned as f64 / self.live.len().max(1) as f64
+        self.problem.passes(self.counts.columns_scanned)
     }
 
     /// Solves one alpha, warm-started from the current state; `None` when the samples are
@@ -447,12 +388,12 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         self.counts.epochs = 0;
         self.counts.updates = 0;
         self.counts.newton_steps = 0;
-        if !self.settings.warm_start {
+        if !self.problem.settings.warm_start {
             self.reset_to_start();
         }
         self.build_working_set(alpha, alpha_prev);
         self.step.exact_accepted = false;
-        let mut inner_tol = self.settings.tol;
+        let mut inner_tol = self.problem.settings.tol;
         let (certificate, converged) = loop {
             let outcome = self.solve_working_set(alpha, inner_tol);
             if outcome == Solve::Separated {
@@ -468,10 +409,10 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
                 continue;
             }
             let cert = self.certify(alpha);
-            if cert.value <= self.settings.tol {
+            if cert.value <= self.problem.settings.tol {
                 break (cert, true);
             }
-            if !solved || self.counts.epochs >= self.settings.max_epochs {
+            if !solved || self.counts.epochs >= self.problem.settings.max_epochs {
                 break (cert, false);
             }
             inner_tol *= 0.1;
@@ -490,12 +431,12 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
                 d * d
             })
             .sum::<f64>()
-            / self.n as f64;
+            / self.problem.n as f64;
         Some(PathPoint {
             alpha_index,
             alpha,
             alpha_over_max: if self.alpha_max > 0.0 { alpha / self.alpha_max } else { 0.0 },
-            nnz: self.coefs.iter().filter(|&&(j, _)| j < self.p_x).count(),
+            nnz: self.coefs.iter().filter(|&&(j, _)| j < self.problem.p_x).count(),
             intercept: self.intercept(),
             objective: certificate.primal,
             certificate: certificate.value,
@@ -510,9 +451,9 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             deviance_ratio: 1.0 - loss / self.null_objective,
             working_set: self.ws.features.len(),
             screened: 0,
-            scan_passes: (self.counts.columns_scanned - scanned_before) as f64 / self.live.len().max(1) as f64,
+            scan_passes: (self.counts.columns_scanned - scanned_before) as f64 / self.problem.live.len().max(1) as f64,
             newton_passes: (self.step.model.flops() - newton_before) as f64
-                / (2.0 * self.n as f64 * self.live.len().max(1) as f64),
+                / (2.0 * self.problem.n as f64 * self.problem.live.len().max(1) as f64),
             coefs: &self.coefs,
         })
     }
@@ -541,15 +482,15 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             *r = residual;
             total += loss;
         }
-        self.loss = total / self.n as f64;
+        self.loss = total / self.problem.n as f64;
         self.grad.invalidate();
     }
 
     /// S for a new alpha: the quadratic solver's rules ([`Rules::rebuild`]).
     fn build_working_set(&mut self, alpha: f64, alpha_prev: f64) {
         let model = self.grad.bound_model(&self.r);
-        let level = self.settings.screening.strong_rules.then_some(2.0 * alpha - alpha_prev);
-        let rules = Rules { penalty: &self.penalty, weights: &self.weights, live: &self.live };
+        let level = self.problem.settings.screening.strong_rules.then_some(2.0 * alpha - alpha_prev);
+        let rules = Rules { penalty: &self.penalty, weights: &self.problem.weights, live: &self.problem.live };
         rules.rebuild(&mut self.ws, &self.t, &self.grad, model, level, &mut self.step.scored);
     }
 
@@ -559,7 +500,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             if self.restricted_certificate(alpha) <= tol {
                 return Solve::Solved;
             }
-            if self.counts.epochs >= self.settings.max_epochs {
+            if self.counts.epochs >= self.problem.settings.max_epochs {
                 return Solve::Stalled;
             }
             let mut moved = self.newton_step(alpha, Model::Newton);
@@ -575,7 +516,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             }
             if !moved {
                 // no decrease possible at rounding level: report what we have
-                self.grad.exact(self.design, &self.r, &self.ws.features);
+                self.grad.exact(self.problem.design, &self.r, &self.ws.features);
                 return Solve::Stalled;
             }
         }
@@ -598,7 +539,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         separated
             && self.ws.features.iter().all(|&j| {
                 let t = self.t[j];
-                let w = self.weights[j];
+                let w = self.problem.weights[j];
                 t == 0.0 || w == 0.0 || self.penalty.weighted_piece(t, alpha, w).slope == 0.0
             })
     }
@@ -606,10 +547,10 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     /// The certificate of the problem restricted to S (exact gradients on S), including the
     /// intercept's stationarity `|mean r|/alpha_max`.
     fn restricted_certificate(&mut self, alpha: f64) -> f64 {
-        self.grad.exact(self.design, &self.r, &self.ws.features);
-        let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.n);
+        self.grad.exact(self.problem.design, &self.r, &self.ws.features);
+        let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.problem.n);
         for &j in &self.ws.features {
-            acc.add(self.t[j], self.grad.c_now[j], self.weights[j]);
+            acc.add(self.t[j], self.grad.c_now[j], self.problem.weights[j]);
         }
         self.finish(&acc, alpha).value
     }
@@ -627,9 +568,9 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
 
     /// [`Self::newton_step`] with its buffers taken out of `self`.
     fn newton_step_with(&mut self, alpha: f64, model: Model, buf: &mut StepBuffers) -> bool {
-        let n = self.n;
+        let n = self.problem.n;
         let inv_n = 1.0 / n as f64;
-        let design = self.design;
+        let design = self.problem.design;
         buf.h.resize(n, 0.0);
         buf.q.resize(n, 0.0);
         buf.d.resize(n, 0.0);
@@ -647,7 +588,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             let hj = self.columns.weighted_sq_norm(design, j, &buf.h) * inv_n;
             let hj = hj.max(MIN_HESSIAN_WEIGHT * design.curvature(j));
             buf.curvature.push(if model == Model::Damped {
-                convex_curvature(&self.penalty, hj, self.weights[j])
+                convex_curvature(&self.penalty, hj, self.problem.weights[j])
             } else {
                 hj
             });
@@ -671,7 +612,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             let this_whole = whole;
             let mut max_change = 0.0f64;
             for (k, &j) in self.ws.features.iter().enumerate() {
-                let w = self.weights[j];
+                let w = self.problem.weights[j];
                 let old = self.t[j];
                 if !whole && old == 0.0 && w > 0.0 {
                     continue;
@@ -705,7 +646,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             } else if buf.anderson.push(self.ws.features.iter().map(|&j| self.t[j]).chain([self.b]), &buf.q) {
                 self.try_model_extrapolation(alpha, buf);
             }
-            if self.counts.epochs >= self.settings.max_epochs {
+            if self.counts.epochs >= self.problem.settings.max_epochs {
                 break;
             }
             let settled = max_change <= INNER_DECREASE * first_change;
@@ -779,16 +720,16 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     /// equicorrelated design at ρ = 0.5 needed thousands of sweeps per alpha); this makes each
     /// Newton step exact, as the quadratic solver's active-set Newton does.
     fn model_active_solve(&mut self, alpha: f64, buf: &mut StepBuffers) -> bool {
-        let n = self.n;
+        let n = self.problem.n;
         let inv_n = 1.0 / n as f64;
         let members: Vec<usize> =
-            self.ws.features.iter().copied().filter(|&j| self.t[j] != 0.0 || self.weights[j] == 0.0).collect();
+            self.ws.features.iter().copied().filter(|&j| self.t[j] != 0.0 || self.problem.weights[j] == 0.0).collect();
         let size = members.len() + usize::from(self.fit_intercept);
         if members.is_empty() || size >= n || size > MAX_MODEL_SUPPORT {
             return false;
         }
         for &j in &members {
-            self.columns.ensure(self.design, j);
+            self.columns.ensure(self.problem.design, j);
         }
         let Some(columns) = members.iter().map(|&j| self.columns.cached(j)).collect::<Option<Vec<&[f64]>>>() else {
             return false;
@@ -801,12 +742,12 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             rhs.push(buf.q.iter().sum::<f64>() * inv_n);
         }
         for (&j, column) in members.iter().zip(&columns) {
-            let piece = self.penalty.weighted_piece(self.t[j], alpha, self.weights[j]);
+            let piece = self.penalty.weighted_piece(self.t[j], alpha, self.problem.weights[j]);
             rhs.push(crate::kernels::dot(column, &buf.q) * inv_n - piece.slope);
             pieces.push(piece);
         }
         let curvature: Vec<f64> = pieces.iter().map(|piece| piece.curvature).collect();
-        let tol = MODEL_SOLVE_ACCURACY * self.settings.tol * alpha;
+        let tol = MODEL_SOLVE_ACCURACY * self.problem.settings.tol * alpha;
         if buf.model.solve(&members, &columns, h, &curvature, self.fit_intercept, &mut rhs, tol).is_none() {
             return false;
         }
@@ -814,7 +755,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         // stay on every piece: when some coefficient would leave its piece, go only as far as
         // the first piece end (the model is exact up to it, and convex along the segment), and
         // put that coefficient on the end (zero, for a sign change)
-        let weights = &self.weights;
+        let weights = &self.problem.weights;
         let leaves = |j: usize, piece: &crate::penalty::Piece, t: f64| {
             !(t >= piece.lo && t <= piece.hi) || (weights[j] > 0.0 && t == 0.0)
         };
@@ -854,8 +795,9 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         }
         q_new.iter_mut().zip(&step).zip(h).for_each(|((q, &s), &w)| *q -= w * s);
         let quadratic = |q: &[f64]| q.iter().zip(h).map(|(&q, &w)| q * q / w).sum::<f64>() * 0.5 * inv_n;
-        let pen =
-            |j: usize, t: f64| if t == 0.0 { 0.0 } else { self.penalty.weighted_value(t, alpha, self.weights[j]) };
+        let pen = |j: usize, t: f64| {
+            if t == 0.0 { 0.0 } else { self.penalty.weighted_value(t, alpha, self.problem.weights[j]) }
+        };
         let before = quadratic(&buf.q) + members.iter().map(|&j| pen(j, self.t[j])).sum::<f64>();
         let after =
             quadratic(q_new) + members.iter().zip(&delta[offset..]).map(|(&j, &d)| pen(j, self.t[j] + d)).sum::<f64>();
@@ -881,14 +823,15 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     fn try_model_extrapolation(&mut self, alpha: f64, buf: &mut StepBuffers) {
         let len = self.ws.features.len();
         buf.extrapolated.resize(len + 1, 0.0);
-        buf.extrapolated_q.resize(self.n, 0.0);
+        buf.extrapolated_q.resize(self.problem.n, 0.0);
         if !buf.anderson.extrapolate(&mut buf.extrapolated, &mut buf.extrapolated_q) {
             return;
         }
         let quadratic = |q: &[f64]| q.iter().zip(&buf.h).map(|(&q, &h)| q * q / h).sum::<f64>();
-        let pen =
-            |t: f64, j: usize| if t == 0.0 { 0.0 } else { self.penalty.weighted_value(t, alpha, self.weights[j]) };
-        let inv_2n = 0.5 / self.n as f64;
+        let pen = |t: f64, j: usize| {
+            if t == 0.0 { 0.0 } else { self.penalty.weighted_value(t, alpha, self.problem.weights[j]) }
+        };
+        let inv_2n = 0.5 / self.problem.n as f64;
         let current = quadratic(&buf.q) * inv_2n + self.ws.features.iter().map(|&j| pen(self.t[j], j)).sum::<f64>();
         let proposed = quadratic(&buf.extrapolated_q) * inv_2n
             + self.ws.features.iter().zip(&buf.extrapolated).map(|(&j, &t)| pen(t, j)).sum::<f64>();
@@ -910,7 +853,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             .iter()
             .map(|&j| {
                 let t = self.t[j];
-                if t == 0.0 { 0.0 } else { self.penalty.weighted_value(t, alpha, self.weights[j]) }
+                if t == 0.0 { 0.0 } else { self.penalty.weighted_value(t, alpha, self.problem.weights[j]) }
             })
             .sum()
     }
@@ -924,7 +867,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         if q == 0 {
             return Ok(true);
         }
-        let n = self.n;
+        let n = self.problem.n;
         let inv_n = 1.0 / n as f64;
         // the block's columns (the intercept first)
         let mut block = vec![0.0; q * n];
@@ -933,7 +876,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             block[..n].iter_mut().for_each(|v| *v = 1.0);
         }
         for (k, &j) in self.unpenalized.iter().enumerate() {
-            self.design.axpy(j, 1.0, &mut block[(k + offset) * n..(k + offset + 1) * n]);
+            self.problem.design.axpy(j, 1.0, &mut block[(k + offset) * n..(k + offset + 1) * n]);
         }
         let mut h = vec![0.0; n];
         let mut loss = self.loss();
@@ -964,8 +907,8 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
                         "the intercept".to_string()
                     } else {
                         let j = self.unpenalized[a - offset];
-                        if j >= self.p_x {
-                            format!("covariate {}", j - self.p_x + 1)
+                        if j >= self.problem.p_x {
+                            format!("covariate {}", j - self.problem.p_x + 1)
                         } else {
                             format!("column {j} of X")
                         }
@@ -1034,59 +977,37 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     /// Makes `c_now` exact, or bounded below the zero threshold, for every live feature
     /// outside S; adds the violators to S and returns how many there were ([`Rules`]).
     fn check_outside(&mut self, alpha: f64) -> usize {
-        let model = self.grad.bound_model(&self.r);
-        let rules = Rules { penalty: &self.penalty, weights: &self.weights, live: &self.live };
-        if rules.in_doubt(&self.ws, &self.grad, model, alpha, &mut self.step.idx) {
-            self.full_pass();
-        } else {
-            let read = self.grad.exact(self.design, &self.r, &self.step.idx);
-            self.counts.columns_scanned += read as u64;
-        }
-        let rules = Rules { penalty: &self.penalty, weights: &self.weights, live: &self.live };
-        rules.add_violators(&mut self.ws, &self.grad, alpha, &mut self.step.scored)
+        let step = &mut self.step;
+        self.problem.check_outside(
+            &self.penalty,
+            &mut self.ws,
+            &mut self.grad,
+            &self.r,
+            alpha,
+            &mut self.counts,
+            &mut step.idx,
+            &mut step.scored,
+        )
     }
 
     /// Exact gradients of every live feature (a new reference for the bounds).
     fn full_pass(&mut self) {
-        let has_old = self.counts.columns_scanned > 0;
-        let read = self.grad.full_pass(self.design, &self.r, &self.live, &self.in_live, has_old);
-        self.counts.columns_scanned += read as u64;
+        self.problem.full_pass(&mut self.grad, &self.r, &mut self.counts);
     }
 
     /// The certificate of the whole problem: exact gradients where known, bounds elsewhere
     /// (only ever larger), copies through their representatives.
     fn certify(&mut self, alpha: f64) -> LogisticCertificate {
-        self.grad.exact(self.design, &self.r, &self.ws.features);
-        let model = self.grad.bound_model(&self.r);
-        let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.n);
-        for &j in &self.live {
-            let w = self.weights[j];
-            if self.grad.is_exact(j) {
-                acc.add(self.t[j], self.grad.c_now[j], w);
-            } else {
-                let bound = self.grad.bound(j, model);
-                if bound > self.penalty.zero_threshold(alpha, w) {
-                    acc.add(0.0, bound, w);
-                }
-            }
-        }
-        if !self.copies.is_empty() {
-            let r_l1_over_n = self.r.iter().map(|v| v.abs()).sum::<f64>() / self.n as f64;
-            for copy in &self.copies {
-                let c = self.grad.exact_or_bound(copy.representative, model) + copy.deviation * r_l1_over_n;
-                let w = self.weights[copy.column];
-                if c > self.penalty.zero_threshold(alpha, w) {
-                    acc.add(0.0, c, w);
-                }
-            }
-        }
+        self.grad.exact(self.problem.design, &self.r, &self.ws.features);
+        let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.problem.n);
+        self.problem.accumulate_certificate(&mut acc, &self.penalty, alpha, &self.t, &self.grad, &self.r);
         self.finish(&acc, alpha)
     }
 
     /// The certificate from the accumulated per-feature terms (see the module docs).
     fn finish(&self, acc: &CertificateAccumulator<'_, P>, alpha: f64) -> LogisticCertificate {
         let norm = if self.alpha_max > 0.0 { self.alpha_max } else { 1.0 };
-        let n = self.n as f64;
+        let n = self.problem.n as f64;
         let primal = self.loss() + self.penalty_on_set(alpha);
         let r_mean = if self.fit_intercept { crate::kernels::mean(&self.r).abs() } else { 0.0 };
         let terms = acc.terms();
@@ -1110,20 +1031,13 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
 
     /// Nonzero coefficients on the original scale, `β_j = t_j / s_j`, sorted by feature.
     fn collect_coefs(&mut self) {
-        let scale = &self.design.stats().scale;
-        self.coefs.clear();
-        self.coefs.extend(self.ws.features.iter().filter(|&&j| self.t[j] != 0.0).map(|&j| (j, self.t[j] / scale[j])));
-        self.coefs.sort_unstable_by_key(|&(j, _)| j);
+        self.problem.collect_coefs(&self.ws.features, &self.t, &mut self.coefs);
     }
 
     /// `b − Σ_j m_j β_j` (η = b + Σ t_j (x_j − m_j)/s_j on the original scale; 0 without
     /// intercept).
     fn intercept(&self) -> f64 {
-        if !self.fit_intercept {
-            return 0.0;
-        }
-        let center = &self.design.stats().center;
-        self.b - self.coefs.iter().map(|&(j, b)| center[j] * b).sum::<f64>()
+        self.problem.intercept(self.b, &self.coefs)
     }
 }
 
