@@ -28,7 +28,7 @@
 //! `|x̃_jᵀr|/n ≤ w_j ρα` with `t_j = 0`: they then contribute nothing to either dual nor to the
 //! KKT violation, so leaving them out keeps the certificate exact.
 
-use crate::datafit::{Datafit, Totals};
+use crate::datafit::{Quadratic, Totals};
 use crate::penalty::Penalty;
 
 /// Which certificate a path point carries.
@@ -79,6 +79,8 @@ pub struct CertificateAccumulator<'p, P: Penalty> {
     max_kkt: f64,
     /// `max_u |c_u|` over unpenalized features (convex penalties).
     max_unpenalized: f64,
+    /// Whether `max_kkt` is accumulated (always for nonconvex penalties).
+    kkt: bool,
 }
 
 impl<'p, P: Penalty> CertificateAccumulator<'p, P> {
@@ -95,19 +97,31 @@ impl<'p, P: Penalty> CertificateAccumulator<'p, P> {
             excess_sq: 0.0,
             max_kkt: 0.0,
             max_unpenalized: 0.0,
+            kkt: !penalty.is_convex(),
         }
+    }
+
+    /// Also accumulates the KKT violation for a convex penalty (for a datafit whose conjugate
+    /// is not known, so that the certificate is the KKT violation).
+    pub fn with_kkt(mut self, kkt: bool) -> Self {
+        self.kkt |= kkt;
+        self
     }
 
     /// Adds a feature with working coefficient `t`, exact gradient `c = x̃_jᵀr/n` and penalty
     /// weight `w`.
     #[inline]
     pub fn add(&mut self, t: f64, c: f64, w: f64) {
-        if !self.penalty.is_convex() {
+        if self.kkt {
             let d = self.penalty.weighted_subdiff_distance(t, -c, self.alpha, w);
             if d > self.max_kkt || d.is_nan() {
                 self.max_kkt = d;
             }
-        } else if w == 0.0 {
+            if !self.penalty.is_convex() {
+                return;
+            }
+        }
+        if w == 0.0 {
             let d = c.abs();
             if d > self.max_unpenalized || d.is_nan() {
                 self.max_unpenalized = d;
@@ -136,8 +150,8 @@ impl<'p, P: Penalty> CertificateAccumulator<'p, P> {
     }
 
     /// The certificate, from the accumulated terms and whole-vector quantities. The datafit
-    /// supplies the loss and the dual objective ([`Datafit`]).
-    pub fn finish<F: Datafit>(&self, datafit: &F, totals: &Totals, null_objective: f64, alpha_max: f64) -> Certificate {
+    /// supplies the loss and the dual objective ([`Quadratic`]).
+    pub fn finish(&self, datafit: &Quadratic, totals: &Totals, null_objective: f64, alpha_max: f64) -> Certificate {
         let norm = if alpha_max > 0.0 { alpha_max } else { 1.0 };
         if self.penalty.is_convex() {
             let loss = datafit.loss(totals);

@@ -33,7 +33,7 @@ mod solver;
 
 pub use certificate::CertificateKind;
 pub use covariates::WithCovariates;
-pub use datafit::{Datafit, Quadratic, Totals};
+pub use datafit::{Datafit, Logistic, Quadratic, Totals};
 pub use design::{ColumnStats, DenseDesign, Design, SCAN_BLOCK};
 pub use duplicates::ColumnCopy;
 pub use error::SolverError;
@@ -45,7 +45,7 @@ pub use logistic::{
 };
 pub use path::{
     BRIDGE_RATIO, DatafitKind, PathOptions, PathPoint, PathSummary, Screening, SolveOptions, StopReason, bridge_alphas,
-    fit_path, fit_path_spec, train_r2,
+    fit_datafit_path, fit_datafit_path_spec, fit_path, fit_path_spec, train_r2,
 };
 pub use penalty::{
     DEFAULT_L1_RATIO, DEFAULT_MCP_GAMMA, DEFAULT_SCAD_GAMMA, ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Piece,

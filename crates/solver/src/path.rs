@@ -3,10 +3,11 @@
 use std::ops::ControlFlow;
 use std::time::Instant;
 
+use crate::datafit::{Datafit, Logistic};
 use crate::design::Design;
 use crate::error::SolverError;
 use crate::penalty::{ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Ridge, Scad};
-use crate::solver::{LogisticSolver, PathSolver};
+use crate::solver::{PathSolver, ProxNewtonSolver};
 
 pub use crate::options::{DatafitKind, PathOptions, PathPoint, Screening, SolveOptions};
 
@@ -106,18 +107,18 @@ impl<D: Design, P: Penalty> AlphaSolver for PathSolver<'_, D, P> {
     }
 }
 
-impl<D: Design, P: Penalty> AlphaSolver for LogisticSolver<'_, D, P> {
+impl<D: Design, P: Penalty, F: Datafit> AlphaSolver for ProxNewtonSolver<'_, D, P, F> {
     fn alpha_max(&self) -> f64 {
-        LogisticSolver::alpha_max(self)
+        ProxNewtonSolver::alpha_max(self)
     }
     fn null_objective(&self) -> f64 {
-        LogisticSolver::null_objective(self)
+        ProxNewtonSolver::null_objective(self)
     }
     fn zero_alpha_max_reason(&self) -> &'static str {
-        LogisticSolver::zero_alpha_max_reason(self)
+        ProxNewtonSolver::zero_alpha_max_reason(self)
     }
     fn total_scan_passes(&self) -> f64 {
-        LogisticSolver::total_scan_passes(self)
+        ProxNewtonSolver::total_scan_passes(self)
     }
     fn sparse(&self) -> bool {
         self.penalty_l1_weight() > 0.0
@@ -153,9 +154,55 @@ where
             drive(solver, options, on_point, start)
         }
         DatafitKind::Logistic => {
-            let solver = LogisticSolver::new(design, y, penalty, &solve)?;
+            let datafit = Logistic::new(y, design.n_samples())?;
+            let solver = ProxNewtonSolver::new(design, datafit, penalty, &solve)?;
             drive(solver, options, on_point, start)
         }
+    }
+}
+
+/// Fits a path of any [`Datafit`] that carries its own response (the proximal Newton solver;
+/// `options.datafit` is not read), for a statically known penalty. The callback is as in
+/// [`fit_path`].
+pub fn fit_datafit_path<D, Fit, P, F>(
+    design: &D,
+    datafit: Fit,
+    penalty: P,
+    options: &PathOptions,
+    on_point: F,
+) -> Result<PathSummary, SolverError>
+where
+    D: Design,
+    Fit: Datafit,
+    P: Penalty,
+    F: FnMut(&PathPoint<'_>) -> ControlFlow<()>,
+{
+    let start = Instant::now();
+    options.validate()?;
+    let solver = ProxNewtonSolver::new(design, datafit, penalty, &options.solve_options())?;
+    drive(solver, options, on_point, start)
+}
+
+/// [`fit_datafit_path`] with the penalty given at run time.
+pub fn fit_datafit_path_spec<D, Fit, F>(
+    design: &D,
+    datafit: Fit,
+    spec: PenaltySpec,
+    options: &PathOptions,
+    on_point: F,
+) -> Result<PathSummary, SolverError>
+where
+    D: Design,
+    Fit: Datafit,
+    F: FnMut(&PathPoint<'_>) -> ControlFlow<()>,
+{
+    spec.validate()?;
+    match spec {
+        PenaltySpec::Lasso => fit_datafit_path(design, datafit, Lasso, options, on_point),
+        PenaltySpec::Ridge => fit_datafit_path(design, datafit, Ridge, options, on_point),
+        PenaltySpec::Enet { l1_ratio } => fit_datafit_path(design, datafit, ElasticNet { l1_ratio }, options, on_point),
+        PenaltySpec::Mcp { gamma } => fit_datafit_path(design, datafit, Mcp { gamma }, options, on_point),
+        PenaltySpec::Scad { gamma } => fit_datafit_path(design, datafit, Scad { gamma }, options, on_point),
     }
 }
 

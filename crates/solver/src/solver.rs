@@ -16,7 +16,7 @@ use std::time::Instant;
 use crate::anderson::AndersonMemory;
 use crate::certificate::{Certificate, CertificateAccumulator};
 use crate::cholesky::UpdatableCholesky;
-use crate::datafit::{Datafit, Quadratic, Totals};
+use crate::datafit::{Quadratic, Totals};
 use crate::design::Design;
 use crate::error::SolverError;
 use crate::kernels;
@@ -27,13 +27,13 @@ use crate::solve_options::SolveOptions;
 
 mod active_set;
 mod gradients;
-mod logistic;
 mod model_factor;
 mod problem;
+mod prox_newton;
 mod weights;
 mod working_set;
 
-pub use logistic::LogisticSolver;
+pub use prox_newton::ProxNewtonSolver;
 
 use gradients::GradientCache;
 use problem::{Counters, Problem, check_response};

@@ -42,16 +42,16 @@ use std::time::Instant;
 
 use crate::anderson::AndersonMemory;
 use crate::certificate::{CertificateAccumulator, CertificateKind};
+use crate::datafit::Datafit;
 use crate::design::Design;
 use crate::error::SolverError;
-use crate::logistic;
 use crate::penalty::Penalty;
 use crate::point::PathPoint;
 use crate::solve_options::SolveOptions;
 
 use super::gradients::GradientCache;
 use super::model_factor::ModelFactor;
-use super::problem::{Counters, Problem, check_response};
+use super::problem::{Counters, Problem};
 use super::working_set::{Rules, WorkingSet};
 
 /// A loss below this share of P(0) means the training samples are separated.
@@ -84,7 +84,7 @@ const SWEEPS_BEFORE_REPEATED_EXACT_MODEL: usize = 2;
 const MODEL_SOLVE_ACCURACY: f64 = 1e-3;
 /// Gradient of the unpenalized block below which its fit is exact to rounding.
 const REFIT_FLOOR: f64 = 1e-15;
-/// Largest support (with the intercept) solved exactly by [`LogisticSolver::model_active_solve`]
+/// Largest support (with the intercept) solved exactly by [`ProxNewtonSolver::model_active_solve`]
 /// (a Cholesky factor of that size).
 const MAX_MODEL_SUPPORT: usize = 4000;
 /// The working-set column cache holds at most this many bytes.
@@ -242,13 +242,16 @@ struct Start {
 }
 
 /// Path state of the logistic datafit for one design, labels and penalty.
-pub struct LogisticSolver<'a, D: Design, P: Penalty> {
+pub struct ProxNewtonSolver<'a, D: Design, P: Penalty, F: Datafit> {
     /// The design, weights, live columns and options (`problem.rs`).
     problem: Problem<'a, D>,
     penalty: P,
     /// The unpenalized live columns U (covariates and zero weights), fitted exactly with b.
     unpenalized: Vec<usize>,
-    y: Vec<f64>,
+    datafit: F,
+    /// Whether the datafit's conjugate is known (a duality gap certifies convex penalties);
+    /// otherwise every certificate is the relative KKT violation.
+    dual_known: bool,
     fit_intercept: bool,
     null_objective: f64,
     alpha_max: f64,
@@ -271,51 +274,36 @@ pub struct LogisticSolver<'a, D: Design, P: Penalty> {
 }
 
 /// The certificate of one state.
-struct LogisticCertificate {
+struct StateCertificate {
     kind: CertificateKind,
     value: f64,
     primal: f64,
 }
 
-impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
-    /// Validates the labels (0/1, both classes), fits the covariates-only model and makes the
-    /// first full pass (for alpha_max).
-    pub fn new(design: &'a D, y: &[f64], penalty: P, options: &SolveOptions) -> Result<Self, SolverError> {
-        check_response(design, y)?;
+impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
+    /// Fits the covariates-only model of the datafit (its response validated by its
+    /// constructor) and makes the first full pass (for alpha_max).
+    pub fn new(design: &'a D, datafit: F, penalty: P, options: &SolveOptions) -> Result<Self, SolverError> {
         let n = design.n_samples();
         let p = design.n_features();
-        if let Some((i, &v)) = y.iter().enumerate().find(|(_, v)| **v != 0.0 && **v != 1.0) {
-            return Err(SolverError::InvalidParameter(format!(
-                "the logistic datafit needs y in {{0, 1}} (or PLINK's 1 = control, 2 = case), but y has {v} at position {i} (0-based)"
-            )));
-        }
-        let cases = y.iter().filter(|&&v| v == 1.0).count();
-        if cases == 0 || cases == n {
-            return Err(SolverError::InvalidParameter(format!(
-                "y has one class only ({} of {n} samples are {}): a logistic model needs cases and controls",
-                n,
-                if cases == 0 { "0 (controls)" } else { "1 (cases)" }
-            )));
+        if datafit.n_samples() != n {
+            return Err(SolverError::LengthMismatch { y_len: datafit.n_samples(), n });
         }
         let stats = design.stats();
         let problem = Problem::new(design, &penalty, options, false)?;
         let unpenalized = problem.unpenalized();
-        let fit_intercept = stats.fit_intercept;
-        let null_objective = logistic::null_loss(y, fit_intercept);
-        let b = if fit_intercept {
-            let mean = cases as f64 / n as f64;
-            (mean / (1.0 - mean)).ln()
-        } else {
-            0.0
-        };
+        let fit_intercept = stats.fit_intercept && datafit.uses_intercept();
+        let null_objective = datafit.null_loss(fit_intercept);
+        let b = if fit_intercept { datafit.null_intercept() } else { 0.0 };
         let eta = vec![b; n];
-        let r: Vec<f64> = y.iter().zip(&eta).map(|(&y, &e)| logistic::residual(y, e)).collect();
+        let r = vec![0.0; n];
         let ws = problem.empty_working_set();
-        let mut solver = LogisticSolver {
+        let mut solver = ProxNewtonSolver {
             problem,
             penalty,
             unpenalized,
-            y: y.to_vec(),
+            dual_known: datafit.scaled_dual(&r, 1.0).is_some(),
+            datafit,
             fit_intercept,
             null_objective,
             alpha_max: 0.0,
@@ -422,16 +410,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         }
         self.collect_coefs();
         let loss = self.loss();
-        let brier = self
-            .y
-            .iter()
-            .zip(&self.eta)
-            .map(|(&y, &e)| {
-                let d = y - logistic::sigmoid(e);
-                d * d
-            })
-            .sum::<f64>()
-            / self.problem.n as f64;
+        let brier = self.datafit.mean_squared_error(&self.eta);
         Some(PathPoint {
             alpha_index,
             alpha,
@@ -476,13 +455,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     /// `r = y − σ(η)` and `F(η)` in one pass (one exponential and one logarithm per sample);
     /// every exact gradient is stale.
     fn update_residual(&mut self) {
-        let mut total = 0.0;
-        for ((r, &y), &e) in self.r.iter_mut().zip(&self.y).zip(&self.eta) {
-            let (loss, residual) = logistic::loss_and_residual(y, e);
-            *r = residual;
-            total += loss;
-        }
-        self.loss = total / self.problem.n as f64;
+        self.loss = self.datafit.loss_and_residual(&self.eta, &mut self.r);
         self.grad.invalidate();
     }
 
@@ -535,8 +508,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         if self.penalty.is_convex() {
             return false;
         }
-        let separated = self.y.iter().zip(&self.eta).all(|(&y, &e)| if y == 1.0 { e > 0.0 } else { e < 0.0 });
-        separated
+        self.datafit.separates(&self.eta)
             && self.ws.features.iter().all(|&j| {
                 let t = self.t[j];
                 let w = self.problem.weights[j];
@@ -548,7 +520,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
     /// intercept's stationarity `|mean r|/alpha_max`.
     fn restricted_certificate(&mut self, alpha: f64) -> f64 {
         self.grad.exact(self.problem.design, &self.r, &self.ws.features);
-        let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.problem.n);
+        let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.problem.n).with_kkt(!self.dual_known);
         for &j in &self.ws.features {
             acc.add(self.t[j], self.grad.c_now[j], self.problem.weights[j]);
         }
@@ -574,10 +546,13 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
         buf.h.resize(n, 0.0);
         buf.q.resize(n, 0.0);
         buf.d.resize(n, 0.0);
-        for ((h, q), (&e, &r)) in buf.h.iter_mut().zip(buf.q.iter_mut()).zip(self.eta.iter().zip(&self.r)) {
-            *h = if model == Model::Majorizer { 0.25 } else { logistic::hessian_weight(e).max(MIN_HESSIAN_WEIGHT) };
-            *q = r;
+        if model == Model::Majorizer {
+            self.datafit.majorizer_weights(&self.eta, &mut buf.h);
+        } else {
+            self.datafit.hessian_weights(&self.eta, &mut buf.h);
+            buf.h.iter_mut().for_each(|h| *h = h.max(MIN_HESSIAN_WEIGHT));
         }
+        buf.q.copy_from_slice(&self.r);
         buf.d.iter_mut().for_each(|d| *d = 0.0);
         buf.eta_old.clear();
         buf.eta_old.extend_from_slice(&self.eta);
@@ -691,7 +666,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
                 self.t[j] = if s == 1.0 { t1 } else { t0 + s * (t1 - t0) };
             }
             self.b = if s == 1.0 { b_new } else { b_old + s * (b_new - b_old) };
-            let objective = logistic::mean_loss(&self.y, &self.eta) + self.penalty_on_set(alpha);
+            let objective = self.datafit.loss(&self.eta) + self.penalty_on_set(alpha);
             if objective <= old_objective + 1e-15 * old_objective.abs() {
                 self.update_residual();
                 return objective < old_objective;
@@ -886,9 +861,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
             if size <= self.refit_tol {
                 break;
             }
-            for (h, &e) in h.iter_mut().zip(&self.eta) {
-                *h = logistic::hessian_weight(e);
-            }
+            self.datafit.hessian_weights(&self.eta, &mut h);
             let mut factor = crate::cholesky::UpdatableCholesky::with_limit(q);
             for a in 0..q {
                 let col_a = &block[a * n..(a + 1) * n];
@@ -944,7 +917,7 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
                     }
                     break;
                 }
-                let trial = logistic::mean_loss(&self.y, &self.eta);
+                let trial = self.datafit.loss(&self.eta);
                 if trial <= loss - 1e-4 * s * decrease || (trial <= loss && s < 1e-6) {
                     loss = trial;
                     accepted = true;
@@ -997,35 +970,36 @@ impl<'a, D: Design, P: Penalty> LogisticSolver<'a, D, P> {
 
     /// The certificate of the whole problem: exact gradients where known, bounds elsewhere
     /// (only ever larger), copies through their representatives.
-    fn certify(&mut self, alpha: f64) -> LogisticCertificate {
+    fn certify(&mut self, alpha: f64) -> StateCertificate {
         self.grad.exact(self.problem.design, &self.r, &self.ws.features);
-        let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.problem.n);
+        let mut acc = CertificateAccumulator::new(&self.penalty, alpha, self.problem.n).with_kkt(!self.dual_known);
         self.problem.accumulate_certificate(&mut acc, &self.penalty, alpha, &self.t, &self.grad, &self.r);
         self.finish(&acc, alpha)
     }
 
     /// The certificate from the accumulated per-feature terms (see the module docs).
-    fn finish(&self, acc: &CertificateAccumulator<'_, P>, alpha: f64) -> LogisticCertificate {
+    fn finish(&self, acc: &CertificateAccumulator<'_, P>, alpha: f64) -> StateCertificate {
         let norm = if self.alpha_max > 0.0 { self.alpha_max } else { 1.0 };
         let n = self.problem.n as f64;
         let primal = self.loss() + self.penalty_on_set(alpha);
         let r_mean = if self.fit_intercept { crate::kernels::mean(&self.r).abs() } else { 0.0 };
         let terms = acc.terms();
-        if self.penalty.is_convex() {
+        if self.penalty.is_convex() && self.dual_known {
+            let dual_at = |s: f64| self.datafit.scaled_dual(&self.r, s).unwrap_or(f64::NEG_INFINITY);
             let mut dual = f64::NEG_INFINITY;
             if acc.l2() == 0.0 && acc.l1() > 0.0 {
                 let s = if terms.max_dual_norm > acc.l1() { acc.l1() / terms.max_dual_norm } else { 1.0 };
-                dual = dual.max(logistic::scaled_dual(&self.y, &self.r, s));
+                dual = dual.max(dual_at(s));
             }
             if acc.l2() > 0.0 {
-                dual = dual.max(logistic::scaled_dual(&self.y, &self.r, 1.0) - terms.excess_sq / (2.0 * acc.l2()) / n);
+                dual = dual.max(dual_at(1.0) - terms.excess_sq / (2.0 * acc.l2()) / n);
             }
             let gap = (primal - dual).max(0.0) / self.null_objective;
             let value = gap.max(terms.max_unpenalized / norm).max(r_mean / norm);
-            LogisticCertificate { kind: CertificateKind::Gap, value, primal }
+            StateCertificate { kind: CertificateKind::Gap, value, primal }
         } else {
             let value = terms.max_kkt.max(r_mean) / norm;
-            LogisticCertificate { kind: CertificateKind::Kkt, value, primal }
+            StateCertificate { kind: CertificateKind::Kkt, value, primal }
         }
     }
 
