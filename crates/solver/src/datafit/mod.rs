@@ -13,10 +13,13 @@
 //!   solver, which are exact for it only, through whole-vector [`Totals`].
 //! - [`Logistic`]: the binomial log-likelihood; solved by the proximal Newton solver, generic
 //!   over [`Datafit`].
+//! - [`Cox`]: the Breslow partial likelihood of survival data; the same solver.
 
+mod cox;
 mod logistic;
 mod quadratic;
 
+pub use cox::{Cox, concordance_index};
 pub use logistic::Logistic;
 pub use quadratic::Quadratic;
 
