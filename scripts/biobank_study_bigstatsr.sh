@@ -2,21 +2,22 @@
 # regpath against bigstatsr on the synthetic n = 10^4 cells of the biobank study, and on one
 # n = 10^5 fileset, side by side: results/biobank-study/bigstatsr.csv.
 #
-#   scripts/biobank_study_bigstatsr.sh STUDY_DIR WORK_DIR [NCORES] [N100K_PREFIX]
+#   scripts/biobank_study_bigstatsr.sh STUDY_DIR WORK_DIR [NCORES] [N100K_PREFIX ...]
 #
 # For each synthetic cell with n = 10,000 in STUDY_DIR/summary.csv the genotypes are written
 # again with `regpath gen --family genotype … --seed <data_seed>` (the generator the sweep
 # used, so the same data), the replicate's train/test split is read from
 # STUDY_DIR/splits/<dataset>__r0.txt, and scripts/bigstatsr_vs_regpath.sh fits both tools on
 # it (regpath: `path --cv-folds 4 --patience 10 --n-alphas 200 --eps 1e-4`, bigstatsr:
-# `big_spLinReg(K = 4)`, their defaults). N100K_PREFIX (optional) is a fileset written by
-# `regpath gen --family genotype --n 100000 … --format bed` with its pheno.txt; it is split
-# 80/20 at random (seed 5). bigstatsr and bigsnpr must be installed (see the header of
+# `big_spLinReg(K = 4)`, their defaults). Each N100K_PREFIX (optional, any number) is a fileset
+# written by `regpath gen --family genotype --n 100000 … --format bed` with its pheno.txt and
+# meta.json; it is split 80/20 at random (seed 5). bigstatsr and bigsnpr must be installed (see the header of
 # scripts/bigstatsr_compare.R). WORK_DIR receives the filesets (about 0.3 GB per n = 10^4
 # cell) and each comparison's output.
 set -euo pipefail
 [ $# -ge 2 ] || { sed -n 2,16p "$0"; exit 2; }
-study=$1 work=$2 ncores=${3:-2} big=${4:-}
+study=$1 work=$2 ncores=${3:-2}
+shift $(( $# >= 3 ? 3 : 2 ))
 here=$(cd "$(dirname "$0")" && pwd)
 regpath=${REGPATH:-$here/../target/release/regpath}
 mkdir -p "$work"
@@ -51,18 +52,19 @@ while read -r cell n p k seed; do
   compare "$cell" "$n" "$p" "$k" "$dir/geno" "$dir/pheno.txt" "$dir/train.txt" "$dir/test.txt"
 done < "$work/cells.txt"
 
-if [ -n "$big" ]; then
+for big in "$@"; do
   n=$(wc -l < "$big.fam") p=$(wc -l < "$big.bim")
-  python3 - "$big.fam" "$work" <<'PY'
+  k=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['k'])" "$(dirname "$big")/meta.json" 2>/dev/null || echo "")
+  cell="synthetic_n${n}_p${p}_k${k}_h20.5"
+  python3 - "$big.fam" "$work" "$cell" <<'PY'
 import random, sys
 ids = [l.split()[:2] for l in open(sys.argv[1])]
 random.seed(5); random.shuffle(ids)
 cut = int(0.8 * len(ids))
-open(f"{sys.argv[2]}/big_train.txt", "w").writelines(f"{a} {b}\n" for a, b in ids[:cut])
-open(f"{sys.argv[2]}/big_test.txt", "w").writelines(f"{a} {b}\n" for a, b in ids[cut:])
+open(f"{sys.argv[2]}/{sys.argv[3]}_train.txt", "w").writelines(f"{a} {b}\n" for a, b in ids[:cut])
+open(f"{sys.argv[2]}/{sys.argv[3]}_test.txt", "w").writelines(f"{a} {b}\n" for a, b in ids[cut:])
 PY
-  k=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['k'])" "$(dirname "$big")/meta.json" 2>/dev/null || echo "")
-  compare "n${n}_p${p}" "$n" "$p" "$k" "$big" "$(dirname "$big")/pheno.txt" "$work/big_train.txt" "$work/big_test.txt"
-fi
+  compare "$cell" "$n" "$p" "$k" "$big" "$(dirname "$big")/pheno.txt" "$work/${cell}_train.txt" "$work/${cell}_test.txt"
+done
 mv -f "$tmp_csv" "$out_csv"
 cat "$out_csv"
