@@ -33,7 +33,7 @@ mod solver;
 
 pub use certificate::CertificateKind;
 pub use covariates::WithCovariates;
-pub use datafit::{Cox, Datafit, Logistic, Quadratic, Totals, concordance_index};
+pub use datafit::{Cox, Datafit, Logistic, Quadratic, Totals, concordance_index, signed_times, split_signed_times};
 pub use design::{ColumnStats, DenseDesign, Design, SCAN_BLOCK};
 pub use duplicates::ColumnCopy;
 pub use error::SolverError;

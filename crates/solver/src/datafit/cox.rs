@@ -84,6 +84,14 @@ impl Cox {
         Ok(Cox { status: status.to_vec(), order, group_start, group_events })
     }
 
+    /// The datafit of a survival response carried as one signed vector, XGBoost's
+    /// `survival:cox` convention: `|y_i|` is the time, and a negative sign (−0.0 included)
+    /// marks a censored sample ([`signed_times`] writes it).
+    pub fn from_signed_times(y: &[f64], n: usize) -> Result<Self, SolverError> {
+        let (time, status) = split_signed_times(y);
+        Cox::new(&time, &status, n)
+    }
+
     /// The members of time group g (indices into the caller's order).
     fn group(&self, g: usize) -> &[usize] {
         &self.order[self.group_start[g]..self.group_start[g + 1]]
@@ -205,6 +213,18 @@ impl Datafit for Cox {
         }
         true
     }
+}
+
+/// One signed vector for times and event indicators: `y_i = T_i` for an event (status 1),
+/// `−T_i` for a censored sample (status 0); see [`Cox::from_signed_times`].
+pub fn signed_times(time: &[f64], status: &[f64]) -> Vec<f64> {
+    time.iter().zip(status).map(|(&t, &d)| if d == 1.0 { t } else { -t }).collect()
+}
+
+/// `(time, status)` of a signed survival vector ([`signed_times`]): the sign bit marks
+/// censoring, so that a censoring at time 0 (`−0.0`) survives the round trip.
+pub fn split_signed_times(y: &[f64]) -> (Vec<f64>, Vec<f64>) {
+    y.iter().map(|&v| (v.abs(), if v.is_sign_negative() { 0.0 } else { 1.0 })).unzip()
 }
 
 /// Harrell's concordance index of risk scores η (higher = earlier event): over the comparable
@@ -358,6 +378,16 @@ mod tests {
         let e = Cox::new(&[1.0, f64::NAN], &[1.0, 0.0], 2).unwrap_err().to_string();
         assert!(e.contains("time"), "{e}");
         assert!(Cox::new(&[1.0], &[1.0, 0.0], 2).is_err());
+    }
+
+    #[test]
+    fn signed_times_round_trip_with_censoring_at_zero() {
+        let time = [0.0, 0.0, 2.5, 7.0];
+        let status = [1.0, 0.0, 0.0, 1.0];
+        let y = signed_times(&time, &status);
+        assert!(y[1].is_sign_negative() && y[1] == 0.0);
+        assert_eq!(split_signed_times(&y), (time.to_vec(), status.to_vec()));
+        assert_eq!(Cox::from_signed_times(&y, 4).unwrap(), Cox::new(&time, &status, 4).unwrap());
     }
 
     /// Harrell's C against the O(n²) definition, with ties in time and in η.
