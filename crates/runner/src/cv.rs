@@ -36,8 +36,8 @@ use regpath_datagen::io::atomic::write_atomic;
 use regpath_solver::{AlphaGrid, DenseRowsDesign, PathOptions, PenaltySpec, sigmoid};
 use serde::{Deserialize, Serialize};
 
-use crate::load::{LoadedInput, LoadedX};
-use crate::sweep::data::{PackedParts, fit_on, select_rows};
+use crate::load::{LoadedInput, LoadedX, select_rows};
+use crate::sweep::data::{PackedParts, fit_on};
 use crate::sweep::metrics::{argmin_first, one_se_index};
 use crate::sweep::task::Patience;
 

@@ -3,15 +3,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use ndarray::Array1;
+use ndarray::{Array1, Array2, ArrayView2, ShapeBuilder};
 use regpath_datagen::io::bed::fileset_path;
 use regpath_datagen::{
     Bed, CovariateTable, Covariates, DataError, FamilySpec, Matrix, SnpFilter, generate, observed_samples,
     read_covariate_matrix, read_covariate_table, read_matrix, read_penalty_factor, read_pheno_column,
     read_pheno_matched, read_row_indices, read_sample_list, read_vector, select_snps,
 };
-
-use crate::sweep::data::select_rows;
 
 /// Where the data of one fit comes from.
 #[derive(Clone, Debug)]
@@ -451,6 +449,16 @@ pub fn check_covariates_do_not_explain_y(c: &Covariates, y: &[f64], path: &Path)
         );
     }
     Ok(())
+}
+
+/// The rows `rows` of a matrix, as a new column-major matrix.
+pub fn select_rows(x: ArrayView2<'_, f64>, rows: &[usize]) -> Array2<f64> {
+    let p = x.ncols();
+    let mut data = Vec::with_capacity(rows.len() * p);
+    for col in x.columns() {
+        data.extend(rows.iter().map(|&i| col[i]));
+    }
+    Array2::from_shape_vec((rows.len(), p).f(), data).expect("shape matches")
 }
 
 /// Case/control labels as 0/1. Observed values all in {0, 1} are used as they are; values in

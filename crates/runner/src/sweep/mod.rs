@@ -151,7 +151,7 @@ pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
     let tasks_resumed = results.iter().filter(|r| r.is_some()).count();
     let todo: Vec<bool> = owned.iter().zip(&results).map(|(o, r)| *o && r.is_none()).collect();
     let tasks_run = pool.install(|| {
-        let ctx = exec::SweepContext { config, plan: &plan, config_hash: &hash };
+        let ctx = task::SweepContext { config, plan: &plan, config_hash: &hash };
         exec::execute(ctx, &dir, &todo, &mut results, opts.max_tasks, opts.progress)
     })?;
     let mut outcome = Outcome {

@@ -11,7 +11,6 @@ use regpath_solver::{DatafitKind, PathOptions, PathPoint, PathSummary};
 
 use super::config::{Method, SweepConfig};
 use super::data::{FitDesign, Part, UnitData, complement};
-use super::exec::SweepContext;
 use super::metrics::{
     Support, argmin_first, auc, binomial_deviance, brier, coef_error, mean_se, misclassification, mse, one_se_index,
     r2, support, support_by_group,
@@ -20,6 +19,17 @@ use super::plan::{DataOrigin, Plan, Task, Unit};
 use super::tables::{
     ChosenModel, CoefRow, MODEL_BUDGET, SUPPORT_BUDGET, SummaryRow, SweepPathRow, TASK_FORMAT, TaskResult,
 };
+
+/// What every task of a sweep run shares: the configuration, its plan and its hash.
+#[derive(Clone, Copy)]
+pub struct SweepContext<'a> {
+    /// The resolved configuration.
+    pub config: &'a SweepConfig,
+    /// Its expanded tasks.
+    pub plan: &'a Plan,
+    /// Its hash (recorded in every task file).
+    pub config_hash: &'a str,
+}
 
 /// Per-alpha quantities gathered while the training path runs.
 struct PointInfo {
@@ -386,7 +396,7 @@ fn fold_errors(
     let y_train = data.y(Part::Train);
     let y_fit: Vec<f64> = fit.iter().map(|&i| y_train[i]).collect();
     let y_held: Vec<f64> = held.iter().map(|&i| y_train[i]).collect();
-    let c_fit = data.covariates.as_ref().map(|c| super::data::select_rows(c[0].view(), &fit));
+    let c_fit = data.covariates.as_ref().map(|c| crate::load::select_rows(c[0].view(), &fit));
     let mut scratch = None;
     let design = data.fit_design(config, Some(fold), &mut scratch)?;
     let scorer = data.fold_scorer(fold);
