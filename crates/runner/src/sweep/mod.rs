@@ -10,9 +10,9 @@
 //! - [`tables`]: `path.csv`, `summary.csv`, `comparison.csv`, `coefs.csv`;
 //! - [`verdict`]: `pairwise.csv`, `ranks.csv`, `selection.csv` (paired tests, ranks, stability);
 //! - [`resume`]: the output directory, per-task results and resumption;
-//! - [`shard`]: splitting the task list into N cost-balanced pieces;
+//! - [`shard`]: splitting the task list into N cost-balanced pieces (run on N machines, or as
+//!   a SLURM job array by `crate::cluster`);
 //! - [`merge`]: assembling the tables from the task files of every piece;
-//! - [`slurm`]: SLURM job-array scripts that run the pieces and the merge;
 //! - [`manifest`]: the provenance record `manifest.json`;
 //! - [`outputs`]: each task's chosen model (`models/`) and each replicate's split (`splits/`);
 //! - [`plot`], [`plot_verdict`]: SVG figures.
@@ -32,7 +32,6 @@ pub mod plot_verdict;
 pub mod resume;
 pub mod shard;
 pub mod simulated;
-pub mod slurm;
 pub mod tables;
 pub mod task;
 pub mod verdict;
