@@ -14,6 +14,7 @@ mod certificate;
 mod cholesky;
 mod covariates;
 mod datafit;
+mod datafit_kind;
 mod design;
 mod duplicates;
 mod error;
@@ -32,6 +33,7 @@ mod solver;
 pub use certificate::{CertificateKind, Totals};
 pub use covariates::WithCovariates;
 pub use datafit::{Datafit, Quadratic};
+pub use datafit_kind::DatafitKind;
 pub use design::{ColumnStats, DenseDesign, Design, SCAN_BLOCK};
 pub use duplicates::ColumnCopy;
 pub use error::SolverError;
@@ -42,8 +44,8 @@ pub use logistic::{
     hessian_weight, mean_deviance, mean_loss, null_loss, residual as logistic_residual, sigmoid, softplus,
 };
 pub use path::{
-    BRIDGE_RATIO, DatafitKind, PathOptions, PathPoint, PathSummary, Screening, StopReason, bridge_alphas, fit_path,
-    fit_path_spec, train_r2,
+    BRIDGE_RATIO, PathOptions, PathPoint, PathSummary, Screening, StopReason, bridge_alphas, fit_path, fit_path_spec,
+    train_r2,
 };
 pub use penalty::{
     DEFAULT_L1_RATIO, DEFAULT_MCP_GAMMA, DEFAULT_SCAD_GAMMA, ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Piece,

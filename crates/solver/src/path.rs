@@ -8,7 +8,8 @@ use crate::error::SolverError;
 use crate::penalty::{ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Ridge, Scad};
 use crate::solver::{LogisticSolver, PathSolver};
 
-pub use crate::options::{DatafitKind, PathOptions, PathPoint, Screening};
+use crate::datafit_kind::DatafitKind;
+pub use crate::options::{PathOptions, PathPoint, Screening};
 
 /// Why a path ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
