@@ -26,7 +26,7 @@ use regpath_datagen::io::atomic::write_atomic;
 
 use super::plot_verdict::{bars_from_comparison, bars_from_summary, critical_difference_figure, summary_figure};
 use super::resume::FIGURES_DIR;
-use super::tables::{CV_ERROR, CoefRow, ComparisonRow, SummaryRow, SweepPathRow, read_table};
+use super::tables::{CV_ERROR, CoefRow, ComparisonRow, SummaryRow, SweepPathRow, read_table, sweep_datafit};
 use super::verdict::{RankRow, rank_metric};
 
 /// Tableau-10 colours, one per penalty configuration (cycled).
@@ -239,13 +239,7 @@ fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) ->
     }
     let pad = ((y1 - y0) * 0.05).max(1e-12);
     let x1 = (p as f64 * 1.5).max(2.0);
-    let logistic = rows.iter().any(|r| r.datafit == "logistic");
-    let y_label = match (no_test, logistic) {
-        (true, true) => "CV error (binomial deviance; no test part)",
-        (true, false) => "CV error (MSE; no test part)",
-        (false, true) => "test deviance (binomial)",
-        (false, false) => "test MSE",
-    };
+    let y_label = sweep_datafit(rows.iter().map(|r| r.datafit.as_str())).error_axis_label(no_test);
     let what = if no_test { "CV error" } else { "test error" };
 
     let mut svg = String::new();
