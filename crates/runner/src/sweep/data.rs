@@ -27,6 +27,7 @@ use regpath_solver::{
 };
 
 use super::config::SweepConfig;
+use super::part::Part;
 use super::plan::{DataOrigin, DatasetInstance, Plan, Unit, split_sizes};
 use crate::load::{LoadedX, select_rows};
 use crate::plink_codes;
@@ -104,17 +105,6 @@ pub enum PartsX<'a> {
     Dense([Array2<f64>; 3]),
     /// Packed genotypes, never expanded.
     Packed(PackedParts<'a>),
-}
-
-/// Training, validation or test part.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Part {
-    /// The training part.
-    Train = 0,
-    /// The validation part (no rows with CV).
-    Validation = 1,
-    /// The untouched test part.
-    Test = 2,
 }
 
 /// The data of one unit, split into its parts.

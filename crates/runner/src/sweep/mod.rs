@@ -3,6 +3,7 @@
 //!
 //! - [`config`]: the TOML configuration and the built-in default sweep;
 //! - [`plan`]: the expanded tasks and their seeds;
+//! - [`part`]: the training, validation and test parts of a unit's samples;
 //! - [`data`]: a unit's data, split into parts and folds (genotypes stay packed);
 //! - [`exec`]: parallel execution of the tasks;
 //! - [`task`]: one task: training path, cross-validation, selection, rows;
@@ -25,6 +26,7 @@ pub mod manifest;
 pub mod merge;
 pub mod metrics;
 pub mod outputs;
+pub mod part;
 pub mod plan;
 pub mod plot;
 pub mod plot_scaling;

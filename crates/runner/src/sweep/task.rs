@@ -10,8 +10,9 @@ use rayon::prelude::*;
 use regpath_solver::{DatafitKind, PathOptions, PathPoint, PathSummary};
 
 use super::config::{Method, SweepConfig};
-use super::data::{FitDesign, Part, UnitData, complement};
+use super::data::{FitDesign, UnitData, complement};
 use super::metrics::{Support, argmin_first, coef_error, mean_se, one_se_index, support, support_by_group};
+use super::part::Part;
 use super::plan::{DataOrigin, Plan, Task, Unit};
 use super::tables::{
     ChosenModel, CoefRow, MODEL_BUDGET, SUPPORT_BUDGET, SummaryRow, SweepPathRow, TASK_FORMAT, TaskResult,
