@@ -18,7 +18,7 @@ use anyhow::{Context, Result, bail};
 use plotters::prelude::*;
 use regpath_solver::DatafitKind;
 
-use crate::sweep::plot::{CHART_WIDTH, COLORS, Mark, SIZE, draw_legend, plot_err, write_svg};
+use crate::sweep::plot_style::{CHART_WIDTH, COLORS, Mark, SIZE, draw_legend, plot_err, write_svg};
 use crate::sweep::resume::FIGURES_DIR;
 
 /// Files the figures of a path are written to, inside `DIR/figures/`.

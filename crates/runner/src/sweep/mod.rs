@@ -16,7 +16,7 @@
 //! - [`merge`]: assembling the tables from the task files of every piece;
 //! - [`manifest`]: the provenance record `manifest.json`;
 //! - [`outputs`]: each task's chosen model (`models/`) and each replicate's split (`splits/`);
-//! - [`plot`], [`plot_verdict`]: SVG figures.
+//! - [`plot`], [`plot_verdict`], [`plot_scaling`]: SVG figures, on the shared [`plot_style`].
 
 pub mod config;
 pub mod data;
@@ -30,6 +30,7 @@ pub mod part;
 pub mod plan;
 pub mod plot;
 pub mod plot_scaling;
+pub mod plot_style;
 pub mod plot_verdict;
 pub mod resume;
 pub mod shard;
