@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use regpath_solver::{
     AlphaGrid, DatafitKind, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, WithCovariates,
-    fit_path_spec, train_r2,
+    fit_path_spec,
 };
 
 use crate::cv::{CvCurve, CvFlags, CvProblem, CvRecord, FOLDS_FILE, SampleIds, cross_validate, write_folds};
@@ -18,8 +18,8 @@ use crate::held_out::{HeldOut, HeldOutFlags};
 use crate::load::{DataSource, InputOptions, LoadedInput, LoadedX, load_input};
 use crate::model::{self, MODEL_FILE, PointRecord};
 use crate::tables::{
-    CV_COLUMNS, CoefRow, PATH_OUTPUTS, PathRow, StreamedCsv, coef_columns, held_out_columns, path_columns,
-    prepare_output_dir, remove_owned_outputs, write_csv,
+    CV_COLUMNS, CoefRow, PATH_OUTPUTS, PathRow, StreamedCsv, coef_columns, path_columns, prepare_output_dir,
+    remove_owned_outputs, write_csv,
 };
 
 /// Arguments of `regpath path`.
@@ -403,7 +403,7 @@ fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, sour
         keep: args.keep.clone(),
         remove: args.remove.clone(),
         keep_rows: args.keep_rows.clone(),
-        binary: options.datafit == DatafitKind::Logistic,
+        datafit: options.datafit,
         phenotype_label: None,
         snps: args.snp_filter()?,
         simulated_phenotype: false,
@@ -455,7 +455,6 @@ fn prepare_fit<'d>(
     options: &PathOptions,
     data: &'d LoadedInput,
 ) -> Result<Prepared<'d>> {
-    let logistic = options.datafit == DatafitKind::Logistic;
     let held_out_flags = HeldOutFlags {
         x: args.test_x.clone(),
         y: args.test_y.clone(),
@@ -470,7 +469,7 @@ fn prepare_fit<'d>(
         data,
         args.bed.as_deref(),
         (args.pheno.as_deref(), args.pheno_column()?),
-        logistic,
+        options.datafit,
     )?;
     let ids = SampleIds::of(data);
     let folds = args.cv_flags().assign(&ids)?;
@@ -526,7 +525,7 @@ fn fit_design<D: Design>(
     let names = names.as_deref();
     // the .bim records of the SNP columns (alleles for coefs.csv)
     let snps = data.x.snp_table();
-    let logistic = options.datafit == DatafitKind::Logistic;
+    let datafit = options.datafit;
     let Prepared { held_out, ids, folds, early_cv } = prepared;
     let y = data.y.as_slice().context("y is not contiguous")?;
     let problem = CvProblem { data, spec, options, intercept: !args.no_intercept, standardize: !args.no_standardize };
@@ -534,9 +533,9 @@ fn fit_design<D: Design>(
     let mut stopped_at_min = false;
     let mut rows: Vec<PathRow> = Vec::new();
     let mut coefs: Vec<CoefRow<'_>> = Vec::new();
-    let mut columns = path_columns(logistic);
+    let mut columns = path_columns(datafit);
     if held_out.is_some() {
-        columns.extend(held_out_columns(logistic));
+        columns.extend(datafit.held_out_columns());
     }
     if folds.is_some() {
         columns.extend(CV_COLUMNS);
@@ -587,7 +586,7 @@ fn fit_design<D: Design>(
             cv_choice: folds.as_ref().map(|_| ""),
         });
         if let (Some(h), Some(row)) = (&held_out, rows.last_mut()) {
-            let (loss, score) = h.score(pt.intercept, pt.coefs, logistic);
+            let (loss, score) = h.score(pt.intercept, pt.coefs, datafit);
             row.test_loss = Some(loss);
             row.test_score = Some(score.map(|v| format!("{v:?}")).unwrap_or_default());
         }
@@ -677,7 +676,7 @@ fn fit_design<D: Design>(
         .collect();
     let mut fitted_model = model::build(
         data,
-        options.datafit.as_str(),
+        options.datafit,
         spec,
         !args.no_intercept,
         !args.no_standardize,
@@ -689,7 +688,7 @@ fn fit_design<D: Design>(
         fitted_model.cv = Some(CvRecord {
             folds: folds.k,
             assignment: folds.source.clone(),
-            measure: if logistic { "deviance" } else { "mse" }.into(),
+            measure: datafit.loss_name().into(),
             alpha_min_index: cv.min,
             alpha_min: rows[cv.min].alpha,
             alpha_1se_index: cv.one_se,
@@ -758,9 +757,10 @@ fn fit_design<D: Design>(
         );
     }
     if summary.stop_reason == regpath_solver::StopReason::Saturated {
-        let r2 =
-            |row: &PathRow| if logistic { row.deviance_ratio } else { train_r2(row.train_mse, summary.null_objective) };
-        let what = if logistic { "deviance ratio" } else { "training R²" };
+        // the value the stop rule compared (for the quadratic datafit the training R²,
+        // `train_r2(train_mse, null_objective)` to the bit)
+        let r2 = |row: &PathRow| row.deviance_ratio;
+        let what = datafit.deviance_ratio_label();
         let before = match rows.len() {
             2.. => format!(" (alpha_index {}: {:.6})", rows.len() - 2, r2(&rows[rows.len() - 2])),
             _ => String::new(),
@@ -780,7 +780,7 @@ fn fit_design<D: Design>(
             folds.source,
             sizes.iter().min().unwrap_or(&0),
             sizes.iter().max().unwrap_or(&0),
-            if logistic { "mean binomial deviance" } else { "MSE" },
+            datafit.loss_label(),
             cv.time_s,
             rows[cv.min].alpha,
             cv.min,

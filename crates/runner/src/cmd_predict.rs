@@ -10,10 +10,10 @@ use regpath_datagen::io::atomic::write_atomic;
 use regpath_datagen::{Bed, read_matrix, read_sample_list, read_vector};
 use serde::Deserialize;
 
-use crate::load::{bed_phenotypes, pheno_source, recode_case_control};
+use crate::load::{bed_phenotypes, code_phenotype, pheno_source};
 use crate::model::{self, Features, Model};
 use crate::predict::{Matching, PointCoefs, SnpMatch, match_snps, predict_bed};
-use crate::sweep::metrics::{auc, binomial_deviance, misclassification, mse, predict, r2};
+use crate::sweep::metrics::predict;
 use crate::tables::{prepare_output_dir, remove_owned_outputs};
 
 /// Files `regpath predict` owns in its output folder.
@@ -259,7 +259,7 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
     }
     let coefs = read_coefs(&fit, &model, &points)?;
     let intercepts: Vec<f64> = points.iter().map(|&k| model.intercepts[k]).collect();
-    let logistic = model.datafit == "logistic";
+    let datafit = model.datafit_kind()?;
     let p = model.n_features;
 
     // new data → linear predictors, sample labels and the phenotype (if given)
@@ -398,9 +398,7 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
                     }
                     let mut all = bed_phenotypes(&bed, pheno.as_deref(), k)?;
                     let from = pheno_source(pheno.as_deref(), k);
-                    if logistic {
-                        recode_case_control(&mut all, &from)?;
-                    }
+                    code_phenotype(datafit, &mut all, &from)?;
                     eprintln!("phenotype for metrics.csv: {from}");
                     Some(rows.iter().map(|&i| all[i]).collect())
                 }
@@ -424,25 +422,15 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
                 bail!("no scored sample has an observed phenotype (every value is missing)");
             }
             let y_obs: Vec<f64> = observed.iter().map(|&i| y[i].unwrap_or(f64::NAN)).collect();
-            let mut table = String::from(if logistic {
-                "alpha_index,nnz,deviance,auc,misclassification\n"
-            } else {
-                "alpha_index,nnz,mse,r2\n"
-            });
+            let mut table = format!("alpha_index,nnz,{}\n", datafit.metric_columns().join(","));
             for (s, &k) in points.iter().enumerate() {
                 let e: Vec<f64> = observed.iter().map(|&i| eta[s][i]).collect();
-                let opt = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-                if logistic {
-                    table.push_str(&format!(
-                        "{k},{},{},{},{}\n",
-                        model.nnz[k],
-                        binomial_deviance(&y_obs, &e),
-                        opt(auc(&y_obs, &e)),
-                        misclassification(&y_obs, &e)
-                    ));
-                } else {
-                    table.push_str(&format!("{k},{},{},{}\n", model.nnz[k], mse(&y_obs, &e), opt(r2(&y_obs, &e))));
+                table.push_str(&format!("{k},{}", model.nnz[k]));
+                // an undefined measure (constant y, one class) is an empty cell
+                for v in datafit.metrics(&y_obs, &e) {
+                    table.push_str(&format!(",{}", v.map(|v| v.to_string()).unwrap_or_default()));
                 }
+                table.push('\n');
             }
             Some((table, observed.len()))
         }
@@ -461,7 +449,7 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
         for (i, label) in labels.iter().enumerate() {
             w.write_all(label.as_bytes())?;
             for e in &eta {
-                let v = if logistic { 1.0 / (1.0 + (-e[i]).exp()) } else { e[i] };
+                let v = datafit.inverse_link(e[i]);
                 write!(w, ",{v}")?;
             }
             writeln!(w)?;

@@ -4,11 +4,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
+use crate::cluster::slurm::{self, SlurmJob};
 use crate::cmd_sweep::SweepArgs;
 use crate::sweep::plan::Plan;
 use crate::sweep::resume::{self, OutputDir};
 use crate::sweep::shard;
-use crate::sweep::slurm::{self, SlurmJob};
 
 /// Arguments of `regpath slurm`.
 #[derive(clap::Args, Debug)]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::sweep::config::{Method, SweepConfig};
-use crate::sweep::{DEFAULT_OUT, RunOptions, Shard, run_sweep};
+use crate::sweep::{DEFAULT_OUT, RunOptions, run_sweep};
 
 /// Arguments of `regpath sweep`.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -131,7 +131,7 @@ pub fn run(args: &SweepArgs) -> Result<()> {
         return Ok(());
     }
     let out = config.out.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_OUT));
-    let shard = args.shard.as_deref().map(Shard::parse).transpose()?;
+    let shard = args.shard.as_deref().map(crate::cluster::parse_shard).transpose()?;
     if shard.is_some() && args.plot {
         eprintln!("note: --plot is ignored with --shard; draw the figures with `regpath merge DIR --plot`");
     }

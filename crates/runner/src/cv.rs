@@ -14,11 +14,12 @@
 //! cv_se_ℓ   = sqrt( Σ_f n_f (e_fℓ − cv_mean_ℓ)² / Σ_f n_f / (K − 1) )
 //! ```
 //!
-//! The loss is the squared error `(y_i − η_i)²` for the quadratic datafit and the binomial
-//! deviance `−2[y_i log p_i + (1 − y_i) log(1 − p_i)]`, `p_i = σ(η_i)` clamped to
-//! `[10⁻⁵, 1 − 10⁻⁵]` as `cv.glmnet` does, for the logistic one. `alpha_min` is the largest
-//! alpha with the smallest `cv_mean` (glmnet's `lambda.min`), `alpha_1se` the largest alpha
-//! whose `cv_mean` is at most `cv_mean + cv_se` at `alpha_min` (`lambda.1se`).
+//! The loss is the datafit's `DatafitKind::cv_loss`: the squared error `(y_i − η_i)²` for the
+//! quadratic datafit and the binomial deviance `−2[y_i log p_i + (1 − y_i) log(1 − p_i)]`,
+//! `p_i = σ(η_i)` clamped to `[10⁻⁵, 1 − 10⁻⁵]` as `cv.glmnet` does, for the logistic one.
+//! `alpha_min` is the largest alpha with the smallest `cv_mean` (glmnet's `lambda.min`),
+//! `alpha_1se` the largest alpha whose `cv_mean` is at most `cv_mean + cv_se` at `alpha_min`
+//! (`lambda.1se`).
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -33,19 +34,16 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use regpath_datagen::io::atomic::write_atomic;
-use regpath_solver::{AlphaGrid, DenseRowsDesign, PathOptions, PenaltySpec, sigmoid};
+use regpath_solver::{AlphaGrid, DenseRowsDesign, PathOptions, PenaltySpec};
 use serde::{Deserialize, Serialize};
 
-use crate::load::{LoadedInput, LoadedX};
-use crate::sweep::data::{PackedParts, fit_on, select_rows};
+use crate::load::{LoadedInput, LoadedX, select_rows};
+use crate::sweep::data::{PackedParts, fit_on};
 use crate::sweep::metrics::{argmin_first, one_se_index};
 use crate::sweep::task::Patience;
 
 /// File of the fold assignment in a `regpath path` output folder.
 pub const FOLDS_FILE: &str = "folds.txt";
-
-/// glmnet's clamp of predicted probabilities in the binomial deviance of `cv.glmnet`.
-pub const PROB_MIN: f64 = 1e-5;
 
 /// The cross-validation flags of `regpath path`.
 #[derive(Clone, Debug, Default)]
@@ -395,22 +393,6 @@ pub struct CvRecord {
     pub folds_file: String,
 }
 
-/// Mean held-out loss of a fold: squared error, or glmnet's clamped binomial deviance.
-pub fn held_out_loss(logistic: bool, y: &[f64], eta: &[f64]) -> f64 {
-    let total: f64 = if logistic {
-        y.iter()
-            .zip(eta)
-            .map(|(&t, &e)| {
-                let p = sigmoid(e).clamp(PROB_MIN, 1.0 - PROB_MIN);
-                -2.0 * (t * p.ln() + (1.0 - t) * (1.0 - p).ln())
-            })
-            .sum()
-    } else {
-        y.iter().zip(eta).map(|(&t, &e)| (t - e) * (t - e)).sum()
-    };
-    total / y.len() as f64
-}
-
 /// glmnet's `cvm` and `cvsd` from the per-fold mean losses `errors[f][ℓ]` and fold sizes, over
 /// the alphas every fold reached.
 pub fn curve(errors: &[Vec<f64>], sizes: &[usize]) -> (Vec<f64>, Vec<f64>) {
@@ -540,7 +522,7 @@ fn fold_errors(
 ) -> Result<Vec<f64>> {
     let data = problem.data;
     let y = data.y.as_slice().context("y is not contiguous")?;
-    let logistic = options.datafit == regpath_solver::DatafitKind::Logistic;
+    let datafit = options.datafit;
     let covariates = data.covariates.as_ref().map(|c| c.values.view());
     // (positions of the fit, positions held out), as fitted-sample indices in design row order
     let (fit, held): (Vec<usize>, Vec<usize>) = match shared {
@@ -579,7 +561,7 @@ fn fold_errors(
                 (Shared::Packed(..), None) => {}
             }
         }
-        let loss = held_out_loss(logistic, &y_held, &pred);
+        let loss = datafit.cv_loss(&y_held, &pred);
         errors.push(loss);
         if early.as_mut().is_some_and(|p| p.stop_after(loss)) {
             return ControlFlow::Break(());
@@ -624,13 +606,6 @@ mod tests {
         let (m, s) = curve(&[vec![2.0, 1.0], vec![4.0]], &[1, 3]);
         assert_eq!(m, vec![3.5]);
         assert!((s[0] - 0.75f64.sqrt()).abs() < 1e-15);
-    }
-
-    #[test]
-    fn deviance_is_clamped_as_cv_glmnet() {
-        let d = held_out_loss(true, &[1.0], &[-100.0]);
-        assert!((d + 2.0 * PROB_MIN.ln()).abs() < 1e-12, "{d}");
-        assert_eq!(held_out_loss(false, &[1.0, 3.0], &[0.0, 1.0]), 2.5);
     }
 
     #[test]

@@ -11,11 +11,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use ndarray::Array2;
 use regpath_datagen::{Bed, Matrix, read_matrix, read_sample_list, read_vector};
+use regpath_solver::DatafitKind;
 
-use crate::load::{LoadedInput, LoadedX, bed_phenotypes, pheno_source, recode_case_control};
+use crate::load::{LoadedInput, LoadedX, bed_phenotypes, code_phenotype, pheno_source};
 use crate::model::snp_means;
 use crate::predict::{Matching, identity_matching, match_snps, predict_bed};
-use crate::sweep::metrics::{auc, binomial_deviance, mse, predict, r2};
+use crate::sweep::metrics::predict;
 
 /// Where the held-out samples come from (the `--test-*` flags of `regpath path`).
 #[derive(Clone, Debug, Default)]
@@ -116,13 +117,14 @@ fn observed(bed: &Bed, keep: Option<&Path>, pheno: &[Option<f64>]) -> Result<(Ve
 impl HeldOut {
     /// Loads the held-out samples for a fit on `data`. `train_pheno` is the training phenotype
     /// choice (`--pheno`, `--pheno-col`), used for `--test-keep` on the training fileset and for
-    /// the column of `--test-pheno` or the test `.fam`.
+    /// the column of `--test-pheno` or the test `.fam`. The responses are checked and coded as
+    /// the response of `datafit`.
     pub fn load(
         flags: &HeldOutFlags,
         data: &LoadedInput,
         train_prefix: Option<&Path>,
         train_pheno: (Option<&Path>, usize),
-        logistic: bool,
+        datafit: DatafitKind,
     ) -> Result<Option<HeldOut>> {
         if !flags.any() {
             return Ok(None);
@@ -146,8 +148,9 @@ impl HeldOut {
                 if y.len() != x.n_rows() {
                     bail!("--test-y has {} values but --test-x has {} rows", y.len(), x.n_rows());
                 }
-                if logistic && let Some(v) = y.iter().find(|&&v| v != 0.0 && v != 1.0) {
-                    bail!("--test-y must be 0/1 for --datafit logistic, found {v}");
+                let response = datafit.response();
+                if let Some(v) = response.first_invalid(&y) {
+                    bail!("--test-y must be {} for --datafit {}, found {v}", response.domain(), datafit.as_str());
                 }
                 let z = match (&data.covariates, &flags.covariates) {
                     (None, _) => None,
@@ -184,9 +187,7 @@ impl HeldOut {
                         (bed, identity_matching(means.len(), columns.as_deref()), pheno, pheno_source(pheno_path, k))
                     }
                 };
-                if logistic {
-                    recode_case_control(&mut pheno, &from)?;
-                }
+                code_phenotype(datafit, &mut pheno, &from)?;
                 // covariates: the training table for held-out samples of the training fileset,
                 // --test-covariates for another fileset; samples without them are not scored
                 let z_table = match (&data.covariates, test_bed, &flags.covariates, &flags.train_covariates) {
@@ -246,9 +247,10 @@ impl HeldOut {
         }
     }
 
-    /// `(loss, score)` of a path point: MSE and R² (quadratic), or mean binomial deviance and
-    /// AUC (logistic); the score is `None` when undefined (constant y, one class).
-    pub fn score(&self, intercept: f64, coefs: &[(usize, f64)], logistic: bool) -> (f64, Option<f64>) {
+    /// `(loss, score)` of a path point, `datafit`'s [`DatafitKind::held_out_score`]: MSE and R²
+    /// (quadratic), or mean binomial deviance and AUC (logistic); the score is `None` when
+    /// undefined (constant y, one class).
+    pub fn score(&self, intercept: f64, coefs: &[(usize, f64)], datafit: DatafitKind) -> (f64, Option<f64>) {
         let (eta, y) = match self {
             HeldOut::Dense { x, y, z } => {
                 let mut pred = vec![0.0; y.len()];
@@ -267,6 +269,6 @@ impl HeldOut {
                 (eta, y)
             }
         };
-        if logistic { (binomial_deviance(y, &eta), auc(y, &eta)) } else { (mse(y, &eta), r2(y, &eta)) }
+        datafit.held_out_score(y, &eta)
     }
 }

@@ -1,5 +1,6 @@
 //! The `regpath` command's library: one module per subcommand, plus data loading and tables.
 
+pub mod cluster;
 pub mod cmd_gen;
 pub mod cmd_merge;
 pub mod cmd_path;

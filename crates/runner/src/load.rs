@@ -3,15 +3,14 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use ndarray::Array1;
+use ndarray::{Array1, Array2, ArrayView2, ShapeBuilder};
 use regpath_datagen::io::bed::fileset_path;
 use regpath_datagen::{
     Bed, CovariateTable, Covariates, DataError, FamilySpec, Matrix, SnpFilter, generate, observed_samples,
     read_covariate_matrix, read_covariate_table, read_matrix, read_penalty_factor, read_pheno_column,
     read_pheno_matched, read_row_indices, read_sample_list, read_vector, select_snps,
 };
-
-use crate::sweep::data::select_rows;
+use regpath_solver::{DatafitKind, ResponseKind};
 
 /// Where the data of one fit comes from.
 #[derive(Clone, Debug)]
@@ -88,9 +87,9 @@ pub struct InputOptions {
     pub remove: Option<PathBuf>,
     /// 0-based row indices of X to keep (`--x` only).
     pub keep_rows: Option<PathBuf>,
-    /// The phenotype is a case/control label (the logistic datafit): a PLINK phenotype coded
-    /// 1/2 is recoded to 0/1, with 0 missing.
-    pub binary: bool,
+    /// The datafit the data is for: its response decides how a PLINK phenotype is coded
+    /// ([`code_phenotype`]: for a binary response, 1/2 is recoded to 0/1, with 0 missing).
+    pub datafit: DatafitKind,
     /// How errors name the phenotype column choice (default `--pheno-col K`; a sweep names
     /// its configuration key).
     pub phenotype_label: Option<String>,
@@ -304,7 +303,7 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, extra: &Input
             m.describe_unknown()
         );
     }
-    let plink_coded = extra.binary && !extra.simulated_phenotype && recode_case_control(&mut phenotypes, &from)?;
+    let plink_coded = !extra.simulated_phenotype && code_phenotype(extra.datafit, &mut phenotypes, &from)?;
     let codes = if plink_coded { "0, -9 or NA" } else { "-9 or NA" };
     let unobserved = phenotypes.iter().filter(|v| v.is_none()).count();
     if unobserved > 0 {
@@ -451,6 +450,26 @@ pub fn check_covariates_do_not_explain_y(c: &Covariates, y: &[f64], path: &Path)
         );
     }
     Ok(())
+}
+
+/// The rows `rows` of a matrix, as a new column-major matrix.
+pub fn select_rows(x: ArrayView2<'_, f64>, rows: &[usize]) -> Array2<f64> {
+    let p = x.ncols();
+    let mut data = Vec::with_capacity(rows.len() * p);
+    for col in x.columns() {
+        data.extend(rows.iter().map(|&i| col[i]));
+    }
+    Array2::from_shape_vec((rows.len(), p).f(), data).expect("shape matches")
+}
+
+/// A phenotype read from a PLINK fileset or phenotype file (`from` names it), coded as the
+/// response of `datafit`: as read for a continuous response, as 0/1 labels for a binary one
+/// ([`recode_case_control`]). Returns whether PLINK's 1/2 case/control coding was found.
+pub fn code_phenotype(datafit: DatafitKind, phenotypes: &mut [Option<f64>], from: &str) -> Result<bool> {
+    match datafit.response() {
+        ResponseKind::Continuous => Ok(false),
+        ResponseKind::Binary => recode_case_control(phenotypes, from),
+    }
 }
 
 /// Case/control labels as 0/1. Observed values all in {0, 1} are used as they are; values in

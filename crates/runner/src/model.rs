@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use regpath_datagen::io::atomic::write_atomic;
 use regpath_datagen::{Bed, SnpTable, StringColumn};
+use regpath_solver::DatafitKind;
 use serde::{Deserialize, Serialize};
 
 use crate::load::{LoadedInput, LoadedX};
@@ -34,7 +35,8 @@ pub struct Model {
     pub version: u32,
     /// `regpath` version that wrote it.
     pub regpath_version: String,
-    /// `quadratic` or `logistic` (predictions are then probabilities σ(η)).
+    /// `quadratic` or `logistic` (predictions are then probabilities σ(η)); see
+    /// [`Model::datafit_kind`].
     pub datafit: String,
     /// `lasso`, `ridge`, `enet`, `mcp` or `scad`.
     pub penalty: String,
@@ -246,7 +248,7 @@ pub fn snp_means(bed: &Bed, rows: Option<&[usize]>, columns: Option<&[usize]>) -
 #[allow(clippy::too_many_arguments)]
 pub fn build(
     data: &LoadedInput,
-    datafit: &str,
+    datafit: DatafitKind,
     spec: regpath_solver::PenaltySpec,
     fit_intercept: bool,
     standardize: bool,
@@ -283,7 +285,7 @@ pub fn build(
         format: MODEL_FORMAT.into(),
         version: MODEL_VERSION,
         regpath_version: env!("CARGO_PKG_VERSION").into(),
-        datafit: datafit.into(),
+        datafit: datafit.as_str().into(),
         penalty: spec.name().into(),
         l1_ratio: spec.l1_ratio(),
         gamma: spec.gamma(),
@@ -311,6 +313,13 @@ pub fn write(path: &Path, model: &Model) -> Result<()> {
         std::io::Write::write_all(w, b"\n")
     })
     .with_context(|| format!("cannot write {}", path.display()))
+}
+
+impl Model {
+    /// The datafit the path was fitted with (an error for a name this version does not know).
+    pub fn datafit_kind(&self) -> Result<DatafitKind> {
+        DatafitKind::from_name(&self.datafit).map_err(|e| anyhow::anyhow!("the model's datafit: {e}"))
+    }
 }
 
 /// Reads `DIR/model.json` of a `regpath path` output directory.

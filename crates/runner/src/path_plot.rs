@@ -16,8 +16,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use plotters::prelude::*;
+use regpath_solver::DatafitKind;
 
-use crate::sweep::plot::{CHART_WIDTH, COLORS, Mark, SIZE, draw_legend, plot_err, write_svg};
+use crate::sweep::plot_style::{CHART_WIDTH, COLORS, Mark, SIZE, draw_legend, plot_err, write_svg};
 use crate::sweep::resume::FIGURES_DIR;
 
 /// Files the figures of a path are written to, inside `DIR/figures/`.
@@ -38,7 +39,8 @@ struct PathTable {
     /// alpha_index of alpha_min and alpha_1se.
     choice: Option<(usize, usize)>,
     tol: f64,
-    measure: String,
+    /// The datafit (its held-out loss is the CV measure).
+    datafit: DatafitKind,
     /// Columns of X (coefficients of later features are covariates).
     p: usize,
 }
@@ -75,7 +77,7 @@ fn read_path(dir: &Path) -> Result<PathTable> {
         cv: im.is_some().then_some(cv),
         choice,
         tol: model["tol"].as_f64().unwrap_or(f64::NAN),
-        measure: model["cv"]["measure"].as_str().unwrap_or("mse").to_string(),
+        datafit: model["datafit"].as_str().and_then(|d| DatafitKind::from_name(d).ok()).unwrap_or_default(),
         p: model["n_features"].as_u64().map_or(usize::MAX, |v| v as usize),
     })
 }
@@ -136,7 +138,7 @@ pub fn plot_path_dir(dir: &Path) -> Result<Vec<PathBuf>> {
         .collect();
     put(PATH_FIGURES[1], coefficient_figure(&l1, &coefs, "L1 norm of the coefficients of X", marks(&l1))?)?;
     if let (Some(cv), Some(choice)) = (&table.cv, table.choice) {
-        put(PATH_FIGURES[2], cv_figure(&ln_alpha, cv, choice, &table.measure)?)?;
+        put(PATH_FIGURES[2], cv_figure(&ln_alpha, cv, choice, table.datafit)?)?;
     }
     put(PATH_FIGURES[3], certificate_figure(&ln_alpha, &table.certificate, table.tol)?)?;
     Ok(written)
@@ -242,12 +244,12 @@ fn draw_choices<DB: DrawingBackend>(
 }
 
 /// The CV curve with ±1 SE bars (plot.cv.glmnet).
-fn cv_figure(xs: &[f64], cv: &[(f64, f64)], choice: (usize, usize), measure: &str) -> Result<String> {
+fn cv_figure(xs: &[f64], cv: &[(f64, f64)], choice: (usize, usize), datafit: DatafitKind) -> Result<String> {
     let points: Vec<(f64, f64, f64)> =
         xs.iter().zip(cv).filter(|(_, (m, _))| m.is_finite()).map(|(&x, &(m, s))| (x, m, s)).collect();
     let (x0, x1) = range(xs.iter().copied());
     let (y0, y1) = range(points.iter().flat_map(|&(_, m, s)| [m - s, m + s]));
-    let label = if measure == "deviance" { "CV mean binomial deviance" } else { "CV mean squared error" };
+    let label = format!("CV {}", datafit.loss_description());
     let red = RGBColor(214, 39, 40);
     let mut svg = String::new();
     {
@@ -264,7 +266,7 @@ fn cv_figure(xs: &[f64], cv: &[(f64, f64)], choice: (usize, usize), measure: &st
         chart
             .configure_mesh()
             .x_desc("ln(alpha)  (the path runs right to left)")
-            .y_desc(label)
+            .y_desc(&label)
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(plot_err)?;

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use regpath_datagen::io::atomic::write_atomic;
+use regpath_solver::DatafitKind;
 use serde::Serialize;
 
 /// One row of `path.csv`.
@@ -35,8 +36,8 @@ pub struct PathRow {
     /// Seconds for this alpha.
     pub time_s: f64,
     /// The datafit's mean deviance: `‖y − b − Xβ‖²/n` for the quadratic datafit (column
-    /// `train_mse`), the mean binomial deviance for the logistic one (column `train_deviance`,
-    /// see [`path_columns`]).
+    /// `train_mse`), the mean binomial deviance for the logistic one (column `train_deviance`:
+    /// the column is named by [`DatafitKind::train_loss_column`], see [`path_columns`]).
     pub train_mse: f64,
     /// `1 − loss/P(0)` (training R² for the quadratic datafit; NaN when P(0) = 0).
     pub deviance_ratio: f64,
@@ -56,7 +57,7 @@ pub struct PathRow {
     /// Empty, except on the last row: `end_of_grid`, `max_nnz`, `saturated` or `stopped`.
     pub stop_reason: &'static str,
     /// With held-out samples (`--test-*`): their MSE (logistic: mean binomial deviance);
-    /// the column exists only then (see [`held_out_columns`]).
+    /// the column exists only then (named by [`DatafitKind::held_out_columns`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_loss: Option<f64>,
     /// With held-out samples: their R² (logistic: AUC), empty when undefined.
@@ -79,11 +80,6 @@ pub struct PathRow {
 
 /// Names of the cross-validation columns of `path.csv` (last, after any held-out columns).
 pub const CV_COLUMNS: [&str; 3] = ["cv_mean", "cv_se", "cv_choice"];
-
-/// Names of the held-out columns of `path.csv`.
-pub fn held_out_columns(logistic: bool) -> [&'static str; 2] {
-    if logistic { ["test_deviance", "test_auc"] } else { ["test_mse", "test_r2"] }
-}
 
 /// One row of `coefs.csv` (nonzero coefficients only, original scale).
 #[derive(Clone, Debug, Serialize)]
@@ -160,10 +156,11 @@ impl StreamedCsv {
     }
 }
 
-/// Column names of `path.csv`, in order: [`PATH_COLUMNS`], with `train_deviance` in place of
-/// `train_mse` for the logistic datafit (the same field of [`PathRow`]).
-pub fn path_columns(logistic: bool) -> Vec<&'static str> {
-    PATH_COLUMNS.iter().map(|&c| if logistic && c == "train_mse" { "train_deviance" } else { c }).collect()
+/// Column names of `path.csv`, in order: [`PATH_COLUMNS`], with the datafit's
+/// [`DatafitKind::train_loss_column`] in place of `train_mse` (`train_deviance` for the
+/// logistic datafit; the same field of [`PathRow`]).
+pub fn path_columns(datafit: DatafitKind) -> Vec<&'static str> {
+    PATH_COLUMNS.iter().map(|&c| if c == "train_mse" { datafit.train_loss_column() } else { c }).collect()
 }
 
 /// Column names of `path.csv` for the quadratic datafit, in order.

@@ -14,6 +14,7 @@ mod certificate;
 mod cholesky;
 mod covariates;
 mod datafit;
+mod datafit_kind;
 mod design;
 mod duplicates;
 mod error;
@@ -22,6 +23,7 @@ mod genotype_kernels;
 mod grid;
 mod kernels;
 mod logistic;
+mod measures;
 mod newton;
 mod options;
 mod path;
@@ -34,6 +36,7 @@ mod solver;
 pub use certificate::CertificateKind;
 pub use covariates::WithCovariates;
 pub use datafit::{Cox, Datafit, Logistic, Quadratic, Totals, concordance_index, signed_times, split_signed_times};
+pub use datafit_kind::{CV_PROB_MIN, DatafitKind, ResponseKind, TestMeasures};
 pub use design::{ColumnStats, DenseDesign, Design, SCAN_BLOCK};
 pub use duplicates::ColumnCopy;
 pub use error::SolverError;
@@ -44,7 +47,7 @@ pub use logistic::{
     hessian_weight, mean_deviance, mean_loss, null_loss, residual as logistic_residual, sigmoid, softplus,
 };
 pub use path::{
-    BRIDGE_RATIO, DatafitKind, PathOptions, PathPoint, PathSummary, Screening, SolveOptions, StopReason, bridge_alphas,
+    BRIDGE_RATIO, PathOptions, PathPoint, PathSummary, Screening, SolveOptions, StopReason, bridge_alphas,
     fit_datafit_path, fit_datafit_path_spec, fit_path, fit_path_spec, train_r2,
 };
 pub use penalty::{

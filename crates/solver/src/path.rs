@@ -9,7 +9,8 @@ use crate::error::SolverError;
 use crate::penalty::{ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Ridge, Scad};
 use crate::solver::{PathSolver, ProxNewtonSolver};
 
-pub use crate::options::{DatafitKind, PathOptions, PathPoint, Screening, SolveOptions};
+use crate::datafit_kind::DatafitKind;
+pub use crate::options::{PathOptions, PathPoint, Screening, SolveOptions};
 
 /// Why a path ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use crate::error::DataError;
 use crate::io::npy::{NpyFile, check_matrix_shape, read_npy_vector};
-use crate::io::text::{read_text_matrix, read_text_vector};
+use crate::io::text::{read_text_array, read_text_vector};
 
 /// Where a [`Matrix`]'s numbers live.
 #[derive(Debug)]
@@ -112,6 +112,12 @@ pub fn read_matrix(path: &Path) -> Result<Matrix, DataError> {
         "csv" | "tsv" | "txt" => read_text_matrix(path),
         other => Err(unknown_extension(path, other)),
     }
+}
+
+/// Reads a numeric text table into a column-major matrix (one copy); see [`read_matrix`].
+fn read_text_matrix(path: &Path) -> Result<Matrix, DataError> {
+    let (x, names) = read_text_array(path)?;
+    Ok(Matrix::from_array(x, names))
 }
 
 /// Reads a response vector: `.npy` (1-D, or 2-D with one row or one column) or a text file

@@ -1,4 +1,7 @@
 //! Numeric text tables (CSV/TSV): one row per sample, an optional header row of names.
+//!
+//! This module only parses tables into arrays; wrapping them into a [`crate::Matrix`] is
+//! `io::matrix`'s job (which imports this module, never the reverse).
 
 use std::fs::File;
 use std::path::Path;
@@ -7,7 +10,6 @@ use ndarray::{Array1, Array2, ShapeBuilder};
 
 use crate::error::DataError;
 use crate::io::cell::{Cell, parse_cell};
-use crate::io::matrix::Matrix;
 
 /// A parsed table: row-major values, its shape and the header names if there was a header.
 struct Table {
@@ -106,12 +108,6 @@ fn read_table(path: &Path) -> Result<Table, DataError> {
         return Err(DataError::format(path, "no data rows after the header"));
     }
     Ok(Table { values, n, p, names })
-}
-
-/// Reads a numeric text table into a column-major matrix (one copy); see `read_matrix`.
-pub(crate) fn read_text_matrix(path: &Path) -> Result<Matrix, DataError> {
-    let (x, names) = read_text_array(path)?;
-    Ok(Matrix::from_array(x, names))
 }
 
 /// Reads a numeric text table into a column-major array and its header names, if any.

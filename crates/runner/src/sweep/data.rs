@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 use anyhow::{Context, Result};
-use ndarray::{Array2, ArrayView2, ShapeBuilder};
+use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -27,8 +27,9 @@ use regpath_solver::{
 };
 
 use super::config::SweepConfig;
+use super::part::Part;
 use super::plan::{DataOrigin, DatasetInstance, Plan, Unit, split_sizes};
-use crate::load::LoadedX;
+use crate::load::{LoadedX, select_rows};
 use crate::plink_codes;
 
 /// SNPs generated per parallel chunk of a synthetic genotype matrix.
@@ -106,17 +107,6 @@ pub enum PartsX<'a> {
     Packed(PackedParts<'a>),
 }
 
-/// Training, validation or test part.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Part {
-    /// The training part.
-    Train = 0,
-    /// The validation part (no rows with CV).
-    Validation = 1,
-    /// The untouched test part.
-    Test = 2,
-}
-
 /// The data of one unit, split into its parts.
 pub struct UnitData<'a> {
     /// X of each part.
@@ -159,16 +149,6 @@ enum ScorerX<'d> {
         /// Sample indices of the fit, whose mean imputes a missing call.
         reference: Vec<usize>,
     },
-}
-
-/// The rows `rows` of a matrix, as a new column-major matrix.
-pub fn select_rows(x: ArrayView2<'_, f64>, rows: &[usize]) -> Array2<f64> {
-    let p = x.ncols();
-    let mut data = Vec::with_capacity(rows.len() * p);
-    for col in x.columns() {
-        data.extend(rows.iter().map(|&i| col[i]));
-    }
-    Array2::from_shape_vec((rows.len(), p).f(), data).expect("shape matches")
 }
 
 /// The random partition of `n` samples into (train, validation, test) index lists (each sorted),

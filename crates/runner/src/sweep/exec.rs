@@ -9,23 +9,11 @@ use anyhow::Result;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 
-use super::config::SweepConfig;
 use super::data::prepare_unit;
-use super::plan::{Plan, Task};
+use super::plan::Task;
 use super::resume::OutputDir;
 use super::tables::TaskResult;
-use super::task::run_task;
-
-/// What every task of a sweep run shares: the configuration, its plan and its hash.
-#[derive(Clone, Copy)]
-pub struct SweepContext<'a> {
-    /// The resolved configuration.
-    pub config: &'a SweepConfig,
-    /// Its expanded tasks.
-    pub plan: &'a Plan,
-    /// Its hash (recorded in every task file).
-    pub config_hash: &'a str,
-}
+use super::task::{SweepContext, run_task};
 
 /// Runs every task marked in `todo` (plan order), in the current rayon pool, writing each to
 /// `dir` and storing it in `results`; returns how many ran. With `max_tasks`, starts at most

@@ -19,7 +19,7 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 
 use super::config::{DatasetConfig, EvaluationConfig, Method};
-use super::data::Part;
+use super::part::Part;
 use crate::load::{LoadedInput, LoadedX};
 
 /// The assignment a dataset's files fix, per dataset row (sample in the dataset's order).

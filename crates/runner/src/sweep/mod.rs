@@ -3,6 +3,7 @@
 //!
 //! - [`config`]: the TOML configuration and the built-in default sweep;
 //! - [`plan`]: the expanded tasks and their seeds;
+//! - [`part`]: the training, validation and test parts of a unit's samples;
 //! - [`data`]: a unit's data, split into parts and folds (genotypes stay packed);
 //! - [`exec`]: parallel execution of the tasks;
 //! - [`task`]: one task: training path, cross-validation, selection, rows;
@@ -10,12 +11,12 @@
 //! - [`tables`]: `path.csv`, `summary.csv`, `comparison.csv`, `coefs.csv`;
 //! - [`verdict`]: `pairwise.csv`, `ranks.csv`, `selection.csv` (paired tests, ranks, stability);
 //! - [`resume`]: the output directory, per-task results and resumption;
-//! - [`shard`]: splitting the task list into N cost-balanced pieces;
+//! - [`shard`]: splitting the task list into N cost-balanced pieces (run on N machines, or as
+//!   a SLURM job array by `crate::cluster`);
 //! - [`merge`]: assembling the tables from the task files of every piece;
-//! - [`slurm`]: SLURM job-array scripts that run the pieces and the merge;
 //! - [`manifest`]: the provenance record `manifest.json`;
 //! - [`outputs`]: each task's chosen model (`models/`) and each replicate's split (`splits/`);
-//! - [`plot`], [`plot_verdict`]: SVG figures.
+//! - [`plot`], [`plot_verdict`], [`plot_scaling`]: SVG figures, on the shared [`plot_style`].
 
 pub mod config;
 pub mod data;
@@ -25,14 +26,15 @@ pub mod manifest;
 pub mod merge;
 pub mod metrics;
 pub mod outputs;
+pub mod part;
 pub mod plan;
 pub mod plot;
 pub mod plot_scaling;
+pub mod plot_style;
 pub mod plot_verdict;
 pub mod resume;
 pub mod shard;
 pub mod simulated;
-pub mod slurm;
 pub mod tables;
 pub mod task;
 pub mod verdict;
@@ -151,7 +153,7 @@ pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
     let tasks_resumed = results.iter().filter(|r| r.is_some()).count();
     let todo: Vec<bool> = owned.iter().zip(&results).map(|(o, r)| *o && r.is_none()).collect();
     let tasks_run = pool.install(|| {
-        let ctx = exec::SweepContext { config, plan: &plan, config_hash: &hash };
+        let ctx = task::SweepContext { config, plan: &plan, config_hash: &hash };
         exec::execute(ctx, &dir, &todo, &mut results, opts.max_tasks, opts.progress)
     })?;
     let mut outcome = Outcome {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use regpath_datagen::FamilySpec;
-use regpath_solver::PenaltySpec;
+use regpath_solver::{DatafitKind, PenaltySpec, ResponseKind};
 use serde_json::{Map, Value};
 
 use super::config::{DatasetConfig, EvaluationConfig, Method, SweepConfig};
@@ -220,9 +220,14 @@ fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetIn
 
 /// Reads a file dataset entry (so that a missing or malformed file fails before any output),
 /// through the loader of `regpath path`: a PLINK fileset stays packed, a Fortran-order `.npy`
-/// memory-mapped. With `binary` (the logistic datafit) a PLINK phenotype coded 1/2 is recoded
-/// to 0/1.
-fn load_files(entry: &DatasetConfig, index: usize, binary: bool, e: &EvaluationConfig) -> Result<DatasetInstance> {
+/// memory-mapped. The phenotype is coded as the response of `datafit` (for the logistic
+/// datafit, a PLINK phenotype coded 1/2 is recoded to 0/1).
+fn load_files(
+    entry: &DatasetConfig,
+    index: usize,
+    datafit: DatafitKind,
+    e: &EvaluationConfig,
+) -> Result<DatasetInstance> {
     let simulated = entry.simulate.is_some();
     let k = entry.pheno_col.unwrap_or(1);
     let (source, stem_of, family, key) = match (&entry.x, &entry.y, &entry.bed) {
@@ -238,7 +243,7 @@ fn load_files(entry: &DatasetConfig, index: usize, binary: bool, e: &EvaluationC
     let extra = InputOptions {
         covariates: entry.covariates.clone(),
         penalty_factor: entry.penalty_factor.clone(),
-        binary,
+        datafit,
         phenotype_label: Some(format!("datasets[{index}].{key} (pheno_col = {k})")),
         simulated_phenotype: simulated,
         snps: regpath_datagen::SnpFilter {
@@ -322,17 +327,18 @@ fn load_files(entry: &DatasetConfig, index: usize, binary: bool, e: &EvaluationC
 fn expand_simulated(
     entry: &DatasetConfig,
     index: usize,
-    binary: bool,
+    datafit: DatafitKind,
     e: &EvaluationConfig,
 ) -> Result<Vec<DatasetInstance>> {
     let sim = entry.simulate.as_ref().expect("simulated entry");
-    if binary && sim.prevalence.is_none() {
+    if datafit.response() == ResponseKind::Binary && sim.prevalence.is_none() {
         bail!(
-            "datasets[{index}].simulate: solver.datafit = \"logistic\" needs a case/control phenotype: give \
-             simulate.prevalence"
+            "datasets[{index}].simulate: solver.datafit = \"{}\" needs a case/control phenotype: give \
+             simulate.prevalence",
+            datafit.as_str()
         );
     }
-    let base = load_files(entry, index, binary, e)?;
+    let base = load_files(entry, index, datafit, e)?;
     let DataOrigin::Loaded(file) = &base.origin else { unreachable!("files are loaded") };
     let scan = Arc::new(SimulatedPhenotype::scan(&file.input).with_context(|| format!("datasets[{index}]"))?);
     let groups = match &file.input.x {
@@ -462,15 +468,15 @@ impl Plan {
     /// Expands a validated configuration; reads file datasets (errors name the entry).
     pub fn new(config: &SweepConfig) -> Result<Plan> {
         config.validate()?;
-        let binary = config.datafit()? == regpath_solver::DatafitKind::Logistic;
+        let datafit = config.datafit()?;
         let mut datasets: Vec<DatasetInstance> = Vec::new();
         for (i, entry) in config.datasets.iter().enumerate() {
             let instances = if entry.family.is_some() {
                 expand_synthetic(entry, i)?
             } else if entry.simulate.is_some() {
-                expand_simulated(entry, i, binary, &config.evaluation)?
+                expand_simulated(entry, i, datafit, &config.evaluation)?
             } else {
-                vec![load_files(entry, i, binary, &config.evaluation)?]
+                vec![load_files(entry, i, datafit, &config.evaluation)?]
             };
             for inst in instances {
                 if datasets.iter().any(|d| d.id == inst.id) {

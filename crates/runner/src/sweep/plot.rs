@@ -22,80 +22,16 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use plotters::prelude::*;
-use regpath_datagen::io::atomic::write_atomic;
 
+use super::plot_style::{CHART_WIDTH, COLORS, Mark, SIZE, draw_legend, penalty_label, plot_err, write_svg};
 use super::plot_verdict::{bars_from_comparison, bars_from_summary, critical_difference_figure, summary_figure};
 use super::resume::FIGURES_DIR;
-use super::tables::{CV_ERROR, CoefRow, ComparisonRow, SummaryRow, SweepPathRow, read_table};
+use super::tables::{CV_ERROR, CoefRow, ComparisonRow, SummaryRow, SweepPathRow, read_table, sweep_datafit};
 use super::verdict::{RankRow, rank_metric};
-
-/// Tableau-10 colours, one per penalty configuration (cycled).
-pub(crate) const COLORS: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
-
-pub(crate) const SIZE: (u32, u32) = (1100, 600);
-/// Width of the plotting part; the legend is drawn to its right.
-pub(crate) const CHART_WIDTH: u32 = 820;
-
-/// A legend entry's symbol.
-pub(crate) enum Mark {
-    /// A line of this colour and width.
-    Line(RGBColor, u32),
-    /// A ring of this colour.
-    Ring(RGBColor),
-}
-
-/// Draws a legend in its own area (outside the plot, so it never hides data).
-pub(crate) fn draw_legend<DB: DrawingBackend>(
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-    entries: &[(String, Mark)],
-) -> Result<()> {
-    let style = ("sans-serif", 14).into_font().color(&BLACK);
-    for (i, (label, mark)) in entries.iter().enumerate() {
-        let y = 60 + 24 * i as i32;
-        match mark {
-            Mark::Line(c, w) => area.draw(&PathElement::new(vec![(10, y), (40, y)], c.stroke_width(*w))),
-            Mark::Ring(c) => area.draw(&Circle::new((25, y), 6, c.stroke_width(2))),
-        }
-        .map_err(plot_err)?;
-        area.draw(&Text::new(label.clone(), (50, y - 7), style.clone())).map_err(plot_err)?;
-    }
-    Ok(())
-}
-
-/// A drawing error as an `anyhow` error.
-pub(crate) fn plot_err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow::anyhow!("drawing failed: {e:?}")
-}
 
 /// A file-name-safe version of an id.
 fn safe(id: &str) -> String {
     id.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' }).collect()
-}
-
-/// A legend label for a penalty configuration.
-pub(crate) fn penalty_label(penalty: &str, l1_ratio: Option<f64>, gamma: Option<f64>) -> String {
-    match (l1_ratio, gamma) {
-        (Some(r), _) => format!("{penalty} (l1_ratio = {r})"),
-        (_, Some(g)) => format!("{penalty} (gamma = {g})"),
-        _ => penalty.to_string(),
-    }
-}
-
-/// Writes an SVG text atomically.
-pub(crate) fn write_svg(path: &Path, svg: &str) -> Result<()> {
-    write_atomic(path, |w| std::io::Write::write_all(w, svg.as_bytes()))
-        .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Draws every figure of the sweep in `dir` into `dir/figures/`; returns the files written.
@@ -239,13 +175,7 @@ fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) ->
     }
     let pad = ((y1 - y0) * 0.05).max(1e-12);
     let x1 = (p as f64 * 1.5).max(2.0);
-    let logistic = rows.iter().any(|r| r.datafit == "logistic");
-    let y_label = match (no_test, logistic) {
-        (true, true) => "CV error (binomial deviance; no test part)",
-        (true, false) => "CV error (MSE; no test part)",
-        (false, true) => "test deviance (binomial)",
-        (false, false) => "test MSE",
-    };
+    let y_label = sweep_datafit(rows.iter().map(|r| r.datafit.as_str())).error_axis_label(no_test);
     let what = if no_test { "CV error" } else { "test error" };
 
     let mut svg = String::new();

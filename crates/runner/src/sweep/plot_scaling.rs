@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use plotters::prelude::*;
 
-use super::plot::{CHART_WIDTH, COLORS, Mark, SIZE, draw_legend, penalty_label, plot_err};
+use super::plot_style::{CHART_WIDTH, COLORS, Mark, SIZE, draw_legend, penalty_label, plot_err};
 use super::tables::SummaryRow;
 
 /// The sibling datasets along one size axis.

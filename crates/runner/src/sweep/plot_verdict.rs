@@ -12,7 +12,7 @@ use anyhow::Result;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::plot::{COLORS, plot_err};
+use super::plot_style::{COLORS, plot_err};
 use super::tables::{ComparisonRow, SummaryRow, configuration_id, stat, summary_metric};
 use super::verdict::RankRow;
 

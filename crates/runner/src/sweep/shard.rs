@@ -30,12 +30,9 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// Parses `K/N` (1 ≤ K ≤ N), or `slurm` for the piece of the current SLURM array task
-    /// ([`Shard::from_slurm_env`]).
+    /// Parses `K/N` (1 ≤ K ≤ N). `--shard slurm`, the piece of the current SLURM array task,
+    /// is resolved before this by `crate::cluster::parse_shard`.
     pub fn parse(text: &str) -> Result<Shard> {
-        if text.trim().eq_ignore_ascii_case("slurm") {
-            return Shard::from_slurm_env(|name| std::env::var(name).ok());
-        }
         let (k, n) = text
             .split_once('/')
             .with_context(|| format!("--shard {text}: expected K/N (e.g. 2/8, piece 2 of 8) or `slurm`"))?;
@@ -47,42 +44,6 @@ impl Shard {
             bail!("--shard {text}: need 1 <= K <= N (pieces are numbered from 1)");
         }
         Ok(Shard { k, n })
-    }
-
-    /// The piece of a SLURM array task: K = `SLURM_ARRAY_TASK_ID` − `SLURM_ARRAY_TASK_MIN` + 1,
-    /// N = `SLURM_ARRAY_TASK_COUNT`. Refuses a stepped array (`SLURM_ARRAY_TASK_STEP` ≠ 1) and a
-    /// non-contiguous one (`MAX − MIN + 1 ≠ COUNT`, e.g. `--array=1,3,8`), where ids would not
-    /// map one-to-one onto pieces.
-    pub fn from_slurm_env(var: impl Fn(&str) -> Option<String>) -> Result<Shard> {
-        let get = |name: &str| -> Result<usize> {
-            let value = var(name).with_context(|| {
-                format!("--shard slurm: {name} is not set (run it as a task of a SLURM job array: sbatch --array=1-N)")
-            })?;
-            value
-                .trim()
-                .parse::<usize>()
-                .with_context(|| format!("--shard slurm: {name}={value} is not a whole number"))
-        };
-        let (id, min, max, count) = (
-            get("SLURM_ARRAY_TASK_ID")?,
-            get("SLURM_ARRAY_TASK_MIN")?,
-            get("SLURM_ARRAY_TASK_MAX")?,
-            get("SLURM_ARRAY_TASK_COUNT")?,
-        );
-        if let Some(step) = var("SLURM_ARRAY_TASK_STEP")
-            && step.trim() != "1"
-        {
-            bail!("--shard slurm: the array has step {step}; submit a contiguous array without a step (--array=1-N)");
-        }
-        if max < min || max - min + 1 != count {
-            bail!(
-                "--shard slurm: the array is not contiguous (ids {min}..{max} but {count} tasks); submit --array=1-N"
-            );
-        }
-        if id < min || id > max {
-            bail!("--shard slurm: SLURM_ARRAY_TASK_ID={id} is outside {min}..{max}");
-        }
-        Ok(Shard { k: id - min + 1, n: count })
     }
 }
 
@@ -139,11 +100,6 @@ pub fn tasks_of(config: &SweepConfig, plan: &Plan, shard: Shard) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        move |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-    }
-
     #[test]
     fn parses_k_of_n() {
         assert_eq!(Shard::parse("2/8").unwrap(), Shard { k: 2, n: 8 });
@@ -151,39 +107,6 @@ mod tests {
         for bad in ["0/3", "4/3", "1/0", "a/3", "3", "1/2/3", ""] {
             assert!(Shard::parse(bad).is_err(), "{bad} must be refused");
         }
-    }
-
-    #[test]
-    fn slurm_array_ids_map_to_pieces() {
-        let base = [("SLURM_ARRAY_TASK_MIN", "5"), ("SLURM_ARRAY_TASK_MAX", "8"), ("SLURM_ARRAY_TASK_COUNT", "4")];
-        let mut vars = base.to_vec();
-        vars.push(("SLURM_ARRAY_TASK_ID", "7"));
-        assert_eq!(Shard::from_slurm_env(env(&vars)).unwrap(), Shard { k: 3, n: 4 });
-        vars.push(("SLURM_ARRAY_TASK_STEP", "1"));
-        assert_eq!(Shard::from_slurm_env(env(&vars)).unwrap(), Shard { k: 3, n: 4 });
-    }
-
-    #[test]
-    fn slurm_refuses_stepped_noncontiguous_and_missing() {
-        let stepped = [
-            ("SLURM_ARRAY_TASK_ID", "3"),
-            ("SLURM_ARRAY_TASK_MIN", "1"),
-            ("SLURM_ARRAY_TASK_MAX", "7"),
-            ("SLURM_ARRAY_TASK_COUNT", "4"),
-            ("SLURM_ARRAY_TASK_STEP", "2"),
-        ];
-        let err = Shard::from_slurm_env(env(&stepped)).unwrap_err().to_string();
-        assert!(err.contains("step 2"), "{err}");
-        let sparse = [
-            ("SLURM_ARRAY_TASK_ID", "3"),
-            ("SLURM_ARRAY_TASK_MIN", "1"),
-            ("SLURM_ARRAY_TASK_MAX", "8"),
-            ("SLURM_ARRAY_TASK_COUNT", "3"),
-        ];
-        let err = Shard::from_slurm_env(env(&sparse)).unwrap_err().to_string();
-        assert!(err.contains("not contiguous"), "{err}");
-        let err = Shard::from_slurm_env(env(&[])).unwrap_err().to_string();
-        assert!(err.contains("SLURM_ARRAY_TASK_ID is not set"), "{err}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use anyhow::Result;
+use regpath_solver::DatafitKind;
 use serde::{Deserialize, Serialize};
 
 use crate::stats;
@@ -502,6 +503,17 @@ pub fn summary_metric(row: &SummaryRow, name: &str) -> Option<f64> {
         return (row.selection == "cv" && row.chosen_selection_mse.is_finite()).then_some(row.chosen_selection_mse);
     }
     COMPARISON_METRICS.iter().find(|(m, _)| *m == name).and_then(|(_, f)| f(row))
+}
+
+/// The datafit of a sweep from its rows' `datafit` column (`names`; a sweep has one datafit):
+/// the first one named other than the default, else the default (quadratic), which is also
+/// what a table written without the column gets.
+pub fn sweep_datafit<'a>(names: impl IntoIterator<Item = &'a str>) -> DatafitKind {
+    names
+        .into_iter()
+        .filter_map(|name| DatafitKind::from_name(name).ok())
+        .find(|d| *d != DatafitKind::default())
+        .unwrap_or_default()
 }
 
 /// The penalty configuration id of a task's row (`lasso`, `enet_r0.5`, `mcp_g3`, …): the

@@ -10,16 +10,24 @@ use rayon::prelude::*;
 use regpath_solver::{DatafitKind, PathOptions, PathPoint, PathSummary};
 
 use super::config::{Method, SweepConfig};
-use super::data::{FitDesign, Part, UnitData, complement};
-use super::exec::SweepContext;
-use super::metrics::{
-    Support, argmin_first, auc, binomial_deviance, brier, coef_error, mean_se, misclassification, mse, one_se_index,
-    r2, support, support_by_group,
-};
+use super::data::{FitDesign, UnitData, complement};
+use super::metrics::{Support, argmin_first, coef_error, mean_se, one_se_index, support, support_by_group};
+use super::part::Part;
 use super::plan::{DataOrigin, Plan, Task, Unit};
 use super::tables::{
     ChosenModel, CoefRow, MODEL_BUDGET, SUPPORT_BUDGET, SummaryRow, SweepPathRow, TASK_FORMAT, TaskResult,
 };
+
+/// What every task of a sweep run shares: the configuration, its plan and its hash.
+#[derive(Clone, Copy)]
+pub struct SweepContext<'a> {
+    /// The resolved configuration.
+    pub config: &'a SweepConfig,
+    /// Its expanded tasks.
+    pub plan: &'a Plan,
+    /// Its hash (recorded in every task file).
+    pub config_hash: &'a str,
+}
 
 /// Per-alpha quantities gathered while the training path runs.
 struct PointInfo {
@@ -50,13 +58,6 @@ struct CrossValidation {
     mean: Vec<f64>,
     se: Vec<f64>,
     time_s: f64,
-}
-
-/// The selection criterion of a held-out part at predictions `pred` (linear predictors):
-/// the datafit's mean deviance, MSE for the quadratic datafit and the mean binomial deviance for
-/// the logistic one.
-fn held_out_loss(logistic: bool, y: &[f64], pred: &[f64]) -> f64 {
-    if logistic { binomial_deviance(y, pred) } else { mse(y, pred) }
 }
 
 /// The path options of a task (its penalty's grid, the unit's penalty factors).
@@ -244,7 +245,7 @@ fn training_path(
         _ => None,
     };
     let mut stopped = false;
-    let logistic = options.datafit == DatafitKind::Logistic;
+    let datafit = options.datafit;
     let (val, test) = (data.scorer(Part::Validation), data.scorer(Part::Test));
     let (y_val, y_test) = (data.y(Part::Validation), data.y(Part::Test));
     let mut pred_val = vec![0.0; y_val.len()];
@@ -257,23 +258,25 @@ fn training_path(
         .fit(covariates, data.y(Part::Train), spec, options, |pt| {
             let validation_mse = (!y_val.is_empty()).then(|| {
                 val.predict(pt.intercept, pt.coefs, &mut pred_val);
-                held_out_loss(logistic, y_val, &pred_val)
+                // the selection criterion: the datafit's mean deviance
+                datafit.held_out_loss(y_val, &pred_val)
             });
-            let has_test = !y_test.is_empty();
-            if has_test {
+            let measures = (!y_test.is_empty()).then(|| {
                 test.predict(pt.intercept, pt.coefs, &mut pred_test);
-            }
+                datafit.test_measures(y_test, &pred_test)
+            });
+            let measures = measures.unwrap_or_default();
             points.push(PointInfo {
                 alpha: pt.alpha,
                 alpha_over_max: pt.alpha_over_max,
                 nnz: pt.nnz,
                 train_mse: pt.train_mse,
                 validation_mse,
-                test_mse: has_test.then(|| if logistic { brier(y_test, &pred_test) } else { mse(y_test, &pred_test) }),
-                test_r2: if logistic || !has_test { None } else { r2(y_test, &pred_test) },
-                test_deviance: (logistic && has_test).then(|| binomial_deviance(y_test, &pred_test)),
-                test_auc: if logistic && has_test { auc(y_test, &pred_test) } else { None },
-                test_misclassification: (logistic && has_test).then(|| misclassification(y_test, &pred_test)),
+                test_mse: measures.mse,
+                test_r2: measures.r2,
+                test_deviance: measures.deviance,
+                test_auc: measures.auc,
+                test_misclassification: measures.misclassification,
                 coef_error: data.beta.as_ref().map(|b| coef_error(pt.coefs, b)),
                 support: data.beta.as_ref().map(|b| match &data.copy_groups {
                     Some(groups) => support_by_group(pt.coefs, b, groups),
@@ -386,13 +389,13 @@ fn fold_errors(
     let y_train = data.y(Part::Train);
     let y_fit: Vec<f64> = fit.iter().map(|&i| y_train[i]).collect();
     let y_held: Vec<f64> = held.iter().map(|&i| y_train[i]).collect();
-    let c_fit = data.covariates.as_ref().map(|c| super::data::select_rows(c[0].view(), &fit));
+    let c_fit = data.covariates.as_ref().map(|c| crate::load::select_rows(c[0].view(), &fit));
     let mut scratch = None;
     let design = data.fit_design(config, Some(fold), &mut scratch)?;
     let scorer = data.fold_scorer(fold);
     let mut options = config.path_options(Some(alphas.to_vec()), None, None)?;
     options.penalty_factor = data.penalty_factor.clone();
-    let logistic = options.datafit == DatafitKind::Logistic;
+    let datafit = options.datafit;
     // Without early stopping these are the training path's alphas, already cut by these
     // rules: every fold fits all of them. With it, the folds run first and apply them too.
     if patience.is_none() {
@@ -406,7 +409,7 @@ fn fold_errors(
     design
         .fit(c_fit.as_ref().map(|c| c.view()), &y_fit, spec, &options, |pt| {
             scorer.predict(pt.intercept, pt.coefs, &mut pred);
-            let loss = held_out_loss(logistic, &y_held, &pred);
+            let loss = datafit.held_out_loss(&y_held, &pred);
             errors.push(loss);
             if early.as_mut().is_some_and(|p| p.stop_after(loss)) {
                 return ControlFlow::Break(());

@@ -11,9 +11,10 @@
 //!
 //! The statistics are those of [`crate::stats`] (tested against scipy and statsmodels).
 
+use regpath_solver::DatafitKind;
 use serde::{Deserialize, Serialize};
 
-use super::tables::{CV_ERROR, SummaryRow, configuration_id, summary_metric};
+use super::tables::{CV_ERROR, SummaryRow, configuration_id, summary_metric, sweep_datafit};
 use crate::stats;
 
 /// Significance level of the Nemenyi critical difference.
@@ -99,9 +100,9 @@ pub struct SelectionRow {
     pub frequency: f64,
 }
 
-/// Whether the sweep's tasks use the logistic datafit (a sweep has one datafit).
-fn is_logistic(summary: &[SummaryRow]) -> bool {
-    summary.iter().any(|s| s.datafit == "logistic")
+/// The datafit of the sweep's tasks (a sweep has one).
+fn datafit_of(summary: &[SummaryRow]) -> DatafitKind {
+    sweep_datafit(summary.iter().map(|s| s.datafit.as_str()))
 }
 
 /// Whether the sweep has no test part (`evaluation.test = 0` with CV): no task scored a test
@@ -110,30 +111,24 @@ pub fn has_no_test(summary: &[SummaryRow]) -> bool {
     !summary.is_empty() && summary.iter().all(|s| s.n_test == 0 && s.chosen_test_mse.is_none())
 }
 
-/// The metric that ranks configurations and whether higher is better: mean test R² (scale-free:
-/// each replicate's error relative to its own test variance), or for logistic sweeps the mean
-/// test binomial deviance (the criterion that chose alpha). Without a test part
-/// ([`has_no_test`]): the CV error at the chosen alpha, `cv_error` (lower is better; see
-/// [`summary_metric`]).
+/// The metric that ranks configurations and whether higher is better: the datafit's
+/// [`DatafitKind::ranking_metric`], mean test R² (scale-free: each replicate's error relative
+/// to its own test variance), or for logistic sweeps the mean test binomial deviance (the
+/// criterion that chose alpha). Without a test part ([`has_no_test`]): the CV error at the
+/// chosen alpha, `cv_error` (lower is better; see [`summary_metric`]).
 pub fn rank_metric(summary: &[SummaryRow]) -> (&'static str, bool) {
-    if has_no_test(summary) {
-        (CV_ERROR, false)
-    } else if is_logistic(summary) {
-        ("test_deviance", false)
-    } else {
-        ("test_r2", true)
-    }
+    if has_no_test(summary) { (CV_ERROR, false) } else { datafit_of(summary).ranking_metric() }
 }
 
-/// The metrics compared pairwise: test R² and MSE (logistic: deviance and AUC), nnz and F1;
-/// without a test part, the CV error at the chosen alpha (`cv_error`), nnz and F1.
+/// The metrics compared pairwise: the datafit's [`DatafitKind::compared_metrics`] (test R² and
+/// MSE; logistic: deviance and AUC), nnz and F1; without a test part, the CV error at the
+/// chosen alpha (`cv_error`), nnz and F1.
 pub fn pairwise_metrics(summary: &[SummaryRow]) -> Vec<&'static str> {
     if has_no_test(summary) {
         vec![CV_ERROR, "nnz", "f1"]
-    } else if is_logistic(summary) {
-        vec!["test_deviance", "test_auc", "nnz", "f1"]
     } else {
-        vec!["test_r2", "test_mse", "nnz", "f1"]
+        let [first, second] = datafit_of(summary).compared_metrics();
+        vec![first, second, "nnz", "f1"]
     }
 }
 

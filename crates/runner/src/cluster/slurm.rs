@@ -5,6 +5,8 @@
 //! Layout under `DIR/slurm/`: `array.sbatch`, `merge.sbatch`, `submit.sh`, `jobs` (the job ids
 //! of the last submission) and `logs/` (`%A_%a.{out,err}` for array tasks,
 //! `merge_%j.{out,err}` for the merge).
+//!
+//! On the cluster, each array task finds its piece in its environment ([`array_shard`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -12,6 +14,8 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use regpath_datagen::io::atomic::write_atomic;
+
+use crate::sweep::Shard;
 
 /// Folder of the scripts inside the sweep's output directory.
 pub const SLURM_DIR: &str = "slurm";
@@ -215,9 +219,79 @@ pub fn read_jobs(slurm_dir: &Path) -> Result<Submitted> {
     Ok(Submitted { array: find("array")?, merge: find("merge")? })
 }
 
+/// The piece of a sweep (`--shard slurm`) that the current SLURM array task runs, from its
+/// environment (`var`: `std::env::var`, or a table in tests): K = `SLURM_ARRAY_TASK_ID` − `SLURM_ARRAY_TASK_MIN` + 1,
+/// N = `SLURM_ARRAY_TASK_COUNT`. Refuses a stepped array (`SLURM_ARRAY_TASK_STEP` ≠ 1) and a
+/// non-contiguous one (`MAX − MIN + 1 ≠ COUNT`, e.g. `--array=1,3,8`), where ids would not
+/// map one-to-one onto pieces.
+pub fn array_shard(var: impl Fn(&str) -> Option<String>) -> Result<Shard> {
+    let get = |name: &str| -> Result<usize> {
+        let value = var(name).with_context(|| {
+            format!("--shard slurm: {name} is not set (run it as a task of a SLURM job array: sbatch --array=1-N)")
+        })?;
+        value.trim().parse::<usize>().with_context(|| format!("--shard slurm: {name}={value} is not a whole number"))
+    };
+    let (id, min, max, count) = (
+        get("SLURM_ARRAY_TASK_ID")?,
+        get("SLURM_ARRAY_TASK_MIN")?,
+        get("SLURM_ARRAY_TASK_MAX")?,
+        get("SLURM_ARRAY_TASK_COUNT")?,
+    );
+    if let Some(step) = var("SLURM_ARRAY_TASK_STEP")
+        && step.trim() != "1"
+    {
+        bail!("--shard slurm: the array has step {step}; submit a contiguous array without a step (--array=1-N)");
+    }
+    if max < min || max - min + 1 != count {
+        bail!("--shard slurm: the array is not contiguous (ids {min}..{max} but {count} tasks); submit --array=1-N");
+    }
+    if id < min || id > max {
+        bail!("--shard slurm: SLURM_ARRAY_TASK_ID={id} is outside {min}..{max}");
+    }
+    Ok(Shard { k: id - min + 1, n: count })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        move |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn slurm_array_ids_map_to_pieces() {
+        let base = [("SLURM_ARRAY_TASK_MIN", "5"), ("SLURM_ARRAY_TASK_MAX", "8"), ("SLURM_ARRAY_TASK_COUNT", "4")];
+        let mut vars = base.to_vec();
+        vars.push(("SLURM_ARRAY_TASK_ID", "7"));
+        assert_eq!(array_shard(env(&vars)).unwrap(), Shard { k: 3, n: 4 });
+        vars.push(("SLURM_ARRAY_TASK_STEP", "1"));
+        assert_eq!(array_shard(env(&vars)).unwrap(), Shard { k: 3, n: 4 });
+    }
+
+    #[test]
+    fn slurm_refuses_stepped_noncontiguous_and_missing() {
+        let stepped = [
+            ("SLURM_ARRAY_TASK_ID", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_MAX", "7"),
+            ("SLURM_ARRAY_TASK_COUNT", "4"),
+            ("SLURM_ARRAY_TASK_STEP", "2"),
+        ];
+        let err = array_shard(env(&stepped)).unwrap_err().to_string();
+        assert!(err.contains("step 2"), "{err}");
+        let sparse = [
+            ("SLURM_ARRAY_TASK_ID", "3"),
+            ("SLURM_ARRAY_TASK_MIN", "1"),
+            ("SLURM_ARRAY_TASK_MAX", "8"),
+            ("SLURM_ARRAY_TASK_COUNT", "3"),
+        ];
+        let err = array_shard(env(&sparse)).unwrap_err().to_string();
+        assert!(err.contains("not contiguous"), "{err}");
+        let err = array_shard(env(&[])).unwrap_err().to_string();
+        assert!(err.contains("SLURM_ARRAY_TASK_ID is not set"), "{err}");
+    }
 
     fn job() -> SlurmJob {
         SlurmJob {
