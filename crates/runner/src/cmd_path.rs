@@ -15,7 +15,7 @@ use regpath_solver::{
 
 use crate::cv::{CvCurve, CvFlags, CvProblem, CvRecord, FOLDS_FILE, SampleIds, cross_validate, write_folds};
 use crate::held_out::{HeldOut, HeldOutFlags};
-use crate::load::{DataSource, InputOptions, LoadedInput, LoadedX, load_input};
+use crate::load::{DataSource, InputOptions, LoadedInput, LoadedX, SurvivalStatus, load_input};
 use crate::model::{self, MODEL_FILE, PointRecord};
 use crate::tables::{
     CV_COLUMNS, CoefRow, PATH_OUTPUTS, PathRow, StreamedCsv, coef_columns, path_columns, prepare_output_dir,
@@ -29,7 +29,7 @@ pub struct PathArgs {
     /// X: n × p matrix, `.npy` (any order; f64 Fortran order is memory-mapped without a copy,
     /// other layouts and dtypes cost one converted copy) or numeric CSV (one row per sample,
     /// optional header row of feature names).
-    #[arg(long, value_name = "X.npy|X.csv", requires = "y")]
+    #[arg(long, value_name = "X.npy|X.csv")]
     pub x: Option<PathBuf>,
     /// y: n values, `.npy` or one-column CSV.
     #[arg(long, value_name = "y.npy|y.csv")]
@@ -52,12 +52,29 @@ pub struct PathArgs {
     /// line names its columns (`FID IID NAME …`, `#FID IID …` or `#IID …`).
     #[arg(long, value_name = "NAME", requires = "pheno", conflicts_with = "pheno_col")]
     pub pheno_name: Option<String>,
+    /// Survival times (>= 0) of --x's rows for --datafit cox, `.npy` or one-column CSV, instead
+    /// of --y (with --status).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["y", "bed"], requires = "status")]
+    pub time: Option<PathBuf>,
+    /// Event indicators of --x's rows for --datafit cox (1 = event, 0 = censored), `.npy` or
+    /// one-column CSV (with --time).
+    #[arg(long, value_name = "FILE", requires = "time")]
+    pub status: Option<PathBuf>,
+    /// The survival-time column for --datafit cox with --bed (1-based, as --pheno-col: of --pheno,
+    /// or of the .fam counted from its sixth field); samples missing a time or a status (-9, NA)
+    /// are dropped and counted.
+    #[arg(long, value_name = "K", requires_all = ["bed", "status_col"], conflicts_with_all = ["pheno_col", "pheno_name"])]
+    pub time_col: Option<usize>,
+    /// The event-indicator column (1 = event, 0 = censored) for --datafit cox with --bed.
+    #[arg(long, value_name = "K", requires_all = ["bed", "time_col"])]
+    pub status_col: Option<usize>,
     /// Use the built-in example (uniform, n = 100, p = 10, y = 2x0 + 3x1 + noise).
     #[arg(long, conflicts_with_all = ["x", "y", "bed"])]
     pub example: bool,
-    /// Datafit: quadratic (least squares) or logistic (case/control y: 0/1, or for --bed
-    /// PLINK's 1 = control, 2 = case with 0, -9, NA missing).
-    #[arg(long, default_value = "quadratic", value_name = "quadratic|logistic")]
+    /// Datafit: quadratic (least squares), logistic (case/control y: 0/1, or for --bed
+    /// PLINK's 1 = control, 2 = case with 0, -9, NA missing) or cox (Cox proportional hazards,
+    /// Breslow ties: --time/--status with --x, --time-col/--status-col with --bed).
+    #[arg(long, default_value = "quadratic", value_name = "quadratic|logistic|cox")]
     pub datafit: String,
     /// Penalty: lasso, ridge, enet, mcp or scad.
     #[arg(long, default_value = "lasso")]
@@ -204,6 +221,9 @@ impl PathArgs {
     /// The 1-based phenotype column: --pheno-col, or --pheno-name looked up in --pheno's
     /// header; 1 by default.
     fn pheno_column(&self) -> Result<usize> {
+        if let Some(k) = self.time_col {
+            return Ok(k);
+        }
         match (&self.pheno_name, &self.pheno) {
             (Some(name), Some(pheno)) => crate::load::pheno_column_by_name(pheno, name),
             _ => Ok(self.pheno_col.unwrap_or(1)),
@@ -233,9 +253,31 @@ impl PathArgs {
             }
             return Ok(DataSource::Bed { prefix: prefix.clone(), pheno: self.pheno.clone(), pheno_col });
         }
-        match (&self.x, &self.y) {
+        match (&self.x, self.y.as_ref().or(self.time.as_ref())) {
             (Some(x), Some(y)) => Ok(DataSource::Files { x: x.clone(), y: y.clone() }),
-            _ => bail!("give --x X.npy|X.csv with --y y.npy|y.csv, or --bed PREFIX, or --example"),
+            _ => bail!(
+                "give --x X.npy|X.csv with --y y.npy|y.csv (or --time and --status for --datafit cox), or --bed PREFIX, or --example"
+            ),
+        }
+    }
+
+    /// Where the event indicators of --datafit cox are; checks that the survival flags come
+    /// with cox and cox with them.
+    fn survival_status(&self, datafit: DatafitKind) -> Result<Option<SurvivalStatus>> {
+        let given = self.time.is_some() || self.status_col.is_some();
+        match (datafit, given) {
+            (DatafitKind::Cox, true) => Ok(Some(match (&self.status, self.status_col) {
+                (Some(file), _) => SurvivalStatus::File(file.clone()),
+                (None, Some(k)) if k >= 1 => SurvivalStatus::Column(k),
+                _ => bail!("--status-col must be at least 1"),
+            })),
+            (DatafitKind::Cox, false) => bail!(
+                "--datafit cox needs survival times and event indicators: --time FILE --status FILE with --x, or --time-col K --status-col K with --bed"
+            ),
+            (_, true) => {
+                bail!("--time/--status and --time-col/--status-col are the survival response of --datafit cox")
+            }
+            (_, false) => Ok(None),
         }
     }
 
@@ -407,6 +449,7 @@ fn fit_and_write(args: &PathArgs, spec: PenaltySpec, options: &PathOptions, sour
         phenotype_label: None,
         snps: args.snp_filter()?,
         simulated_phenotype: false,
+        survival_status: args.survival_status(options.datafit)?,
     };
     let data = load_input(source, &extra)?;
     let load_s = started.elapsed().as_secs_f64();
@@ -464,6 +507,13 @@ fn prepare_fit<'d>(
         covariates: args.test_covariates.clone(),
         train_covariates: args.covariates.clone(),
     };
+    if options.datafit == DatafitKind::Cox
+        && (args.test_x.is_some() || args.test_bed.is_some() || args.test_keep.is_some())
+    {
+        bail!(
+            "--test-x, --test-bed and --test-keep do not take survival responses yet: with --datafit cox choose alpha by --cv-folds, and score held-out samples with `regpath predict --time --status`"
+        );
+    }
     let held_out = HeldOut::load(
         &held_out_flags,
         data,

@@ -8,6 +8,7 @@ use anyhow::{Context, Result, bail};
 use ndarray::{Array2, ArrayView2};
 use regpath_datagen::io::atomic::write_atomic;
 use regpath_datagen::{Bed, read_matrix, read_sample_list, read_vector};
+use regpath_solver::DatafitKind;
 use serde::Deserialize;
 
 use crate::load::{bed_phenotypes, code_phenotype, pheno_source};
@@ -45,6 +46,15 @@ pub struct PredictArgs {
     /// Phenotype of the --x rows, for metrics.csv.
     #[arg(long, value_name = "Y", requires = "x")]
     pub y: Option<PathBuf>,
+    /// For a Cox model: the event indicators (1 = event, 0 = censored) of the scored samples,
+    /// with --y holding their survival times (with --x); metrics.csv then gives the
+    /// partial-likelihood deviance and Harrell's C-index.
+    #[arg(long, value_name = "FILE", requires = "y")]
+    pub status: Option<PathBuf>,
+    /// For a Cox model with --bed: the event-indicator column (as --pheno-col, which then
+    /// names the survival-time column).
+    #[arg(long, value_name = "K", requires = "bed")]
+    pub status_col: Option<usize>,
     /// Phenotype file (FID IID v1 v2 …) of the --bed samples, for metrics.csv.
     #[arg(long, value_name = "FILE", requires = "bed")]
     pub pheno: Option<PathBuf>,
@@ -314,9 +324,19 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
                     if v.len() != n {
                         bail!("{} has {} values but {} has {n} rows", path.display(), v.len(), x_path.display());
                     }
-                    Some(v.iter().map(|&v| Some(v)).collect())
+                    Some(v.iter().map(|&v| Some(v)).collect::<Vec<Option<f64>>>())
                 }
                 None => None,
+            };
+            let y = match (y, &args.status) {
+                (Some(times), Some(path)) => {
+                    let status = read_vector(path)?;
+                    if status.len() != n {
+                        bail!("{} has {} values but {} has {n} rows", path.display(), status.len(), x_path.display());
+                    }
+                    Some(survival_response(&times, &status.iter().map(|&v| Some(v)).collect::<Vec<_>>())?)
+                }
+                (y, _) => y,
             };
             Scored { eta, labels: (1..=n).map(|i| i.to_string()).collect(), y }
         }
@@ -398,6 +418,10 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
                     }
                     let mut all = bed_phenotypes(&bed, pheno.as_deref(), k)?;
                     let from = pheno_source(pheno.as_deref(), k);
+                    if let Some(status_col) = args.status_col {
+                        let status = bed_phenotypes(&bed, pheno.as_deref(), status_col)?;
+                        all = survival_response(&all, &status)?;
+                    }
                     code_phenotype(datafit, &mut all, &from)?;
                     eprintln!("phenotype for metrics.csv: {from}");
                     Some(rows.iter().map(|&i| all[i]).collect())
@@ -407,6 +431,18 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
         }
         _ => bail!("give the new samples with --x X or --bed PREFIX"),
     };
+    match (datafit, args.status.is_some() || args.status_col.is_some()) {
+        (DatafitKind::Cox, false) if y.is_some() => bail!(
+            "a Cox model's metrics need survival times and event indicators: --y TIMES --status FILE with --x, or --pheno-col K --status-col K with --bed"
+        ),
+        (DatafitKind::Quadratic | DatafitKind::Logistic, true) => {
+            bail!(
+                "--status and --status-col give the event indicators of a Cox model, not of a {} one",
+                datafit.as_str()
+            )
+        }
+        _ => {}
+    }
     if y.is_none() {
         eprintln!(
             "note: no phenotype given ({}), so metrics.csv is not written",
@@ -518,4 +554,23 @@ fn chosen_point(choice: &str, model: &model::Model, fit: &std::path::Path) -> Re
             Err(_) => bail!("--alpha {index:?}: expected min, 1se or an alpha_index"),
         },
     }
+}
+
+/// Signed survival times ([`regpath_solver::signed_times`]) of scored samples: a sample missing
+/// its time or its status is missing; a negative time or a status other than 0/1 is an error.
+fn survival_response(times: &[Option<f64>], status: &[Option<f64>]) -> Result<Vec<Option<f64>>> {
+    times
+        .iter()
+        .zip(status)
+        .enumerate()
+        .map(|(i, (&t, &d))| match (t, d) {
+            (Some(t), Some(d)) if t.is_finite() && t >= 0.0 && (d == 0.0 || d == 1.0) => {
+                Ok(Some(regpath_solver::signed_times(&[t], &[d])[0]))
+            }
+            (Some(t), Some(d)) if !t.is_nan() && !d.is_nan() => {
+                bail!("sample {}: a survival time must be >= 0 and a status 0 or 1, found time {t}, status {d}", i + 1)
+            }
+            _ => Ok(None),
+        })
+        .collect()
 }

@@ -10,7 +10,7 @@ use regpath_datagen::{
     read_covariate_matrix, read_covariate_table, read_matrix, read_penalty_factor, read_pheno_column,
     read_pheno_matched, read_row_indices, read_sample_list, read_vector, select_snps,
 };
-use regpath_solver::{DatafitKind, ResponseKind};
+use regpath_solver::{DatafitKind, ResponseKind, signed_times};
 
 /// Where the data of one fit comes from.
 #[derive(Clone, Debug)]
@@ -100,6 +100,11 @@ pub struct InputOptions {
     /// counts as observed (subject to `--keep`/`--remove` and the covariates), and y is a
     /// placeholder of zeros to be replaced.
     pub simulated_phenotype: bool,
+    /// The event indicators of a survival response (`--datafit cox`): the file of `--status`
+    /// (with `--x`, whose y file then holds the times), or the phenotype column of
+    /// `--status-col` (with `--bed`, whose phenotype column holds the times). The response is
+    /// the signed time of [`regpath_solver::signed_times`].
+    pub survival_status: Option<SurvivalStatus>,
 }
 
 /// X (dense or packed), y and a description, as `regpath path` uses them.
@@ -146,6 +151,28 @@ impl LoadedInput {
     }
 }
 
+/// Where the event indicators of a survival response are (see
+/// [`InputOptions::survival_status`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum SurvivalStatus {
+    /// One 0/1 value per row of X (`.npy` or one-column CSV).
+    File(PathBuf),
+    /// A phenotype column (1-based, as `--pheno-col`) of the `--pheno` file or the `.fam`.
+    Column(usize),
+}
+
+/// The signed survival time of one sample ([`regpath_solver::signed_times`]): `time` finite
+/// and ≥ 0, `status` 1 (event) or 0 (censored); `at` names the sample in errors.
+fn signed_survival(time: f64, status: f64, at: &dyn Fn() -> String) -> Result<f64> {
+    if !time.is_finite() || time < 0.0 {
+        bail!("--datafit cox needs survival times >= 0, but the time of {} is {time}", at());
+    }
+    if status != 0.0 && status != 1.0 {
+        bail!("--datafit cox needs status 1 (event) or 0 (censored), but the status of {} is {status}", at());
+    }
+    Ok(signed_times(&[time], &[status])[0])
+}
+
 /// Reads the data, keeping a PLINK fileset packed, with the covariates and penalty factors
 /// when given, and checks that y (and the covariates) have one value per row.
 pub fn load_input(source: &DataSource, extra: &InputOptions) -> Result<LoadedInput> {
@@ -161,6 +188,30 @@ pub fn load_input(source: &DataSource, extra: &InputOptions) -> Result<LoadedInp
             let mut y_values = read_vector(y)?;
             if y_values.len() != matrix.n_rows() {
                 bail!("y has {} values but X has {} rows (samples); they must match", y_values.len(), matrix.n_rows());
+            }
+            match &extra.survival_status {
+                Some(SurvivalStatus::File(status_path)) => {
+                    let status = read_vector(status_path)?;
+                    if status.len() != y_values.len() {
+                        bail!(
+                            "--status {} has {} values but --time {} has {}; they must match",
+                            status_path.display(),
+                            status.len(),
+                            y.display(),
+                            y_values.len()
+                        );
+                    }
+                    for (i, (t, &d)) in y_values.iter_mut().zip(&status).enumerate() {
+                        if t.is_nan() || d.is_nan() {
+                            bail!(
+                                "row {i} (0-based) has a missing time or status: leave such rows out with --keep-rows"
+                            );
+                        }
+                        *t = signed_survival(*t, d, &|| format!("row {i} (0-based)"))?;
+                    }
+                }
+                Some(SurvivalStatus::Column(_)) => bail!("--status-col applies to --bed; with --x give --status FILE"),
+                None => {}
             }
             let n_all = matrix.n_rows();
             let kept_rows = match &extra.keep_rows {
@@ -302,6 +353,23 @@ fn load_bed(prefix: &Path, pheno: Option<&Path>, pheno_col: usize, extra: &Input
             pheno.map_or(String::new(), |p| p.display().to_string()),
             m.describe_unknown()
         );
+    }
+    if let Some(status) = &extra.survival_status {
+        let SurvivalStatus::Column(k) = status else {
+            bail!("--status FILE applies to --x; with --bed give --status-col K");
+        };
+        let status_from = pheno_source(pheno, *k);
+        let events = bed_phenotypes(&bed, pheno, *k).with_context(|| format!("--status-col {k}"))?;
+        let ids = bed.sample_ids();
+        for (i, (time, event)) in phenotypes.iter_mut().zip(events).enumerate() {
+            *time = match (*time, event) {
+                (Some(t), Some(d)) => Some(signed_survival(t, d, &|| {
+                    let (fid, iid) = &ids[i];
+                    format!("sample {fid} {iid} (.fam line {}; time from {from}, status from {status_from})", i + 1)
+                })?),
+                _ => None,
+            };
+        }
     }
     let plink_coded = !extra.simulated_phenotype && code_phenotype(extra.datafit, &mut phenotypes, &from)?;
     let codes = if plink_coded { "0, -9 or NA" } else { "-9 or NA" };
@@ -467,7 +535,7 @@ pub fn select_rows(x: ArrayView2<'_, f64>, rows: &[usize]) -> Array2<f64> {
 /// ([`recode_case_control`]). Returns whether PLINK's 1/2 case/control coding was found.
 pub fn code_phenotype(datafit: DatafitKind, phenotypes: &mut [Option<f64>], from: &str) -> Result<bool> {
     match datafit.response() {
-        ResponseKind::Continuous => Ok(false),
+        ResponseKind::Continuous | ResponseKind::Survival => Ok(false),
         ResponseKind::Binary => recode_case_control(phenotypes, from),
     }
 }

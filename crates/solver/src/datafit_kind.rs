@@ -10,6 +10,7 @@
 //! `path.rs`). Every measure takes the responses `y` and the linear predictors `η = b + Xβ`
 //! of the same samples.
 
+use crate::datafit::{Cox, Datafit, concordance_index, split_signed_times};
 use crate::error::SolverError;
 use crate::logistic::{mean_deviance, sigmoid};
 use crate::measures::{auc, brier, misclassification, mse, r2};
@@ -26,6 +27,9 @@ pub enum DatafitKind {
     Quadratic,
     /// `(1/n) Σ_i [log(1 + e^{η_i}) − y_i η_i]`, `η = b + Xβ`, y ∈ {0, 1}.
     Logistic,
+    /// The Breslow partial likelihood `(1/n) Σ_k [d_k log Σ_{T_j ≥ t_k} e^{η_j} − Σ_{D_k} η_i]`,
+    /// `η = Xβ` (no intercept); y is a signed survival time ([`crate::signed_times`]).
+    Cox,
 }
 
 /// What the response y of a datafit is, which decides how a reader codes it.
@@ -36,6 +40,10 @@ pub enum ResponseKind {
     /// A 0/1 label (the logistic datafit). Readers recode PLINK's case/control coding (1 =
     /// control, 2 = case, 0 missing) to it.
     Binary,
+    /// A survival time with its event indicator, carried as one signed value (the Cox
+    /// datafit): `|y|` the time, a negative sign (−0.0 included) a censored sample. Readers
+    /// build it from a time and a status column ([`crate::signed_times`]).
+    Survival,
 }
 
 impl ResponseKind {
@@ -43,7 +51,7 @@ impl ResponseKind {
     /// anything but 0 and 1 for a binary one.
     pub fn first_invalid(&self, y: &[f64]) -> Option<f64> {
         match self {
-            ResponseKind::Continuous => None,
+            ResponseKind::Continuous | ResponseKind::Survival => None,
             ResponseKind::Binary => y.iter().copied().find(|&v| v != 0.0 && v != 1.0),
         }
     }
@@ -53,6 +61,7 @@ impl ResponseKind {
         match self {
             ResponseKind::Continuous => "real",
             ResponseKind::Binary => "0/1",
+            ResponseKind::Survival => "signed survival time",
         }
     }
 }
@@ -72,24 +81,45 @@ pub struct TestMeasures {
     pub auc: Option<f64>,
     /// Share of samples with `1{η > 0} ≠ y` (logistic).
     pub misclassification: Option<f64>,
+    /// Harrell's concordance index of η (cox; `None` without a comparable pair).
+    pub concordance: Option<f64>,
+}
+
+/// The mean partial-likelihood deviance `2F(η)` of samples with signed survival times y,
+/// their own risk sets only (glmnet's `coxnet.deviance` per sample; cv.glmnet's
+/// `grouped = FALSE`); NaN when they hold no event.
+fn cox_deviance(y: &[f64], eta: &[f64]) -> f64 {
+    match Cox::from_signed_times(y, y.len()) {
+        Ok(cox) => 2.0 * cox.loss(eta),
+        Err(_) => f64::NAN,
+    }
+}
+
+/// Harrell's C of η for signed survival times y (`None` without a comparable pair).
+fn cox_concordance(y: &[f64], eta: &[f64]) -> Option<f64> {
+    let (time, status) = split_signed_times(y);
+    let c = concordance_index(&time, &status, eta);
+    c.is_finite().then_some(c)
 }
 
 impl DatafitKind {
-    /// `quadratic` or `logistic`.
+    /// `quadratic`, `logistic` or `cox`.
     pub fn as_str(&self) -> &'static str {
         match self {
             DatafitKind::Quadratic => "quadratic",
             DatafitKind::Logistic => "logistic",
+            DatafitKind::Cox => "cox",
         }
     }
 
-    /// Parses `quadratic` or `logistic`.
+    /// Parses `quadratic`, `logistic` or `cox`.
     pub fn from_name(name: &str) -> Result<Self, SolverError> {
         match name {
             "quadratic" => Ok(DatafitKind::Quadratic),
             "logistic" => Ok(DatafitKind::Logistic),
+            "cox" => Ok(DatafitKind::Cox),
             other => Err(SolverError::InvalidParameter(format!(
-                "unknown datafit '{other}' (expected quadratic or logistic)"
+                "unknown datafit '{other}' (expected quadratic, logistic or cox)"
             ))),
         }
     }
@@ -100,7 +130,7 @@ impl DatafitKind {
     pub fn default_eps(&self) -> f64 {
         match self {
             DatafitKind::Quadratic => 1e-3,
-            DatafitKind::Logistic => 1e-2,
+            DatafitKind::Logistic | DatafitKind::Cox => 1e-2,
         }
     }
 
@@ -111,11 +141,14 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => ResponseKind::Continuous,
             DatafitKind::Logistic => ResponseKind::Binary,
+            DatafitKind::Cox => ResponseKind::Survival,
         }
     }
 
-    /// The prediction `E[y | η]` at a linear predictor η, as `regpath predict` writes it: η
-    /// itself (quadratic), the probability `σ(η) = 1/(1 + e^−η)` (logistic).
+    /// The prediction at a linear predictor η, as `regpath predict` writes it: `E[y | η]`, η
+    /// itself (quadratic), the probability `σ(η) = 1/(1 + e^−η)` (logistic); for the Cox
+    /// datafit, which has no mean response, the linear predictor η = log relative hazard
+    /// (glmnet's `type = "link"`).
     ///
     /// The logistic arm evaluates `1/(1 + e^−η)` literally, as every `predictions.csv` so far
     /// was written: for η < 0 it may differ in the last bit from [`crate::sigmoid`] (which
@@ -124,6 +157,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => eta,
             DatafitKind::Logistic => 1.0 / (1.0 + (-eta).exp()),
+            DatafitKind::Cox => eta,
         }
     }
 
@@ -137,6 +171,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => mse(y, eta),
             DatafitKind::Logistic => mean_deviance(y, eta),
+            DatafitKind::Cox => cox_deviance(y, eta),
         }
     }
 
@@ -149,6 +184,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => (loss, r2(y, eta)),
             DatafitKind::Logistic => (loss, auc(y, eta)),
+            DatafitKind::Cox => (loss, cox_concordance(y, eta)),
         }
     }
 
@@ -167,6 +203,7 @@ impl DatafitKind {
                     -2.0 * (t * p.ln() + (1.0 - t) * (1.0 - p).ln())
                 })
                 .sum(),
+            DatafitKind::Cox => return cox_deviance(y, eta),
         };
         total / y.len() as f64
     }
@@ -185,6 +222,12 @@ impl DatafitKind {
                 deviance: Some(mean_deviance(y, eta)),
                 auc: auc(y, eta),
                 misclassification: Some(misclassification(y, eta)),
+                concordance: None,
+            },
+            DatafitKind::Cox => TestMeasures {
+                deviance: Some(cox_deviance(y, eta)),
+                concordance: cox_concordance(y, eta),
+                ..TestMeasures::default()
             },
         }
     }
@@ -198,6 +241,7 @@ impl DatafitKind {
             DatafitKind::Logistic => {
                 vec![Some(mean_deviance(y, eta)), auc(y, eta), Some(misclassification(y, eta))]
             }
+            DatafitKind::Cox => vec![Some(cox_deviance(y, eta)), cox_concordance(y, eta)],
         }
     }
 
@@ -207,7 +251,7 @@ impl DatafitKind {
     pub fn loss_name(&self) -> &'static str {
         match self {
             DatafitKind::Quadratic => "mse",
-            DatafitKind::Logistic => "deviance",
+            DatafitKind::Logistic | DatafitKind::Cox => "deviance",
         }
     }
 
@@ -216,6 +260,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => "MSE",
             DatafitKind::Logistic => "mean binomial deviance",
+            DatafitKind::Cox => "mean partial-likelihood deviance",
         }
     }
 
@@ -225,6 +270,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => "mean squared error",
             DatafitKind::Logistic => "mean binomial deviance",
+            DatafitKind::Cox => "mean partial-likelihood deviance",
         }
     }
 
@@ -233,7 +279,7 @@ impl DatafitKind {
     pub fn deviance_ratio_label(&self) -> &'static str {
         match self {
             DatafitKind::Quadratic => "training R²",
-            DatafitKind::Logistic => "deviance ratio",
+            DatafitKind::Logistic | DatafitKind::Cox => "deviance ratio",
         }
     }
 
@@ -242,7 +288,7 @@ impl DatafitKind {
     pub fn train_loss_column(&self) -> &'static str {
         match self {
             DatafitKind::Quadratic => "train_mse",
-            DatafitKind::Logistic => "train_deviance",
+            DatafitKind::Logistic | DatafitKind::Cox => "train_deviance",
         }
     }
 
@@ -252,6 +298,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => ["test_mse", "test_r2"],
             DatafitKind::Logistic => ["test_deviance", "test_auc"],
+            DatafitKind::Cox => ["test_deviance", "test_cindex"],
         }
     }
 
@@ -260,6 +307,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => &["mse", "r2"],
             DatafitKind::Logistic => &["deviance", "auc", "misclassification"],
+            DatafitKind::Cox => &["deviance", "cindex"],
         }
     }
 
@@ -269,7 +317,7 @@ impl DatafitKind {
     pub fn ranking_metric(&self) -> (&'static str, bool) {
         match self {
             DatafitKind::Quadratic => ("test_r2", true),
-            DatafitKind::Logistic => ("test_deviance", false),
+            DatafitKind::Logistic | DatafitKind::Cox => ("test_deviance", false),
         }
     }
 
@@ -279,6 +327,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => ["test_r2", "test_mse"],
             DatafitKind::Logistic => ["test_deviance", "test_auc"],
+            DatafitKind::Cox => ["test_deviance", "test_cindex"],
         }
     }
 
@@ -290,6 +339,8 @@ impl DatafitKind {
             (DatafitKind::Quadratic, false) => "test MSE",
             (DatafitKind::Logistic, true) => "CV error (binomial deviance; no test part)",
             (DatafitKind::Logistic, false) => "test deviance (binomial)",
+            (DatafitKind::Cox, true) => "CV error (partial-likelihood deviance; no test part)",
+            (DatafitKind::Cox, false) => "test deviance (partial likelihood)",
         }
     }
 }
@@ -298,14 +349,14 @@ impl DatafitKind {
 mod tests {
     use super::*;
 
-    const ALL: [DatafitKind; 2] = [DatafitKind::Quadratic, DatafitKind::Logistic];
+    const ALL: [DatafitKind; 3] = [DatafitKind::Quadratic, DatafitKind::Logistic, DatafitKind::Cox];
 
     #[test]
     fn names_round_trip() {
         for d in ALL {
             assert_eq!(DatafitKind::from_name(d.as_str()), Ok(d));
         }
-        assert!(DatafitKind::from_name("cox").is_err());
+        assert!(DatafitKind::from_name("poisson").is_err());
         assert_eq!(DatafitKind::default(), DatafitKind::Quadratic);
     }
 
@@ -374,6 +425,27 @@ mod tests {
         assert!((d.held_out_loss(&[1.0], &[-100.0]) - 200.0).abs() < 1e-12);
         // one class: no AUC
         assert_eq!(d.held_out_score(&[1.0, 1.0], &[0.3, -0.2]).1, None);
+    }
+
+    #[test]
+    fn cox_measures_by_hand() {
+        let d = DatafitKind::Cox;
+        // times 1, 2 (censored), 3; η = 0: events at 1 (risk 3) and 3 (risk 1):
+        // F = (log 3 + log 1)/3, deviance 2F
+        let y = [1.0, -2.0, 3.0];
+        let eta = [0.0; 3];
+        assert!((d.held_out_loss(&y, &eta) - 2.0 * 3f64.ln() / 3.0).abs() < 1e-15);
+        assert_eq!(d.cv_loss(&y, &eta), d.held_out_loss(&y, &eta));
+        // comparable pairs (1, 2), (1, 3): both concordant with η decreasing in time
+        assert_eq!(d.held_out_score(&y, &[2.0, 1.0, 0.0]).1, Some(1.0));
+        assert_eq!(d.held_out_score(&y, &[0.0, 1.0, 2.0]).1, Some(0.0));
+        assert!(d.held_out_loss(&[-1.0, -2.0], &[0.0, 0.0]).is_nan(), "no event");
+        assert_eq!(d.inverse_link(-0.5), -0.5);
+        assert_eq!(d.response().first_invalid(&y), None);
+        assert_eq!(d.metrics(&y, &eta).len(), d.metric_columns().len());
+        let m = d.test_measures(&y, &eta);
+        assert_eq!((m.mse, m.r2, m.auc), (None, None, None));
+        assert_eq!(m.deviance, Some(d.held_out_loss(&y, &eta)));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::ops::ControlFlow;
 use std::time::Instant;
 
-use crate::datafit::{Datafit, Logistic};
+use crate::datafit::{Cox, Datafit, Logistic};
 use crate::design::Design;
 use crate::error::SolverError;
 use crate::penalty::{ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Ridge, Scad};
@@ -131,7 +131,8 @@ impl<D: Design, P: Penalty, F: Datafit> AlphaSolver for ProxNewtonSolver<'_, D, 
 
 /// Fits a path for a statically known penalty, with the datafit of `options.datafit`.
 ///
-/// `y` has one value per row of the design (0/1 labels for the logistic datafit). The
+/// `y` has one value per row of the design (0/1 labels for the logistic datafit, signed
+/// survival times for the Cox one: [`crate::signed_times`]). The
 /// callback sees every point in decreasing alpha order and may stop the path with
 /// `ControlFlow::Break`.
 pub fn fit_path<D, P, F>(
@@ -156,6 +157,11 @@ where
         }
         DatafitKind::Logistic => {
             let datafit = Logistic::new(y, design.n_samples())?;
+            let solver = ProxNewtonSolver::new(design, datafit, penalty, &solve)?;
+            drive(solver, options, on_point, start)
+        }
+        DatafitKind::Cox => {
+            let datafit = Cox::from_signed_times(y, design.n_samples())?;
             let solver = ProxNewtonSolver::new(design, datafit, penalty, &solve)?;
             drive(solver, options, on_point, start)
         }

@@ -585,7 +585,14 @@ impl SweepConfig {
 
     /// The datafit of `[solver] datafit`.
     pub fn datafit(&self) -> Result<regpath_solver::DatafitKind> {
-        regpath_solver::DatafitKind::from_name(&self.solver.datafit).map_err(|e| anyhow::anyhow!("solver.datafit: {e}"))
+        let datafit = regpath_solver::DatafitKind::from_name(&self.solver.datafit)
+            .map_err(|e| anyhow::anyhow!("solver.datafit: {e}"))?;
+        if datafit == regpath_solver::DatafitKind::Cox {
+            anyhow::bail!(
+                "solver.datafit = \"cox\" is not available in sweeps yet: fit Cox paths with `regpath path --datafit cox`"
+            );
+        }
+        Ok(datafit)
     }
 
     /// Checks every value that does not need the data; messages name the key.

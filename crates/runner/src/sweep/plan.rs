@@ -246,6 +246,7 @@ fn load_files(
         datafit,
         phenotype_label: Some(format!("datasets[{index}].{key} (pheno_col = {k})")),
         simulated_phenotype: simulated,
+        survival_status: None,
         snps: regpath_datagen::SnpFilter {
             extract: entry.extract.clone(),
             exclude: entry.exclude.clone(),

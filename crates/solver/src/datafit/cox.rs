@@ -228,10 +228,11 @@ pub fn split_signed_times(y: &[f64]) -> (Vec<f64>, Vec<f64>) {
 }
 
 /// Harrell's concordance index of risk scores η (higher = earlier event): over the comparable
-/// pairs (i, j) with `T_i < T_j` and `δ_i = 1`, the share with `η_i > η_j`, ties in η counting
-/// ½ (pairs tied in time are not comparable, as in `survival::concordance` and glmnet's
-/// `Cindex`). NaN without a comparable pair. O(n log n): the samples by increasing time, each
-/// event counted against the later samples through a Fenwick tree over the ranks of η.
+/// pairs (i, j) — `δ_i = 1` and `T_i < T_j`, or `T_i = T_j` with j censored (a sample censored
+/// at an event time outlives it) — the share with `η_i > η_j`, ties in η counting ½, as R's
+/// `survival::concordance` and glmnet's `Cindex`. NaN without a comparable pair. O(n log n):
+/// the samples by decreasing time, each event counted against the later samples and the ones
+/// censored at its time through a Fenwick tree over the ranks of η.
 pub fn concordance_index(time: &[f64], status: &[f64], eta: &[f64]) -> f64 {
     let n = time.len();
     assert!(status.len() == n && eta.len() == n, "time, status and eta must have one value per sample");
@@ -271,16 +272,21 @@ pub fn concordance_index(time: &[f64], status: &[f64], eta: &[f64]) -> f64 {
         while start > 0 && time[by_time[start - 1]] == time[by_time[end - 1]] {
             start -= 1;
         }
-        let later = (n - end) as u64;
-        for &i in &by_time[start..end] {
-            if status[i] == 1.0 && later > 0 {
+        let group = &by_time[start..end];
+        let mut held = (n - end) as u64;
+        for &i in group.iter().filter(|&&i| status[i] != 1.0) {
+            add(&mut tree, rank[i]);
+            held += 1;
+        }
+        for &i in group.iter().filter(|&&i| status[i] == 1.0) {
+            if held > 0 {
                 let below = count_le(&tree, rank[i] - 1);
                 let tied = count_le(&tree, rank[i]) - below;
                 concordant += below as f64 + 0.5 * tied as f64;
-                comparable += later as f64;
+                comparable += held as f64;
             }
         }
-        for &i in &by_time[start..end] {
+        for &i in group.iter().filter(|&&i| status[i] == 1.0) {
             add(&mut tree, rank[i]);
         }
         end = start;
@@ -399,7 +405,7 @@ mod tests {
         let (mut num, mut den) = (0.0, 0.0);
         for i in 0..n {
             for j in 0..n {
-                if status[i] == 1.0 && time[i] < time[j] {
+                if status[i] == 1.0 && (time[i] < time[j] || (time[i] == time[j] && status[j] == 0.0)) {
                     den += 1.0;
                     num += if eta[i] > eta[j] {
                         1.0

@@ -1011,6 +1011,9 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
     /// `b − Σ_j m_j β_j` (η = b + Σ t_j (x_j − m_j)/s_j on the original scale; 0 without
     /// intercept).
     fn intercept(&self) -> f64 {
+        if !self.fit_intercept {
+            return 0.0;
+        }
         self.problem.intercept(self.b, &self.coefs)
     }
 }

@@ -1,0 +1,318 @@
+//! `regpath path --datafit cox` and `regpath predict` on a Cox model, end to end: the path of
+//! the CLI equals the library's on the glmnet fixture of the solver crate
+//! (`crates/solver/tests/fixtures/cox`), every alpha is certified by the KKT violation, the
+//! intercept is 0; cross-validation and `predict` give the C-index, recomputed here pair by
+//! pair; a PLINK fileset with time and status columns (missing values dropped and counted);
+//! and survival inputs that are wrong are clear errors that write nothing.
+
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ndarray::{Array2, ShapeBuilder};
+use regpath_solver::{Cox, DenseDesign, Lasso, PathOptions, fit_datafit_path};
+
+fn regpath(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_regpath")).args(args).output().expect("run regpath")
+}
+
+fn ok(o: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{stderr}");
+    stderr
+}
+
+fn fails(o: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!o.status.success(), "expected a failure, got success: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../solver/tests/fixtures/cox")
+}
+
+fn numbers(path: &Path) -> Vec<f64> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .split([',', '\n'])
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| s.trim().parse().unwrap())
+        .collect()
+}
+
+/// A CSV table as (header, rows of fields).
+fn table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().split(',').map(str::to_string).collect();
+    let rows = lines.map(|l| l.split(',').map(str::to_string).collect()).collect();
+    (header, rows)
+}
+
+fn column(header: &[String], name: &str) -> usize {
+    header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name} in {header:?}"))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Harrell's C written out pair by pair: `δ_i = 1` and `T_i < T_j`, or tied times with j
+/// censored; ties in η count ½.
+fn naive_cindex(time: &[f64], status: &[f64], eta: &[f64]) -> f64 {
+    let (mut num, mut den) = (0.0, 0.0);
+    for i in 0..time.len() {
+        for j in 0..time.len() {
+            if status[i] == 1.0 && (time[i] < time[j] || (time[i] == time[j] && status[j] == 0.0)) {
+                den += 1.0;
+                num += if eta[i] > eta[j] {
+                    1.0
+                } else if eta[i] == eta[j] {
+                    0.5
+                } else {
+                    0.0
+                };
+            }
+        }
+    }
+    num / den
+}
+
+#[test]
+fn the_cli_path_is_the_library_path_certified_by_kkt() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("fit");
+    let f = fixture();
+    ok(&regpath(&[
+        "path",
+        "--x",
+        s(&f.join("X.csv")),
+        "--time",
+        s(&f.join("time.csv")),
+        "--status",
+        s(&f.join("status.csv")),
+        "--datafit",
+        "cox",
+        "--n-alphas",
+        "40",
+        "--out",
+        s(&out),
+    ]));
+    let (h, rows) = table(&out.join("path.csv"));
+    assert_eq!(rows.len(), 40);
+    let (nnz, cert, kind, intercept, objective) = (
+        column(&h, "nnz"),
+        column(&h, "certificate"),
+        column(&h, "certificate_kind"),
+        column(&h, "intercept"),
+        column(&h, "objective"),
+    );
+    assert!(h.iter().any(|c| c == "train_deviance"));
+    // the library on the same data and grid
+    let values = numbers(&f.join("X.csv"));
+    let (time, status) = (numbers(&f.join("time.csv")), numbers(&f.join("status.csv")));
+    let n = time.len();
+    let p = values.len() / n;
+    let mut x = Array2::zeros((n, p).f());
+    for i in 0..n {
+        for j in 0..p {
+            x[(i, j)] = values[i * p + j];
+        }
+    }
+    let design = DenseDesign::new(x.view(), true, true).unwrap();
+    let options = PathOptions {
+        grid: regpath_solver::AlphaGrid::Geometric { n_alphas: 40, eps: 1e-2 },
+        ..PathOptions::default()
+    };
+    let mut library = Vec::new();
+    fit_datafit_path(&design, Cox::new(&time, &status, n).unwrap(), Lasso, &options, |pt| {
+        library.push((pt.nnz, pt.objective));
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    for (row, (lib_nnz, lib_objective)) in rows.iter().zip(&library) {
+        assert_eq!(row[kind], "kkt");
+        assert!(row[cert].parse::<f64>().unwrap() <= 1e-6);
+        assert_eq!(row[intercept].parse::<f64>().unwrap(), 0.0, "no intercept in a Cox model");
+        assert_eq!(row[nnz].parse::<usize>().unwrap(), *lib_nnz);
+        let o: f64 = row[objective].parse().unwrap();
+        assert!((o - lib_objective).abs() <= 1e-15 * lib_objective.abs(), "{o} vs {lib_objective}");
+    }
+}
+
+#[test]
+fn cross_validation_and_predict_report_the_concordance_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fit, pred) = (dir.path().join("fit"), dir.path().join("pred"));
+    let f = fixture();
+    let (x, t, d) = (f.join("X.csv"), f.join("time.csv"), f.join("status.csv"));
+    let stderr = ok(&regpath(&[
+        "path",
+        "--x",
+        s(&x),
+        "--time",
+        s(&t),
+        "--status",
+        s(&d),
+        "--datafit",
+        "cox",
+        "--cv-folds",
+        "5",
+        "--out",
+        s(&fit),
+    ]));
+    assert!(stderr.contains("every alpha certified"), "{stderr}");
+    let (h, rows) = table(&fit.join("path.csv"));
+    let choice = column(&h, "cv_choice");
+    assert!(rows.iter().any(|r| r[choice] == "min") && rows.iter().any(|r| r[choice] == "1se"));
+    ok(&regpath(&[
+        "predict",
+        "--fit",
+        s(&fit),
+        "--x",
+        s(&x),
+        "--y",
+        s(&t),
+        "--status",
+        s(&d),
+        "--alpha",
+        "min",
+        "--out",
+        s(&pred),
+    ]));
+    let (ph, prows) = table(&pred.join("predictions.csv"));
+    assert_eq!(ph.len(), 2);
+    let eta: Vec<f64> = prows.iter().map(|r| r[1].parse().unwrap()).collect();
+    let (mh, mrows) = table(&pred.join("metrics.csv"));
+    assert_eq!(mh, ["alpha_index", "nnz", "deviance", "cindex"]);
+    let cindex: f64 = mrows[0][column(&mh, "cindex")].parse().unwrap();
+    let (time, status) = (numbers(&t), numbers(&d));
+    assert!((cindex - naive_cindex(&time, &status, &eta)).abs() < 1e-12);
+    assert!(cindex > 0.7, "the chosen model orders the events: C = {cindex}");
+    // the deviance is twice the mean partial likelihood at the written linear predictor
+    let deviance: f64 = mrows[0][column(&mh, "deviance")].parse().unwrap();
+    let cox = Cox::new(&time, &status, time.len()).unwrap();
+    let expected = 2.0 * regpath_solver::Datafit::loss(&cox, &eta);
+    assert!((deviance - expected).abs() <= 1e-12 * expected, "{deviance} vs {expected}");
+}
+
+#[test]
+fn a_plink_fileset_with_time_and_status_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("g");
+    ok(&regpath(&[
+        "gen",
+        "--family",
+        "genotype",
+        "--n",
+        "300",
+        "--p",
+        "200",
+        "--k",
+        "5",
+        "--format",
+        "bed",
+        "--seed",
+        "3",
+        "--out",
+        s(&data),
+    ]));
+    // times from the fileset's own phenotype (a genetic signal), 1 in 4 censored, 3 missing
+    let pheno = std::fs::read_to_string(data.join("pheno.txt")).unwrap();
+    let mut table_text = String::from("FID IID time status\n");
+    for (i, line) in pheno.lines().skip(1).enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let y: f64 = f[2].parse().unwrap();
+        let time = (-y / 4.0).exp() * (1.0 + (i % 7) as f64 / 10.0);
+        let status = if i % 4 == 0 { "0" } else { "1" };
+        let time = if i < 3 { "NA".to_string() } else { format!("{time}") };
+        table_text.push_str(&format!("{} {} {time} {status}\n", f[0], f[1]));
+    }
+    let pheno_path = dir.path().join("surv.txt");
+    std::fs::write(&pheno_path, table_text).unwrap();
+    let out = dir.path().join("fit");
+    let stderr = ok(&regpath(&[
+        "path",
+        "--bed",
+        s(&data.join("geno")),
+        "--pheno",
+        s(&pheno_path),
+        "--time-col",
+        "1",
+        "--status-col",
+        "2",
+        "--datafit",
+        "cox",
+        "--out",
+        s(&out),
+    ]));
+    assert!(stderr.contains("3 of 300 samples dropped"), "{stderr}");
+    let (h, rows) = table(&out.join("path.csv"));
+    let nnz = column(&h, "nnz");
+    assert!(rows.iter().any(|r| r[nnz].parse::<usize>().unwrap() >= 3), "the signal enters the path");
+}
+
+#[test]
+fn wrong_survival_inputs_are_errors_that_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixture();
+    let (x, t, d) = (f.join("X.csv"), f.join("time.csv"), f.join("status.csv"));
+    let write = |name: &str, values: &[f64]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, values.iter().map(|v| format!("{v}\n")).collect::<String>()).unwrap();
+        path
+    };
+    let time = numbers(&t);
+    let status = numbers(&d);
+    let mut negative = time.clone();
+    negative[4] = -1.0;
+    let mut bad_status = status.clone();
+    bad_status[7] = 2.0;
+    let censored = vec![0.0; status.len()];
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--time".into(), s(&write("neg.txt", &negative)).into(), "--status".into(), s(&d).into()], "times >= 0"),
+        (
+            vec!["--time".into(), s(&t).into(), "--status".into(), s(&write("st.txt", &bad_status)).into()],
+            "status 1 (event) or 0",
+        ),
+        (vec!["--time".into(), s(&t).into(), "--status".into(), s(&write("c.txt", &censored)).into()], "no events"),
+        (
+            vec!["--time".into(), s(&t).into(), "--status".into(), s(&write("short.txt", &status[..10])).into()],
+            "must match",
+        ),
+    ];
+    for (flags, expected) in cases {
+        let out = dir.path().join("out");
+        let mut args = vec!["path", "--x", s(&x), "--datafit", "cox", "--out", s(&out)];
+        args.extend(flags.iter().map(String::as_str));
+        let stderr = fails(&regpath(&args));
+        assert!(stderr.contains(expected), "{expected}: {stderr}");
+        assert!(!out.join("path.csv").exists());
+    }
+    let out = dir.path().join("out");
+    let stderr = fails(&regpath(&["path", "--x", s(&x), "--y", s(&t), "--datafit", "cox", "--out", s(&out)]));
+    assert!(stderr.contains("--datafit cox needs survival times"), "{stderr}");
+    let stderr = fails(&regpath(&["path", "--x", s(&x), "--time", s(&t), "--status", s(&d), "--out", s(&out)]));
+    assert!(stderr.contains("survival response of --datafit cox"), "{stderr}");
+    let stderr = fails(&regpath(&[
+        "path",
+        "--x",
+        s(&x),
+        "--time",
+        s(&t),
+        "--status",
+        s(&d),
+        "--datafit",
+        "cox",
+        "--test-x",
+        s(&x),
+        "--test-y",
+        s(&t),
+        "--out",
+        s(&out),
+    ]));
+    assert!(stderr.contains("--cv-folds"), "{stderr}");
+    assert!(!out.join("path.csv").exists());
+}
