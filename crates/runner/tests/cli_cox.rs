@@ -5,29 +5,14 @@
 //! pair; a PLINK fileset with time and status columns (missing values dropped and counted);
 //! and survival inputs that are wrong are clear errors that write nothing.
 
+mod common;
+
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+use common::{fails, ok, regpath, table};
 use ndarray::{Array2, ShapeBuilder};
 use regpath_solver::{Cox, DenseDesign, Lasso, PathOptions, fit_datafit_path};
-
-fn regpath(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_regpath")).args(args).output().expect("run regpath")
-}
-
-fn ok(o: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(o.status.success(), "{stderr}");
-    stderr
-}
-
-fn fails(o: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(!o.status.success(), "expected a failure, got success: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../solver/tests/fixtures/cox")
@@ -40,15 +25,6 @@ fn numbers(path: &Path) -> Vec<f64> {
         .filter(|s| !s.trim().is_empty())
         .map(|s| s.trim().parse().unwrap())
         .collect()
-}
-
-/// A CSV table as (header, rows of fields).
-fn table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines();
-    let header = lines.next().unwrap().split(',').map(str::to_string).collect();
-    let rows = lines.map(|l| l.split(',').map(str::to_string).collect()).collect();
-    (header, rows)
 }
 
 fn column(header: &[String], name: &str) -> usize {

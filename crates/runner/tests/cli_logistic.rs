@@ -4,40 +4,16 @@
 //! output columns, label coding (0/1, PLINK 1/2 from a `.fam`), one-class and invalid labels,
 //! and separation (MCP on wide data ends with `stop_reason = separated`, never a NaN).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{fails, ok, regpath, table};
 use ndarray::{Array1, Array2, ShapeBuilder};
 use regpath_datagen::io::npy_write::write_npy;
 
-fn regpath(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_regpath")).args(args).output().expect("run regpath")
-}
-
-fn ok(o: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(o.status.success(), "{stderr}");
-    stderr
-}
-
-fn fails(o: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert!(!o.status.success(), "expected a failure, got success: {stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    stderr
-}
-
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference/logistic")
-}
-
-/// A CSV table as (header, rows of fields).
-fn table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut lines = text.lines();
-    let header = lines.next().unwrap().split(',').map(str::to_string).collect();
-    let rows = lines.map(|l| l.split(',').map(str::to_string).collect()).collect();
-    (header, rows)
 }
 
 fn column(path: &Path, name: &str) -> Vec<String> {

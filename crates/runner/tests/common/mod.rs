@@ -1,9 +1,39 @@
-//! Helpers shared by the sweep tests: comparing tables without their timing columns, and a
-//! small genotype family.
+//! Helpers shared by the runner's tests: running the binary and reading its CSV tables,
+//! comparing tables without their timing columns, and a small genotype family.
 // each test crate that includes this module uses a part of it
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs the `regpath` binary of this build with `args`.
+pub fn regpath(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_regpath")).args(args).output().expect("run regpath")
+}
+
+/// Asserts the run succeeded; returns its stderr.
+pub fn ok(o: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "{stderr}");
+    stderr
+}
+
+/// Asserts the run failed cleanly (a non-zero exit, no panic); returns its stderr.
+pub fn fails(o: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(!o.status.success(), "expected a failure, got success: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+/// A CSV table as (header, rows of fields).
+pub fn table(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().split(',').map(str::to_string).collect();
+    let rows = lines.map(|l| l.split(',').map(str::to_string).collect()).collect();
+    (header, rows)
+}
 
 /// The tables a finished sweep writes.
 pub const TABLES: [&str; 7] =
