@@ -147,6 +147,22 @@ impl UpdatableCholesky {
         }
     }
 
+    /// `out = L Lᵀ x` (the factored matrix times x), O(k²): `y = Lᵀx` by dots down the
+    /// columns, then `out = L y` by axpys.
+    pub fn product(&self, x: &[f64], out: &mut [f64]) {
+        let (k, s) = (self.k, self.stride);
+        debug_assert!(x.len() == k && out.len() == k);
+        self.count(2 * k * k);
+        out.iter_mut().for_each(|o| *o = 0.0);
+        for c in 0..k {
+            let column = &self.l[c * s + c..c * s + k];
+            let y = crate::kernels::dot(column, &x[c..]);
+            if y != 0.0 {
+                crate::kernels::sub_scaled(&mut out[c..], -y, column);
+            }
+        }
+    }
+
     /// A factor whose storage never grows past order `limit` (appends beyond it are refused).
     pub fn with_limit(limit: usize) -> Self {
         UpdatableCholesky { limit, ..Default::default() }
@@ -212,6 +228,23 @@ mod tests {
         for (a, &i) in members.iter().enumerate() {
             let hx: f64 = members.iter().zip(&x).map(|(&j, &xj)| h[i * k + j] * xj).sum();
             assert!((hx - b[a]).abs() < 1e-10, "row {a}: {hx} vs {}", b[a]);
+        }
+    }
+
+    #[test]
+    fn product_is_the_factored_matrix_times_x_after_removals() {
+        let k = 7;
+        let h = spd(k, 3);
+        let members = [0, 2, 3, 5, 6];
+        let mut f = factor_of(&h, k, &members);
+        f.remove(1);
+        let kept = [0, 3, 5, 6];
+        let x: Vec<f64> = (0..kept.len()).map(|a| (a as f64 * 1.3).cos()).collect();
+        let mut out = vec![0.0; kept.len()];
+        f.product(&x, &mut out);
+        for (a, &i) in kept.iter().enumerate() {
+            let hx: f64 = kept.iter().zip(&x).map(|(&j, &xj)| h[i * k + j] * xj).sum();
+            assert!((hx - out[a]).abs() < 1e-12, "row {a}: {hx} vs {}", out[a]);
         }
     }
 

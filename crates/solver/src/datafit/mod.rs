@@ -60,6 +60,19 @@ pub trait Datafit: Send + Sync + std::fmt::Debug {
     /// Whether η separates the data: the loss decreases without bound along η scaled up, so
     /// that a penalty flat beyond a point leaves the objective without a finite minimizer.
     fn separates(&self, eta: &[f64]) -> bool;
+    /// The exact Hessian `n∇²F(η)` as an operator, for a datafit whose Hessian is not the
+    /// diagonal of [`Datafit::hessian_weights`] (Cox: the risk sets couple the samples).
+    /// `None` (the default): `diag(h)` is the Hessian, as for the quadratic and logistic
+    /// losses, whose samples are independent.
+    fn hessian_at(&self, _eta: &[f64]) -> Option<Box<dyn HessianProduct + '_>> {
+        None
+    }
+}
+
+/// `out = n∇²F(η)·v` at the η it was prepared at ([`Datafit::hessian_at`]); O(n) per product.
+pub trait HessianProduct {
+    /// `out = n∇²F(η)·v` (`v` and `out` of length n).
+    fn apply(&mut self, v: &[f64], out: &mut [f64]);
 }
 
 /// Whole-vector quantities a certificate needs besides the per-feature terms.
