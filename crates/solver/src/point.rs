@@ -51,7 +51,8 @@ pub struct PathPoint<'a> {
     pub scan_passes: f64,
     /// Floating-point work of the second-order models at this alpha (Gram entries at 2n
     /// flops each, Cholesky appends k², removals 3(k − i)², solves 2k², the ridge kernel
-    /// 2n²·p, the logistic model's weighted Gram m²n and conjugate-gradient products 4mn), in
+    /// 2n²·p, the logistic model's weighted Gram m²n and conjugate-gradient products 4mn, the
+    /// Cox model's full-Hessian Gram 2m²n and its factor's appends, removals and solves), in
     /// full passes over X (2·n·p flops, p the live columns): with `scan_passes` and
     /// `coordinate_updates/p` it ranks the cost of alphas that coordinate descent and Newton
     /// solve in one unit.
