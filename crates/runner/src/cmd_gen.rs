@@ -200,7 +200,7 @@ impl GenArgs {
         put("--density", "density", self.density.map(|v| json!(v)));
         let prevalence = self.binary.then(|| self.prevalence.unwrap_or(DEFAULT_PREVALENCE));
         put("--binary", "prevalence", prevalence.map(|v| json!(v)));
-        put("--survival", "survival", self.survival.then(|| json!(true)));
+        put("--survival", "survival", self.survival.then_some(Value::Bool(true)));
         put("--censoring", "censoring", self.censoring.map(|v| json!(v)));
         out
     }
@@ -516,6 +516,12 @@ mod tests {
         assert!(parse("--family genotype --n 50 --p 100 --prevalence 0.1 --out d").is_err(), "needs --binary");
         let msg = spec("--family toeplitz --n 5 --p 9 --binary --out d").unwrap_err().to_string();
         assert!(msg.contains("--binary does not apply to family toeplitz"), "{msg}");
+        let surv = spec("--family genotype --n 50 --p 100 --survival --censoring 0.2 --out d").unwrap();
+        assert!(matches!(surv, FamilySpec::Genotype { survival: true, censoring: Some(f), prevalence: None, .. }
+            if f == 0.2));
+        let surv = spec("--family genotype --n 50 --p 100 --survival --out d").unwrap();
+        assert!(matches!(surv, FamilySpec::Genotype { survival: true, censoring: None, .. }));
+        assert!(parse("--family genotype --n 50 --p 100 --survival --binary --out d").is_err());
         let bad = spec("--family genotype --n 50 --p 100 --binary --prevalence 1 --out d").unwrap();
         let msg = bad.validate().unwrap_err().to_string();
         assert!(msg.contains("prevalence must be in (0, 1)"), "{msg}");
