@@ -144,6 +144,8 @@ impl Shape {
                 mono_frac: 0.0,
                 missing_rate: 0.0,
                 prevalence: None,
+                survival: false,
+                censoring: None,
             },
         };
         let s = generate(&spec, SEED).expect("benchmark dataset parameters are valid");

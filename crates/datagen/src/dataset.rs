@@ -12,8 +12,9 @@ use crate::families::genotype::{GenotypeModel, SnpKind, check_spec};
 use crate::families::{FamilySpec, generate};
 use crate::io::atomic::write_atomic;
 use crate::io::bed::fileset_path;
-use crate::io::bed_write::{BimRecord, FamRecord, write_bed, write_pheno};
+use crate::io::bed_write::{BimRecord, FamRecord, write_bed, write_pheno, write_survival_pheno};
 use crate::io::npy_write::write_npy;
+use crate::survival::SurvivalDraw;
 
 /// File name prefix of the PLINK fileset written by [`OutputFormat::Bed`].
 pub const BED_PREFIX: &str = "geno";
@@ -76,8 +77,18 @@ fn create_dir(dir: &Path) -> Result<(), DataError> {
 }
 
 /// Every file `regpath gen` may write into its folder, in either format.
-pub const GEN_OUTPUTS: &[&str] =
-    &["X.npy", "y.npy", "beta.npy", "meta.json", "geno.bed", "geno.bim", "geno.fam", "pheno.txt"];
+pub const GEN_OUTPUTS: &[&str] = &[
+    "X.npy",
+    "y.npy",
+    "time.npy",
+    "status.npy",
+    "beta.npy",
+    "meta.json",
+    "geno.bed",
+    "geno.bim",
+    "geno.fam",
+    "pheno.txt",
+];
 
 /// Removes the files of [`GEN_OUTPUTS`] that an earlier run left in `dir`, so that a dataset
 /// written in one format never sits beside the other format's files of an older dataset.
@@ -121,6 +132,15 @@ fn meta(spec: &FamilySpec, seed: u64, format: OutputFormat, beta: &Array1<f64>, 
              y.npy and pheno.txt hold 0/1, the .fam PLINK's 1 = control, 2 = case"
         );
     }
+    if let FamilySpec::Genotype { survival: true, .. } = *spec {
+        m["phenotype"] = json!(
+            "survival times from a Cox model with an exponential baseline hazard, T = -log(U)/exp(eta), eta the \
+             genetic value centered and scaled so that var(eta)/(var(eta) + pi^2/6) = h2 (h2, snr and sigma are \
+             those of log T = -eta + W, var(W) = pi^2/6); independent exponential censoring at the rate that makes \
+             the expected censored fraction `censoring`; time = min(T, C), status = 1 if T <= C (event), else 0 \
+             (censored); beta holds the Cox coefficients (log hazard ratios)"
+        );
+    }
     if let FamilySpec::Genotype { dup_frac, mono_frac, missing_rate, .. } = *spec
         && (dup_frac > 0.0 || mono_frac > 0.0 || missing_rate > 0.0)
     {
@@ -160,18 +180,46 @@ fn write_array<D: ndarray::Dimension>(
     write_npy(&path, a)
 }
 
+/// The `meta.json` fields of a survival phenotype: the target censored fraction, the
+/// censoring rate, the realized event counts and the scale of η.
+fn survival_meta(m: &mut Value, draw: &SurvivalDraw) {
+    m["survival"] = json!(true);
+    m["censoring"] = json!(draw.censoring);
+    m["censoring_rate"] = json!(draw.censoring_rate);
+    m["events"] = json!(draw.events());
+    m["censored"] = json!(draw.time.len() - draw.events());
+    m["event_fraction"] = json!(draw.event_fraction);
+    m["censored_fraction"] = json!(1.0 - draw.event_fraction);
+    m["eta_scale"] = json!(draw.eta_scale);
+}
+
+/// Writes `time.npy` and `status.npy` of a survival phenotype.
+fn write_survival_arrays(dir: &Path, draw: &SurvivalDraw, written: &mut Vec<PathBuf>) -> Result<(), DataError> {
+    write_array(dir, "time.npy", &Array1::from(draw.time.clone()), written)?;
+    write_array(dir, "status.npy", &Array1::from(draw.status.clone()), written)
+}
+
 fn write_npy_files(dir: &Path, spec: &FamilySpec, seed: u64, written: &mut Vec<PathBuf>) -> Result<Value, DataError> {
     let data = generate(spec, seed)?;
     let mut m = meta(spec, seed, OutputFormat::Npy, &data.beta, data.snr, data.sigma);
-    m["files"] = json!({"x": "X.npy", "y": "y.npy", "beta": "beta.npy"});
+    m["files"] = match &data.survival {
+        Some(_) => json!({"x": "X.npy", "time": "time.npy", "status": "status.npy", "beta": "beta.npy"}),
+        None => json!({"x": "X.npy", "y": "y.npy", "beta": "beta.npy"}),
+    };
     if let FamilySpec::Genotype { prevalence: Some(_), .. } = *spec {
         let cases = data.y.iter().filter(|&&v| v == 1.0).count();
         m["cases"] = json!(cases);
         m["controls"] = json!(data.y.len() - cases);
     }
+    if let Some(draw) = &data.survival {
+        survival_meta(&mut m, draw);
+    }
     create_dir(dir)?;
     write_array(dir, "X.npy", &data.x, written)?;
-    write_array(dir, "y.npy", &data.y, written)?;
+    match &data.survival {
+        Some(draw) => write_survival_arrays(dir, draw, written)?,
+        None => write_array(dir, "y.npy", &data.y, written)?,
+    }
     write_array(dir, "beta.npy", &data.beta, written)?;
     write_meta(dir, &m, written)?;
     Ok(m)
@@ -191,6 +239,15 @@ fn write_bed_files(dir: &Path, spec: &FamilySpec, seed: u64, written: &mut Vec<P
         "fam": format!("{BED_PREFIX}.fam"), "pheno": PHENO_FILE,
         "y": "y.npy", "beta": "beta.npy",
     });
+    if let Some(draw) = &pheno.survival {
+        m["files"] = json!({
+            "bed": format!("{BED_PREFIX}.bed"), "bim": format!("{BED_PREFIX}.bim"),
+            "fam": format!("{BED_PREFIX}.fam"), "pheno": PHENO_FILE,
+            "time": "time.npy", "status": "status.npy", "beta": "beta.npy",
+        });
+        m["pheno_columns"] = json!("FID IID time status: --time-col 1 --status-col 2; the .fam phenotype is -9");
+        survival_meta(&mut m, draw);
+    }
     m["allele_counted"] = if model.defect_counts().flipped > 0 {
         json!("allele 1 (.bim column 5), A1 = 'A', except allele-flipped duplicates: A1 = 'G'")
     } else {
@@ -201,12 +258,17 @@ fn write_bed_files(dir: &Path, spec: &FamilySpec, seed: u64, written: &mut Vec<P
         m["controls"] = json!(model.n() - cases);
     }
     create_dir(dir)?;
+    // a survival phenotype has no single .fam value: -9 there, time and status in pheno.txt
     let records = |code: f64| -> Vec<FamRecord> {
         pheno
             .y
             .iter()
             .enumerate()
-            .map(|(i, &v)| FamRecord { fid: sample_id(i), iid: sample_id(i), phenotype: Some(v + code) })
+            .map(|(i, &v)| FamRecord {
+                fid: sample_id(i),
+                iid: sample_id(i),
+                phenotype: pheno.survival.is_none().then_some(v + code),
+            })
             .collect()
     };
     // case/control: PLINK's 1 = control, 2 = case in the .fam; 0/1 in pheno.txt and y.npy
@@ -229,8 +291,17 @@ fn write_bed_files(dir: &Path, spec: &FamilySpec, seed: u64, written: &mut Vec<P
     write_bed(&prefix, &fam, model.p(), bim, model.packed_chunks(SNPS_PER_CHUNK))?;
     let pheno_path = dir.join(PHENO_FILE);
     written.push(pheno_path.clone());
-    write_pheno(&pheno_path, &records(0.0))?;
-    write_array(dir, "y.npy", &pheno.y, written)?;
+    match &pheno.survival {
+        Some(draw) => {
+            let ids: Vec<(String, String)> = (0..model.n()).map(|i| (sample_id(i), sample_id(i))).collect();
+            write_survival_pheno(&pheno_path, &ids, &draw.time, &draw.status)?;
+            write_survival_arrays(dir, draw, written)?;
+        }
+        None => {
+            write_pheno(&pheno_path, &records(0.0))?;
+            write_array(dir, "y.npy", &pheno.y, written)?;
+        }
+    }
     write_array(dir, "beta.npy", &pheno.beta, written)?;
     write_meta(dir, &m, written)?;
     Ok(m)

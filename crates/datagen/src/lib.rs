@@ -7,7 +7,8 @@
 //!   [`read_covariate_table`]) and writers;
 //! - [`dataset`]: writing a generated dataset to a folder, as `regpath gen` does;
 //! - [`simulate`]: phenotypes simulated on a real PLINK fileset ([`simulate_phenotype`]), as
-//!   `regpath gen --bed` does.
+//!   `regpath gen --bed` does;
+//! - [`survival`]: survival times from a Cox model on a genetic value (`regpath gen --survival`).
 
 pub mod dataset;
 pub mod error;
@@ -15,6 +16,7 @@ pub mod families;
 pub mod io;
 mod rng;
 pub mod simulate;
+pub mod survival;
 
 pub use error::DataError;
 pub use families::{FamilySpec, Synthetic, generate};

@@ -33,6 +33,10 @@ pub(crate) enum Purpose {
     SimulateEffects = 11,
     /// The environmental noise of a simulated phenotype (`simulate`).
     SimulateNoise = 12,
+    /// Event times of a survival phenotype (`survival`).
+    SurvivalTimes = 13,
+    /// Censoring times of a survival phenotype (`survival`).
+    Censoring = 14,
 }
 
 /// The generator for (`seed`, `purpose`, `index`); `index` must be below 2^56.

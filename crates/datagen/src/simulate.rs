@@ -32,6 +32,10 @@
 //!   `ȳ + sd(y)·Φ⁻¹(1 − K)` (sd(y) with divisor n) are cases (1), the others controls (0). The
 //!   share of cases is therefore K only in expectation; a draw with no case or no control is
 //!   an error.
+//! - **Survival** (`censoring` F): g is the linear predictor of a Cox model instead
+//!   ([`crate::survival`]): η = a·(g − ḡ) with var(η)/(var(η) + π²/6) = h² (h² on the log-time
+//!   scale; no Gaussian noise is drawn), T = −log(U)/e^η, independent exponential censoring at
+//!   the rate that makes the expected censored fraction F; the effects reported are a·b_j.
 //!
 //! Random streams (docs/design.md §7): the causal draw, the effects and the noise each have
 //! their own ChaCha8 stream keyed by the seed, so the same (fileset, rows, spec, seed) gives
@@ -54,7 +58,7 @@ use crate::error::DataError;
 use crate::families::genotype::normal_quantile;
 use crate::io::atomic::write_atomic;
 use crate::io::bed::{BED_MAGIC, Bed, read_fields};
-use crate::io::bed_write::{FamRecord, write_pheno};
+use crate::io::bed_write::{FamRecord, write_pheno, write_survival_pheno};
 use crate::rng::{Purpose, stream};
 
 /// Default `maf_alpha`: equal effect variance per standardized SNP (GCTA).
@@ -90,13 +94,22 @@ pub struct SimulateSpec {
     /// Case/control by the liability threshold: the population share of cases, in (0, 1);
     /// `None` for a quantitative phenotype.
     pub prevalence: Option<f64>,
+    /// Survival phenotype from a Cox model on g ([`crate::survival`]): the expected censored
+    /// fraction, in [0, 1); `None` for a quantitative or case/control phenotype.
+    pub censoring: Option<f64>,
 }
 
 impl SimulateSpec {
     /// A quantitative simulation of `k` random causal SNPs with heritability `h2` and the
     /// default `maf_alpha`.
     pub fn new(k: usize, h2: f64) -> SimulateSpec {
-        SimulateSpec { causal: CausalSnps::Random(k), h2, maf_alpha: DEFAULT_MAF_ALPHA, prevalence: None }
+        SimulateSpec {
+            causal: CausalSnps::Random(k),
+            h2,
+            maf_alpha: DEFAULT_MAF_ALPHA,
+            prevalence: None,
+            censoring: None,
+        }
     }
 
     /// Checks the parameters that do not depend on the fileset: k ≥ 1 (or a non-empty list
@@ -128,6 +141,14 @@ impl SimulateSpec {
             && !(k > 0.0 && k < 1.0)
         {
             return Err(DataError::parameter(format!("prevalence must be in (0, 1), got {k}")));
+        }
+        if let Some(f) = self.censoring {
+            if self.prevalence.is_some() {
+                return Err(DataError::parameter(
+                    "a survival phenotype (censoring) and a case/control one (prevalence) cannot be combined",
+                ));
+            }
+            crate::survival::check_censoring(f)?;
         }
         Ok(())
     }
@@ -330,6 +351,9 @@ pub struct Simulated {
     pub threshold: Option<f64>,
     /// Case/control: the number of cases.
     pub cases: Option<usize>,
+    /// Survival: the times, events and linear predictor η = a(g − ḡ); `y` then holds the signed
+    /// times (negative = censored) and `effects` the Cox coefficients a·b_j.
+    pub survival: Option<crate::survival::SurvivalDraw>,
 }
 
 /// Simulates a phenotype on `bed` for all samples (`rows = None`) or the listed sample
@@ -401,6 +425,27 @@ pub fn simulate_phenotype_scanned(
         )));
     }
 
+    if let Some(censoring) = spec.censoring {
+        let draw = crate::survival::draw_survival(g.as_slice().expect("contiguous"), spec.h2, censoring, seed)?;
+        let effects = effects.iter().map(|b| b * draw.eta_scale).collect();
+        let eta = Array1::from(draw.eta.clone());
+        return Ok(Simulated {
+            causal,
+            effects,
+            frequencies,
+            g,
+            liability: eta,
+            y: Array1::from(draw.signed_times()),
+            noise_scale: crate::survival::LOG_TIME_RESIDUAL_VARIANCE.sqrt(),
+            var_g,
+            h2: spec.h2,
+            n_polymorphic: scan.n_candidates(),
+            missing_causal_calls,
+            threshold: None,
+            cases: None,
+            survival: Some(draw),
+        });
+    }
     let mut rng = stream(seed, Purpose::SimulateNoise, 0);
     let mut e: Vec<f64> = (0..n_rows).map(|_| rng.sample(StandardNormal)).collect();
     for _ in 0..2 {
@@ -455,6 +500,7 @@ pub fn simulate_phenotype_scanned(
         missing_causal_calls,
         threshold,
         cases,
+        survival: None,
     })
 }
 
@@ -722,6 +768,26 @@ pub fn simulation_meta(bed: &Bed, spec: &SimulateSpec, seed: u64, sim: &Simulate
             "case/control by the liability-threshold model (h2 is that of the liability): \
              pheno.txt holds 0 = control, 1 = case"
         );
+    } else if let Some(draw) = &sim.survival {
+        m["survival"] = json!(true);
+        m["censoring"] = json!(draw.censoring);
+        m["censoring_rate"] = json!(draw.censoring_rate);
+        m["events"] = json!(draw.events());
+        m["censored"] = json!(draw.time.len() - draw.events());
+        m["event_fraction"] = json!(draw.event_fraction);
+        m["censored_fraction"] = json!(1.0 - draw.event_fraction);
+        m["eta_scale"] = json!(draw.eta_scale);
+        m["noise_scale"] = json!(null);
+        m["effects"] = json!(
+            "Cox coefficients (log hazard ratio) per copy of allele 1 (.bim column 5): eta_scale times \
+             b_j ~ N(0, [2 f_j (1 - f_j)]^maf_alpha); PLINK --score gives eta up to a constant"
+        );
+        m["phenotype"] = json!(
+            "survival times from a Cox model with an exponential baseline hazard, T = -log(U)/exp(eta), \
+             eta = eta_scale (g - mean g) with var(eta)/(var(eta) + pi^2/6) = h2 (h2 on the log-time scale); \
+             independent exponential censoring at the rate that makes the expected censored fraction \
+             `censoring`; pheno.txt holds time = min(T, C) and status = 1 if T <= C (event), else 0"
+        );
     } else {
         m["phenotype"] = json!("quantitative: y = g + c e, var(g)/var(y) = h2 in the sample");
     }
@@ -747,7 +813,7 @@ pub fn write_effects(path: &Path, bed: &Bed, sim: &Simulated) -> Result<(), Data
 }
 
 /// Writes `dir/pheno.txt` (`FID IID phenotype`, one line per selected sample, round-trip
-/// precision), `dir/effects.txt` ([`write_effects`]) and `dir/meta.json` (`meta`), each
+/// precision; `FID IID time status` for a survival phenotype), `dir/effects.txt` ([`write_effects`]) and `dir/meta.json` (`meta`), each
 /// atomically; creates `dir` if missing. If a write fails, the files written so far (and
 /// `dir`, if it was created) are removed. Returns the files written.
 pub fn write_simulation(
@@ -773,7 +839,13 @@ pub fn write_simulation(
         fs::create_dir_all(dir).map_err(|e| DataError::io(dir, "create folder", e))?;
         let pheno = dir.join(PHENO_FILE);
         written.push(pheno.clone());
-        write_pheno(&pheno, &records)?;
+        match &sim.survival {
+            Some(draw) => {
+                let ids: Vec<(String, String)> = records.iter().map(|r| (r.fid.clone(), r.iid.clone())).collect();
+                write_survival_pheno(&pheno, &ids, &draw.time, &draw.status)?;
+            }
+            None => write_pheno(&pheno, &records)?,
+        }
         let effects = dir.join(EFFECTS_FILE);
         written.push(effects.clone());
         write_effects(&effects, bed, sim)?;

@@ -20,6 +20,8 @@ fn genotype(n: usize, p: usize) -> FamilySpec {
         mono_frac: 0.0,
         missing_rate: 0.0,
         prevalence: None,
+        survival: false,
+        censoring: None,
     }
 }
 

@@ -42,6 +42,8 @@ fn all_families(n: usize, p: usize) -> Vec<FamilySpec> {
             mono_frac: 0.0,
             missing_rate: 0.0,
             prevalence: None,
+            survival: false,
+            censoring: None,
         },
         FamilySpec::SparseX { n, p, density: 0.3, k: 3, snr: 3.0 },
     ]
@@ -182,6 +184,8 @@ fn genotype_spec(n: usize, p: usize, k: usize, block_size: usize) -> FamilySpec 
         mono_frac: 0.0,
         missing_rate: 0.0,
         prevalence: None,
+        survival: false,
+        censoring: None,
     }
 }
 
@@ -267,6 +271,8 @@ fn invalid_parameters_are_errors() {
             mono_frac: 0.0,
             missing_rate: 0.0,
             prevalence: None,
+            survival: false,
+            censoring: None,
         },
         FamilySpec::Genotype {
             n: 10,
@@ -282,6 +288,8 @@ fn invalid_parameters_are_errors() {
             mono_frac: 0.0,
             missing_rate: 0.0,
             prevalence: None,
+            survival: false,
+            censoring: None,
         },
         FamilySpec::Genotype {
             n: 10,
@@ -297,6 +305,8 @@ fn invalid_parameters_are_errors() {
             mono_frac: 0.0,
             missing_rate: 0.0,
             prevalence: None,
+            survival: false,
+            censoring: None,
         },
         FamilySpec::Genotype {
             n: 10,
@@ -312,6 +322,8 @@ fn invalid_parameters_are_errors() {
             mono_frac: 0.0,
             missing_rate: 0.0,
             prevalence: None,
+            survival: false,
+            censoring: None,
         },
     ];
     for spec in bad {
@@ -352,6 +364,8 @@ fn genotype_phenotype_consistent_with_many_causal_blocks() {
         mono_frac: 0.0,
         missing_rate: 0.0,
         prevalence: None,
+        survival: false,
+        censoring: None,
     };
     let d = generate(&spec, 1).unwrap();
     assert!(d.beta.iter().all(|b| *b != 0.0));

@@ -45,6 +45,8 @@ impl G {
             mono_frac: self.mono,
             missing_rate: self.missing,
             prevalence: None,
+            survival: false,
+            censoring: None,
         }
     }
 

@@ -32,6 +32,8 @@ fn family(n: usize, p: usize, mono: f64, missing: f64) -> FamilySpec {
         mono_frac: mono,
         missing_rate: missing,
         prevalence: None,
+        survival: false,
+        censoring: None,
     }
 }
 
@@ -152,7 +154,7 @@ fn variance(v: &[f64]) -> f64 {
 }
 
 fn spec(k: usize, h2: f64, maf_alpha: f64, prevalence: Option<f64>) -> SimulateSpec {
-    SimulateSpec { causal: CausalSnps::Random(k), h2, maf_alpha, prevalence }
+    SimulateSpec { causal: CausalSnps::Random(k), h2, maf_alpha, prevalence, censoring: None }
 }
 
 fn bits(v: &[f64]) -> Vec<u64> {

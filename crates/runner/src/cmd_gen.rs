@@ -9,6 +9,7 @@ use regpath_datagen::simulate::{
     CausalSnps, DEFAULT_MAF_ALPHA, SimulateSpec, SnpScan, causal_indices, fileset_hash, read_causal_ids,
     simulate_phenotype_scanned, simulation_meta, write_simulation,
 };
+use regpath_datagen::survival::DEFAULT_CENSORING;
 use regpath_datagen::{Bed, FamilySpec, SnpFilter, select_snps};
 use serde_json::{Map, Value, json};
 
@@ -149,6 +150,18 @@ pub struct GenArgs {
     /// Share of cases in the population, in (0, 1), with --binary. [default: 0.5]
     #[arg(long, requires = "binary")]
     pub prevalence: Option<f64>,
+    /// Survival phenotype (genotype, --bed) from a Cox model whose linear predictor η is the
+    /// genetic value, centered and scaled so that var(η)/(var(η) + π²/6) = --h2 (h² on the
+    /// log-time scale): exponential baseline hazard, T = −log(U)/exp(η), independent exponential
+    /// censoring C (see --censoring); time = min(T, C), status = 1{T ≤ C}. Writes time.npy and
+    /// status.npy instead of y.npy, and pheno.txt as `FID IID time status` (for `regpath path
+    /// --datafit cox`: --time/--status, or --pheno pheno.txt --time-col 1 --status-col 2).
+    #[arg(long, conflicts_with = "binary")]
+    pub survival: bool,
+    /// Expected censored fraction F, in [0, 1), with --survival: the censoring rate is chosen so
+    /// that the mean of P(C_i < T_i) over the samples is F; 0 means no censoring. [default: 0.3]
+    #[arg(long, value_name = "F", requires = "survival", allow_hyphen_values = true)]
+    pub censoring: Option<f64>,
     /// Fraction of nonzero entries of X (sparse_x). [default: 0.05]
     #[arg(long)]
     pub density: Option<f64>,
@@ -187,6 +200,8 @@ impl GenArgs {
         put("--density", "density", self.density.map(|v| json!(v)));
         let prevalence = self.binary.then(|| self.prevalence.unwrap_or(DEFAULT_PREVALENCE));
         put("--binary", "prevalence", prevalence.map(|v| json!(v)));
+        put("--survival", "survival", self.survival.then_some(Value::Bool(true)));
+        put("--censoring", "censoring", self.censoring.map(|v| json!(v)));
         out
     }
 }
@@ -214,6 +229,8 @@ fn allowed_flags(family: Family) -> &'static [&'static str] {
             "--mono-frac",
             "--missing-rate",
             "--binary",
+            "--survival",
+            "--censoring",
         ],
         Family::SparseX => &["--density", "--k", "--snr", "--h2"],
     }
@@ -281,6 +298,16 @@ pub fn run(args: &GenArgs) -> anyhow::Result<()> {
             meta["n_flipped"], meta["n_monomorphic"], meta["missing_rate"]
         ),
     };
+    let defects = match &meta["survival"] {
+        Value::Bool(true) => format!(
+            "{defects}, survival: {} events, {} censored (target censored fraction {}, realized {:.4})",
+            meta["events"],
+            meta["censored"],
+            meta["censoring"],
+            meta["censored_fraction"].as_f64().unwrap_or(f64::NAN)
+        ),
+        _ => defects,
+    };
     eprintln!(
         "wrote {} ({}, n = {}, p = {}, seed = {}, realized snr = {:.4}, h2 = {:.4}{defects}): {}, meta.json",
         args.out.display(),
@@ -309,6 +336,7 @@ fn simulate_spec(args: &GenArgs) -> anyhow::Result<SimulateSpec> {
         h2,
         maf_alpha: args.maf_alpha.unwrap_or(DEFAULT_MAF_ALPHA),
         prevalence: args.binary.then(|| args.prevalence.unwrap_or(DEFAULT_PREVALENCE)),
+        censoring: args.survival.then(|| args.censoring.unwrap_or(DEFAULT_CENSORING)),
     };
     spec.validate()?;
     Ok(spec)
@@ -345,6 +373,16 @@ fn run_simulate(args: &GenArgs, prefix: &Path) -> anyhow::Result<()> {
     let cases = match sim.cases {
         Some(c) => format!(", {c} cases and {} controls (prevalence {})", sim.y.len() - c, meta["prevalence"]),
         None => String::new(),
+    };
+    let cases = match &sim.survival {
+        Some(draw) => format!(
+            ", {} events and {} censored (target censored fraction {}, realized {:.4})",
+            draw.events(),
+            draw.time.len() - draw.events(),
+            draw.censoring,
+            1.0 - draw.event_fraction
+        ),
+        None => cases,
     };
     let names: Vec<String> =
         written.iter().filter_map(|p| p.file_name()).map(|f| f.to_string_lossy().into_owned()).collect();
@@ -478,6 +516,12 @@ mod tests {
         assert!(parse("--family genotype --n 50 --p 100 --prevalence 0.1 --out d").is_err(), "needs --binary");
         let msg = spec("--family toeplitz --n 5 --p 9 --binary --out d").unwrap_err().to_string();
         assert!(msg.contains("--binary does not apply to family toeplitz"), "{msg}");
+        let surv = spec("--family genotype --n 50 --p 100 --survival --censoring 0.2 --out d").unwrap();
+        assert!(matches!(surv, FamilySpec::Genotype { survival: true, censoring: Some(f), prevalence: None, .. }
+            if f == 0.2));
+        let surv = spec("--family genotype --n 50 --p 100 --survival --out d").unwrap();
+        assert!(matches!(surv, FamilySpec::Genotype { survival: true, censoring: None, .. }));
+        assert!(parse("--family genotype --n 50 --p 100 --survival --binary --out d").is_err());
         let bad = spec("--family genotype --n 50 --p 100 --binary --prevalence 1 --out d").unwrap();
         let msg = bad.validate().unwrap_err().to_string();
         assert!(msg.contains("prevalence must be in (0, 1)"), "{msg}");

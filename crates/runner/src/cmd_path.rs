@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use regpath_solver::{
-    AlphaGrid, DatafitKind, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, WithCovariates,
-    fit_path_spec,
+    AlphaGrid, DatafitKind, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, ResponseKind,
+    WithCovariates, fit_path_spec,
 };
 
 use crate::cv::{CvCurve, CvFlags, CvProblem, CvRecord, FOLDS_FILE, SampleIds, cross_validate, write_folds};
@@ -159,12 +159,18 @@ pub struct PathArgs {
     #[arg(long, value_name = "FILE")]
     pub keep_rows: Option<PathBuf>,
     /// Held-out samples scored at every alpha (path.csv gains test_mse and test_r2, or
-    /// test_deviance and test_auc): a matrix with the columns of --x (with --test-y).
+    /// test_deviance and test_auc, or for cox test_deviance and test_cindex): a matrix with the columns of --x (with --test-y).
     #[arg(long, value_name = "X", requires = "test_y")]
     pub test_x: Option<PathBuf>,
-    /// Response of --test-x.
+    /// Response of --test-x (for --datafit cox its survival times, with --test-status).
     #[arg(long, value_name = "Y", requires = "test_x")]
     pub test_y: Option<PathBuf>,
+    /// Event indicators (1 = event, 0 = censored) of the --test-x rows for --datafit cox, whose
+    /// --test-y holds their times: path.csv gains test_deviance (the partial-likelihood
+    /// deviance over the held-out samples' own risk sets) and test_cindex (Harrell's C). With
+    /// --test-bed/--test-keep the --time-col/--status-col columns are read instead.
+    #[arg(long, value_name = "FILE", requires = "test_x")]
+    pub test_status: Option<PathBuf>,
     /// Held-out samples from another PLINK fileset (SNPs matched by id and alleles, as
     /// `regpath predict` does); phenotype from --test-pheno or its .fam (column --pheno-col).
     #[arg(long, value_name = "PREFIX", conflicts_with = "test_x")]
@@ -498,6 +504,14 @@ fn prepare_fit<'d>(
     options: &PathOptions,
     data: &'d LoadedInput,
 ) -> Result<Prepared<'d>> {
+    // held-out event indicators: --test-status with --test-x; the training --status-col of the
+    // --test-pheno file, the test .fam, or (--test-keep) the training phenotype source
+    let status = match (options.datafit.response(), &args.test_status) {
+        (ResponseKind::Survival, Some(file)) => Some(SurvivalStatus::File(file.clone())),
+        (ResponseKind::Survival, None) => args.status_col.map(SurvivalStatus::Column),
+        (_, Some(_)) => bail!("--test-status gives the event indicators of --datafit cox's held-out samples"),
+        (_, None) => None,
+    };
     let held_out_flags = HeldOutFlags {
         x: args.test_x.clone(),
         y: args.test_y.clone(),
@@ -506,14 +520,8 @@ fn prepare_fit<'d>(
         keep: args.test_keep.clone(),
         covariates: args.test_covariates.clone(),
         train_covariates: args.covariates.clone(),
+        status,
     };
-    if options.datafit == DatafitKind::Cox
-        && (args.test_x.is_some() || args.test_bed.is_some() || args.test_keep.is_some())
-    {
-        bail!(
-            "--test-x, --test-bed and --test-keep do not take survival responses yet: with --datafit cox choose alpha by --cv-folds, and score held-out samples with `regpath predict --time --status`"
-        );
-    }
     let held_out = HeldOut::load(
         &held_out_flags,
         data,

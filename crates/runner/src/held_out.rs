@@ -1,6 +1,8 @@
 //! Held-out samples scored at every alpha of `regpath path` (`--test-x/--test-y`,
 //! `--test-bed [--test-pheno]`, `--test-keep`): `path.csv` gets `test_mse` and `test_r2`
-//! (logistic: `test_deviance` and `test_auc`) without a separate `regpath predict` run.
+//! (logistic: `test_deviance` and `test_auc`; cox: `test_deviance` and `test_cindex`, the
+//! survival response read from `--test-y` and `--test-status`, or from the `--time-col` and
+//! `--status-col` columns) without a separate `regpath predict` run.
 //!
 //! The predictions are those of `regpath predict` (crate::predict): original-scale
 //! coefficients, SNPs of another fileset matched by id and alleles, absent SNPs and missing
@@ -11,9 +13,11 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use ndarray::Array2;
 use regpath_datagen::{Bed, Matrix, read_matrix, read_sample_list, read_vector};
-use regpath_solver::DatafitKind;
+use regpath_solver::{DatafitKind, ResponseKind};
 
-use crate::load::{LoadedInput, LoadedX, bed_phenotypes, code_phenotype, pheno_source};
+use crate::load::{
+    LoadedInput, LoadedX, SurvivalStatus, bed_phenotypes, code_phenotype, pheno_source, signed_survival,
+};
 use crate::model::snp_means;
 use crate::predict::{Matching, identity_matching, match_snps, predict_bed};
 use crate::sweep::metrics::predict;
@@ -36,6 +40,10 @@ pub struct HeldOutFlags {
     pub covariates: Option<PathBuf>,
     /// The training `--covariates` file.
     pub train_covariates: Option<PathBuf>,
+    /// The event indicators of a survival response (`--datafit cox`): `--test-status FILE`
+    /// for `--test-x` (whose `--test-y` then holds the times), or the training `--status-col`
+    /// of the held-out samples' phenotype source (whose `--time-col` holds the times).
+    pub status: Option<SurvivalStatus>,
 }
 
 impl HeldOutFlags {
@@ -97,6 +105,17 @@ fn test_matrix_covariates(names: &[String], path: &Path, n: usize) -> Result<Arr
     Ok(c.values.select(ndarray::Axis(1), &order))
 }
 
+/// A survival response's held-out samples need an event: their partial likelihood is
+/// otherwise empty (an error rather than a column of NaN).
+fn no_event_check(datafit: DatafitKind, y: &[f64]) -> Result<()> {
+    if datafit.response() == ResponseKind::Survival && !y.iter().any(|t| t.is_sign_positive()) {
+        bail!(
+            "no held-out sample has an event (status 1): their partial-likelihood deviance and C-index are undefined"
+        );
+    }
+    Ok(())
+}
+
 /// Samples listed in `keep` (all when `None`) that have a phenotype, with it.
 fn observed(bed: &Bed, keep: Option<&Path>, pheno: &[Option<f64>]) -> Result<(Vec<usize>, Vec<f64>)> {
     let listed = match keep {
@@ -144,11 +163,31 @@ impl HeldOut {
                 if x.n_cols() != train.n_cols() {
                     bail!("--test-x {} has {} columns but X has {}", x_path.display(), x.n_cols(), train.n_cols());
                 }
-                let y = read_vector(y_path)?.to_vec();
+                let mut y = read_vector(y_path)?.to_vec();
                 if y.len() != x.n_rows() {
                     bail!("--test-y has {} values but --test-x has {} rows", y.len(), x.n_rows());
                 }
                 let response = datafit.response();
+                if response == ResponseKind::Survival {
+                    let Some(SurvivalStatus::File(status_path)) = &flags.status else {
+                        bail!(
+                            "--datafit cox scores --test-x rows by their survival times (--test-y) and event indicators: give --test-status FILE"
+                        );
+                    };
+                    let status = read_vector(status_path)?;
+                    if status.len() != y.len() {
+                        bail!(
+                            "--test-status {} has {} values but --test-y has {}; they must match",
+                            status_path.display(),
+                            status.len(),
+                            y.len()
+                        );
+                    }
+                    for (i, (t, &d)) in y.iter_mut().zip(&status).enumerate() {
+                        *t = signed_survival(*t, d, &|| format!("held-out row {i} (0-based)"))
+                            .context("--test-y/--test-status")?;
+                    }
+                }
                 if let Some(v) = response.first_invalid(&y) {
                     bail!("--test-y must be {} for --datafit {}, found {v}", response.domain(), datafit.as_str());
                 }
@@ -159,6 +198,7 @@ impl HeldOut {
                     }
                     (Some(train), Some(path)) => Some(test_matrix_covariates(&train.names, path, x.n_rows())?),
                 };
+                no_event_check(datafit, &y)?;
                 Ok(Some(HeldOut::Dense { x, y, z }))
             }
             (LoadedX::Bed { bed: train, rows: train_rows, columns }, None, test_bed) => {
@@ -187,6 +227,28 @@ impl HeldOut {
                         (bed, identity_matching(means.len(), columns.as_deref()), pheno, pheno_source(pheno_path, k))
                     }
                 };
+                if datafit.response() == ResponseKind::Survival {
+                    let Some(SurvivalStatus::Column(status_col)) = flags.status else {
+                        bail!("--datafit cox scores held-out samples of a fileset by --time-col and --status-col");
+                    };
+                    let status_pheno = if test_bed.is_some() { flags.pheno.as_deref() } else { pheno_path };
+                    let status = bed_phenotypes(&bed, status_pheno, status_col)
+                        .with_context(|| format!("held-out samples: --status-col {status_col}"))?;
+                    let status_from = pheno_source(status_pheno, status_col);
+                    let ids = bed.sample_ids();
+                    for (i, (time, event)) in pheno.iter_mut().zip(status).enumerate() {
+                        *time = match (*time, event) {
+                            (Some(t), Some(d)) => Some(signed_survival(t, d, &|| {
+                                let (fid, iid) = &ids[i];
+                                format!(
+                                    "held-out sample {fid} {iid} (.fam line {}; time from {from}, status from {status_from})",
+                                    i + 1
+                                )
+                            })?),
+                            _ => None,
+                        };
+                    }
+                }
                 code_phenotype(datafit, &mut pheno, &from)?;
                 // covariates: the training table for held-out samples of the training fileset,
                 // --test-covariates for another fileset; samples without them are not scored
@@ -234,6 +296,7 @@ impl HeldOut {
                         eprintln!("warning: {overlap} --test-keep samples are also training samples");
                     }
                 }
+                no_event_check(datafit, &y)?;
                 eprintln!("held out: {} samples with a phenotype", rows.len());
                 Ok(Some(HeldOut::Bed { bed: Box::new(bed), rows, y, matching, means, z }))
             }
@@ -248,8 +311,9 @@ impl HeldOut {
     }
 
     /// `(loss, score)` of a path point, `datafit`'s [`DatafitKind::held_out_score`]: MSE and R²
-    /// (quadratic), or mean binomial deviance and AUC (logistic); the score is `None` when
-    /// undefined (constant y, one class).
+    /// (quadratic), mean binomial deviance and AUC (logistic), or the partial-likelihood
+    /// deviance `2F(η)` over the held-out samples' own risk sets and Harrell's C (cox); the
+    /// score is `None` when undefined (constant y, one class, no comparable pair).
     pub fn score(&self, intercept: f64, coefs: &[(usize, f64)], datafit: DatafitKind) -> (f64, Option<f64>) {
         let (eta, y) = match self {
             HeldOut::Dense { x, y, z } => {

@@ -163,7 +163,7 @@ pub enum SurvivalStatus {
 
 /// The signed survival time of one sample ([`regpath_solver::signed_times`]): `time` finite
 /// and ≥ 0, `status` 1 (event) or 0 (censored); `at` names the sample in errors.
-fn signed_survival(time: f64, status: f64, at: &dyn Fn() -> String) -> Result<f64> {
+pub(crate) fn signed_survival(time: f64, status: f64, at: &dyn Fn() -> String) -> Result<f64> {
     if !time.is_finite() || time < 0.0 {
         bail!("--datafit cox needs survival times >= 0, but the time of {} is {time}", at());
     }

@@ -272,23 +272,199 @@ fn wrong_survival_inputs_are_errors_that_write_nothing() {
     assert!(stderr.contains("--datafit cox needs survival times"), "{stderr}");
     let stderr = fails(&regpath(&["path", "--x", s(&x), "--time", s(&t), "--status", s(&d), "--out", s(&out)]));
     assert!(stderr.contains("survival response of --datafit cox"), "{stderr}");
+    let held_out = |extra: &[&str]| {
+        let mut args = vec![
+            "path",
+            "--x",
+            s(&x),
+            "--time",
+            s(&t),
+            "--status",
+            s(&d),
+            "--datafit",
+            "cox",
+            "--test-x",
+            s(&x),
+            "--test-y",
+            s(&t),
+            "--out",
+            s(&out),
+        ];
+        args.extend_from_slice(extra);
+        fails(&regpath(&args))
+    };
+    let stderr = held_out(&[]);
+    assert!(stderr.contains("give --test-status FILE"), "{stderr}");
+    let stderr = held_out(&["--test-status", s(&write("c2.txt", &censored))]);
+    assert!(stderr.contains("no held-out sample has an event"), "{stderr}");
+    let stderr = held_out(&["--test-status", s(&write("st2.txt", &bad_status))]);
+    assert!(stderr.contains("status 1 (event) or 0"), "{stderr}");
     let stderr = fails(&regpath(&[
         "path",
         "--x",
         s(&x),
-        "--time",
+        "--y",
         s(&t),
-        "--status",
-        s(&d),
-        "--datafit",
-        "cox",
         "--test-x",
         s(&x),
         "--test-y",
         s(&t),
+        "--test-status",
+        s(&d),
         "--out",
         s(&out),
     ]));
-    assert!(stderr.contains("--cv-folds"), "{stderr}");
+    assert!(stderr.contains("--test-status gives the event indicators of --datafit cox"), "{stderr}");
     assert!(!out.join("path.csv").exists());
+}
+
+/// `--test-x/--test-y/--test-status` and `--test-bed` score held-out samples at every alpha:
+/// `test_deviance` and `test_cindex` of path.csv equal `regpath predict`'s metrics on the same
+/// samples, and the C-index is recomputed here pair by pair from predict's linear predictor.
+#[test]
+fn held_out_scoring_equals_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    let (train, test) = (dir.path().join("train"), dir.path().join("test"));
+    for (out, seed) in [(&train, "4"), (&test, "5")] {
+        ok(&regpath(&[
+            "gen",
+            "--family",
+            "genotype",
+            "--n",
+            "200",
+            "--p",
+            "40",
+            "--k",
+            "4",
+            "--h2",
+            "0.6",
+            "--survival",
+            "--seed",
+            seed,
+            "--out",
+            s(out),
+        ]));
+    }
+    // the test draw has other causal SNPs: what is compared is the scoring, not the model
+    let fit = dir.path().join("fit");
+    let (tx, tt, td) = (test.join("X.npy"), test.join("time.npy"), test.join("status.npy"));
+    ok(&regpath(&[
+        "path",
+        "--x",
+        s(&train.join("X.npy")),
+        "--time",
+        s(&train.join("time.npy")),
+        "--status",
+        s(&train.join("status.npy")),
+        "--datafit",
+        "cox",
+        "--n-alphas",
+        "12",
+        "--test-x",
+        s(&tx),
+        "--test-y",
+        s(&tt),
+        "--test-status",
+        s(&td),
+        "--out",
+        s(&fit),
+    ]));
+    let (h, rows) = table(&fit.join("path.csv"));
+    assert_eq!(&h[h.len() - 2..], ["test_deviance", "test_cindex"]);
+    let pred = dir.path().join("pred");
+    ok(&regpath(&["predict", "--fit", s(&fit), "--x", s(&tx), "--y", s(&tt), "--status", s(&td), "--out", s(&pred)]));
+    let (mh, mrows) = table(&pred.join("metrics.csv"));
+    assert_eq!(mrows.len(), rows.len());
+    let (ph, prows) = table(&pred.join("predictions.csv"));
+    let npy = |p: &Path| regpath_datagen::read_vector(p).unwrap().to_vec();
+    let (time, status) = (npy(&tt), npy(&td));
+    let (dev, cidx) = (column(&h, "test_deviance"), column(&h, "test_cindex"));
+    for (k, (row, m)) in rows.iter().zip(&mrows).enumerate() {
+        let path_dev: f64 = row[dev].parse().unwrap();
+        let path_c: f64 = row[cidx].parse().unwrap();
+        let pred_dev: f64 = m[column(&mh, "deviance")].parse().unwrap();
+        let pred_c: f64 = m[column(&mh, "cindex")].parse().unwrap();
+        assert!((path_dev - pred_dev).abs() <= 1e-12 * pred_dev.abs(), "alpha {k}: {path_dev} vs {pred_dev}");
+        assert!((path_c - pred_c).abs() <= 1e-12, "alpha {k}: {path_c} vs {pred_c}");
+        let eta: Vec<f64> = prows.iter().map(|r| r[1 + k].parse().unwrap()).collect();
+        assert!((path_c - naive_cindex(&time, &status, &eta)).abs() < 1e-12, "alpha {k}");
+    }
+    assert!(ph.len() == rows.len() + 1, "{ph:?}");
+    // a fileset: --test-bed with the training --time-col/--status-col
+    let bed = dir.path().join("bed");
+    ok(&regpath(&[
+        "gen",
+        "--family",
+        "genotype",
+        "--n",
+        "240",
+        "--p",
+        "40",
+        "--k",
+        "4",
+        "--survival",
+        "--format",
+        "bed",
+        "--seed",
+        "6",
+        "--out",
+        s(&bed),
+    ]));
+    let (prefix, pheno) = (bed.join("geno"), bed.join("pheno.txt"));
+    let keep = dir.path().join("keep.txt");
+    let held = dir.path().join("held.txt");
+    let ids: Vec<String> = (0..240).map(|i| format!("ind{i} ind{i}\n")).collect();
+    std::fs::write(&keep, ids[..180].concat()).unwrap();
+    std::fs::write(&held, ids[180..].concat()).unwrap();
+    let fit = dir.path().join("fit_bed");
+    ok(&regpath(&[
+        "path",
+        "--bed",
+        s(&prefix),
+        "--pheno",
+        s(&pheno),
+        "--time-col",
+        "1",
+        "--status-col",
+        "2",
+        "--keep",
+        s(&keep),
+        "--test-keep",
+        s(&held),
+        "--datafit",
+        "cox",
+        "--n-alphas",
+        "8",
+        "--out",
+        s(&fit),
+    ]));
+    let (h, rows) = table(&fit.join("path.csv"));
+    let pred = dir.path().join("pred_bed");
+    ok(&regpath(&[
+        "predict",
+        "--fit",
+        s(&fit),
+        "--bed",
+        s(&prefix),
+        "--pheno",
+        s(&pheno),
+        "--pheno-col",
+        "1",
+        "--status-col",
+        "2",
+        "--keep",
+        s(&held),
+        "--out",
+        s(&pred),
+    ]));
+    let (mh, mrows) = table(&pred.join("metrics.csv"));
+    assert_eq!(mrows.len(), rows.len());
+    for (row, m) in rows.iter().zip(&mrows) {
+        let (a, b): (f64, f64) =
+            (row[column(&h, "test_cindex")].parse().unwrap(), m[column(&mh, "cindex")].parse().unwrap());
+        assert!((a - b).abs() <= 1e-12, "{a} vs {b}");
+        let (a, b): (f64, f64) =
+            (row[column(&h, "test_deviance")].parse().unwrap(), m[column(&mh, "deviance")].parse().unwrap());
+        assert!((a - b).abs() <= 1e-12 * b.abs(), "{a} vs {b}");
+    }
 }

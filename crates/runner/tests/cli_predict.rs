@@ -47,6 +47,8 @@ fn genotype(n: usize, p: usize, missing_rate: f64) -> FamilySpec {
         mono_frac: 0.0,
         missing_rate,
         prevalence: None,
+        survival: false,
+        censoring: None,
     }
 }
 

@@ -139,6 +139,8 @@ fn small_genotype(n: usize, p: usize) -> regpath_datagen::FamilySpec {
         mono_frac: 0.0,
         missing_rate: 0.02,
         prevalence: None,
+        survival: false,
+        censoring: None,
     }
 }
 

@@ -31,5 +31,5 @@ pub(crate) fn generate(n: usize, p: usize, rho: f64, snr: f64, seed: u64) -> Res
     let s = signal(x.view(), &beta);
     let sigma = sigma_for_snr(&s, snr)?;
     let (y, snr) = add_noise(&s, sigma, seed);
-    Ok(Synthetic { x, y, beta, snr, sigma })
+    Ok(Synthetic { x, y, beta, snr, sigma, survival: None })
 }

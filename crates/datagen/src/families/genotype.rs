@@ -110,6 +110,8 @@ pub struct GenotypeModel {
     mono_frac: f64,
     missing_rate: f64,
     prevalence: Option<f64>,
+    /// Survival phenotype: the target censored fraction (`None`: not a survival phenotype).
+    censoring: Option<f64>,
     seed: u64,
     /// Kind of every SNP; empty when there are no duplicates and no monomorphic SNPs.
     kinds: Vec<SnpKind>,
@@ -128,6 +130,9 @@ pub struct Phenotype {
     pub sigma: f64,
     /// Case/control phenotypes: the number of cases (y = 1).
     pub cases: Option<usize>,
+    /// Survival phenotypes: the times, events and linear predictor (y holds the signed times,
+    /// β the Cox coefficients).
+    pub survival: Option<crate::survival::SurvivalDraw>,
 }
 
 /// round(frac·total): the number of SNPs a fraction asks for.
@@ -167,6 +172,8 @@ impl GenotypeModel {
             mono_frac,
             missing_rate,
             prevalence,
+            survival,
+            censoring,
         } = *spec
         else {
             return Err(DataError::parameter(format!("family {} is not genotype", spec.name())));
@@ -198,6 +205,18 @@ impl GenotypeModel {
             && !(k > 0.0 && k < 1.0)
         {
             return Err(DataError::parameter(format!("prevalence must be in (0, 1), got {k}")));
+        }
+        if survival && prevalence.is_some() {
+            return Err(DataError::parameter(
+                "survival and prevalence (a case/control phenotype) cannot be combined: a phenotype is one or the other",
+            ));
+        }
+        if censoring.is_some() && !survival {
+            return Err(DataError::parameter("censoring applies to a survival phenotype: give survival = true"));
+        }
+        let censoring = survival.then(|| censoring.unwrap_or(crate::survival::DEFAULT_CENSORING));
+        if let Some(f) = censoring {
+            crate::survival::check_censoring(f)?;
         }
         if !(0.0..=1.0).contains(&flip_frac) {
             return Err(DataError::parameter(format!(
@@ -242,6 +261,7 @@ impl GenotypeModel {
             mono_frac,
             missing_rate,
             prevalence,
+            censoring,
             seed,
             kinds: Vec::new(),
         })
@@ -444,6 +464,20 @@ impl GenotypeModel {
             }
         }
         debug_assert_eq!(next, positions.len());
+        if let Some(censoring) = self.censoring {
+            // a Cox model on the log-time scale (crate::survival): η = a(g − ḡ), β = a·effects
+            let draw =
+                crate::survival::draw_survival(signal.as_slice().expect("contiguous"), self.h2, censoring, self.seed)?;
+            beta *= draw.eta_scale;
+            return Ok(Phenotype {
+                y: Array1::from(draw.signed_times()),
+                beta,
+                snr: self.h2 / (1.0 - self.h2),
+                sigma: crate::survival::LOG_TIME_RESIDUAL_VARIANCE.sqrt(),
+                cases: None,
+                survival: Some(draw),
+            });
+        }
         let sigma = sigma_for_snr(&signal, self.h2 / (1.0 - self.h2))?;
         let (mut y, snr) = add_noise(&signal, sigma, self.seed);
         let mut cases = None;
@@ -457,7 +491,7 @@ impl GenotypeModel {
             y.mapv_inplace(|l| if l > threshold { 1.0 } else { 0.0 });
             cases = Some(y.iter().filter(|&&v| v == 1.0).count());
         }
-        Ok(Phenotype { y, beta, snr, sigma, cases })
+        Ok(Phenotype { y, beta, snr, sigma, cases, survival: None })
     }
 
     /// The whole dataset in memory (n × p × 8 bytes); missing calls are mean-imputed as
@@ -475,7 +509,14 @@ impl GenotypeModel {
                     impute_column(dosages, column);
                 }
             });
-        Ok(Synthetic { x, y: phenotype.y, beta: phenotype.beta, snr: phenotype.snr, sigma: phenotype.sigma })
+        Ok(Synthetic {
+            x,
+            y: phenotype.y,
+            beta: phenotype.beta,
+            snr: phenotype.snr,
+            sigma: phenotype.sigma,
+            survival: phenotype.survival,
+        })
     }
 
     /// The packed PLINK `.bed` data (without the magic bytes), in chunks of whole blocks of

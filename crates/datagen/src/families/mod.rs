@@ -42,6 +42,9 @@ fn default_block_size() -> usize {
 fn default_ld() -> f64 {
     genotype::DEFAULT_LD
 }
+fn is_false(b: &bool) -> bool {
+    !*b
+}
 fn default_density() -> f64 {
     sparse_x::DEFAULT_DENSITY
 }
@@ -136,6 +139,15 @@ pub enum FamilySpec {
         /// controls (y = 0). In (0, 1); default none (a quantitative phenotype).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         prevalence: Option<f64>,
+        /// Survival phenotype from a Cox model whose linear predictor is the genetic value
+        /// (`crate::survival`): h2 is on the log-time scale, y the signed time (negative =
+        /// censored). Not with `prevalence`; default false.
+        #[serde(default, skip_serializing_if = "is_false")]
+        survival: bool,
+        /// Expected censored fraction of a survival phenotype, in [0, 1) (needs `survival`;
+        /// default 0.3 with it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        censoring: Option<f64>,
     },
     /// Sparse design: each entry is N(0, 1) with probability `density`, else exactly 0;
     /// k effects ±1 at random positions.
@@ -167,8 +179,12 @@ pub struct Synthetic {
     pub beta: Array1<f64>,
     /// Realized signal-to-noise ratio: sample variance of Xβ over sample variance of the noise.
     pub snr: f64,
-    /// Standard deviation σ of the Gaussian noise that was drawn.
+    /// Standard deviation σ of the Gaussian noise that was drawn (of the log-time residual,
+    /// sqrt(π²/6), for a survival phenotype).
     pub sigma: f64,
+    /// A survival phenotype (`genotype` with `survival`): its times, events and η; y then holds
+    /// the signed times.
+    pub survival: Option<crate::survival::SurvivalDraw>,
 }
 
 impl FamilySpec {

@@ -22,5 +22,5 @@ pub(crate) fn generate(n: usize, p: usize, seed: u64) -> Result<Synthetic, DataE
     let s = signal(x.view(), &beta);
     let sigma = 1.0;
     let (y, snr) = add_noise(&s, sigma, seed);
-    Ok(Synthetic { x, y, beta, snr, sigma })
+    Ok(Synthetic { x, y, beta, snr, sigma, survival: None })
 }

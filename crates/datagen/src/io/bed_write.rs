@@ -153,6 +153,25 @@ pub fn write_pheno(path: &Path, fam: &[FamRecord]) -> Result<(), DataError> {
     .map_err(|e| DataError::io(path, "write", e))
 }
 
+/// Writes a survival phenotype file: a header `FID IID time status`, then one line per
+/// sample (`ids[i]`), the time with round-trip precision and the status 1 (event) or 0
+/// (censored) — `regpath path --pheno FILE --time-col 1 --status-col 2` reads it.
+pub fn write_survival_pheno(
+    path: &Path,
+    ids: &[(String, String)],
+    time: &[f64],
+    status: &[f64],
+) -> Result<(), DataError> {
+    write_atomic(path, |w| {
+        writeln!(w, "FID IID time status")?;
+        for (((fid, iid), t), d) in ids.iter().zip(time).zip(status) {
+            writeln!(w, "{fid} {iid} {t} {d}")?;
+        }
+        Ok(())
+    })
+    .map_err(|e| DataError::io(path, "write", e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

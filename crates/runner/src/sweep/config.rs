@@ -149,6 +149,8 @@ impl Family {
                 "mono_frac",
                 "missing_rate",
                 "prevalence",
+                "survival",
+                "censoring",
             ],
             Family::SparseX => &["density", "k", "snr"],
         }
@@ -214,12 +216,28 @@ pub struct DatasetConfig {
     /// Fraction of nonzero entries of X (axis; sparse_x).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub density: Option<Axis<f64>>,
+    /// A survival phenotype from a Cox model on the genetic value (genotype; `regpath gen
+    /// --survival`): h2 on the log-time scale, y the signed time. For `solver.datafit = "cox"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survival: Option<bool>,
+    /// Expected censored fraction of a survival phenotype, in [0, 1) (axis; genotype with
+    /// `survival = true`; default 0.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub censoring: Option<Axis<f64>>,
     /// X file (`.npy` or CSV).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub x: Option<PathBuf>,
     /// y file (`.npy` or one-column CSV), with `x`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub y: Option<PathBuf>,
+    /// Survival times (>= 0) of the rows of `x`, instead of `y`, with `status`
+    /// (`solver.datafit = "cox"`; `regpath path --time`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<PathBuf>,
+    /// Event indicators (1 = event, 0 = censored) of the rows of `x`, with `time`
+    /// (`regpath path --status`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<PathBuf>,
     /// Optional true coefficients (`.npy` or CSV), with `x`: enables support-recovery columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub beta: Option<PathBuf>,
@@ -234,6 +252,14 @@ pub struct DatasetConfig {
     /// `pheno` counted from its first value column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pheno_col: Option<usize>,
+    /// The survival-time column of a `bed` dataset (1-based, as `pheno_col`), instead of
+    /// `pheno_col`, with `status_col` (`solver.datafit = "cox"`; `regpath path --time-col`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_col: Option<usize>,
+    /// The event-indicator column (1 = event, 0 = censored) of a `bed` dataset, with
+    /// `time_col` (`regpath path --status-col`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_col: Option<usize>,
     /// Unpenalized covariates (file and PLINK datasets), as `regpath path --covariates`: `.npy`
     /// or CSV with one row per sample of `x`, or a `FID IID c1 … cq` table for `bed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -290,11 +316,36 @@ pub struct SimulateConfig {
     /// Case share of a case/control phenotype by the liability threshold (axis; y is 0/1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prevalence: Option<Axis<f64>>,
+    /// A survival phenotype from a Cox model on g (`regpath gen --bed … --survival`): h2 on
+    /// the log-time scale. For `solver.datafit = "cox"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survival: Option<bool>,
+    /// Expected censored fraction of the survival phenotype, in [0, 1) (axis; with
+    /// `survival = true`; default 0.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub censoring: Option<Axis<f64>>,
+}
+
+impl SimulateConfig {
+    /// Whether the simulated phenotype is a survival one.
+    pub fn is_survival(&self) -> bool {
+        self.survival == Some(true)
+    }
+
+    /// The censoring values to simulate: `None` (not survival), or each value of `censoring`
+    /// (default [`regpath_datagen::survival::DEFAULT_CENSORING`]).
+    pub fn censorings(&self) -> Vec<Option<f64>> {
+        match (self.is_survival(), &self.censoring) {
+            (false, _) => vec![None],
+            (true, None) => vec![Some(regpath_datagen::survival::DEFAULT_CENSORING)],
+            (true, Some(a)) => a.0.iter().map(|v| Some(*v)).collect(),
+        }
+    }
 }
 
 impl DatasetConfig {
     /// The family-parameter keys present in this entry, with whether each is set.
-    fn family_keys(&self) -> [(&'static str, bool); 16] {
+    fn family_keys(&self) -> [(&'static str, bool); 18] {
         [
             ("n", self.n.is_some()),
             ("p", self.p.is_some()),
@@ -312,10 +363,23 @@ impl DatasetConfig {
             ("mono_frac", self.mono_frac.is_some()),
             ("missing_rate", self.missing_rate.is_some()),
             ("density", self.density.is_some()),
+            ("survival", self.survival.is_some()),
+            ("censoring", self.censoring.is_some()),
         ]
     }
 
-    fn file_keys(&self) -> [(&'static str, bool); 14] {
+    /// Whether the dataset's response is a survival one: a synthetic or simulated phenotype with
+    /// `survival = true`, or files with `time`/`status` (`time_col`/`status_col`).
+    pub fn is_survival(&self) -> bool {
+        self.survival == Some(true)
+            || self.simulate.as_ref().is_some_and(SimulateConfig::is_survival)
+            || self.time.is_some()
+            || self.status.is_some()
+            || self.time_col.is_some()
+            || self.status_col.is_some()
+    }
+
+    fn file_keys(&self) -> [(&'static str, bool); 18] {
         [
             ("split", self.split.is_some()),
             ("folds", self.folds.is_some()),
@@ -331,6 +395,10 @@ impl DatasetConfig {
             ("bed", self.bed.is_some()),
             ("pheno", self.pheno.is_some()),
             ("pheno_col", self.pheno_col.is_some()),
+            ("time", self.time.is_some()),
+            ("status", self.status.is_some()),
+            ("time_col", self.time_col.is_some()),
+            ("status_col", self.status_col.is_some()),
         ]
     }
 }
@@ -415,9 +483,11 @@ pub struct SolverConfig {
     /// Fit an intercept (default true).
     #[serde(default = "yes")]
     pub intercept: bool,
-    /// The datafit of every task: `quadratic` (default) or `logistic` (0/1 labels; PLINK's 1/2
-    /// coding of a `.fam` or phenotype file is recoded). Logistic tasks choose alpha by mean
-    /// binomial deviance and report test deviance, AUC and misclassification.
+    /// The datafit of every task: `quadratic` (default), `logistic` (0/1 labels; PLINK's 1/2
+    /// coding of a `.fam` or phenotype file is recoded) or `cox` (a survival response in every
+    /// dataset). Logistic tasks choose alpha by mean binomial deviance and report test deviance,
+    /// AUC and misclassification; Cox tasks by the partial-likelihood deviance of the held-out
+    /// samples, and report test deviance and C-index.
     #[serde(default = "quadratic")]
     pub datafit: String,
 }
@@ -545,6 +615,8 @@ impl SweepConfig {
                 let paths = [
                     &mut d.x,
                     &mut d.y,
+                    &mut d.time,
+                    &mut d.status,
                     &mut d.beta,
                     &mut d.bed,
                     &mut d.pheno,
@@ -585,14 +657,7 @@ impl SweepConfig {
 
     /// The datafit of `[solver] datafit`.
     pub fn datafit(&self) -> Result<regpath_solver::DatafitKind> {
-        let datafit = regpath_solver::DatafitKind::from_name(&self.solver.datafit)
-            .map_err(|e| anyhow::anyhow!("solver.datafit: {e}"))?;
-        if datafit == regpath_solver::DatafitKind::Cox {
-            anyhow::bail!(
-                "solver.datafit = \"cox\" is not available in sweeps yet: fit Cox paths with `regpath path --datafit cox`"
-            );
-        }
-        Ok(datafit)
+        regpath_solver::DatafitKind::from_name(&self.solver.datafit).map_err(|e| anyhow::anyhow!("solver.datafit: {e}"))
     }
 
     /// Checks every value that does not need the data; messages name the key.
@@ -606,8 +671,10 @@ impl SweepConfig {
         if self.threads == Some(0) {
             bail!("threads must be at least 1, got 0");
         }
+        let datafit = self.datafit()?;
         for (i, d) in self.datasets.iter().enumerate() {
             validate_dataset(d).with_context(|| format!("datasets[{i}]"))?;
+            validate_response(d, datafit).with_context(|| format!("datasets[{i}]"))?;
         }
         let g = &self.grid;
         if g.alphas.is_some() && (g.n_alphas.is_some() || g.eps.is_some()) {
@@ -739,14 +806,23 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
         None => {
             if let Some((k, _)) = d.family_keys().iter().find(|(_, s)| *s) {
                 bail!(
-                    "key `{k}` needs `family` (files take x, y, beta or bed, pheno, pheno_col, extract, exclude, maf, simulate, and covariates, penalty_factor, split, folds)"
+                    "key `{k}` needs `family` (files take x, y or time and status, beta, or bed, pheno, pheno_col or time_col and status_col, extract, exclude, maf, simulate, and covariates, penalty_factor, split, folds)"
                 );
             }
             match (&d.x, &d.bed) {
                 (Some(_), Some(_)) => bail!("give either `x` (with `y`) or `bed`, not both"),
                 (Some(_), None) => {
-                    if d.y.is_none() {
-                        bail!("`x` needs `y` (the response file)");
+                    match (&d.y, &d.time, &d.status) {
+                        (Some(_), None, None) | (None, Some(_), Some(_)) => {}
+                        (None, None, None) => bail!("`x` needs `y` (the response file), or `time` and `status`"),
+                        (Some(_), _, _) => bail!("give `y`, or `time` and `status` (survival), not both"),
+                        (None, Some(_), None) => bail!("`time` needs `status` (the event indicators)"),
+                        (None, None, Some(_)) => bail!("`status` needs `time` (the survival times)"),
+                    }
+                    for (key, set) in [("time_col", d.time_col.is_some()), ("status_col", d.status_col.is_some())] {
+                        if set {
+                            bail!("`{key}` applies to `bed` datasets (with `x` give `time` and `status` files)");
+                        }
                     }
                     if d.pheno.is_some() {
                         bail!("`pheno` applies to `bed` datasets only");
@@ -768,6 +844,31 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
                 (None, Some(_)) => {
                     if d.y.is_some() || d.beta.is_some() {
                         bail!("`bed` datasets take `pheno`, not `y`/`beta`");
+                    }
+                    if d.time.is_some() || d.status.is_some() {
+                        bail!(
+                            "`bed` datasets take `time_col` and `status_col` (columns of `pheno` or the .fam), not `time`/`status` files"
+                        );
+                    }
+                    match (d.time_col, d.status_col) {
+                        (Some(_), None) => bail!("`time_col` needs `status_col` (the event-indicator column)"),
+                        (None, Some(_)) => bail!("`status_col` needs `time_col` (the survival-time column)"),
+                        (Some(t), Some(s)) => {
+                            if t == 0 || s == 0 {
+                                bail!(
+                                    "time_col and status_col are 1-based (1 is the .fam sixth field, or the first value column of `pheno`)"
+                                );
+                            }
+                            if d.pheno_col.is_some() {
+                                bail!("`time_col` replaces `pheno_col` (the survival time is the phenotype column)");
+                            }
+                            if d.simulate.is_some() {
+                                bail!(
+                                    "`time_col`/`status_col` cannot be combined with `simulate` (the phenotype is simulated: give simulate.survival = true)"
+                                );
+                            }
+                        }
+                        (None, None) => {}
                     }
                     if let Some(maf) = d.maf
                         && !(0.0..=0.5).contains(&maf)
@@ -791,6 +892,25 @@ fn validate_dataset(d: &DatasetConfig) -> Result<()> {
     Ok(())
 }
 
+/// A survival dataset goes with `solver.datafit = "cox"`, and a Cox sweep needs a survival
+/// response in every dataset.
+fn validate_response(d: &DatasetConfig, datafit: regpath_solver::DatafitKind) -> Result<()> {
+    let cox = datafit.response() == regpath_solver::ResponseKind::Survival;
+    match (cox, d.is_survival()) {
+        (true, false) => bail!(
+            "solver.datafit = \"{}\" needs a survival response: give `survival = true` (family genotype, or in \
+             `simulate`), `time` and `status` (with `x`), or `time_col` and `status_col` (with `bed`)",
+            datafit.as_str()
+        ),
+        (false, true) => bail!(
+            "a survival response (survival, time/status, time_col/status_col) is for solver.datafit = \"cox\", \
+             not \"{}\"",
+            datafit.as_str()
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// `simulate` replaces the phenotype: no `pheno`/`pheno_col`; every axis value is checked as
 /// `regpath gen --bed` checks its flags.
 fn validate_simulate(d: &DatasetConfig, sim: &SimulateConfig) -> Result<()> {
@@ -802,17 +922,26 @@ fn validate_simulate(d: &DatasetConfig, sim: &SimulateConfig) -> Result<()> {
     let maf_alphas = sim.maf_alpha.as_ref().map_or(vec![regpath_datagen::simulate::DEFAULT_MAF_ALPHA], |a| a.0.clone());
     let prevalences: Vec<Option<f64>> =
         sim.prevalence.as_ref().map_or(vec![None], |a| a.0.iter().map(|v| Some(*v)).collect());
+    if sim.censoring.is_some() && !sim.is_survival() {
+        bail!("simulate.censoring applies to a survival phenotype: give simulate.survival = true");
+    }
+    if sim.is_survival() && sim.prevalence.is_some() {
+        bail!("simulate.survival and simulate.prevalence cannot be combined (a phenotype is survival or case/control)");
+    }
     for &k in &sim.k.0 {
         for &h2 in &sim.h2.0 {
             for &maf_alpha in &maf_alphas {
                 for &prevalence in &prevalences {
-                    let spec = regpath_datagen::SimulateSpec {
-                        causal: regpath_datagen::CausalSnps::Random(k),
-                        h2,
-                        maf_alpha,
-                        prevalence,
-                    };
-                    spec.validate().map_err(|e| anyhow::anyhow!("simulate: {e}"))?;
+                    for censoring in sim.censorings() {
+                        let spec = regpath_datagen::SimulateSpec {
+                            causal: regpath_datagen::CausalSnps::Random(k),
+                            h2,
+                            maf_alpha,
+                            prevalence,
+                            censoring,
+                        };
+                        spec.validate().map_err(|e| anyhow::anyhow!("simulate: {e}"))?;
+                    }
                 }
             }
         }

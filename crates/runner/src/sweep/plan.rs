@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use super::config::{DatasetConfig, EvaluationConfig, Method, SweepConfig};
 use super::fixed_split::FixedSplit;
 use super::simulated::{SimulatedPhenotype, copy_groups};
-use crate::load::{DataSource, InputOptions, LoadedInput, load_input};
+use crate::load::{DataSource, InputOptions, LoadedInput, SurvivalStatus, load_input};
 
 /// Where one dataset's samples come from.
 #[derive(Clone)]
@@ -159,7 +159,7 @@ fn axis_values<T: serde::Serialize>(axis: &Option<super::config::Axis<T>>) -> Op
 fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetInstance>> {
     let family = entry.family.expect("synthetic entry");
     let label = entry.name.clone().unwrap_or_else(|| family.name().to_string());
-    let all: [(&str, Option<Vec<Value>>); 16] = [
+    let all: [(&str, Option<Vec<Value>>); 18] = [
         ("n", axis_values(&entry.n)),
         ("p", axis_values(&entry.p)),
         ("rho", axis_values(&entry.rho)),
@@ -176,6 +176,8 @@ fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetIn
         ("mono_frac", axis_values(&entry.mono_frac)),
         ("missing_rate", axis_values(&entry.missing_rate)),
         ("density", axis_values(&entry.density)),
+        ("survival", (entry.survival == Some(true)).then(|| vec![Value::Bool(true)])),
+        ("censoring", axis_values(&entry.censoring)),
     ];
     let axes: Vec<(&str, Vec<Value>)> = all.into_iter().filter_map(|(k, v)| v.map(|v| (k, v))).collect();
     let mut out = Vec::new();
@@ -187,7 +189,10 @@ fn expand_synthetic(entry: &DatasetConfig, index: usize) -> Result<Vec<DatasetIn
         for (a, (key, values)) in axes.iter().enumerate() {
             let v = &values[counter[a]];
             map.insert((*key).into(), v.clone());
-            id.push_str(&format!("_{key}{}", fmt_value(v)));
+            match v {
+                Value::Bool(_) => id.push_str(&format!("_{key}")),
+                _ => id.push_str(&format!("_{key}{}", fmt_value(v))),
+            }
         }
         let spec: FamilySpec = serde_json::from_value(Value::Object(map))
             .with_context(|| format!("datasets[{index}] ({id}): invalid parameter"))?;
@@ -229,8 +234,13 @@ fn load_files(
     e: &EvaluationConfig,
 ) -> Result<DatasetInstance> {
     let simulated = entry.simulate.is_some();
-    let k = entry.pheno_col.unwrap_or(1);
-    let (source, stem_of, family, key) = match (&entry.x, &entry.y, &entry.bed) {
+    let k = entry.time_col.or(entry.pheno_col).unwrap_or(1);
+    let survival_status = match (&entry.status, entry.status_col) {
+        (Some(file), _) => Some(SurvivalStatus::File(file.clone())),
+        (None, Some(col)) => Some(SurvivalStatus::Column(col)),
+        (None, None) => None,
+    };
+    let (source, stem_of, family, key) = match (&entry.x, entry.y.as_ref().or(entry.time.as_ref()), &entry.bed) {
         (Some(x), Some(y), None) => (DataSource::Files { x: x.clone(), y: y.clone() }, x, "file", "x"),
         (None, None, Some(prefix)) => (
             DataSource::Bed { prefix: prefix.clone(), pheno: entry.pheno.clone(), pheno_col: k },
@@ -246,7 +256,7 @@ fn load_files(
         datafit,
         phenotype_label: Some(format!("datasets[{index}].{key} (pheno_col = {k})")),
         simulated_phenotype: simulated,
-        survival_status: None,
+        survival_status,
         snps: regpath_datagen::SnpFilter {
             extract: entry.extract.clone(),
             exclude: entry.exclude.clone(),
@@ -304,7 +314,7 @@ fn load_files(
             stem
         };
         // Phenotype columns of one fileset are distinct datasets.
-        match entry.pheno_col {
+        match entry.time_col.or(entry.pheno_col) {
             _ if simulated => format!("{base}_sim"),
             Some(k) if k > 1 => format!("{base}_pheno{k}"),
             _ => base,
@@ -323,7 +333,7 @@ fn load_files(
 }
 
 /// Expands a `bed` entry with `simulate = { … }` into one instance per point of its axes
-/// (`<name>_k10_h20.5[_maf_alpha0][_prevalence0.3]`), sharing the genotypes read once, their
+/// (`<name>_k10_h20.5[_maf_alpha0][_prevalence0.3][_survival_censoring0.3]`), sharing the genotypes read once, their
 /// SNP scan and their copy groups.
 fn expand_simulated(
     entry: &DatasetConfig,
@@ -358,13 +368,18 @@ fn expand_simulated(
     for &k in k_values {
         for &h2 in &sim.h2.0 {
             for &maf_alpha in &maf_alphas {
-                for &prevalence in &prevalences {
+                for (&prevalence, censoring) in
+                    prevalences.iter().flat_map(|p| sim.censorings().into_iter().map(move |c| (p, c)))
+                {
                     let mut id = format!("{label}_k{k}_h2{h2}");
                     if let Some(a) = maf_alpha {
                         id.push_str(&format!("_maf_alpha{a}"));
                     }
                     if let Some(v) = prevalence {
                         id.push_str(&format!("_prevalence{v}"));
+                    }
+                    if let Some(f) = censoring {
+                        id.push_str(&format!("_survival_censoring{f}"));
                     }
                     if k > scan.n_candidates() {
                         bail!(
@@ -377,6 +392,7 @@ fn expand_simulated(
                         h2,
                         maf_alpha: maf_alpha.unwrap_or(regpath_datagen::simulate::DEFAULT_MAF_ALPHA),
                         prevalence,
+                        censoring,
                     };
                     let phenotype = SimulatedPhenotype { spec, scan: scan.clone(), groups: groups.clone() };
                     out.push(DatasetInstance {
@@ -404,6 +420,8 @@ pub fn entry_inputs(entry: &DatasetConfig) -> Vec<(&'static str, PathBuf)> {
     let optional = [
         ("x", &entry.x),
         ("y", &entry.y),
+        ("time", &entry.time),
+        ("status", &entry.status),
         ("beta", &entry.beta),
         ("pheno", &entry.pheno),
         ("covariates", &entry.covariates),

@@ -126,7 +126,7 @@ fn error_vs_nnz(dataset: &str, path: &[SweepPathRow], summary: &[SummaryRow]) ->
     let chosen: Vec<&SummaryRow> = summary.iter().filter(|s| s.dataset == dataset).collect();
     let p = rows.first().map_or(1, |r| r.p);
     // without a test part (`evaluation.test = 0`) the held-out error is the CV error
-    let no_test = rows.iter().all(|r| r.test_mse.is_none());
+    let no_test = rows.iter().all(|r| r.test_mse.is_none() && r.test_deviance.is_none());
     let error = |r: &SweepPathRow| if no_test { r.cv_mse } else { r.test_deviance.or(r.test_mse) };
     // Penalty configurations in order of appearance; per alpha index the mean over replicates.
     let mut order: Vec<(PenaltyKey, String)> = Vec::new();
@@ -328,9 +328,10 @@ fn coef_path(task: &str, path: &[SweepPathRow], summary: &[SummaryRow], coefs: &
                 )))
                 .map_err(plot_err)?;
             legend.push((format!("alpha chosen ({})", s.selection), Mark::Line(BLACK, 1)));
-            let error = match s.chosen_test_mse {
-                Some(mse) => format!("test MSE = {mse:.3}"),
-                None => format!("CV error = {:.3} (no test part)", s.chosen_selection_mse),
+            let error = match (s.chosen_test_mse, s.chosen_test_deviance) {
+                (Some(mse), _) => format!("test MSE = {mse:.3}"),
+                (None, Some(deviance)) => format!("test deviance = {deviance:.3}"),
+                (None, None) => format!("CV error = {:.3} (no test part)", s.chosen_selection_mse),
             };
             legend.push((format!("  nnz = {}, {error}", s.chosen_nnz), Mark::Line(WHITE, 1)));
         }

@@ -32,7 +32,7 @@ pub struct SweepPathRow {
     pub replicate: usize,
     /// Penalty name.
     pub penalty: String,
-    /// `quadratic` or `logistic`.
+    /// `quadratic`, `logistic` or `cox`.
     pub datafit: String,
     /// Elastic-net mixing.
     pub l1_ratio: Option<f64>,
@@ -60,12 +60,16 @@ pub struct SweepPathRow {
     pub test_mse: Option<f64>,
     /// R² on the test part.
     pub test_r2: Option<f64>,
-    /// Mean binomial deviance on the test part (logistic tasks).
+    /// Mean deviance on the test part: binomial (logistic tasks), partial likelihood over the
+    /// test samples' own risk sets (cox tasks).
     pub test_deviance: Option<f64>,
     /// Area under the ROC curve on the test part (logistic tasks; empty with one class).
     pub test_auc: Option<f64>,
     /// Share of test samples on the wrong side of probability 1/2 (logistic tasks).
     pub test_misclassification: Option<f64>,
+    /// Harrell's C-index of the linear predictor on the test part (cox tasks; empty without a
+    /// comparable pair).
+    pub test_cindex: Option<f64>,
     /// ‖β̂ − β*‖₂ (truth known).
     pub coef_error: Option<f64>,
     /// Selected features that are truly nonzero.
@@ -127,7 +131,7 @@ pub struct SummaryRow {
     pub replicate: usize,
     /// Penalty name.
     pub penalty: String,
-    /// `quadratic` or `logistic`.
+    /// `quadratic`, `logistic` or `cox`.
     pub datafit: String,
     /// Elastic-net mixing.
     pub l1_ratio: Option<f64>,
@@ -173,6 +177,8 @@ pub struct SummaryRow {
     pub chosen_test_auc: Option<f64>,
     /// Test misclassification rate at the chosen alpha (logistic tasks).
     pub chosen_test_misclassification: Option<f64>,
+    /// Test C-index at the chosen alpha (cox tasks).
+    pub chosen_test_cindex: Option<f64>,
     /// ‖β̂ − β*‖₂ of the chosen model.
     pub chosen_coef_error: Option<f64>,
     /// TP of the chosen model.
@@ -283,6 +289,14 @@ pub struct ComparisonRow {
     pub test_misclassification_ci_low: Option<f64>,
     /// Upper end of the 95 % t-interval of the mean of `test_misclassification`.
     pub test_misclassification_ci_high: Option<f64>,
+    /// Mean over replicates: test C-index of the chosen models (cox tasks).
+    pub test_cindex_mean: Option<f64>,
+    /// Sample sd (n − 1) of `test_cindex` over replicates.
+    pub test_cindex_sd: Option<f64>,
+    /// Lower end of the 95 % t-interval of the mean of `test_cindex`.
+    pub test_cindex_ci_low: Option<f64>,
+    /// Upper end of the 95 % t-interval of the mean of `test_cindex`.
+    pub test_cindex_ci_high: Option<f64>,
     /// Mean over replicates: nnz of the chosen models.
     pub nnz_mean: Option<f64>,
     /// Sample sd (n − 1) of `nnz` over replicates.
@@ -472,7 +486,7 @@ pub const TASK_FORMAT: u32 = 5;
 pub type SummaryMetric = (&'static str, fn(&SummaryRow) -> Option<f64>);
 
 /// The metrics aggregated in `comparison.csv`, in column order.
-pub const COMPARISON_METRICS: [SummaryMetric; 16] = [
+pub const COMPARISON_METRICS: [SummaryMetric; 17] = [
     ("test_mse", |s| s.chosen_test_mse),
     ("test_r2", |s| s.chosen_test_r2),
     ("test_deviance", |s| s.chosen_test_deviance),
@@ -489,6 +503,7 @@ pub const COMPARISON_METRICS: [SummaryMetric; 16] = [
     ("full_passes", |s| Some(s.path_full_passes)),
     ("path_time_s", |s| Some(s.path_time_s)),
     ("cv_time_s", |s| Some(s.cv_time_s)),
+    ("test_cindex", |s| s.chosen_test_cindex),
 ];
 
 /// The verdict's metric of a sweep without a test part: the CV error (mean held-out deviance
@@ -604,6 +619,10 @@ pub fn comparison(summary: &[SummaryRow], supports: &[Option<Vec<usize>>]) -> Ve
                 test_misclassification_sd: st[4].sd,
                 test_misclassification_ci_low: st[4].ci_low,
                 test_misclassification_ci_high: st[4].ci_high,
+                test_cindex_mean: st[16].mean,
+                test_cindex_sd: st[16].sd,
+                test_cindex_ci_low: st[16].ci_low,
+                test_cindex_ci_high: st[16].ci_high,
                 nnz_mean: st[5].mean,
                 nnz_sd: st[5].sd,
                 nnz_ci_low: st[5].ci_low,

@@ -77,5 +77,7 @@ pub fn small_genotype(n: usize, p: usize) -> regpath_datagen::FamilySpec {
         mono_frac: 0.0,
         missing_rate: 0.0,
         prevalence: None,
+        survival: false,
+        censoring: None,
     }
 }
