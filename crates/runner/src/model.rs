@@ -44,7 +44,7 @@ pub struct Model {
     pub l1_ratio: Option<f64>,
     /// γ of MCP/SCAD.
     pub gamma: Option<f64>,
-    /// An intercept was fitted.
+    /// An intercept was fitted (never for Cox: its likelihood ignores a shift of η).
     pub fit_intercept: bool,
     /// Columns were standardized for the fit (coefficients are on the original scale anyway).
     pub standardize: bool,
@@ -289,7 +289,7 @@ pub fn build(
         penalty: spec.name().into(),
         l1_ratio: spec.l1_ratio(),
         gamma: spec.gamma(),
-        fit_intercept,
+        fit_intercept: fit_intercept && datafit.has_intercept(),
         standardize,
         tol,
         alphas: points.iter().map(|p| p.alpha).collect(),

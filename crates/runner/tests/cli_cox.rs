@@ -116,6 +116,8 @@ fn the_cli_path_is_the_library_path_certified_by_kkt() {
         let o: f64 = row[objective].parse().unwrap();
         assert!((o - lib_objective).abs() <= 1e-15 * lib_objective.abs(), "{o} vs {lib_objective}");
     }
+    let model = std::fs::read_to_string(out.join("model.json")).unwrap();
+    assert!(model.contains("\"fit_intercept\":false"), "model.json says no intercept: {}", &model[..200]);
 }
 
 #[test]

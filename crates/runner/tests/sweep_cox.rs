@@ -127,6 +127,7 @@ fn a_cox_sweep_with_a_fixed_split_and_with_cv() {
             .unwrap();
             assert_eq!(model["datafit"], "cox");
             assert_eq!(model["intercepts"][0].as_f64(), Some(0.0));
+            assert_eq!(model["fit_intercept"], false, "a Cox model has no intercept");
             let coefs = rows(&dir_out.join("models").join(format!("{task}.coefs.csv")));
             assert_eq!(coefs.len().to_string(), row["chosen_nnz"]);
             let eta: Vec<f64> = test

@@ -134,6 +134,12 @@ impl DatafitKind {
         }
     }
 
+    /// Whether the model has an intercept when one is asked for: not for Cox, whose partial
+    /// likelihood is invariant to a shift of η (`Datafit::uses_intercept`).
+    pub fn has_intercept(&self) -> bool {
+        !matches!(self, DatafitKind::Cox)
+    }
+
     // ---- the response and the link ----
 
     /// What the response is: continuous (quadratic) or a 0/1 label (logistic).

@@ -135,7 +135,7 @@ fn task_model(
         penalty: spec.name().into(),
         l1_ratio: spec.l1_ratio(),
         gamma: spec.gamma(),
-        fit_intercept: config.solver.intercept,
+        fit_intercept: config.solver.intercept && config.datafit()?.has_intercept(),
         standardize: config.solver.standardize,
         tol: config.solver.tol,
         alphas: vec![chosen.alpha],
