@@ -10,7 +10,7 @@ mod common;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use common::{fails, ok, regpath, table};
+use common::{fails, naive_cindex, ok, regpath, table};
 use ndarray::{Array2, ShapeBuilder};
 use regpath_solver::{Cox, DenseDesign, Lasso, PathOptions, fit_datafit_path};
 
@@ -33,27 +33,6 @@ fn column(header: &[String], name: &str) -> usize {
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
-}
-
-/// Harrell's C written out pair by pair: `δ_i = 1` and `T_i < T_j`, or tied times with j
-/// censored; ties in η count ½.
-fn naive_cindex(time: &[f64], status: &[f64], eta: &[f64]) -> f64 {
-    let (mut num, mut den) = (0.0, 0.0);
-    for i in 0..time.len() {
-        for j in 0..time.len() {
-            if status[i] == 1.0 && (time[i] < time[j] || (time[i] == time[j] && status[j] == 0.0)) {
-                den += 1.0;
-                num += if eta[i] > eta[j] {
-                    1.0
-                } else if eta[i] == eta[j] {
-                    0.5
-                } else {
-                    0.0
-                };
-            }
-        }
-    }
-    num / den
 }
 
 #[test]

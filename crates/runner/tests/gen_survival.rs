@@ -10,7 +10,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fails, ok, regpath, table};
+use common::{fails, naive_cindex, ok, regpath, table};
 use regpath_datagen::read_matrix;
 use serde_json::Value;
 
@@ -24,26 +24,6 @@ fn meta(dir: &Path) -> Value {
 
 fn vector(path: &Path) -> Vec<f64> {
     regpath_datagen::read_vector(path).unwrap().to_vec()
-}
-
-/// Harrell's C pair by pair: `δ_i = 1` and `T_i < T_j` (or tied with j censored); ties in η ½.
-fn naive_cindex(time: &[f64], status: &[f64], eta: &[f64]) -> f64 {
-    let (mut num, mut den) = (0.0, 0.0);
-    for i in 0..time.len() {
-        for j in 0..time.len() {
-            if status[i] == 1.0 && (time[i] < time[j] || (time[i] == time[j] && status[j] == 0.0)) {
-                den += 1.0;
-                num += if eta[i] > eta[j] {
-                    1.0
-                } else if eta[i] == eta[j] {
-                    0.5
-                } else {
-                    0.0
-                };
-            }
-        }
-    }
-    num / den
 }
 
 fn generate(out: &Path, extra: &[&str]) -> String {

@@ -9,7 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fails, ok, regpath};
+use common::{fails, naive_cindex, ok, regpath};
 use regpath_datagen::{read_matrix, read_vector};
 use serde_json::Value;
 
@@ -23,25 +23,6 @@ fn rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
 }
 
 /// Harrell's C pair by pair: `δ_i = 1` and `T_i < T_j` (or tied with j censored); ties in η ½.
-fn naive_cindex(time: &[f64], status: &[f64], eta: &[f64]) -> f64 {
-    let (mut num, mut den) = (0.0, 0.0);
-    for i in 0..time.len() {
-        for j in 0..time.len() {
-            if status[i] == 1.0 && (time[i] < time[j] || (time[i] == time[j] && status[j] == 0.0)) {
-                den += 1.0;
-                num += if eta[i] > eta[j] {
-                    1.0
-                } else if eta[i] == eta[j] {
-                    0.5
-                } else {
-                    0.0
-                };
-            }
-        }
-    }
-    num / den
-}
-
 #[test]
 fn a_cox_sweep_with_a_fixed_split_and_with_cv() {
     let dir = tempfile::tempdir().unwrap();

@@ -81,3 +81,25 @@ pub fn small_genotype(n: usize, p: usize) -> regpath_datagen::FamilySpec {
         censoring: None,
     }
 }
+
+/// Harrell's C written out pair by pair (an O(n²) reference for the solver's O(n log n) one):
+/// over the pairs with `δ_i = 1` and `T_i < T_j`, or tied times with j censored, the share with
+/// `η_i > η_j`, ties in η counting ½.
+pub fn naive_cindex(time: &[f64], status: &[f64], eta: &[f64]) -> f64 {
+    let (mut num, mut den) = (0.0, 0.0);
+    for i in 0..time.len() {
+        for j in 0..time.len() {
+            if status[i] == 1.0 && (time[i] < time[j] || (time[i] == time[j] && status[j] == 0.0)) {
+                den += 1.0;
+                num += if eta[i] > eta[j] {
+                    1.0
+                } else if eta[i] == eta[j] {
+                    0.5
+                } else {
+                    0.0
+                };
+            }
+        }
+    }
+    num / den
+}
