@@ -180,19 +180,6 @@ fn write_array<D: ndarray::Dimension>(
     write_npy(&path, a)
 }
 
-/// The `meta.json` fields of a survival phenotype: the target censored fraction, the
-/// censoring rate, the realized event counts and the scale of η.
-fn survival_meta(m: &mut Value, draw: &SurvivalDraw) {
-    m["survival"] = json!(true);
-    m["censoring"] = json!(draw.censoring);
-    m["censoring_rate"] = json!(draw.censoring_rate);
-    m["events"] = json!(draw.events());
-    m["censored"] = json!(draw.time.len() - draw.events());
-    m["event_fraction"] = json!(draw.event_fraction);
-    m["censored_fraction"] = json!(1.0 - draw.event_fraction);
-    m["eta_scale"] = json!(draw.eta_scale);
-}
-
 /// Writes `time.npy` and `status.npy` of a survival phenotype.
 fn write_survival_arrays(dir: &Path, draw: &SurvivalDraw, written: &mut Vec<PathBuf>) -> Result<(), DataError> {
     write_array(dir, "time.npy", &Array1::from(draw.time.clone()), written)?;
@@ -212,7 +199,7 @@ fn write_npy_files(dir: &Path, spec: &FamilySpec, seed: u64, written: &mut Vec<P
         m["controls"] = json!(data.y.len() - cases);
     }
     if let Some(draw) = &data.survival {
-        survival_meta(&mut m, draw);
+        crate::survival::meta_fields(&mut m, draw);
     }
     create_dir(dir)?;
     write_array(dir, "X.npy", &data.x, written)?;
@@ -246,7 +233,7 @@ fn write_bed_files(dir: &Path, spec: &FamilySpec, seed: u64, written: &mut Vec<P
             "time": "time.npy", "status": "status.npy", "beta": "beta.npy",
         });
         m["pheno_columns"] = json!("FID IID time status: --time-col 1 --status-col 2; the .fam phenotype is -9");
-        survival_meta(&mut m, draw);
+        crate::survival::meta_fields(&mut m, draw);
     }
     m["allele_counted"] = if model.defect_counts().flipped > 0 {
         json!("allele 1 (.bim column 5), A1 = 'A', except allele-flipped duplicates: A1 = 'G'")

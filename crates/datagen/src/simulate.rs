@@ -769,14 +769,7 @@ pub fn simulation_meta(bed: &Bed, spec: &SimulateSpec, seed: u64, sim: &Simulate
              pheno.txt holds 0 = control, 1 = case"
         );
     } else if let Some(draw) = &sim.survival {
-        m["survival"] = json!(true);
-        m["censoring"] = json!(draw.censoring);
-        m["censoring_rate"] = json!(draw.censoring_rate);
-        m["events"] = json!(draw.events());
-        m["censored"] = json!(draw.time.len() - draw.events());
-        m["event_fraction"] = json!(draw.event_fraction);
-        m["censored_fraction"] = json!(1.0 - draw.event_fraction);
-        m["eta_scale"] = json!(draw.eta_scale);
+        crate::survival::meta_fields(&mut m, draw);
         m["noise_scale"] = json!(null);
         m["effects"] = json!(
             "Cox coefficients (log hazard ratio) per copy of allele 1 (.bim column 5): eta_scale times \

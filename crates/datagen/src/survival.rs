@@ -162,6 +162,20 @@ pub fn draw_survival(g: &[f64], h2: f64, censoring: f64, seed: u64) -> Result<Su
     })
 }
 
+/// The `meta.json` fields of a survival phenotype (synthetic or simulated on a fileset): the
+/// target censored fraction, the censoring rate, the realized event counts and the scale of η.
+pub fn meta_fields(m: &mut serde_json::Value, draw: &SurvivalDraw) {
+    use serde_json::json;
+    m["survival"] = json!(true);
+    m["censoring"] = json!(draw.censoring);
+    m["censoring_rate"] = json!(draw.censoring_rate);
+    m["events"] = json!(draw.events());
+    m["censored"] = json!(draw.time.len() - draw.events());
+    m["event_fraction"] = json!(draw.event_fraction);
+    m["censored_fraction"] = json!(1.0 - draw.event_fraction);
+    m["eta_scale"] = json!(draw.eta_scale);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
