@@ -96,6 +96,23 @@ pub trait Design: Sync {
         column.iter().zip(w).map(|(&x, &wi)| wi * x * x).sum()
     }
 
+    /// Gradients for screening, possibly in lower precision: `out[j] ≈ x̃_jᵀv/n` for every j
+    /// with `wanted(j)`, and ε such that `|out[j] − x̃_jᵀv/n| ≤ ε·`[`Design::entry_bound`]`(j)`.
+    /// Returns (columns read, ε). The default is [`Design::scaled_gradient`], exact (ε = 0).
+    fn screening_gradient<F>(&self, v: &[f64], out: &mut [f64], wanted: F) -> (usize, f64)
+    where
+        F: Fn(usize) -> bool + Sync,
+        Self: Sized,
+    {
+        (self.scaled_gradient(v, out, wanted), 0.0)
+    }
+
+    /// An upper bound on `|x̃_ij|` over the samples, the unit of the error of
+    /// [`Design::screening_gradient`] (needed only where that error is not 0).
+    fn entry_bound(&self, _j: usize) -> f64 {
+        f64::INFINITY
+    }
+
     /// The first `out.len()` entries of the working column `x̃_j` (a cheap fingerprint for
     /// finding copied columns). The default materialises the whole column.
     fn column_head(&self, j: usize, out: &mut [f64]) {

@@ -22,6 +22,48 @@ pub fn dot_run(t: &[f64; 4], bytes: &[u8], v: &[f64]) -> f64 {
     dot_run_portable(t, bytes, v)
 }
 
+/// Relative error bound of [`screening_dot_run`]: `|result − Σ_i t[c_i]·v_i| ≤
+/// SCREENING_DOT_ERROR·Σ_i |t[c_i]·v_i|`.
+///
+/// Derivation: the table and `v` are rounded to f32 (one rounding each, relative error ≤ u =
+/// 2⁻²⁴); the f32 products are exact inside the fused multiply-adds; each lane of the two f32
+/// accumulators takes at most 8 of them per chunk of 256 samples (≤ 8 roundings), the two
+/// accumulators are added (1) and their 16 lanes reduced (4 levels). So every term passes
+/// through at most 15 f32 roundings, |error| ≤ γ₁₅ ≤ 15.1u of its magnitude; the chunk sums and
+/// the tail (fewer than 64 samples, summed in f64) are added in f64, whose error is below
+/// 2⁻⁵³ per addition. 32u covers all of it with room to spare.
+pub const SCREENING_DOT_ERROR: f64 = 32.0 / (1u64 << 24) as f64;
+
+/// Whether [`screening_dot_run`] runs in f32 (AVX-512 present and not disabled); otherwise
+/// it is exact and there is no point in calling it.
+pub fn screening_dot_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f") && !portable_ab()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// `Σ_i t[c_i]·v_i` for screening: 16 samples per vector in f32 (twice the rate of
+/// [`dot_run`]), within [`SCREENING_DOT_ERROR`] relative to `Σ_i |t[c_i]·v_i|`. `v32` is `v`
+/// rounded to f32 (the tail of fewer than 64 samples is summed from `v` in f64). Exact (the
+/// f64 kernel) where AVX-512 is absent.
+#[inline]
+pub fn screening_dot_run(t: &[f64; 4], bytes: &[u8], v: &[f64], v32: &[f32]) -> f64 {
+    debug_assert_eq!(v.len(), v32.len());
+    #[cfg(target_arch = "x86_64")]
+    {
+        if v.len() >= 64 && screening_dot_available() {
+            // SAFETY: the processor supports AVX-512F (checked just above).
+            return unsafe { avx512::screening_dot_run(t, bytes, v, v32) };
+        }
+    }
+    dot_run(t, bytes, v)
+}
+
 /// `v_i += at[c_i]` over the `v.len()` samples of a run starting at `bytes[0]`.
 #[inline]
 pub fn axpy_run(at: &[f64; 4], bytes: &[u8], v: &mut [f64]) {
@@ -131,6 +173,38 @@ mod avx512 {
         _mm512_reduce_add_pd(_mm512_add_pd(a0, a1)) + super::dot_run_portable(t, &bytes[done / 4..], &v[done..])
     }
 
+    /// See [`super::screening_dot_run`]: chunks of 4 blocks of 64 samples in two f32
+    /// accumulators, each chunk's sum added in f64; the tail in f64.
+    #[target_feature(enable = "avx512f")]
+    pub fn screening_dot_run(t: &[f64; 4], bytes: &[u8], v: &[f64], v32: &[f32]) -> f64 {
+        let (t0, t1, t2, t3) = (t[0] as f32, t[1] as f32, t[2] as f32, t[3] as f32);
+        let table = _mm512_setr_ps(t0, t1, t2, t3, t0, t1, t2, t3, t0, t1, t2, t3, t0, t1, t2, t3);
+        let shifts = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+        let lookup = |word: u32| _mm512_permutexvar_ps(_mm512_srlv_epi32(_mm512_set1_epi32(word as i32), shifts), table);
+        let mut total = 0.0f64;
+        let blocks = v32.len() / 64;
+        let mut k = 0;
+        while k < blocks {
+            let end = (k + 4).min(blocks);
+            let (mut a0, mut a1) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+            while k < end {
+                // 64 samples: 16 bytes of codes, 4 groups of 16 samples
+                let word = |g: usize| u32::from_le_bytes(bytes[16 * k + 4 * g..16 * k + 4 * g + 4].try_into().expect("4 bytes"));
+                let x = &v32[64 * k..64 * k + 64];
+                // SAFETY: each load reads 16 of the 64 values of `x`.
+                let load = |g: usize| unsafe { _mm512_loadu_ps(x.as_ptr().add(16 * g)) };
+                a0 = _mm512_fmadd_ps(lookup(word(0)), load(0), a0);
+                a1 = _mm512_fmadd_ps(lookup(word(1)), load(1), a1);
+                a0 = _mm512_fmadd_ps(lookup(word(2)), load(2), a0);
+                a1 = _mm512_fmadd_ps(lookup(word(3)), load(3), a1);
+                k += 1;
+            }
+            total += f64::from(_mm512_reduce_add_ps(_mm512_add_ps(a0, a1)));
+        }
+        let done = 64 * blocks;
+        total + super::dot_run_portable(t, &bytes[done / 4..], &v[done..])
+    }
+
     #[target_feature(enable = "avx512f")]
     pub fn axpy_run(at: &[f64; 4], bytes: &[u8], v: &mut [f64]) {
         let table = table(at);
@@ -185,10 +259,18 @@ mod tests {
     #[test]
     fn kernels_equal_the_portable_loops() {
         let t = [0.75, -0.125, 0.5, -1.25];
-        for len in [1usize, 5, 31, 32, 33, 63, 64, 100, 257] {
+        for len in [1usize, 5, 31, 32, 33, 63, 64, 100, 257, 1000, 4099] {
             let bytes: Vec<u8> = (0..len.div_ceil(4)).map(|k| (k * 37 + 11) as u8).collect();
             let v: Vec<f64> = (0..len).map(|i| (i as f64 * 0.37).sin()).collect();
             let (fast, slow) = (dot_run(&t, &bytes, &v), dot_run_portable(&t, &bytes, &v));
+            let v32: Vec<f32> = v.iter().map(|&x| x as f32).collect();
+            let screening = screening_dot_run(&t, &bytes, &v, &v32);
+            let magnitude: f64 =
+                v.iter().enumerate().map(|(i, &vi)| (t[(bytes[i / 4] as usize >> (2 * (i % 4))) & 3] * vi).abs()).sum();
+            assert!(
+                (screening - slow).abs() <= SCREENING_DOT_ERROR * magnitude,
+                "screening dot, {len} samples: {screening} vs {slow}"
+            );
             assert!((fast - slow).abs() <= 1e-13 * (1.0 + slow.abs()), "dot, {len} samples: {fast} vs {slow}");
             let (mut a, mut b) = (v.clone(), v.clone());
             axpy_run(&t, &bytes, &mut a);

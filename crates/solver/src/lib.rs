@@ -29,6 +29,7 @@ mod options;
 mod path;
 mod penalty;
 mod point;
+mod repack;
 mod rows;
 mod solve_options;
 mod solver;

@@ -5,6 +5,9 @@
 //!   `r̂ = Σ_k β_k r_k` the least-squares approximation of r in their span, `x̃_jᵀr̂/n =
 //!   Σ_k β_k c_kj` is known without reading X, which bounds the gradient by Cauchy–Schwarz:
 //!   `|c_j(r)| ≤ |Σ_k β_k c_kj| + √(v_j/n)·‖r − r̂‖`;
+//! - a reference may come from a screening pass in lower precision
+//!   ([`Design::screening_gradient`]): its gradients are then known within `ε_k·a_j` (`a_j`
+//!   = [`Design::entry_bound`]), and the bound adds `a_j·Σ_k |β_k|·ε_k`;
 //! - `c_now` is exact at the current residual for the features whose stamp equals the current
 //!   residual stamp; the owner of the residual calls [`GradientCache::invalidate`] whenever it
 //!   changes.
@@ -28,6 +31,8 @@ const MIN_REFERENCE_PIVOT: f64 = 1e-10;
 pub(super) struct BoundModel {
     coef: [f64; REFERENCES],
     pub(super) error: f64,
+    /// `Σ_k |coef_k|·ε_k`: the error of `Σ_k coef_k c_kj` per unit of `a_j`.
+    reference_error: f64,
 }
 
 /// Exact, stamped and bounded gradients (see the module docs).
@@ -40,6 +45,10 @@ pub(super) struct GradientCache {
     r_hist: Vec<f64>,
     /// `⟨r_k, r_l⟩` of the kept references.
     r_gram: [[f64; REFERENCES]; REFERENCES],
+    /// `ε_k` of each kept reference (0 for an exact pass).
+    r_eps: [f64; REFERENCES],
+    /// `a_j` ([`Design::entry_bound`]), filled at the first screening pass.
+    entry_bound: Vec<f64>,
     /// How many references are kept, and the slot the next full pass writes.
     filled: usize,
     next: usize,
@@ -67,6 +76,8 @@ impl GradientCache {
             c_hist: vec![0.0; if bounds { p * REFERENCES } else { 0 }],
             r_hist: vec![0.0; if bounds { n * REFERENCES } else { 0 }],
             r_gram: [[0.0; REFERENCES]; REFERENCES],
+            r_eps: [0.0; REFERENCES],
+            entry_bound: Vec::new(),
             filled: 0,
             next: 0,
             c_now: vec![0.0; p],
@@ -135,9 +146,42 @@ impl GradientCache {
         has_old: bool,
     ) -> usize {
         let read = design.scaled_gradient(r, &mut self.c_ref, |j| in_live[j]);
-        for &j in live {
-            self.c_now[j] = self.c_ref[j];
-            self.c_stamp[j] = self.stamp;
+        self.keep_reference(r, live, has_old, 0.0);
+        read
+    }
+
+    /// Like [`GradientCache::full_pass`], by [`Design::screening_gradient`]: a new reference
+    /// known within `ε·a_j`, so `c_now` is exact only when ε = 0. About half the cost of an
+    /// exact pass on packed genotypes; used where the gradients only decide which features
+    /// need an exact one (nothing is certified from a screening value itself, only from the
+    /// bound it gives). Without gradient bounds (no use for such a reference) it is exact.
+    pub(super) fn screening_pass<D: Design>(
+        &mut self,
+        design: &D,
+        r: &[f64],
+        live: &[usize],
+        in_live: &[bool],
+        has_old: bool,
+    ) -> usize {
+        if !self.bounds {
+            return self.full_pass(design, r, live, in_live, has_old);
+        }
+        let (read, eps) = design.screening_gradient(r, &mut self.c_ref, |j| in_live[j]);
+        if eps > 0.0 && self.entry_bound.is_empty() {
+            self.entry_bound = (0..self.c_ref.len()).map(|j| design.entry_bound(j)).collect();
+        }
+        self.keep_reference(r, live, has_old, eps);
+        read
+    }
+
+    /// `c_ref` (computed within `eps·a_j` at r) as the newest reference, and as `c_now` when
+    /// exact.
+    fn keep_reference(&mut self, r: &[f64], live: &[usize], has_old: bool, eps: f64) {
+        if eps == 0.0 {
+            for &j in live {
+                self.c_now[j] = self.c_ref[j];
+                self.c_stamp[j] = self.stamp;
+            }
         }
         if self.bounds {
             if !has_old {
@@ -149,6 +193,7 @@ impl GradientCache {
             for &j in live {
                 self.c_hist[j * REFERENCES + slot] = self.c_ref[j];
             }
+            self.r_eps[slot] = eps;
             self.filled = (self.filled + 1).min(REFERENCES);
             self.next = (slot + 1) % REFERENCES;
             let newest = &self.r_hist[slot * n..(slot + 1) * n];
@@ -158,7 +203,6 @@ impl GradientCache {
                 self.r_gram[k][slot] = g;
             }
         }
-        read
     }
 
     /// The best available estimate of `|c_j|` at the current residual: exact when known,
@@ -179,10 +223,12 @@ impl GradientCache {
     }
 
     /// Upper bound on `|c_j|` at the current residual: `|ĉ_j| + √(v_j/n)·‖r − r̂‖`
-    /// (Cauchy–Schwarz on `x̃_jᵀ(r − r̂)/n`).
+    /// (Cauchy–Schwarz on `x̃_jᵀ(r − r̂)/n`), plus `a_j·Σ_k |β_k|·ε_k` when references come
+    /// from screening passes.
     #[inline]
     pub(super) fn bound(&self, j: usize, model: BoundModel) -> f64 {
-        self.predicted(j, model).abs() + self.bound_slope[j] * model.error
+        let bound = self.predicted(j, model).abs() + self.bound_slope[j] * model.error;
+        if model.reference_error > 0.0 { bound + self.entry_bound[j] * model.reference_error } else { bound }
     }
 
     /// `|c_j|` if exact, otherwise its bound.
@@ -203,7 +249,7 @@ impl GradientCache {
     pub(super) fn bound_model(&self, r: &[f64]) -> BoundModel {
         let mut coef = [0.0; REFERENCES];
         if !self.bounds {
-            return BoundModel { coef, error: f64::INFINITY };
+            return BoundModel { coef, error: f64::INFINITY, reference_error: 0.0 };
         }
         let n = r.len();
         let reference = |k: usize| &self.r_hist[k * n..(k + 1) * n];
@@ -261,7 +307,8 @@ impl GradientCache {
             }
             residual_sq += e * e;
         }
-        BoundModel { coef, error: residual_sq.sqrt() }
+        let reference_error = (0..m).map(|l| beta[l].abs() * self.r_eps[used[l]]).sum();
+        BoundModel { coef, error: residual_sq.sqrt(), reference_error }
     }
 
     /// `‖r − r_ref‖`, r_ref the newest reference (for tests of the bound model).

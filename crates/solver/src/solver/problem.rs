@@ -178,7 +178,12 @@ impl<'a, D: Design> Problem<'a, D> {
         let model = grad.bound_model(r);
         let rules = Rules { penalty, weights: &self.weights, live: &self.live };
         if rules.in_doubt(ws, grad, model, alpha, idx) {
-            self.full_pass(grad, r, counts);
+            // a screening pass, then exact gradients where its bounds are not below the
+            // threshold (all of them after an exact pass)
+            let has_old = counts.columns_scanned > 0;
+            counts.columns_scanned += grad.screening_pass(self.design, r, &self.live, &self.in_live, has_old) as u64;
+            rules.in_doubt(ws, grad, grad.bound_model(r), alpha, idx);
+            counts.columns_scanned += grad.exact(self.design, r, idx) as u64;
         } else {
             let read = grad.exact(self.design, r, idx);
             counts.columns_scanned += read as u64;
