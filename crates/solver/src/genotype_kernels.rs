@@ -180,7 +180,8 @@ mod avx512 {
         let (t0, t1, t2, t3) = (t[0] as f32, t[1] as f32, t[2] as f32, t[3] as f32);
         let table = _mm512_setr_ps(t0, t1, t2, t3, t0, t1, t2, t3, t0, t1, t2, t3, t0, t1, t2, t3);
         let shifts = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        let lookup = |word: u32| _mm512_permutexvar_ps(_mm512_srlv_epi32(_mm512_set1_epi32(word as i32), shifts), table);
+        let lookup =
+            |word: u32| _mm512_permutexvar_ps(_mm512_srlv_epi32(_mm512_set1_epi32(word as i32), shifts), table);
         let mut total = 0.0f64;
         let blocks = v32.len() / 64;
         let mut k = 0;
@@ -189,7 +190,9 @@ mod avx512 {
             let (mut a0, mut a1) = (_mm512_setzero_ps(), _mm512_setzero_ps());
             while k < end {
                 // 64 samples: 16 bytes of codes, 4 groups of 16 samples
-                let word = |g: usize| u32::from_le_bytes(bytes[16 * k + 4 * g..16 * k + 4 * g + 4].try_into().expect("4 bytes"));
+                let word = |g: usize| {
+                    u32::from_le_bytes(bytes[16 * k + 4 * g..16 * k + 4 * g + 4].try_into().expect("4 bytes"))
+                };
                 let x = &v32[64 * k..64 * k + 64];
                 // SAFETY: each load reads 16 of the 64 values of `x`.
                 let load = |g: usize| unsafe { _mm512_loadu_ps(x.as_ptr().add(16 * g)) };
