@@ -421,7 +421,7 @@ pub fn run(args: &PathArgs) -> Result<()> {
     let options = args.options()?;
     let source = args.source()?;
     args.cv_flags().validate()?;
-    prepare_output_dir(&args.out)?;
+    let _out = prepare_output_dir(&args.out)?;
     let pool = thread_pool(args.threads)?;
     pool.install(|| fit_and_write(args, spec, &options, &source))?;
     if args.plot {

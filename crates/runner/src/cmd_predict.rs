@@ -473,7 +473,7 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
     };
 
     // outputs: everything computed; the files of an earlier run go, then this run's are written
-    prepare_output_dir(&args.out)?;
+    let _out = prepare_output_dir(&args.out)?;
     remove_owned_outputs(&args.out, PREDICT_OUTPUTS)?;
     let predictions = args.out.join("predictions.csv");
     write_atomic(&predictions, |w| {

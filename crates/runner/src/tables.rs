@@ -3,7 +3,7 @@
 //! Floats are written by the `csv` crate with shortest round-trip precision, so anyone can
 //! recompute a certificate from the files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use regpath_datagen::io::atomic::write_atomic;
@@ -217,11 +217,31 @@ pub fn remove_owned_outputs(dir: &Path, owned: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// An output directory made ready by [`prepare_output_dir`]. If this run created it, it is
+/// removed again when the guard is dropped with nothing written in it, so that a run that
+/// fails on its input leaves no empty directory behind (a directory with files stays).
+#[must_use = "the directory is removed when the guard is dropped, if empty"]
+pub struct OutputDir {
+    path: PathBuf,
+    created: bool,
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        if self.created {
+            // fails, as intended, unless the directory is empty
+            let _ = std::fs::remove_dir(&self.path);
+        }
+    }
+}
+
 /// Makes sure `dir` exists and is writable before any work is done.
-pub fn prepare_output_dir(dir: &Path) -> Result<()> {
+pub fn prepare_output_dir(dir: &Path) -> Result<OutputDir> {
+    let created = !dir.exists();
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create output directory {}", dir.display()))?;
+    let guard = OutputDir { path: dir.to_path_buf(), created };
     let probe = dir.join(format!(".regpath-write-test-{}", std::process::id()));
     std::fs::write(&probe, b"").with_context(|| format!("output directory {} is not writable", dir.display()))?;
     let _ = std::fs::remove_file(&probe);
-    Ok(())
+    Ok(guard)
 }

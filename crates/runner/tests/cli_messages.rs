@@ -51,3 +51,29 @@ fn errors_print_their_cause_once_and_counts_read_right() {
     assert!(o.status.success(), "{stderr}");
     assert!(stderr.contains("lasso path, 1 alpha (alpha_max"), "{stderr}");
 }
+
+/// A run that fails on its input after the output directory was made ready (here the
+/// held-out samples, read after the training data) leaves no empty directory behind; a
+/// directory that existed before stays.
+#[test]
+fn a_failed_run_leaves_no_directory_it_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("new").join("o");
+    let args = |out: &str| -> Vec<String> {
+        ["path", "--example", "--test-x", "/nonexistent/x.npy", "--test-y", "/nonexistent/y.npy", "--out", out]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let o = Command::new(env!("CARGO_BIN_EXE_regpath")).args(args(out.to_str().unwrap())).output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(stderr.contains("/nonexistent/x.npy"), "{stderr}");
+    assert!(!out.exists(), "the failed run left {} behind", out.display());
+
+    let existing = dir.path().join("existing");
+    std::fs::create_dir(&existing).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_regpath")).args(args(existing.to_str().unwrap())).output().unwrap();
+    assert!(!o.status.success());
+    assert!(existing.is_dir(), "a directory the run did not create is kept");
+}

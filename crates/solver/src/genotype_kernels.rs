@@ -47,21 +47,22 @@ pub fn screening_dot_available() -> bool {
     }
 }
 
-/// `Σ_i t[c_i]·v_i` for screening: 16 samples per vector in f32 (twice the rate of
-/// [`dot_run`]), within [`SCREENING_DOT_ERROR`] relative to `Σ_i |t[c_i]·v_i|`. `v32` is `v`
-/// rounded to f32 (the tail of fewer than 64 samples is summed from `v` in f64). Exact (the
-/// f64 kernel) where AVX-512 is absent.
+/// `scale·Σ_i t[c_i]·v_i` for screening: 16 samples per vector in f32 (twice the rate of
+/// [`dot_run`]), within [`SCREENING_DOT_ERROR`] relative to `scale·Σ_i |t[c_i]·v_i|` (normal
+/// range; see [`crate::PackedGenotypeDesign`]'s `screening_gradient` for the subnormal one).
+/// `v32` is `v·scale` rounded to f32 (the tail of fewer than 64 samples is summed from `v` in
+/// f64). Exact (the f64 kernel) where AVX-512 is absent.
 #[inline]
-pub fn screening_dot_run(t: &[f64; 4], bytes: &[u8], v: &[f64], v32: &[f32]) -> f64 {
+pub fn screening_dot_run(t: &[f64; 4], bytes: &[u8], v: &[f64], v32: &[f32], scale: f64) -> f64 {
     debug_assert_eq!(v.len(), v32.len());
     #[cfg(target_arch = "x86_64")]
     {
         if v.len() >= 64 && screening_dot_available() {
             // SAFETY: the processor supports AVX-512F (checked just above).
-            return unsafe { avx512::screening_dot_run(t, bytes, v, v32) };
+            return unsafe { avx512::screening_dot_run(t, bytes, v, v32, scale) };
         }
     }
-    dot_run(t, bytes, v)
+    dot_run(t, bytes, v) * scale
 }
 
 /// `v_i += at[c_i]` over the `v.len()` samples of a run starting at `bytes[0]`.
@@ -176,7 +177,7 @@ mod avx512 {
     /// See [`super::screening_dot_run`]: chunks of 4 blocks of 64 samples in two f32
     /// accumulators, each chunk's sum added in f64; the tail in f64.
     #[target_feature(enable = "avx512f")]
-    pub fn screening_dot_run(t: &[f64; 4], bytes: &[u8], v: &[f64], v32: &[f32]) -> f64 {
+    pub fn screening_dot_run(t: &[f64; 4], bytes: &[u8], v: &[f64], v32: &[f32], scale: f64) -> f64 {
         let (t0, t1, t2, t3) = (t[0] as f32, t[1] as f32, t[2] as f32, t[3] as f32);
         let table = _mm512_setr_ps(t0, t1, t2, t3, t0, t1, t2, t3, t0, t1, t2, t3, t0, t1, t2, t3);
         let shifts = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -205,7 +206,7 @@ mod avx512 {
             total += f64::from(_mm512_reduce_add_ps(_mm512_add_ps(a0, a1)));
         }
         let done = 64 * blocks;
-        total + super::dot_run_portable(t, &bytes[done / 4..], &v[done..])
+        total + super::dot_run_portable(t, &bytes[done / 4..], &v[done..]) * scale
     }
 
     #[target_feature(enable = "avx512f")]
@@ -266,8 +267,9 @@ mod tests {
             let bytes: Vec<u8> = (0..len.div_ceil(4)).map(|k| (k * 37 + 11) as u8).collect();
             let v: Vec<f64> = (0..len).map(|i| (i as f64 * 0.37).sin()).collect();
             let (fast, slow) = (dot_run(&t, &bytes, &v), dot_run_portable(&t, &bytes, &v));
-            let v32: Vec<f32> = v.iter().map(|&x| x as f32).collect();
-            let screening = screening_dot_run(&t, &bytes, &v, &v32);
+            let scale = 1024.0;
+            let v32: Vec<f32> = v.iter().map(|&x| (x * scale) as f32).collect();
+            let screening = screening_dot_run(&t, &bytes, &v, &v32, scale) / scale;
             let magnitude: f64 =
                 v.iter().enumerate().map(|(i, &vi)| (t[(bytes[i / 4] as usize >> (2 * (i % 4))) & 3] * vi).abs()).sum();
             assert!(
