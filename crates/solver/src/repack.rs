@@ -8,7 +8,13 @@
 //! one table lookup [`COMPACT`] gives the masked slots' codes packed together and their bit
 //! count, which are appended to a 64-bit bit stream written 4 bytes at a time. Any order of
 //! rows is valid (a piece then holds one code); the output is the same bytes as the
-//! per-sample loop it replaced (the reference of the tests), about 4× faster on ordered subsets.
+//! per-sample loop it replaced (the reference of the tests), about 3× faster on ordered subsets.
+//!
+//! Where the processor has a fast `pext` (BMI2; not AMD before Zen 3, where it is microcoded),
+//! the same is done per source 64-bit word (32 samples) instead of per byte: `pext` with a
+//! mask of the selected slots gathers their codes at once. A CV fold layout (each fold a
+//! sparse ordered subset: about 1.4 samples per source byte at 20 % density) then takes one
+//! step per ~6 samples instead of one per ~1.4.
 
 use rayon::prelude::*;
 
@@ -97,6 +103,80 @@ fn repack_snp(source: &[u8], pieces: &[u64], out: &mut [u8]) {
     out[pos..pos + 4].copy_from_slice(&(acc as u32).to_le_bytes());
 }
 
+/// The words of `rows` for the `pext` method: maximal runs of consecutive rows in one source
+/// 64-bit word in increasing slot order, each `(word index, mask of their 2-bit slots)`.
+fn words(rows: &[usize]) -> Vec<(usize, u64)> {
+    let mut out: Vec<(usize, u64)> = Vec::with_capacity(rows.len() / 8 + 1);
+    let mut top = 0usize; // highest slot of the current word
+    for &i in rows {
+        let (word, slot) = (i >> 5, i & 31);
+        match out.last_mut() {
+            Some((w, mask)) if *w == word && slot > top => *mask |= 3 << (2 * slot),
+            _ => out.push((word, 3 << (2 * slot))),
+        }
+        top = slot;
+    }
+    out
+}
+
+/// Whether `pext` is available and fast: BMI2, except on AMD and Hygon processors before
+/// family 0x19 (Zen 1 and 2 run it in microcode, hundreds of cycles).
+fn fast_pext() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static FAST: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *FAST.get_or_init(|| {
+            use std::arch::x86_64::__cpuid;
+            if !std::arch::is_x86_feature_detected!("bmi2") {
+                return false;
+            }
+            #[allow(unused_unsafe)]
+            // SAFETY: cpuid leaves 0 and 1 exist on every x86_64 processor.
+            let (vendor, signature) = unsafe { (__cpuid(0), __cpuid(1).eax) };
+            let mut name = [0u8; 12];
+            name[..4].copy_from_slice(&vendor.ebx.to_le_bytes());
+            name[4..8].copy_from_slice(&vendor.edx.to_le_bytes());
+            name[8..].copy_from_slice(&vendor.ecx.to_le_bytes());
+            let base = (signature >> 8) & 0xf;
+            let family = if base == 0xf { base + ((signature >> 20) & 0xff) } else { base };
+            !((&name == b"AuthenticAMD" || &name == b"HygonGenuine") && family < 0x19)
+        })
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// One SNP by `pext` per source word (see the module docs): `out` holds `⌈rows/4⌉` bytes and
+/// 8 bytes of slack; branch-free as [`repack_snp`], 64 bits at a time.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "bmi2,popcnt")]
+fn repack_snp_pext(source: &[u8], words: &[(usize, u64)], out: &mut [u8]) {
+    use std::arch::x86_64::_pext_u64;
+    let (mut acc, mut fill, mut pos) = (0u128, 0u32, 0usize);
+    for &(w, mask) in words {
+        let start = 8 * w;
+        let word = match source.get(start..start + 8) {
+            Some(bytes) => u64::from_le_bytes(bytes.try_into().expect("8 bytes")),
+            None => {
+                let mut bytes = [0u8; 8];
+                let rest = &source[start..];
+                bytes[..rest.len()].copy_from_slice(rest);
+                u64::from_le_bytes(bytes)
+            }
+        };
+        acc |= u128::from(_pext_u64(word, mask)) << fill;
+        fill += mask.count_ones();
+        out[pos..pos + 8].copy_from_slice(&(acc as u64).to_le_bytes());
+        let full = u32::from(fill >= 64);
+        pos += 8 * full as usize;
+        acc >>= 64 * full;
+        fill -= 64 * full;
+    }
+    out[pos..pos + 8].copy_from_slice(&(acc as u64).to_le_bytes());
+}
+
 /// SNP-major bytes of the samples `rows` (in that order), 2 bits each, of the `p` SNPs
 /// `columns` (all when `None`), from data with `source_bytes_per_snp` bytes per SNP: each SNP
 /// takes `⌈rows.len()/4⌉` bytes, sample `rows[k]` in slot k (unused slots of the last byte
@@ -108,17 +188,36 @@ pub fn repack_rows(
     p: usize,
     rows: &[usize],
 ) -> Vec<u8> {
+    repack_rows_by(packed, source_bytes_per_snp, columns, p, rows, fast_pext())
+}
+
+/// [`repack_rows`] by `pext` per word (`by_words`, only where [`fast_pext`]) or by pieces.
+fn repack_rows_by(
+    packed: &[u8],
+    source_bytes_per_snp: usize,
+    columns: Option<&[usize]>,
+    p: usize,
+    rows: &[usize],
+    by_words: bool,
+) -> Vec<u8> {
     let bytes_per_snp = rows.len().div_ceil(4);
     let mut out = vec![0u8; bytes_per_snp * p];
     if bytes_per_snp == 0 {
         return out;
     }
-    let pieces = pieces(rows);
+    let (pieces, words) = if by_words { (Vec::new(), words(rows)) } else { (pieces(rows), Vec::new()) };
     out.par_chunks_mut(bytes_per_snp).enumerate().with_min_len(SCAN_BLOCK).for_each_init(
-        || vec![0u8; bytes_per_snp + 4],
+        || vec![0u8; bytes_per_snp + 8],
         |scratch, (j, snp)| {
             let j = columns.map_or(j, |c| c[j]);
             let source = &packed[j * source_bytes_per_snp..(j + 1) * source_bytes_per_snp];
+            #[cfg(target_arch = "x86_64")]
+            if by_words {
+                // SAFETY: `by_words` is set only where the processor has BMI2 (`fast_pext`).
+                unsafe { repack_snp_pext(source, &words, scratch) };
+                snp.copy_from_slice(&scratch[..bytes_per_snp]);
+                return;
+            }
             repack_snp(source, &pieces, scratch);
             snp.copy_from_slice(&scratch[..bytes_per_snp]);
         },
@@ -191,13 +290,16 @@ mod tests {
             for (name, rows) in [("ordered", ordered), ("permuted", permuted), ("folds", folds), ("repeats", repeats)] {
                 for len in [rows.len(), rows.len().saturating_sub(1), rows.len().min(33)] {
                     let rows = &rows[..len];
-                    let fast = repack_rows(&packed, bytes_per_snp, None, p, rows);
-                    let slow = repack_rows_per_sample(&packed, bytes_per_snp, None, p, rows);
-                    assert_eq!(fast, slow, "{name}, {n_source} source samples, {len} rows");
-                    let columns = [0, 2, 4];
-                    let fast = repack_rows(&packed, bytes_per_snp, Some(&columns), 3, rows);
-                    let slow = repack_rows_per_sample(&packed, bytes_per_snp, Some(&columns), 3, rows);
-                    assert_eq!(fast, slow, "{name} with columns, {n_source} source samples, {len} rows");
+                    let methods = if fast_pext() { vec![false, true] } else { vec![false] };
+                    for by_words in methods {
+                        let fast = repack_rows_by(&packed, bytes_per_snp, None, p, rows, by_words);
+                        let slow = repack_rows_per_sample(&packed, bytes_per_snp, None, p, rows);
+                        assert_eq!(fast, slow, "{name}, {n_source} source samples, {len} rows, words {by_words}");
+                        let columns = [0, 2, 4];
+                        let fast = repack_rows_by(&packed, bytes_per_snp, Some(&columns), 3, rows, by_words);
+                        let slow = repack_rows_per_sample(&packed, bytes_per_snp, Some(&columns), 3, rows);
+                        assert_eq!(fast, slow, "{name} with columns, {n_source} source samples, {len} rows");
+                    }
                 }
             }
         }
