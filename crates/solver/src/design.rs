@@ -130,21 +130,32 @@ pub trait Design: Sync {
         Self: Sized,
     {
         let inv_n = 1.0 / self.n_samples() as f64;
-        out.par_chunks_mut(SCAN_BLOCK)
-            .enumerate()
-            .map(|(b, chunk)| {
-                let mut read = 0usize;
-                for (k, o) in chunk.iter_mut().enumerate() {
-                    let j = b * SCAN_BLOCK + k;
-                    if wanted(j) {
-                        *o = self.dot(j, v) * inv_n;
-                        read += 1;
-                    }
-                }
-                read
-            })
-            .sum()
+        scan_features(out, wanted, |j| self.dot(j, v) * inv_n)
     }
+}
+
+/// `out[j] = value(j)` for every j with `wanted(j)`, in parallel over fixed blocks of
+/// [`SCAN_BLOCK`] features (so results never depend on the thread count); other entries are
+/// left untouched. Returns how many were computed.
+pub(crate) fn scan_features<F, G>(out: &mut [f64], wanted: F, value: G) -> usize
+where
+    F: Fn(usize) -> bool + Sync,
+    G: Fn(usize) -> f64 + Sync,
+{
+    out.par_chunks_mut(SCAN_BLOCK)
+        .enumerate()
+        .map(|(b, chunk)| {
+            let mut read = 0usize;
+            for (k, o) in chunk.iter_mut().enumerate() {
+                let j = b * SCAN_BLOCK + k;
+                if wanted(j) {
+                    *o = value(j);
+                    read += 1;
+                }
+            }
+            read
+        })
+        .sum()
 }
 
 /// Per-column centering and scaling: `x̃_j = (x_j − center_j) · inv_scale_j`.

@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use rayon::prelude::*;
 
-use crate::design::{ColumnStats, Design, SCAN_BLOCK};
+use crate::design::{ColumnStats, Design, SCAN_BLOCK, scan_features};
 use crate::error::SolverError;
 use crate::genotype_kernels::{
     SCREENING_DOT_ERROR, axpy_run, dot_run, screening_dot_available, screening_dot_run, weighted_axpy_run,
@@ -425,30 +425,15 @@ impl Design for PackedGenotypeDesign<'_> {
         let inv_n = 1.0 / self.n as f64;
         let unscale = inv_n / scale;
         let v32: Vec<f32> = v.iter().map(|&x| (x * scale) as f32).collect();
-        let read = out
-            .par_chunks_mut(SCAN_BLOCK)
-            .enumerate()
-            .map(|(b, chunk)| {
-                let mut read = 0usize;
-                for (k, o) in chunk.iter_mut().enumerate() {
-                    let j = b * SCAN_BLOCK + k;
-                    if wanted(j) {
-                        *o = if self.stats.inv_scale[j] == 0.0 {
-                            0.0
-                        } else {
-                            let t = &self.table[j];
-                            let mut sum = 0.0;
-                            self.for_each_run(j, |bytes, rows| {
-                                sum += screening_dot_run(t, bytes, &v[rows.clone()], &v32[rows], scale)
-                            });
-                            sum * unscale
-                        };
-                        read += 1;
-                    }
-                }
-                read
-            })
-            .sum();
+        let read = scan_features(out, &wanted, |j| {
+            if self.stats.inv_scale[j] == 0.0 {
+                return 0.0;
+            }
+            let t = &self.table[j];
+            let mut sum = 0.0;
+            self.for_each_run(j, |bytes, rows| sum += screening_dot_run(t, bytes, &v[rows.clone()], &v32[rows], scale));
+            sum * unscale
+        });
         if out.iter().any(|c| !c.is_finite()) {
             return (read + self.scaled_gradient(v, out, wanted), 0.0);
         }
@@ -550,20 +535,6 @@ fn count_pairs_portable<const MISSING: bool>(masks_j: &[[u64; 3]], bytes_m: &[u8
         add(&masks_j[w], u64::from_le_bytes(buf));
     }
     inner
-}
-
-/// SNP-major bytes of the samples `rows` (in that order), 2 bits each, of the `p` SNPs
-/// `columns` (all when `None`), from data with `source_bytes_per_snp` bytes per SNP: each SNP
-/// takes `⌈rows.len()/4⌉` bytes, sample `rows[k]` in slot k. In parallel over SNPs
-/// ([`crate::repack`]).
-pub fn repack_samples(
-    packed: &[u8],
-    source_bytes_per_snp: usize,
-    columns: Option<&[usize]>,
-    p: usize,
-    rows: &[usize],
-) -> Vec<u8> {
-    repack_rows(packed, source_bytes_per_snp, columns, p, rows)
 }
 
 /// Masks of codes `00`, `01` and `10` (low bit of each 2-bit slot), restricted to `keep`.

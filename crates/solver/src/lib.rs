@@ -41,7 +41,7 @@ pub use datafit_kind::{CV_PROB_MIN, DatafitKind, ResponseKind, TestMeasures};
 pub use design::{ColumnStats, DenseDesign, Design, SCAN_BLOCK};
 pub use duplicates::ColumnCopy;
 pub use error::SolverError;
-pub use genotype::{PackedGenotypeDesign, SampleSegment, repack_samples};
+pub use genotype::{PackedGenotypeDesign, SampleSegment};
 pub use grid::AlphaGrid;
 pub use kernels::{centered_axpy, centered_dot};
 pub use logistic::{
@@ -55,4 +55,5 @@ pub use penalty::{
     DEFAULT_L1_RATIO, DEFAULT_MCP_GAMMA, DEFAULT_SCAD_GAMMA, ElasticNet, Lasso, Mcp, Penalty, PenaltySpec, Piece,
     Ridge, Scad, soft_threshold,
 };
+pub use repack::repack_rows as repack_samples;
 pub use rows::DenseRowsDesign;

@@ -75,32 +75,55 @@ fn pieces(rows: &[usize]) -> Vec<u64> {
     out
 }
 
+/// A bit stream into `out` (which needs 8 bytes of slack past the last byte written), free of
+/// branches: the low 64 bits pending are stored after every push (later stores complete
+/// them) and the position moves on when they are full.
+struct BitWriter<'o> {
+    out: &'o mut [u8],
+    pending: u128,
+    fill: u32,
+    pos: usize,
+}
+
+impl<'o> BitWriter<'o> {
+    fn new(out: &'o mut [u8]) -> Self {
+        BitWriter { out, pending: 0, fill: 0, pos: 0 }
+    }
+
+    /// Appends the low `count` ≤ 64 bits of `bits` (the bits above them are 0).
+    #[inline(always)]
+    fn push(&mut self, bits: u64, count: u32) {
+        self.pending |= u128::from(bits) << self.fill;
+        self.fill += count;
+        self.out[self.pos..self.pos + 8].copy_from_slice(&(self.pending as u64).to_le_bytes());
+        let full = u32::from(self.fill >= 64);
+        self.pos += 8 * full as usize;
+        self.pending >>= 64 * full;
+        self.fill -= 64 * full;
+    }
+
+    fn finish(self) {
+        self.out[self.pos..self.pos + 8].copy_from_slice(&(self.pending as u64).to_le_bytes());
+    }
+}
+
 /// One SNP: the codes of `source` selected by `pieces` (a multiple of 4, padded with empty
-/// pieces), packed into `out`, which holds `⌈rows/4⌉` bytes and 4 bytes of slack. Four pieces
+/// pieces), packed into `out`, which holds `⌈rows/4⌉` bytes and 8 bytes of slack. Four pieces
 /// (at most 32 bits) are joined before they enter the stream, so that the stream's carried
-/// state (bit count and pending bits) is updated once per four pieces; and it is branch-free:
-/// the low 32 bits of the stream are stored every time (later stores complete them) and the
-/// position moves on when they are full.
+/// state (bit count and pending bits) is updated once per four pieces ([`BitWriter`]).
 #[inline]
 fn repack_snp(source: &[u8], pieces: &[u64], out: &mut [u8]) {
     let lookup = |piece: u64| -> (u64, u32) {
         let entry = COMPACT[((piece & 15) as usize) << 8 | source[(piece >> 4) as usize] as usize];
         (u64::from(entry & 0xff), u32::from(entry >> 8))
     };
-    let (mut acc, mut fill, mut pos) = (0u64, 0u32, 0usize);
+    let mut stream = BitWriter::new(out);
     for group in pieces.chunks_exact(4) {
         let ((b0, c0), (b1, c1), (b2, c2), (b3, c3)) =
             (lookup(group[0]), lookup(group[1]), lookup(group[2]), lookup(group[3]));
-        let joined = b0 | b1 << c0 | b2 << (c0 + c1) | b3 << (c0 + c1 + c2);
-        acc |= joined << fill;
-        fill += c0 + c1 + c2 + c3;
-        out[pos..pos + 4].copy_from_slice(&(acc as u32).to_le_bytes());
-        let full = u32::from(fill >= 32);
-        pos += 4 * full as usize;
-        acc >>= 32 * full;
-        fill -= 32 * full;
+        stream.push(b0 | b1 << c0 | b2 << (c0 + c1) | b3 << (c0 + c1 + c2), c0 + c1 + c2 + c3);
     }
-    out[pos..pos + 4].copy_from_slice(&(acc as u32).to_le_bytes());
+    stream.finish();
 }
 
 /// The words of `rows` for the `pext` method: maximal runs of consecutive rows in one source
@@ -149,12 +172,12 @@ fn fast_pext() -> bool {
 }
 
 /// One SNP by `pext` per source word (see the module docs): `out` holds `⌈rows/4⌉` bytes and
-/// 8 bytes of slack; branch-free as [`repack_snp`], 64 bits at a time.
+/// 8 bytes of slack ([`BitWriter`]).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "bmi2,popcnt")]
 fn repack_snp_pext(source: &[u8], words: &[(usize, u64)], out: &mut [u8]) {
     use std::arch::x86_64::_pext_u64;
-    let (mut acc, mut fill, mut pos) = (0u128, 0u32, 0usize);
+    let mut stream = BitWriter::new(out);
     for &(w, mask) in words {
         let start = 8 * w;
         let word = match source.get(start..start + 8) {
@@ -166,15 +189,9 @@ fn repack_snp_pext(source: &[u8], words: &[(usize, u64)], out: &mut [u8]) {
                 u64::from_le_bytes(bytes)
             }
         };
-        acc |= u128::from(_pext_u64(word, mask)) << fill;
-        fill += mask.count_ones();
-        out[pos..pos + 8].copy_from_slice(&(acc as u64).to_le_bytes());
-        let full = u32::from(fill >= 64);
-        pos += 8 * full as usize;
-        acc >>= 64 * full;
-        fill -= 64 * full;
+        stream.push(_pext_u64(word, mask), mask.count_ones());
     }
-    out[pos..pos + 8].copy_from_slice(&(acc as u64).to_le_bytes());
+    stream.finish();
 }
 
 /// SNP-major bytes of the samples `rows` (in that order), 2 bits each, of the `p` SNPs

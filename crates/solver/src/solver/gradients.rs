@@ -134,39 +134,28 @@ impl GradientCache {
         read
     }
 
-    /// Exact gradients of every live feature at r: `c_ref = c_now = X̃ᵀr/n`, kept as the
-    /// newest reference (replacing the oldest once [`REFERENCES`] are kept; forgetting the
-    /// earlier ones unless `has_old`). Returns how many columns were read.
+    /// Gradients of every live feature at r, `c_ref = X̃ᵀr/n`, kept as the newest reference
+    /// (replacing the oldest once [`REFERENCES`] are kept; forgetting the earlier ones unless
+    /// `has_old`), and as `c_now` when exact. Returns how many columns were read.
+    ///
+    /// Exact unless `screening`: then by [`Design::screening_gradient`], a reference known
+    /// within `ε·a_j` (about half the cost of an exact pass on packed genotypes), for passes
+    /// whose gradients only decide which features need an exact one (nothing is certified from
+    /// a screening value itself, only from the bound it gives). Without gradient bounds (no
+    /// use for such a reference) every pass is exact.
     pub(super) fn full_pass<D: Design>(
         &mut self,
         design: &D,
         r: &[f64],
-        live: &[usize],
-        in_live: &[bool],
+        (live, in_live): (&[usize], &[bool]),
         has_old: bool,
+        screening: bool,
     ) -> usize {
-        let read = design.scaled_gradient(r, &mut self.c_ref, |j| in_live[j]);
-        self.keep_reference(r, live, has_old, 0.0);
-        read
-    }
-
-    /// Like [`GradientCache::full_pass`], by [`Design::screening_gradient`]: a new reference
-    /// known within `ε·a_j`, so `c_now` is exact only when ε = 0. About half the cost of an
-    /// exact pass on packed genotypes; used where the gradients only decide which features
-    /// need an exact one (nothing is certified from a screening value itself, only from the
-    /// bound it gives). Without gradient bounds (no use for such a reference) it is exact.
-    pub(super) fn screening_pass<D: Design>(
-        &mut self,
-        design: &D,
-        r: &[f64],
-        live: &[usize],
-        in_live: &[bool],
-        has_old: bool,
-    ) -> usize {
-        if !self.bounds {
-            return self.full_pass(design, r, live, in_live, has_old);
-        }
-        let (read, eps) = design.screening_gradient(r, &mut self.c_ref, |j| in_live[j]);
+        let (read, eps) = if screening && self.bounds {
+            design.screening_gradient(r, &mut self.c_ref, |j| in_live[j])
+        } else {
+            (design.scaled_gradient(r, &mut self.c_ref, |j| in_live[j]), 0.0)
+        };
         if eps > 0.0 && self.entry_bound.is_empty() {
             self.entry_bound = (0..self.c_ref.len()).map(|j| design.entry_bound(j)).collect();
         }

@@ -156,7 +156,7 @@ impl<'a, D: Design> Problem<'a, D> {
     /// bounds).
     pub(super) fn full_pass(&self, grad: &mut GradientCache, r: &[f64], counts: &mut Counters) {
         let has_old = counts.columns_scanned > 0;
-        let read = grad.full_pass(self.design, r, &self.live, &self.in_live, has_old);
+        let read = grad.full_pass(self.design, r, (&self.live, &self.in_live), has_old, false);
         counts.columns_scanned += read as u64;
     }
 
@@ -181,7 +181,7 @@ impl<'a, D: Design> Problem<'a, D> {
             // a screening pass, then exact gradients where its bounds are not below the
             // threshold (all of them after an exact pass)
             let has_old = counts.columns_scanned > 0;
-            counts.columns_scanned += grad.screening_pass(self.design, r, &self.live, &self.in_live, has_old) as u64;
+            counts.columns_scanned += grad.full_pass(self.design, r, (&self.live, &self.in_live), has_old, true) as u64;
             rules.in_doubt(ws, grad, grad.bound_model(r), alpha, idx);
             counts.columns_scanned += grad.exact(self.design, r, idx) as u64;
         } else {
