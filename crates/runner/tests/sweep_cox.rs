@@ -139,6 +139,8 @@ fn a_cox_sweep_with_a_fixed_split_and_with_cv() {
         // path.csv has a C-index per alpha and comparison.csv its mean
         let path = rows(&dir_out.join("path.csv"));
         assert!(path.iter().all(|r| !r["test_cindex"].is_empty() && !r["test_deviance"].is_empty()));
+        // a survival response has no mean: no training MSE (not NaN)
+        assert!(path.iter().all(|r| r["train_mse"].is_empty()), "{:?}", path[0]["train_mse"]);
         let comparison = rows(&dir_out.join("comparison.csv"));
         assert!(comparison.iter().all(|r| !r["test_cindex_mean"].is_empty()));
         if selection == "cv" {

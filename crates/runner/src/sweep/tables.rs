@@ -48,8 +48,9 @@ pub struct SweepPathRow {
     pub nnz: usize,
     /// 1 − nnz/p.
     pub zero_fraction: f64,
-    /// MSE on the training part.
-    pub train_mse: f64,
+    /// MSE on the training part (the Brier score of a logistic task's probabilities; empty
+    /// for a cox task, whose response has no mean).
+    pub train_mse: Option<f64>,
     /// MSE on the validation part (validation method).
     pub validation_mse: Option<f64>,
     /// Mean MSE over CV folds (CV method).

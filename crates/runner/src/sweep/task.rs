@@ -457,7 +457,7 @@ impl RowContext<'_, '_> {
                 alpha_over_max: pt.alpha_over_max,
                 nnz: pt.nnz,
                 zero_fraction: 1.0 - pt.nnz as f64 / ds.p as f64,
-                train_mse: pt.train_mse,
+                train_mse: Some(pt.train_mse).filter(|v| !v.is_nan()),
                 validation_mse: pt.validation_mse,
                 cv_mse: cv.map(|c| c.mean[k]).filter(|v| !v.is_nan()),
                 cv_se: cv.map(|c| c.se[k]).filter(|v| !v.is_nan()),
