@@ -177,12 +177,33 @@ impl<D: Design> Design for WithCovariates<'_, D> {
     where
         F: Fn(usize) -> bool + Sync,
     {
-        let p = self.p;
-        let mut read = self.inner.scaled_gradient(v, &mut out[..p], &wanted);
+        let read = self.inner.scaled_gradient(v, &mut out[..self.p], &wanted);
+        read + self.covariate_gradients(v, out, &wanted)
+    }
+
+    /// The inner design's screening gradients (its ε), the covariates' exact ones (their
+    /// [`Design::entry_bound`] is 0, so ε adds nothing to them).
+    fn screening_gradient<F>(&self, v: &[f64], out: &mut [f64], wanted: F) -> (usize, f64)
+    where
+        F: Fn(usize) -> bool + Sync,
+    {
+        let (read, eps) = self.inner.screening_gradient(v, &mut out[..self.p], &wanted);
+        (read + self.covariate_gradients(v, out, &wanted), eps)
+    }
+
+    fn entry_bound(&self, j: usize) -> f64 {
+        if j < self.p { self.inner.entry_bound(j) } else { 0.0 }
+    }
+}
+
+impl<D: Design> WithCovariates<'_, D> {
+    /// `out[p + k] = z̃_kᵀv/n` for the wanted covariates; returns how many.
+    fn covariate_gradients(&self, v: &[f64], out: &mut [f64], wanted: &impl Fn(usize) -> bool) -> usize {
         let inv_n = 1.0 / self.n_samples() as f64;
+        let mut read = 0;
         for k in 0..self.q {
-            if wanted(p + k) {
-                out[p + k] = kernels::dot(self.covariate(k), v) * inv_n;
+            if wanted(self.p + k) {
+                out[self.p + k] = kernels::dot(self.covariate(k), v) * inv_n;
                 read += 1;
             }
         }
