@@ -125,13 +125,19 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 let (a, end) = blocking;
                 let j = self.newton.members[a];
                 let slope = self.newton.pieces[a].slope;
+                // an inner knee: continue on the next piece in the direction of motion
+                let next_piece = (end != 0.0).then(|| {
+                    let beyond = end + d[a].signum() * end.abs() * 1e-12;
+                    Piece { slope, ..self.penalty.weighted_piece(beyond, alpha, self.problem.weights[j]) }
+                });
+                if let Some(piece) = next_piece
+                    && self.move_to_piece(a, piece)
+                {
+                    continue;
+                }
                 self.remove_member(a);
                 let c = c_a.remove(a);
-                if end != 0.0 {
-                    // an inner knee: continue on the next piece in the direction of motion
-                    let beyond = end + d[a].signum() * end.abs() * 1e-12;
-                    let mut piece = self.penalty.weighted_piece(beyond, alpha, self.problem.weights[j]);
-                    piece.slope = slope;
+                if let Some(piece) = next_piece {
                     if !self.append_member(j, piece) {
                         ok = false;
                         break;
@@ -437,6 +443,25 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             self.newton.is_member[j] = true;
         }
         accepted
+    }
+
+    /// Moves member a onto `piece` (the next piece past an inner knee of MCP/SCAD), changing
+    /// its factored diagonal in place ([`crate::cholesky::UpdatableCholesky::update_diagonal`])
+    /// to the piece's curvature, or, as [`PathSolver::append_member`] does, to 0 for a concave
+    /// piece that would make H indefinite. Returns false, changing nothing, if neither is
+    /// possible (the caller then removes the member and appends it again).
+    fn move_to_piece(&mut self, a: usize, piece: Piece) -> bool {
+        let (f, e) = (self.newton.factor_curvature[a], piece.curvature);
+        let factored = if e == f || self.newton.factor.update_diagonal(a, e - f) {
+            e
+        } else if e < 0.0 && (f == 0.0 || self.newton.factor.update_diagonal(a, -f)) {
+            0.0
+        } else {
+            return false;
+        };
+        self.newton.factor_curvature[a] = factored;
+        self.newton.pieces[a] = piece;
+        true
     }
 
     /// The gradient contraction per repeated step below which the Newton iteration goes on:
