@@ -73,7 +73,7 @@ impl UpdatableCholesky {
         self.count(k * k + 2 * k);
         let s = self.stride;
         // forward substitution L l = h in axpy form: l_i = h_i / L_ii, h_{>i} −= l_i·L_{>i,i}
-        let mut row = std::mem::take(&mut self.scratch);
+        let row = &mut self.scratch;
         row.clear();
         row.extend_from_slice(h);
         for i in 0..k {
@@ -84,7 +84,7 @@ impl UpdatableCholesky {
                 crate::kernels::sub_scaled(&mut row[i + 1..], li, &column[1..]);
             }
         }
-        let pivot = diag - crate::kernels::sq_norm(&row);
+        let pivot = diag - crate::kernels::sq_norm(row);
         let accepted = pivot.is_finite() && pivot > MIN_RELATIVE_PIVOT * diag;
         if accepted {
             for (i, &li) in row.iter().enumerate() {
@@ -93,7 +93,6 @@ impl UpdatableCholesky {
             self.l[k * s + k] = pivot.sqrt();
             self.k = k + 1;
         }
-        self.scratch = row;
         accepted
     }
 
@@ -156,17 +155,17 @@ impl UpdatableCholesky {
             return false;
         }
         let m = k - i;
-        let mut x = std::mem::take(&mut self.scratch);
+        let x = &mut self.scratch;
         x.clear();
         x.resize(m, 0.0);
         x[0] = delta.abs().sqrt();
         let sign = delta.signum();
         if sign < 0.0 {
             // p = L⁻¹x on rows i..k (x is zero above i), forward substitution in axpy form
-            self.count(m * m);
-            let mut p = std::mem::take(&mut self.downdate_scratch);
+            self.flops.set(self.flops.get() + (m * m) as u64);
+            let p = &mut self.downdate_scratch;
             p.clear();
-            p.extend_from_slice(&x);
+            p.extend_from_slice(x);
             for c in 0..m {
                 let column = &self.l[(i + c) * s + i + c..(i + c) * s + k];
                 let pc = p[c] / column[0];
@@ -175,17 +174,15 @@ impl UpdatableCholesky {
                     crate::kernels::sub_scaled(&mut p[c + 1..], pc, &column[1..]);
                 }
             }
-            let p_sq = crate::kernels::sq_norm(&p);
-            self.downdate_scratch = p;
+            let p_sq = crate::kernels::sq_norm(p);
             // H_ii = ‖row i of L‖²
             let h_ii: f64 = (0..=i).map(|c| self.l[c * s + i] * self.l[c * s + i]).sum();
             let schur = delta.abs() * (1.0 - p_sq) / p_sq;
             if !(p_sq < 1.0 && schur.is_finite() && schur > MIN_RELATIVE_PIVOT * (h_ii + delta)) {
-                self.scratch = x;
                 return false;
             }
         }
-        self.count(2 * m * m);
+        self.flops.set(self.flops.get() + (2 * m * m) as u64);
         for c in 0..m {
             let (left, right) = (c, i + c);
             let column = &mut self.l[right * s + right..right * s + k];
@@ -202,7 +199,6 @@ impl UpdatableCholesky {
                 *x_r = cs * *x_r - sn * updated;
             }
         }
-        self.scratch = x;
         true
     }
 

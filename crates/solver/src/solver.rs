@@ -44,26 +44,44 @@ const CHECK_EVERY: usize = 10;
 /// Epochs of coordinate descent an alpha is assumed to need before any was measured.
 const INITIAL_CD_EPOCHS: f64 = 30.0;
 
-/// The state of the active-set Newton solver (`active_set.rs`): the members A in factor
-/// order, their penalty pieces, the curvature each member's diagonal was factored with,
-/// `H_AA = L Lᵀ` and the Gram entries it is built from, and buffers for one round.
+/// The active-set Newton solver (`active_set.rs`): its model, the buffers of one round, and
+/// what it has learnt of coordinate descent's cost.
 struct NewtonState {
     enabled: bool,
+    model: ActiveSet,
+    buffers: RoundBuffers,
+    /// Coordinate-descent epochs an alpha has recently needed (running mean, see
+    /// `PathSolver::newton_pays`).
+    cd_epochs: f64,
+    /// How many more nonzero coefficients the last alpha had than the one before it.
+    support_growth: usize,
+}
+
+/// The active-set Newton model: the members A in factor order, their penalty pieces, the
+/// curvature each member's diagonal was factored with, `H_AA = L Lᵀ` and the Gram entries it
+/// is built from, with the buffers of its own updates (a new factor row; `G_AA⁻¹ G_Aj` of a
+/// dependent feature).
+struct ActiveSet {
     gram: GramCache,
     members: Vec<usize>,
     pieces: Vec<Piece>,
     factor_curvature: Vec<f64>,
     is_member: Vec<bool>,
     factor: UpdatableCholesky,
+    row: Vec<f64>,
+    absorb: Vec<f64>,
+}
+
+/// Buffers of one active-set Newton round: the members' coefficients at its start, their
+/// gradients `c_A`, the Newton gradient `g`, the step `d`, and feature lists (entering
+/// members, violators).
+#[derive(Default)]
+struct RoundBuffers {
     round_start: Vec<(usize, f64)>,
     c: Vec<f64>,
     g: Vec<f64>,
     d: Vec<f64>,
-    /// Coordinate-descent epochs an alpha has recently needed (running mean, see
-    /// `PathSolver::newton_pays`).
-    cd_epochs: f64,
-    /// How many more nonzero coefficients the last alpha had than the one before it.
-    support_growth: usize,
+    idx: Vec<usize>,
 }
 
 /// Ridge with p > n: the n × n kernel (built once per path) and its factor with the ridge
@@ -152,16 +170,17 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             ws,
             newton: NewtonState {
                 enabled: options.newton,
-                gram: GramCache::new(p),
-                members: Vec::new(),
-                pieces: Vec::new(),
-                factor_curvature: Vec::new(),
-                is_member: vec![false; p],
-                factor: UpdatableCholesky::with_limit(MAX_NEWTON_SUPPORT),
-                round_start: Vec::new(),
-                c: Vec::new(),
-                g: Vec::new(),
-                d: Vec::new(),
+                model: ActiveSet {
+                    gram: GramCache::new(p),
+                    members: Vec::new(),
+                    pieces: Vec::new(),
+                    factor_curvature: Vec::new(),
+                    is_member: vec![false; p],
+                    factor: UpdatableCholesky::with_limit(MAX_NEWTON_SUPPORT),
+                    row: Vec::new(),
+                    absorb: Vec::new(),
+                },
+                buffers: RoundBuffers::default(),
                 cd_epochs: INITIAL_CD_EPOCHS,
                 support_growth: 0,
             },
@@ -325,8 +344,8 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     /// Flops of the second-order models so far (see [`PathPoint::newton_passes`]): the
     /// active-set factor, the Gram entries (2n each), the ridge kernel and its factor.
     fn newton_flops(&self) -> u64 {
-        self.newton.factor.flops()
-            + 2 * self.problem.n as u64 * self.newton.gram.entries_computed()
+        self.newton.model.factor.flops()
+            + 2 * self.problem.n as u64 * self.newton.model.gram.entries_computed()
             + self.ridge.factor.flops()
             + self.counts.kernel_flops
     }
@@ -510,11 +529,10 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     /// Replaces (t, r) on S by their Anderson extrapolation if it lowers the objective
     /// `‖r‖²/(2n) + Σ_{j∈S} pen(t_j)`.
     fn try_extrapolation(&mut self, alpha: f64) {
-        let mut coefs = std::mem::take(&mut self.scratch.val);
-        let mut residual = std::mem::take(&mut self.scratch.r);
+        let Scratch { val: coefs, r: residual, .. } = &mut self.scratch;
         coefs.resize(self.ws.features.len(), 0.0);
         residual.resize(self.problem.n, 0.0);
-        if self.anderson.extrapolate(&mut coefs, &mut residual) {
+        if self.anderson.extrapolate(coefs, residual) {
             let inv_2n = 0.5 / self.problem.n as f64;
             let weights = &self.problem.weights;
             let pen = |coef: &mut dyn Iterator<Item = (f64, usize)>| -> f64 {
@@ -522,19 +540,17 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             };
             let current =
                 kernels::sq_norm(&self.r) * inv_2n + pen(&mut self.ws.features.iter().map(|&j| (self.t[j], j)));
-            let proposed = kernels::sq_norm(&residual) * inv_2n
+            let proposed = kernels::sq_norm(residual) * inv_2n
                 + pen(&mut coefs.iter().zip(&self.ws.features).map(|(&t, &j)| (t, j)));
             if proposed < current {
-                for (&j, &c) in self.ws.features.iter().zip(&coefs) {
+                for (&j, &c) in self.ws.features.iter().zip(coefs.iter()) {
                     self.t[j] = c;
                 }
-                std::mem::swap(&mut self.r, &mut residual);
+                std::mem::swap(&mut self.r, residual);
                 self.grad.invalidate();
                 self.residual_dirty = true;
             }
         }
-        self.scratch.val = coefs;
-        self.scratch.r = residual;
     }
 
     /// Recomputes `r = ỹ − Σ_j t_j x̃_j` from the coefficients (after extrapolations, whose

@@ -1,6 +1,8 @@
 //! The active-set Newton solver on the working set (see [`PathSolver::active_set_solve`]).
 
-use super::{MAX_NEWTON_SUPPORT, PathSolver};
+use super::gradients::GradientCache;
+use super::problem::Problem;
+use super::{ActiveSet, MAX_NEWTON_SUPPORT, PathSolver, RoundBuffers};
 use crate::design::Design;
 use crate::penalty::{Penalty, Piece};
 
@@ -54,36 +56,36 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         if !self.sync_members(alpha, keep_zeros) {
             return false;
         }
-        debug_assert_eq!(self.newton.factor.len(), self.newton.members.len());
+        let design = self.problem.design;
+        let weights = &self.problem.weights;
+        let model = &mut self.newton.model;
+        let RoundBuffers { round_start, c: c_a, g, d, idx: violators } = &mut self.newton.buffers;
+        debug_assert_eq!(model.factor.len(), model.members.len());
         let mut budget = 4 * self.ws.features.len() + 64;
         let mut blocked: Vec<usize> = Vec::new();
         loop {
-            let mut round_start = std::mem::take(&mut self.newton.round_start);
             round_start.clear();
-            round_start.extend(self.newton.members.iter().map(|&j| (j, self.t[j])));
-            let mut c_a = std::mem::take(&mut self.newton.c);
+            round_start.extend(model.members.iter().map(|&j| (j, self.t[j])));
             c_a.clear();
-            c_a.extend(self.newton.members.iter().map(|&j| self.grad.c_now[j]));
-            let mut g = std::mem::take(&mut self.newton.g);
-            let mut d = std::mem::take(&mut self.newton.d);
+            c_a.extend(model.members.iter().map(|&j| self.grad.c_now[j]));
             let mut ok = true;
             let mut last_gradient = f64::INFINITY;
-            while !self.newton.members.is_empty() {
+            while !model.members.is_empty() {
                 if budget == 0 {
                     ok = false;
                     break;
                 }
                 budget -= 1;
                 g.clear();
-                g.extend(c_a.iter().zip(&self.newton.pieces).map(|(c, piece)| c - piece.slope));
+                g.extend(c_a.iter().zip(&model.pieces).map(|(c, piece)| c - piece.slope));
                 d.clear();
-                d.extend_from_slice(&g);
-                self.newton.factor.solve(&mut d);
+                d.extend_from_slice(g);
+                model.factor.solve(d);
                 self.counts.newton_steps += 1;
                 let mut tau = 1.0;
                 let mut blocking = (usize::MAX, 0.0);
-                for (a, &j) in self.newton.members.iter().enumerate() {
-                    let (tj, dj, piece) = (self.t[j], d[a], self.newton.pieces[a]);
+                for (a, &j) in model.members.iter().enumerate() {
+                    let (tj, dj, piece) = (self.t[j], d[a], model.pieces[a]);
                     let target = tj + dj;
                     let end = if target > piece.hi {
                         piece.hi
@@ -99,12 +101,12 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                     }
                 }
                 let mut residual_gradient = 0.0f64;
-                for a in 0..self.newton.members.len() {
-                    let j = self.newton.members[a];
-                    let piece = &mut self.newton.pieces[a];
+                for a in 0..model.members.len() {
+                    let j = model.members[a];
+                    let piece = &mut model.pieces[a];
                     let step = tau * d[a];
                     self.t[j] = if a == blocking.0 { blocking.1 } else { self.t[j] + step };
-                    c_a[a] -= tau * (g[a] - self.newton.factor_curvature[a] * d[a]);
+                    c_a[a] -= tau * (g[a] - model.factor_curvature[a] * d[a]);
                     piece.slope += piece.curvature * step;
                     residual_gradient = residual_gradient.max((c_a[a] - piece.slope).abs());
                 }
@@ -114,7 +116,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                     // |f − e|/(λ_min(G) + f) each time
                     let done = residual_gradient
                         <= NEWTON_GRADIENT_TOL * (self.penalty.zero_threshold(alpha, 1.0) + self.alpha_max)
-                        || residual_gradient >= self.slowest_contraction() * last_gradient;
+                        || residual_gradient >= model.slowest_contraction() * last_gradient;
                     last_gradient = residual_gradient;
                     if done {
                         break;
@@ -123,45 +125,41 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 }
                 last_gradient = f64::INFINITY;
                 let (a, end) = blocking;
-                let j = self.newton.members[a];
-                let slope = self.newton.pieces[a].slope;
+                let j = model.members[a];
+                let slope = model.pieces[a].slope;
                 // an inner knee: continue on the next piece in the direction of motion
                 let next_piece = (end != 0.0).then(|| {
                     let beyond = end + d[a].signum() * end.abs() * 1e-12;
-                    Piece { slope, ..self.penalty.weighted_piece(beyond, alpha, self.problem.weights[j]) }
+                    Piece { slope, ..self.penalty.weighted_piece(beyond, alpha, weights[j]) }
                 });
                 if let Some(piece) = next_piece
-                    && self.move_to_piece(a, piece)
+                    && model.move_to_piece(a, piece)
                 {
                     continue;
                 }
-                self.remove_member(a);
+                model.remove_member(a);
                 let c = c_a.remove(a);
                 if let Some(piece) = next_piece {
-                    if !self.append_member(j, piece) {
+                    if !model.append_member(design, j, piece) {
                         ok = false;
                         break;
                     }
                     c_a.push(c);
                 }
             }
-            self.newton.g = g;
-            self.newton.d = d;
-            self.newton.c = c_a;
             // the residual follows the coefficients once per round
             let mut moved = false;
-            for &(j, t0) in &round_start {
+            for &(j, t0) in round_start.iter() {
                 let delta = self.t[j] - t0;
                 if delta != 0.0 {
-                    self.problem.design.axpy(j, -delta, &mut self.r);
+                    design.axpy(j, -delta, &mut self.r);
                     moved = true;
                 }
             }
-            self.newton.round_start = round_start;
             if moved {
                 self.grad.invalidate();
             }
-            self.exact_gradients_on_working_set();
+            self.grad.exact(design, &self.r, &self.ws.features);
             if !ok {
                 return false;
             }
@@ -169,44 +167,37 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 return true;
             }
             // violators outside A join with the sign of their gradient, largest first
-            let mut violators = std::mem::take(&mut self.scratch.idx);
             violators.clear();
             violators.extend(self.ws.features.iter().copied().filter(|&j| {
-                let limit = self.penalty.zero_threshold(alpha, self.problem.weights[j]) * (1.0 + 1e-12);
-                !self.newton.is_member[j]
-                    && self.t[j] == 0.0
-                    && self.grad.c_now[j].abs() > limit
-                    && !blocked.contains(&j)
+                let limit = self.penalty.zero_threshold(alpha, weights[j]) * (1.0 + 1e-12);
+                !model.is_member[j] && self.t[j] == 0.0 && self.grad.c_now[j].abs() > limit && !blocked.contains(&j)
             }));
             violators.sort_unstable_by(|&a, &b| self.grad.c_now[b].abs().total_cmp(&self.grad.c_now[a].abs()));
-            violators.truncate(16.max(self.newton.members.len() / 4));
+            violators.truncate(16.max(model.members.len() / 4));
             let mut added = 0;
             let mut absorbed = false;
-            self.bound_gram_cache();
-            self.newton.gram.ensure(self.problem.design, &violators);
-            for &j in &violators {
-                if self.newton.members.len() >= MAX_NEWTON_SUPPORT {
+            model.bound_gram_cache();
+            model.gram.ensure(design, violators);
+            for &j in violators.iter() {
+                if model.members.len() >= MAX_NEWTON_SUPPORT {
                     break;
                 }
-                let piece = self.penalty.weighted_piece(
-                    self.grad.c_now[j].signum() * f64::MIN_POSITIVE,
-                    alpha,
-                    self.problem.weights[j],
-                );
-                if self.append_member(j, piece) {
+                let piece =
+                    self.penalty.weighted_piece(self.grad.c_now[j].signum() * f64::MIN_POSITIVE, alpha, weights[j]);
+                if model.append_member(design, j, piece) {
                     added += 1;
                 } else {
-                    absorbed |= self.absorb_dependent(j, alpha);
-                    if self.newton.is_member[j] {
+                    let iterate = Iterate { t: &mut self.t, r: &mut self.r, grad: &mut self.grad };
+                    absorbed |= model.absorb_dependent(&self.problem, &self.penalty, iterate, j, alpha);
+                    if model.is_member[j] {
                         added += 1;
                     } else {
                         blocked.push(j);
                     }
                 }
             }
-            self.scratch.idx = violators;
             if absorbed {
-                self.exact_gradients_on_working_set();
+                self.grad.exact(design, &self.r, &self.ws.features);
             }
             if added == 0 && !absorbed {
                 return true;
@@ -252,14 +243,15 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                     || self.t[j] != 0.0
                     || self.problem.weights[j] == 0.0
                     || self.grad.c_now[j].abs() > self.penalty.zero_threshold(alpha, self.problem.weights[j]);
-                in_model && !self.newton.gram.contains(j)
+                in_model && !self.newton.model.gram.contains(j)
             })
             .count();
         if missing == 0 {
             return true;
         }
         let charged = missing.min(self.newton.support_growth.max(MIN_CHARGED_GROWTH)) as f64;
-        let (cached, k, n) = (self.newton.gram.len() as f64, self.newton.members.len() as f64, self.problem.n as f64);
+        let (cached, k, n) =
+            (self.newton.model.gram.len() as f64, self.newton.model.members.len() as f64, self.problem.n as f64);
         let gram = charged * (cached + missing as f64);
         let factor = FACTOR_COST_SHARE * ((k + charged).powi(3) - k.powi(3)) / (6.0 * n);
         let spent = self.counts.epochs as f64;
@@ -272,66 +264,82 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// are left out. Returns false if no member is left or the support is larger than
     /// [`MAX_NEWTON_SUPPORT`].
     pub(super) fn sync_members(&mut self, alpha: f64, keep_zeros: bool) -> bool {
-        let member_wanted = |s: &Self, j: usize| keep_zeros || s.t[j] != 0.0 || s.problem.weights[j] == 0.0;
-        let wanted = |s: &Self, j: usize| member_wanted(s, j) && s.ws.in_set[j];
-        let k_wanted = self.ws.features.iter().filter(|&&j| member_wanted(self, j)).count();
+        let design = self.problem.design;
+        let weights = &self.problem.weights;
+        let penalty = &self.penalty;
+        let model = &mut self.newton.model;
+        let member_wanted = |t: &[f64], j: usize| keep_zeros || t[j] != 0.0 || weights[j] == 0.0;
+        let k_wanted = self.ws.features.iter().filter(|&&j| member_wanted(&self.t, j)).count();
         if k_wanted == 0 || k_wanted > MAX_NEWTON_SUPPORT {
             return false;
         }
         // members to drop: left the support, or their piece's curvature is too far from the
         // one factored (a stale factor only slows the Newton iteration down, see above)
-        let stale = |s: &Self, a: usize| {
-            let j = s.newton.members[a];
-            let (f, e) =
-                (s.newton.factor_curvature[a], s.penalty.weighted_piece(s.t[j], alpha, s.problem.weights[j]).curvature);
+        let stale = |model: &ActiveSet, t: &[f64], a: usize| {
+            let j = model.members[a];
+            let (f, e) = (model.factor_curvature[a], penalty.weighted_piece(t[j], alpha, weights[j]).curvature);
             // a concave piece factored at 0 was shifted on purpose (see `append_member`)
             let target = if f == 0.0 && e < 0.0 { 0.0 } else { e };
-            !wanted(s, j) || (f - target).abs() > STALE_CURVATURE * f.abs().max(target.abs())
+            !(member_wanted(t, j) && self.ws.in_set[j])
+                || (f - target).abs() > STALE_CURVATURE * f.abs().max(target.abs())
         };
-        let n_stale = (0..self.newton.members.len()).filter(|&a| stale(self, a)).count();
-        if 8 * n_stale > self.newton.members.len() {
-            for &j in &self.newton.members {
-                self.newton.is_member[j] = false;
-            }
-            self.newton.members.clear();
-            self.newton.pieces.clear();
-            self.newton.factor_curvature.clear();
-            self.newton.factor.clear();
+        let n_stale = (0..model.members.len()).filter(|&a| stale(model, &self.t, a)).count();
+        if 8 * n_stale > model.members.len() {
+            model.clear();
         } else {
-            for a in (0..self.newton.members.len()).rev() {
-                if stale(self, a) {
-                    self.remove_member(a);
+            for a in (0..model.members.len()).rev() {
+                if stale(model, &self.t, a) {
+                    model.remove_member(a);
                 }
             }
         }
-        for a in 0..self.newton.members.len() {
-            let j = self.newton.members[a];
-            self.newton.pieces[a] = self.penalty.weighted_piece(self.t[j], alpha, self.problem.weights[j]);
+        for (piece, &j) in model.pieces.iter_mut().zip(&model.members) {
+            *piece = penalty.weighted_piece(self.t[j], alpha, weights[j]);
         }
         // a feature the factor refuses (its column is, to working precision, in the span of
         // the members: a rank-deficient support) stays outside A at its current value; the
         // Newton step optimizes the others and coordinate descent moves it
-        let working = std::mem::take(&mut self.ws.features);
-        let mut entering = std::mem::take(&mut self.scratch.idx);
+        let entering = &mut self.newton.buffers.idx;
         entering.clear();
-        entering.extend(working.iter().copied().filter(|&j| !self.newton.is_member[j] && member_wanted(self, j)));
-        self.bound_gram_cache();
-        self.newton.gram.ensure(self.problem.design, &entering);
-        self.scratch.idx = entering;
+        entering.extend(self.ws.features.iter().copied().filter(|&j| !model.is_member[j] && member_wanted(&self.t, j)));
+        model.bound_gram_cache();
+        model.gram.ensure(design, entering);
         let mut moved = false;
-        for &j in &working {
-            if !self.newton.is_member[j] && member_wanted(self, j) {
-                let piece = self.penalty.weighted_piece(self.t[j], alpha, self.problem.weights[j]);
-                if !self.append_member(j, piece) {
-                    moved |= self.absorb_dependent(j, alpha);
+        for &j in &self.ws.features {
+            if !model.is_member[j] && member_wanted(&self.t, j) {
+                let piece = penalty.weighted_piece(self.t[j], alpha, weights[j]);
+                if !model.append_member(design, j, piece) {
+                    let iterate = Iterate { t: &mut self.t, r: &mut self.r, grad: &mut self.grad };
+                    moved |= model.absorb_dependent(&self.problem, penalty, iterate, j, alpha);
                 }
             }
         }
-        self.ws.features = working;
+        let has_members = !model.members.is_empty();
         if moved {
-            self.exact_gradients_on_working_set();
+            self.grad.exact(design, &self.r, &self.ws.features);
         }
-        !self.newton.members.is_empty()
+        has_members
+    }
+}
+
+/// The iterate the active-set model moves: coefficients, residual and gradient cache,
+/// borrowed from the path solver.
+struct Iterate<'s> {
+    t: &'s mut [f64],
+    r: &'s mut [f64],
+    grad: &'s mut GradientCache,
+}
+
+impl ActiveSet {
+    /// Forgets every member.
+    fn clear(&mut self) {
+        for &j in &self.members {
+            self.is_member[j] = false;
+        }
+        self.members.clear();
+        self.pieces.clear();
+        self.factor_curvature.clear();
+        self.factor.clear();
     }
 
     /// Lasso on a rank-deficient support: feature j (nonzero, or a violator at 0 entering with
@@ -343,38 +351,45 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// step removes one nonzero, so it terminates. Only for the Lasso (an L2 part keeps H
     /// definite; for MCP/SCAD a refusal also means an indefinite H, not only a dependency).
     /// Returns whether any coefficient moved (the residual is kept exact; gradients are not).
-    fn absorb_dependent(&mut self, j: usize, alpha: f64) -> bool {
-        if !(self.penalty.is_convex() && self.penalty.l2_weight() == 0.0) || self.problem.weights[j] == 0.0 {
+    fn absorb_dependent<D: Design, P: Penalty>(
+        &mut self,
+        problem: &Problem<'_, D>,
+        penalty: &P,
+        it: Iterate<'_>,
+        j: usize,
+        alpha: f64,
+    ) -> bool {
+        let (design, weights) = (problem.design, &problem.weights);
+        if !(penalty.is_convex() && penalty.l2_weight() == 0.0) || weights[j] == 0.0 {
             return false;
         }
         let mut moved = false;
-        let mut w = std::mem::take(&mut self.newton.d);
         loop {
-            let entering = self.t[j] == 0.0;
-            let side = if entering { self.grad.c_now[j].signum() } else { self.t[j].signum() };
-            if self.newton.members.is_empty() || side == 0.0 {
+            let entering = it.t[j] == 0.0;
+            let side = if entering { it.grad.c_now[j].signum() } else { it.t[j].signum() };
+            if self.members.is_empty() || side == 0.0 {
                 break;
             }
-            w.clear();
-            self.newton.gram.ensure(self.problem.design, &[j]);
-            w.extend(self.newton.members.iter().map(|&m| self.newton.gram.get(m, j)));
-            self.newton.factor.solve(&mut w);
-            let slope = |s: &Self, t: f64, m: usize| s.penalty.weighted_piece(t, alpha, s.problem.weights[m]).slope;
-            let g = slope(self, side, j)
-                - self.newton.members.iter().zip(&w).map(|(&m, &wa)| wa * slope(self, self.t[m], m)).sum::<f64>();
+            self.gram.ensure(design, &[j]);
+            self.absorb.clear();
+            self.absorb.extend(self.members.iter().map(|&m| self.gram.get(m, j)));
+            self.factor.solve(&mut self.absorb);
+            let slope = |t: f64, m: usize| penalty.weighted_piece(t, alpha, weights[m]).slope;
+            let g = slope(side, j)
+                - self.members.iter().zip(&self.absorb).map(|(&m, &wa)| wa * slope(it.t[m], m)).sum::<f64>();
             // direction of t_j: descent, and into j's own orthant when it enters
             let dir = if g != 0.0 { -g.signum() } else { -side };
             if entering && dir != side {
                 break;
             }
             // first coordinate to reach 0 along dir·z
-            let mut tau = if entering || dir == side { f64::INFINITY } else { self.t[j].abs() };
+            let mut tau = if entering || dir == side { f64::INFINITY } else { it.t[j].abs() };
             let mut blocking = None;
-            for (a, &m) in self.newton.members.iter().enumerate() {
-                let delta = -dir * w[a];
+            for (a, &m) in self.members.iter().enumerate() {
+                let delta = -dir * self.absorb[a];
                 // an unpenalized member has no kink at 0: it never blocks
-                if delta != 0.0 && delta.signum() != self.t[m].signum() && self.problem.weights[m] != 0.0 {
-                    let reach = self.t[m].abs() / delta.abs();
+                if delta != 0.0 && delta.signum() != it.t[m].signum() && weights[m] != 0.0 {
+                    let reach = it.t[m].abs() / delta.abs();
                     if reach < tau {
                         tau = reach;
                         blocking = Some(a);
@@ -384,83 +399,81 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
             if !tau.is_finite() {
                 break;
             }
-            let tj = if blocking.is_none() { 0.0 } else { self.t[j] + dir * tau };
-            let dj = tj - self.t[j];
-            self.t[j] = tj;
-            self.problem.design.axpy(j, -dj, &mut self.r);
-            for (a, &m) in self.newton.members.iter().enumerate() {
-                let new = if Some(a) == blocking { 0.0 } else { self.t[m] - dir * tau * w[a] };
-                let delta = new - self.t[m];
+            let tj = if blocking.is_none() { 0.0 } else { it.t[j] + dir * tau };
+            let dj = tj - it.t[j];
+            it.t[j] = tj;
+            design.axpy(j, -dj, it.r);
+            for (a, &m) in self.members.iter().enumerate() {
+                let new = if Some(a) == blocking { 0.0 } else { it.t[m] - dir * tau * self.absorb[a] };
+                let delta = new - it.t[m];
                 if delta != 0.0 {
-                    self.problem.design.axpy(m, -delta, &mut self.r);
-                    self.t[m] = new;
+                    design.axpy(m, -delta, it.r);
+                    it.t[m] = new;
                 }
             }
-            self.grad.invalidate();
+            it.grad.invalidate();
             moved = true;
             match blocking {
                 None => break,
                 Some(a) => {
                     self.remove_member(a);
-                    let t_j = if entering { side * f64::MIN_POSITIVE } else { self.t[j] };
-                    let piece = self.penalty.weighted_piece(t_j, alpha, self.problem.weights[j]);
-                    if self.append_member(j, piece) {
+                    let t_j = if entering { side * f64::MIN_POSITIVE } else { it.t[j] };
+                    let piece = penalty.weighted_piece(t_j, alpha, weights[j]);
+                    if self.append_member(design, j, piece) {
                         break;
                     }
                 }
             }
         }
-        self.newton.d = w;
         moved
     }
 
     /// Appends feature j on `piece` to the members and the factor (Gram entries from the
     /// cache). Returns false, changing nothing, if H would not be positive definite.
-    pub(super) fn append_member(&mut self, j: usize, piece: Piece) -> bool {
-        if !self.newton.gram.contains(j) {
+    fn append_member<D: Design>(&mut self, design: &D, j: usize, piece: Piece) -> bool {
+        if !self.gram.contains(j) {
             self.bound_gram_cache();
         }
-        let mut needed = std::mem::take(&mut self.newton.g);
-        needed.clear();
-        self.newton.gram.ensure(self.problem.design, &self.newton.members);
-        self.newton.gram.ensure(self.problem.design, &[j]);
-        needed.extend(self.newton.members.iter().map(|&m| self.newton.gram.get(m, j)));
+        self.gram.ensure(design, &self.members);
+        self.gram.ensure(design, &[j]);
+        let gram = &self.gram;
+        self.row.clear();
+        self.row.extend(self.members.iter().map(|&m| gram.get(m, j)));
         let mut factored = piece.curvature;
-        let mut accepted = self.newton.factor.append(&needed, self.newton.gram.get(j, j) + factored);
+        let mut accepted = self.factor.append(&self.row, gram.get(j, j) + factored);
         if !accepted && piece.curvature < 0.0 {
             // MCP/SCAD on a concave piece with an indefinite H: factor G_AA + diag(max(e, 0))
             // instead. The step d = (G + F)⁻¹g then still lowers the objective on the pieces
             // (Δ ≤ −τgᵀd + ½τ²gᵀd for F ≥ E, τ ≤ 1) and repeats like a stale factor; along
             // negative curvature it runs to the end of a piece, where the pieces change.
             factored = 0.0;
-            accepted = self.newton.factor.append(&needed, self.newton.gram.get(j, j));
+            accepted = self.factor.append(&self.row, gram.get(j, j));
         }
-        self.newton.g = needed;
         if accepted {
-            self.newton.members.push(j);
-            self.newton.pieces.push(piece);
-            self.newton.factor_curvature.push(factored);
-            self.newton.is_member[j] = true;
+            self.members.push(j);
+            self.pieces.push(piece);
+            self.factor_curvature.push(factored);
+            self.is_member[j] = true;
         }
         accepted
     }
 
     /// Moves member a onto `piece` (the next piece past an inner knee of MCP/SCAD), changing
     /// its factored diagonal in place ([`crate::cholesky::UpdatableCholesky::update_diagonal`])
-    /// to the piece's curvature, or, as [`PathSolver::append_member`] does, to 0 for a concave
+    /// to the piece's curvature, or, as [`ActiveSet::append_member`] does, to 0 for a concave
     /// piece that would make H indefinite. Returns false, changing nothing, if neither is
     /// possible (the caller then removes the member and appends it again).
     fn move_to_piece(&mut self, a: usize, piece: Piece) -> bool {
-        let (f, e) = (self.newton.factor_curvature[a], piece.curvature);
-        let factored = if e == f || self.newton.factor.update_diagonal(a, e - f) {
+        let (f, e) = (self.factor_curvature[a], piece.curvature);
+        let factored = if e == f || self.factor.update_diagonal(a, e - f) {
             e
-        } else if e < 0.0 && (f == 0.0 || self.newton.factor.update_diagonal(a, -f)) {
+        } else if e < 0.0 && (f == 0.0 || self.factor.update_diagonal(a, -f)) {
             0.0
         } else {
             return false;
         };
-        self.newton.factor_curvature[a] = factored;
-        self.newton.pieces[a] = piece;
+        self.factor_curvature[a] = factored;
+        self.pieces[a] = piece;
         true
     }
 
@@ -468,25 +481,24 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// 0.5 with an exact or slightly stale factor, 0.9 when a concave piece was shifted (each
     /// repeat costs one solve, far less than an epoch of coordinate descent).
     fn slowest_contraction(&self) -> f64 {
-        let shifted =
-            self.newton.factor_curvature.iter().zip(&self.newton.pieces).any(|(&f, p)| f == 0.0 && p.curvature < 0.0);
+        let shifted = self.factor_curvature.iter().zip(&self.pieces).any(|(&f, p)| f == 0.0 && p.curvature < 0.0);
         if shifted { 0.9 } else { 0.5 }
     }
 
     /// Keeps the Gram cache within `1.25·|A| + 512` features: past that, only the members'
     /// entries are kept (features that left the support are recomputed if they come back).
     fn bound_gram_cache(&mut self) {
-        if self.newton.gram.len() > self.newton.members.len() + self.newton.members.len() / 4 + 512 {
-            self.newton.gram.retain(&self.newton.members);
+        if self.gram.len() > self.members.len() + self.members.len() / 4 + 512 {
+            self.gram.retain(&self.members);
         }
     }
 
     /// Removes the member at position a from the members and the factor.
-    pub(super) fn remove_member(&mut self, a: usize) {
-        let j = self.newton.members.remove(a);
-        self.newton.pieces.remove(a);
-        self.newton.factor_curvature.remove(a);
-        self.newton.factor.remove(a);
-        self.newton.is_member[j] = false;
+    fn remove_member(&mut self, a: usize) {
+        let j = self.members.remove(a);
+        self.pieces.remove(a);
+        self.factor_curvature.remove(a);
+        self.factor.remove(a);
+        self.is_member[j] = false;
     }
 }

@@ -107,30 +107,29 @@ impl GradientCache {
     /// fixed blocks when the work is large, so the values never depend on the thread count),
     /// stored in `c_now`. Returns how many columns were read.
     pub(super) fn exact<D: Design>(&mut self, design: &D, r: &[f64], idx: &[usize]) -> usize {
-        let mut pending = std::mem::take(&mut self.pending);
+        let Self { pending, values, c_now, c_stamp, stamp, inv_n, .. } = self;
         pending.clear();
-        pending.extend(idx.iter().copied().filter(|&j| self.c_stamp[j] != self.stamp));
+        pending.extend(idx.iter().copied().filter(|&j| c_stamp[j] != *stamp));
         let read = pending.len();
         if read > 0 {
-            self.values.clear();
-            self.values.resize(read, 0.0);
+            values.clear();
+            values.resize(read, 0.0);
             if read * r.len() >= PARALLEL_WORK {
-                self.values.par_chunks_mut(SCAN_BLOCK).zip(pending.par_chunks(SCAN_BLOCK)).for_each(|(out, js)| {
+                values.par_chunks_mut(SCAN_BLOCK).zip(pending.par_chunks(SCAN_BLOCK)).for_each(|(out, js)| {
                     for (o, &j) in out.iter_mut().zip(js) {
                         *o = design.dot(j, r);
                     }
                 });
             } else {
-                for (o, &j) in self.values.iter_mut().zip(&pending) {
+                for (o, &j) in values.iter_mut().zip(pending.iter()) {
                     *o = design.dot(j, r);
                 }
             }
-            for (&j, &c) in pending.iter().zip(&self.values) {
-                self.c_now[j] = c * self.inv_n;
-                self.c_stamp[j] = self.stamp;
+            for (&j, &c) in pending.iter().zip(values.iter()) {
+                c_now[j] = c * *inv_n;
+                c_stamp[j] = *stamp;
             }
         }
-        self.pending = pending;
         read
     }
 

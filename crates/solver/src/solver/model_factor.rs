@@ -131,19 +131,17 @@ impl ModelFactor {
         if intercept && !self.factor.append(&[], h.iter().sum::<f64>() * inv_n) {
             return false;
         }
-        let mut row = std::mem::take(&mut self.row);
+        let row = &mut self.row;
         for a in 0..m {
             row.clear();
             if intercept {
                 row.push(columns[a].iter().zip(h).map(|(&x, &w)| w * x).sum::<f64>() * inv_n);
             }
             row.extend(gram[a * m..a * m + a].iter().map(|&g| g * inv_n));
-            if !self.factor.append(&row, gram[a * m + a] * inv_n + curvature[a]) {
-                self.row = row;
+            if !self.factor.append(row, gram[a * m + a] * inv_n + curvature[a]) {
                 return false;
             }
         }
-        self.row = row;
         self.members.extend_from_slice(members);
         self.h_ref.clear();
         self.h_ref.extend_from_slice(h);

@@ -5,7 +5,7 @@
 //! When the datafit's Hessian is not diagonal ([`Datafit::hessian_at`]: Cox, whose risk sets
 //! couple the samples) the Newton model below uses the full Hessian H instead of `diag(h)`:
 //! the sweeps keep `u_j = H x̃_j` for the members of S (O(n) each) and update `q −= δ u_j`,
-//! and the exact solve on the support is [`ProxNewtonSolver::hessian_active_solve`].
+//! and the exact solve on the support is [`ProxState::hessian_active_solve`].
 //!
 //! State on the working scale: coefficients t, intercept b, linear predictor `η = b + X̃t`
 //! and residual `r = y − σ(η)`; the coordinate gradients of the loss are `−c_j` with
@@ -80,7 +80,7 @@ const INNER_DECREASE: f64 = 1e-6;
 /// gain most from the exact model solve that longer inner loops reach.
 const DIAGONAL_INNER_DECREASE: f64 = 1e-2;
 /// Active-set iterations (a member dropped at each) of one exact solve of a full-Hessian
-/// Newton model ([`ProxNewtonSolver::hessian_active_solve`]).
+/// Newton model ([`ProxState::hessian_active_solve`]).
 const MAX_ACTIVE_SET_ITERATIONS: usize = 64;
 /// Halvings of the line search before a Newton step is given up.
 const MAX_HALVINGS: usize = 40;
@@ -103,7 +103,7 @@ const SWEEPS_BEFORE_REPEATED_EXACT_MODEL: usize = 2;
 const MODEL_SOLVE_ACCURACY: f64 = 1e-3;
 /// Gradient of the unpenalized block below which its fit is exact to rounding.
 const REFIT_FLOOR: f64 = 1e-15;
-/// Largest support (with the intercept) solved exactly by [`ProxNewtonSolver::model_active_solve`]
+/// Largest support (with the intercept) solved exactly by [`ProxState::model_active_solve`]
 /// (a Cholesky factor of that size).
 const MAX_MODEL_SUPPORT: usize = 4000;
 /// The working-set column cache holds at most this many bytes.
@@ -257,7 +257,7 @@ struct StepBuffers {
     /// the members of S in order (n values each), then `H·1` when an intercept is fitted.
     hessian_columns: Vec<f64>,
     /// The factor of the full-Hessian model on a support, kept within one Newton step
-    /// ([`ProxNewtonSolver::hessian_active_solve`]), its members (positions in S, S's length
+    /// ([`ProxState::hessian_active_solve`]), its members (positions in S, S's length
     /// for the intercept) with the piece curvature each was appended with, and whether it
     /// belongs to the current step.
     hessian_factor: UpdatableCholesky,
@@ -286,8 +286,16 @@ struct Start {
     eta: Vec<f64>,
 }
 
-/// Path state of the logistic datafit for one design, labels and penalty.
+/// The proximal-Newton path solver for a non-quadratic datafit (logistic, Cox): the state
+/// of one design, response and penalty, and the buffers its Newton steps work in, kept
+/// apart so that the steps borrow both at once.
 pub struct ProxNewtonSolver<'a, D: Design, P: Penalty, F: Datafit> {
+    state: ProxState<'a, D, P, F>,
+    step: StepBuffers,
+}
+
+/// Path state of a datafit for one design, response and penalty.
+struct ProxState<'a, D: Design, P: Penalty, F: Datafit> {
     /// The design, weights, live columns and options (`problem.rs`).
     problem: Problem<'a, D>,
     penalty: P,
@@ -313,7 +321,6 @@ pub struct ProxNewtonSolver<'a, D: Design, P: Penalty, F: Datafit> {
     /// The working set (Gap Safe screening is not used: `screened` stays all false).
     ws: WorkingSet,
     columns: ColumnCache,
-    step: StepBuffers,
     counts: Counters,
     coefs: Vec<(usize, f64)>,
 }
@@ -325,7 +332,7 @@ struct StateCertificate {
     primal: f64,
 }
 
-impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
+impl<'a, D: Design, P: Penalty, F: Datafit> ProxState<'a, D, P, F> {
     /// Fits the covariates-only model of the datafit (its response validated by its
     /// constructor) and makes the first full pass (for alpha_max).
     pub fn new(design: &'a D, datafit: F, penalty: P, options: &SolveOptions) -> Result<Self, SolverError> {
@@ -343,7 +350,7 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
         let eta = vec![b; n];
         let r = vec![0.0; n];
         let ws = problem.empty_working_set();
-        let mut solver = ProxNewtonSolver {
+        let mut solver = ProxState {
             problem,
             penalty,
             unpenalized,
@@ -362,7 +369,6 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
             refit_tol: REFIT_FLOOR,
             ws,
             columns: ColumnCache::new(n, p, design.packed_columns()),
-            step: StepBuffers::default(),
             counts: Counters::default(),
             coefs: Vec::new(),
         };
@@ -412,76 +418,6 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
         self.problem.passes(self.counts.columns_scanned)
     }
 
-    /// Solves one alpha, warm-started from the current state; `None` when the samples are
-    /// separated and the objective has no finite minimizer (the path ends).
-    pub fn fit_alpha(&mut self, alpha_index: usize, alpha: f64, alpha_prev: f64) -> Option<PathPoint<'_>> {
-        let started = Instant::now();
-        let scanned_before = self.counts.columns_scanned;
-        let newton_before = self.step.model_flops();
-        self.counts.epochs = 0;
-        self.counts.updates = 0;
-        self.counts.newton_steps = 0;
-        if !self.problem.settings.warm_start {
-            self.reset_to_start();
-        }
-        self.build_working_set(alpha, alpha_prev);
-        self.step.exact_accepted = false;
-        let mut inner_tol = self.problem.settings.tol;
-        let (certificate, converged) = loop {
-            let outcome = self.solve_working_set(alpha, inner_tol);
-            if outcome == Solve::Separated {
-                return None;
-            }
-            // the certificate's dual point needs the intercept and U fitted exactly
-            if !self.refit_unpenalized().unwrap_or(false) {
-                return None;
-            }
-            let solved = outcome == Solve::Solved;
-            let violators = self.check_outside(alpha);
-            if violators > 0 && solved {
-                continue;
-            }
-            let cert = self.certify(alpha);
-            if cert.value <= self.problem.settings.tol {
-                break (cert, true);
-            }
-            if !solved || self.counts.epochs >= self.problem.settings.max_epochs {
-                break (cert, false);
-            }
-            inner_tol *= 0.1;
-        };
-        if self.diverges(alpha) {
-            return None;
-        }
-        self.collect_coefs();
-        let loss = self.loss();
-        let brier = self.datafit.mean_squared_error(&self.eta);
-        Some(PathPoint {
-            alpha_index,
-            alpha,
-            alpha_over_max: if self.alpha_max > 0.0 { alpha / self.alpha_max } else { 0.0 },
-            nnz: self.coefs.iter().filter(|&&(j, _)| j < self.problem.p_x).count(),
-            intercept: self.intercept(),
-            objective: certificate.primal,
-            certificate: certificate.value,
-            certificate_kind: certificate.kind,
-            converged,
-            epochs: self.counts.epochs,
-            coordinate_updates: self.counts.updates,
-            newton_steps: self.counts.newton_steps,
-            time_s: started.elapsed().as_secs_f64(),
-            train_mse: brier,
-            train_deviance: 2.0 * loss,
-            deviance_ratio: 1.0 - loss / self.null_objective,
-            working_set: self.ws.features.len(),
-            screened: 0,
-            scan_passes: (self.counts.columns_scanned - scanned_before) as f64 / self.problem.live.len().max(1) as f64,
-            newton_passes: (self.step.model_flops() - newton_before) as f64
-                / (2.0 * self.problem.n as f64 * self.problem.live.len().max(1) as f64),
-            coefs: &self.coefs,
-        })
-    }
-
     fn reset_to_start(&mut self) {
         self.t.iter_mut().for_each(|t| *t = 0.0);
         for &(j, t) in &self.start.coefs {
@@ -502,42 +438,6 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
     fn update_residual(&mut self) {
         self.loss = self.datafit.loss_and_residual(&self.eta, &mut self.r);
         self.grad.invalidate();
-    }
-
-    /// S for a new alpha: the quadratic solver's rules ([`Rules::rebuild`]).
-    fn build_working_set(&mut self, alpha: f64, alpha_prev: f64) {
-        let model = self.grad.bound_model(&self.r);
-        let level = self.problem.settings.screening.strong_rules.then_some(2.0 * alpha - alpha_prev);
-        let rules = Rules { penalty: &self.penalty, weights: &self.problem.weights, live: &self.problem.live };
-        rules.rebuild(&mut self.ws, &self.t, &self.grad, model, level, &mut self.step.scored);
-    }
-
-    /// Newton steps on S until the restricted certificate is ≤ `tol`.
-    fn solve_working_set(&mut self, alpha: f64, tol: f64) -> Solve {
-        loop {
-            if self.restricted_certificate(alpha) <= tol {
-                return Solve::Solved;
-            }
-            if self.counts.epochs >= self.problem.settings.max_epochs {
-                return Solve::Stalled;
-            }
-            let mut moved = self.newton_step(alpha, Model::Newton);
-            if !moved && !self.penalty.is_convex() {
-                // MCP/SCAD: the model's minimizer may lie across a concave piece, where no
-                // shorter step along the segment decreases the objective. Damp the model so
-                // that every coordinate problem is convex, and failing that use the majorizer
-                // h_i = 1/4 (∇²F ≼ X̃ᵀX̃/(4n)), which decreases the objective at every step (MM)
-                moved = self.newton_step(alpha, Model::Damped) || self.newton_step(alpha, Model::Majorizer);
-            }
-            if self.diverges(alpha) {
-                return Solve::Separated;
-            }
-            if !moved {
-                // no decrease possible at rounding level: report what we have
-                self.grad.exact(self.problem.design, &self.r, &self.ws.features);
-                return Solve::Stalled;
-            }
-        }
     }
 
     /// Whether the objective has no finite minimizer along the current iterate: the loss is
@@ -572,18 +472,8 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
         self.finish(&acc, alpha).value
     }
 
-    /// One proximal Newton step on S with the given model (see the module docs and [`Model`]),
-    /// and a backtracking line search.
-    /// Returns false when no step length decreased the objective.
-    fn newton_step(&mut self, alpha: f64, model: Model) -> bool {
-        self.counts.newton_steps += 1;
-        let mut step = std::mem::take(&mut self.step);
-        let moved = self.newton_step_with(alpha, model, &mut step);
-        self.step = step;
-        moved
-    }
-
-    /// [`Self::newton_step`] with its buffers taken out of `self`.
+    /// One proximal Newton step on S with the given model (see the module docs and
+    /// [`Model`]) and a backtracking line search, in the solver's step buffers.
     fn newton_step_with(&mut self, alpha: f64, model: Model, buf: &mut StepBuffers) -> bool {
         let n = self.problem.n;
         let inv_n = 1.0 / n as f64;
@@ -1258,22 +1148,6 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
         Ok(true)
     }
 
-    /// Makes `c_now` exact, or bounded below the zero threshold, for every live feature
-    /// outside S; adds the violators to S and returns how many there were ([`Rules`]).
-    fn check_outside(&mut self, alpha: f64) -> usize {
-        let step = &mut self.step;
-        self.problem.check_outside(
-            &self.penalty,
-            &mut self.ws,
-            &mut self.grad,
-            &self.r,
-            alpha,
-            &mut self.counts,
-            &mut step.idx,
-            &mut step.scored,
-        )
-    }
-
     /// Exact gradients of every live feature (a new reference for the bounds).
     fn full_pass(&mut self) {
         self.problem.full_pass(&mut self.grad, &self.r, &mut self.counts);
@@ -1326,6 +1200,175 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
             return 0.0;
         }
         self.problem.intercept(self.b, &self.coefs)
+    }
+}
+
+impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
+    /// Fits the covariates-only model of the datafit (its response validated by its
+    /// constructor) and makes the first full pass (for alpha_max).
+    pub fn new(design: &'a D, datafit: F, penalty: P, options: &SolveOptions) -> Result<Self, SolverError> {
+        Ok(ProxNewtonSolver { state: ProxState::new(design, datafit, penalty, options)?, step: StepBuffers::default() })
+    }
+
+    /// `alpha_max = max_{j: w_j > 0} |x̃_jᵀ(y − σ(η₀))|/(n w_j ρ)`, η₀ the covariates-only fit.
+    pub fn alpha_max(&self) -> f64 {
+        self.state.alpha_max()
+    }
+
+    /// `P(0)`: the loss of the intercept-only model (binary entropy of ȳ; log 2 without
+    /// intercept).
+    pub fn null_objective(&self) -> f64 {
+        self.state.null_objective()
+    }
+
+    /// Why alpha_max is zero, for the error message of the default grid.
+    pub fn zero_alpha_max_reason(&self) -> &'static str {
+        self.state.zero_alpha_max_reason()
+    }
+
+    /// The weight ρ of the penalty's L1 part (0 for the ridge).
+    pub fn penalty_l1_weight(&self) -> f64 {
+        self.state.penalty_l1_weight()
+    }
+
+    /// Full-pass equivalents of gradient scans so far.
+    pub fn total_scan_passes(&self) -> f64 {
+        self.state.total_scan_passes()
+    }
+
+    /// Solves one alpha, warm-started from the current state; `None` when the samples are
+    /// separated and the objective has no finite minimizer (the path ends).
+    pub fn fit_alpha(&mut self, alpha_index: usize, alpha: f64, alpha_prev: f64) -> Option<PathPoint<'_>> {
+        let started = Instant::now();
+        let scanned_before = self.state.counts.columns_scanned;
+        let newton_before = self.step.model_flops();
+        self.state.counts.epochs = 0;
+        self.state.counts.updates = 0;
+        self.state.counts.newton_steps = 0;
+        if !self.state.problem.settings.warm_start {
+            self.state.reset_to_start();
+        }
+        self.build_working_set(alpha, alpha_prev);
+        self.step.exact_accepted = false;
+        let mut inner_tol = self.state.problem.settings.tol;
+        let (certificate, converged) = loop {
+            let outcome = self.solve_working_set(alpha, inner_tol);
+            if outcome == Solve::Separated {
+                return None;
+            }
+            // the certificate's dual point needs the intercept and U fitted exactly
+            if !self.state.refit_unpenalized().unwrap_or(false) {
+                return None;
+            }
+            let solved = outcome == Solve::Solved;
+            let violators = self.check_outside(alpha);
+            if violators > 0 && solved {
+                continue;
+            }
+            let cert = self.state.certify(alpha);
+            if cert.value <= self.state.problem.settings.tol {
+                break (cert, true);
+            }
+            if !solved || self.state.counts.epochs >= self.state.problem.settings.max_epochs {
+                break (cert, false);
+            }
+            inner_tol *= 0.1;
+        };
+        if self.state.diverges(alpha) {
+            return None;
+        }
+        self.state.collect_coefs();
+        let loss = self.state.loss();
+        let brier = self.state.datafit.mean_squared_error(&self.state.eta);
+        Some(PathPoint {
+            alpha_index,
+            alpha,
+            alpha_over_max: if self.state.alpha_max > 0.0 { alpha / self.state.alpha_max } else { 0.0 },
+            nnz: self.state.coefs.iter().filter(|&&(j, _)| j < self.state.problem.p_x).count(),
+            intercept: self.state.intercept(),
+            objective: certificate.primal,
+            certificate: certificate.value,
+            certificate_kind: certificate.kind,
+            converged,
+            epochs: self.state.counts.epochs,
+            coordinate_updates: self.state.counts.updates,
+            newton_steps: self.state.counts.newton_steps,
+            time_s: started.elapsed().as_secs_f64(),
+            train_mse: brier,
+            train_deviance: 2.0 * loss,
+            deviance_ratio: 1.0 - loss / self.state.null_objective,
+            working_set: self.state.ws.features.len(),
+            screened: 0,
+            scan_passes: (self.state.counts.columns_scanned - scanned_before) as f64
+                / self.state.problem.live.len().max(1) as f64,
+            newton_passes: (self.step.model_flops() - newton_before) as f64
+                / (2.0 * self.state.problem.n as f64 * self.state.problem.live.len().max(1) as f64),
+            coefs: &self.state.coefs,
+        })
+    }
+
+    /// S for a new alpha: the quadratic solver's rules ([`Rules::rebuild`]).
+    fn build_working_set(&mut self, alpha: f64, alpha_prev: f64) {
+        let model = self.state.grad.bound_model(&self.state.r);
+        let level = self.state.problem.settings.screening.strong_rules.then_some(2.0 * alpha - alpha_prev);
+        let rules = Rules {
+            penalty: &self.state.penalty,
+            weights: &self.state.problem.weights,
+            live: &self.state.problem.live,
+        };
+        rules.rebuild(&mut self.state.ws, &self.state.t, &self.state.grad, model, level, &mut self.step.scored);
+    }
+
+    /// Newton steps on S until the restricted certificate is ≤ `tol`.
+    fn solve_working_set(&mut self, alpha: f64, tol: f64) -> Solve {
+        loop {
+            if self.state.restricted_certificate(alpha) <= tol {
+                return Solve::Solved;
+            }
+            if self.state.counts.epochs >= self.state.problem.settings.max_epochs {
+                return Solve::Stalled;
+            }
+            let mut moved = self.newton_step(alpha, Model::Newton);
+            if !moved && !self.state.penalty.is_convex() {
+                // MCP/SCAD: the model's minimizer may lie across a concave piece, where no
+                // shorter step along the segment decreases the objective. Damp the model so
+                // that every coordinate problem is convex, and failing that use the majorizer
+                // h_i = 1/4 (∇²F ≼ X̃ᵀX̃/(4n)), which decreases the objective at every step (MM)
+                moved = self.newton_step(alpha, Model::Damped) || self.newton_step(alpha, Model::Majorizer);
+            }
+            if self.state.diverges(alpha) {
+                return Solve::Separated;
+            }
+            if !moved {
+                // no decrease possible at rounding level: report what we have
+                self.state.grad.exact(self.state.problem.design, &self.state.r, &self.state.ws.features);
+                return Solve::Stalled;
+            }
+        }
+    }
+
+    /// One proximal Newton step on S with the given model (see the module docs and [`Model`]),
+    /// and a backtracking line search.
+    /// Returns false when no step length decreased the objective.
+    fn newton_step(&mut self, alpha: f64, model: Model) -> bool {
+        self.state.counts.newton_steps += 1;
+        self.state.newton_step_with(alpha, model, &mut self.step)
+    }
+
+    /// Makes `c_now` exact, or bounded below the zero threshold, for every live feature
+    /// outside S; adds the violators to S and returns how many there were ([`Rules`]).
+    fn check_outside(&mut self, alpha: f64) -> usize {
+        let step = &mut self.step;
+        self.state.problem.check_outside(
+            &self.state.penalty,
+            &mut self.state.ws,
+            &mut self.state.grad,
+            &self.state.r,
+            alpha,
+            &mut self.state.counts,
+            &mut step.idx,
+            &mut step.scored,
+        )
     }
 }
 
