@@ -26,6 +26,7 @@ use crate::point::PathPoint;
 use crate::solve_options::SolveOptions;
 
 mod active_set;
+mod alpha_loop;
 mod gradients;
 mod model_factor;
 mod problem;
@@ -35,6 +36,7 @@ mod working_set;
 
 pub use prox_newton::ProxNewtonSolver;
 
+use alpha_loop::{AlphaSteps, Solve, solve_alpha};
 use gradients::GradientCache;
 use problem::{Counters, Problem, check_response};
 use working_set::{Rules, WorkingSet};
@@ -280,24 +282,8 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             let cert = self.certify(alpha);
             self.gap_safe_screen(alpha, &cert);
         }
-        let mut inner_tol = self.problem.settings.tol;
-        let (certificate, converged) = loop {
-            let solved = self.solve_working_set(alpha, inner_tol);
-            let violators = self.check_outside(alpha);
-            if violators > 0 && solved {
-                continue;
-            }
-            let cert = self.certify(alpha);
-            if cert.value <= self.problem.settings.tol {
-                break (cert, true);
-            }
-            if !solved || self.counts.epochs >= self.problem.settings.max_epochs {
-                break (cert, false);
-            }
-            if self.gap_safe_applies(alpha) {
-                self.gap_safe_screen(alpha, &cert);
-            }
-            inner_tol *= 0.1;
+        let Some((certificate, converged)) = solve_alpha(self, alpha, self.problem.settings.tol) else {
+            unreachable!("the quadratic restricted solve never reports separation")
         };
         let support_before = self.coefs.len();
         self.collect_coefs();
@@ -716,6 +702,37 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     /// `b = ȳ − Σ_j m_j β_j` (0 without intercept).
     fn intercept(&self) -> f64 {
         self.problem.intercept(self.y_mean, &self.coefs)
+    }
+}
+
+impl<D: Design, P: Penalty> AlphaSteps for PathSolver<'_, D, P> {
+    type Certificate = Certificate;
+
+    fn solve_restricted(&mut self, alpha: f64, tol: f64) -> Solve {
+        if self.solve_working_set(alpha, tol) { Solve::Solved } else { Solve::Stalled }
+    }
+
+    fn admit_violators(&mut self, alpha: f64) -> usize {
+        self.check_outside(alpha)
+    }
+
+    fn certify_all(&mut self, alpha: f64) -> Certificate {
+        self.certify(alpha)
+    }
+
+    fn value(certificate: &Certificate) -> f64 {
+        certificate.value
+    }
+
+    fn budget_spent(&self) -> bool {
+        self.counts.epochs >= self.problem.settings.max_epochs
+    }
+
+    /// Gap Safe screening with the failed certificate's dual point.
+    fn after_uncertified(&mut self, alpha: f64, certificate: &Certificate) {
+        if self.gap_safe_applies(alpha) {
+            self.gap_safe_screen(alpha, certificate);
+        }
     }
 }
 

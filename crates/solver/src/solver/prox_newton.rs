@@ -55,6 +55,7 @@ use crate::penalty::Penalty;
 use crate::point::PathPoint;
 use crate::solve_options::SolveOptions;
 
+use super::alpha_loop::{AlphaSteps, Solve, solve_alpha};
 use super::gradients::GradientCache;
 use super::model_factor::ModelFactor;
 use super::problem::{Counters, Problem};
@@ -121,17 +122,6 @@ enum Model {
     Damped,
     /// `h_i = 1/4`: a global majorizer of the loss (MM step).
     Majorizer,
-}
-
-/// How solving the working-set problem ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Solve {
-    /// The restricted certificate reached the tolerance.
-    Solved,
-    /// The epoch budget ran out, or no step decreased the objective any more.
-    Stalled,
-    /// The predictor separates the samples (see the module docs).
-    Separated,
 }
 
 /// Working columns for the coordinate sweeps of a Newton model. A design whose columns are
@@ -326,7 +316,7 @@ struct ProxState<'a, D: Design, P: Penalty, F: Datafit> {
 }
 
 /// The certificate of one state.
-struct StateCertificate {
+pub(super) struct StateCertificate {
     kind: CertificateKind,
     value: f64,
     primal: f64,
@@ -1250,30 +1240,7 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
         }
         self.build_working_set(alpha, alpha_prev);
         self.step.exact_accepted = false;
-        let mut inner_tol = self.state.problem.settings.tol;
-        let (certificate, converged) = loop {
-            let outcome = self.solve_working_set(alpha, inner_tol);
-            if outcome == Solve::Separated {
-                return None;
-            }
-            // the certificate's dual point needs the intercept and U fitted exactly
-            if !self.state.refit_unpenalized().unwrap_or(false) {
-                return None;
-            }
-            let solved = outcome == Solve::Solved;
-            let violators = self.check_outside(alpha);
-            if violators > 0 && solved {
-                continue;
-            }
-            let cert = self.state.certify(alpha);
-            if cert.value <= self.state.problem.settings.tol {
-                break (cert, true);
-            }
-            if !solved || self.state.counts.epochs >= self.state.problem.settings.max_epochs {
-                break (cert, false);
-            }
-            inner_tol *= 0.1;
-        };
+        let (certificate, converged) = solve_alpha(self, alpha, self.state.problem.settings.tol)?;
         if self.state.diverges(alpha) {
             return None;
         }
@@ -1354,10 +1321,23 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
         self.state.counts.newton_steps += 1;
         self.state.newton_step_with(alpha, model, &mut self.step)
     }
+}
 
-    /// Makes `c_now` exact, or bounded below the zero threshold, for every live feature
-    /// outside S; adds the violators to S and returns how many there were ([`Rules`]).
-    fn check_outside(&mut self, alpha: f64) -> usize {
+impl<D: Design, P: Penalty, F: Datafit> AlphaSteps for ProxNewtonSolver<'_, D, P, F> {
+    type Certificate = StateCertificate;
+
+    /// Newton steps on S; the intercept and U are then refitted exactly (the certificate's
+    /// dual point needs them), which fails only when they separate the samples.
+    fn solve_restricted(&mut self, alpha: f64, tol: f64) -> Solve {
+        let outcome = self.solve_working_set(alpha, tol);
+        if outcome == Solve::Separated || !self.state.refit_unpenalized().unwrap_or(false) {
+            return Solve::Separated;
+        }
+        outcome
+    }
+
+    /// The shared rules of the working set ([`Rules`]).
+    fn admit_violators(&mut self, alpha: f64) -> usize {
         let step = &mut self.step;
         self.state.problem.check_outside(
             &self.state.penalty,
@@ -1369,6 +1349,18 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
             &mut step.idx,
             &mut step.scored,
         )
+    }
+
+    fn certify_all(&mut self, alpha: f64) -> StateCertificate {
+        self.state.certify(alpha)
+    }
+
+    fn value(certificate: &StateCertificate) -> f64 {
+        certificate.value
+    }
+
+    fn budget_spent(&self) -> bool {
+        self.state.counts.epochs >= self.state.problem.settings.max_epochs
     }
 }
 
