@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use regpath_solver::{
-    AlphaGrid, DatafitKind, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, ResponseKind,
+    AlphaGrid, CoxTies, DatafitKind, DenseDesign, Design, PackedGenotypeDesign, PathOptions, PenaltySpec, ResponseKind,
     WithCovariates, fit_path_spec,
 };
 
@@ -72,10 +72,14 @@ pub struct PathArgs {
     #[arg(long, conflicts_with_all = ["x", "y", "bed"])]
     pub example: bool,
     /// Datafit: quadratic (least squares), logistic (case/control y: 0/1, or for --bed
-    /// PLINK's 1 = control, 2 = case with 0, -9, NA missing) or cox (Cox proportional hazards,
-    /// Breslow ties: --time/--status with --x, --time-col/--status-col with --bed).
+    /// PLINK's 1 = control, 2 = case with 0, -9, NA missing) or cox (Cox proportional hazards:
+    /// --time/--status with --x, --time-col/--status-col with --bed; ties by --ties).
     #[arg(long, default_value = "quadratic", value_name = "quadratic|logistic|cox")]
     pub datafit: String,
+    /// Tied event times of --datafit cox: breslow (glmnet's) or efron (R survival::coxph's
+    /// default). [default: breslow]
+    #[arg(long, value_name = "breslow|efron")]
+    pub ties: Option<String>,
     /// Penalty: lasso, ridge, enet, mcp or scad.
     #[arg(long, default_value = "lasso")]
     pub penalty: String,
@@ -272,12 +276,12 @@ impl PathArgs {
     fn survival_status(&self, datafit: DatafitKind) -> Result<Option<SurvivalStatus>> {
         let given = self.time.is_some() || self.status_col.is_some();
         match (datafit, given) {
-            (DatafitKind::Cox, true) => Ok(Some(match (&self.status, self.status_col) {
+            (DatafitKind::Cox(_), true) => Ok(Some(match (&self.status, self.status_col) {
                 (Some(file), _) => SurvivalStatus::File(file.clone()),
                 (None, Some(k)) if k >= 1 => SurvivalStatus::Column(k),
                 _ => bail!("--status-col must be at least 1"),
             })),
-            (DatafitKind::Cox, false) => bail!(
+            (DatafitKind::Cox(_), false) => bail!(
                 "--datafit cox needs survival times and event indicators: --time FILE --status FILE with --x, or --time-col K --status-col K with --bed"
             ),
             (_, true) => {
@@ -308,7 +312,13 @@ impl PathArgs {
 
     /// The datafit named by --datafit.
     pub fn datafit(&self) -> Result<DatafitKind> {
-        DatafitKind::from_name(&self.datafit).map_err(|e| anyhow::anyhow!("--datafit: {e}"))
+        let datafit = DatafitKind::from_name(&self.datafit).map_err(|e| anyhow::anyhow!("--datafit: {e}"))?;
+        let Some(ties) = &self.ties else { return Ok(datafit) };
+        if datafit.ties().is_none() {
+            bail!("--ties is for --datafit cox (tied event times), not --datafit {}", datafit.as_str());
+        }
+        let ties = CoxTies::from_name(ties).map_err(|e| anyhow::anyhow!("--ties: {e}"))?;
+        Ok(datafit.with_ties(ties)?)
     }
 
     /// The solver options, validated.

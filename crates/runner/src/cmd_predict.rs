@@ -432,7 +432,7 @@ fn predict_and_write(args: &PredictArgs) -> Result<()> {
         _ => bail!("give the new samples with --x X or --bed PREFIX"),
     };
     match (datafit, args.status.is_some() || args.status_col.is_some()) {
-        (DatafitKind::Cox, false) if y.is_some() => bail!(
+        (DatafitKind::Cox(_), false) if y.is_some() => bail!(
             "a Cox model's metrics need survival times and event indicators: --y TIMES --status FILE with --x, or --pheno-col K --status-col K with --bed"
         ),
         (DatafitKind::Quadratic | DatafitKind::Logistic, true) => {

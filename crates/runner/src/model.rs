@@ -35,9 +35,13 @@ pub struct Model {
     pub version: u32,
     /// `regpath` version that wrote it.
     pub regpath_version: String,
-    /// `quadratic` or `logistic` (predictions are then probabilities σ(η)); see
-    /// [`Model::datafit_kind`].
+    /// `quadratic`, `logistic` (predictions are then probabilities σ(η)) or `cox` (the
+    /// linear predictor η); see [`Model::datafit_kind`].
     pub datafit: String,
+    /// The ties of a Cox model, `breslow` or `efron` (absent for the other datafits, and in
+    /// models written before Efron's ties existed: Breslow).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ties: Option<String>,
     /// `lasso`, `ridge`, `enet`, `mcp` or `scad`.
     pub penalty: String,
     /// Elastic-net mixing.
@@ -286,6 +290,7 @@ pub fn build(
         version: MODEL_VERSION,
         regpath_version: env!("CARGO_PKG_VERSION").into(),
         datafit: datafit.as_str().into(),
+        ties: datafit.ties().map(|t| t.as_str().into()),
         penalty: spec.name().into(),
         l1_ratio: spec.l1_ratio(),
         gamma: spec.gamma(),
@@ -318,7 +323,10 @@ pub fn write(path: &Path, model: &Model) -> Result<()> {
 impl Model {
     /// The datafit the path was fitted with (an error for a name this version does not know).
     pub fn datafit_kind(&self) -> Result<DatafitKind> {
-        DatafitKind::from_name(&self.datafit).map_err(|e| anyhow::anyhow!("the model's datafit: {e}"))
+        let datafit = DatafitKind::from_name(&self.datafit).map_err(|e| anyhow::anyhow!("the model's datafit: {e}"))?;
+        let Some(ties) = &self.ties else { return Ok(datafit) };
+        let ties = regpath_solver::CoxTies::from_name(ties).map_err(|e| anyhow::anyhow!("the model's ties: {e}"))?;
+        datafit.with_ties(ties).map_err(|e| anyhow::anyhow!("the model's ties: {e}"))
     }
 }
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use common::{fails, naive_cindex, ok, regpath, table};
 use ndarray::{Array2, ShapeBuilder};
-use regpath_solver::{Cox, DenseDesign, Lasso, PathOptions, fit_datafit_path};
+use regpath_solver::{Cox, CoxTies, DenseDesign, Lasso, PathOptions, fit_datafit_path};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../solver/tests/fixtures/cox")
@@ -448,4 +448,79 @@ fn held_out_scoring_equals_predict() {
             (row[column(&h, "test_deviance")].parse().unwrap(), m[column(&mh, "deviance")].parse().unwrap());
         assert!((a - b).abs() <= 1e-12 * b.abs(), "{a} vs {b}");
     }
+}
+
+/// `--ties efron` end to end on the fixture's tied event times: the objective of every alpha is
+/// Efron's partial likelihood (recomputed here from the written coefficients' linear
+/// predictor) plus the penalty, below Breslow's at the same coefficients; `model.json` records
+/// the ties and `predict` scores with them; `--ties` on another datafit, or an unknown value,
+/// is an error that writes nothing.
+#[test]
+fn efron_ties_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fit, pred) = (dir.path().join("fit"), dir.path().join("pred"));
+    let f = fixture();
+    let (x, t, d) = (f.join("X.csv"), f.join("time.csv"), f.join("status.csv"));
+    let args = |out: &Path, extra: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = ["path", "--x", s(&x), "--time", s(&t), "--status", s(&d), "--datafit", "cox"]
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        a.extend(extra.iter().map(|v| v.to_string()));
+        a.extend(["--n-alphas".into(), "20".into(), "--out".into(), s(out).into()]);
+        a
+    };
+    let stderr = ok(&regpath(&args(&fit, &["--ties", "efron"]).iter().map(String::as_str).collect::<Vec<_>>()));
+    assert!(stderr.contains("every alpha certified"), "{stderr}");
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fit.join("model.json")).unwrap()).unwrap();
+    assert_eq!(model["ties"], "efron");
+    let (time, status) = (numbers(&t), numbers(&d));
+    let n = time.len();
+    let efron = Cox::new(&time, &status, n).unwrap().with_ties(CoxTies::Efron);
+    let breslow = Cox::new(&time, &status, n).unwrap();
+    // the last alpha (index 19) through predict: η, and the deviance under Efron's ties
+    ok(&regpath(&[
+        "predict",
+        "--fit",
+        s(&fit),
+        "--x",
+        s(&x),
+        "--y",
+        s(&t),
+        "--status",
+        s(&d),
+        "--alpha",
+        "19",
+        "--out",
+        s(&pred),
+    ]));
+    let (_, prows) = table(&pred.join("predictions.csv"));
+    let eta: Vec<f64> = prows.iter().map(|r| r[1].parse().unwrap()).collect();
+    let (mh, mrows) = table(&pred.join("metrics.csv"));
+    let deviance: f64 = mrows[0][column(&mh, "deviance")].parse().unwrap();
+    let expected = 2.0 * regpath_solver::Datafit::loss(&efron, &eta);
+    assert!((deviance - expected).abs() <= 1e-12 * expected, "{deviance} vs Efron's {expected}");
+    let other = 2.0 * regpath_solver::Datafit::loss(&breslow, &eta);
+    assert!((deviance - other).abs() > 1e-4, "the ties make Efron's deviance differ from Breslow's");
+    // the path's train deviance at the last alpha is Efron's
+    let (h, rows) = table(&fit.join("path.csv"));
+    let last = rows.last().unwrap();
+    let train: f64 = last[column(&h, "train_deviance")].parse().unwrap();
+    assert!((train - expected).abs() <= 1e-9 * expected, "train deviance {train} vs {expected}");
+    // Breslow by default: a different path
+    let breslow_fit = dir.path().join("breslow");
+    ok(&regpath(&args(&breslow_fit, &[]).iter().map(String::as_str).collect::<Vec<_>>()));
+    let model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(breslow_fit.join("model.json")).unwrap()).unwrap();
+    assert_eq!(model["ties"], "breslow");
+    // errors
+    let out = dir.path().join("bad");
+    let err = fails(&regpath(&args(&out, &["--ties", "exact"]).iter().map(String::as_str).collect::<Vec<_>>()));
+    assert!(err.contains("unknown ties method 'exact'"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    let out = dir.path().join("bad2");
+    let err = fails(&regpath(&["path", "--x", s(&x), "--y", s(&t), "--ties", "efron", "--out", s(&out)]));
+    assert!(err.contains("--ties is for --datafit cox"), "{err}");
+    assert!(!out.exists(), "nothing written");
 }

@@ -160,6 +160,17 @@ fn a_cox_sweep_with_a_fixed_split_and_with_cv() {
     let again = dir.path().join("sweep_syn2");
     ok(&regpath(&["sweep", s(&synthetic), "--out", s(&again)]));
     common::assert_same_tables(&syn_out, &again);
+    // Efron's ties: the simulated times are continuous (no tied events), so Efron's partial
+    // likelihood is Breslow's and the tables are the same
+    let efron = dir.path().join("efron.toml");
+    let efron_config = synthetic_config.replace("datafit = \"cox\"\n", "datafit = \"cox\"\nties = \"efron\"\n");
+    assert!(efron_config.contains("ties"));
+    std::fs::write(&efron, efron_config).unwrap();
+    let efron_out = dir.path().join("sweep_efron");
+    ok(&regpath(&["sweep", s(&efron), "--out", s(&efron_out)]));
+    let efron_summary = rows(&efron_out.join("summary.csv"));
+    assert_eq!(efron_summary[0]["chosen_test_cindex"], summary[0]["chosen_test_cindex"]);
+    assert_eq!(efron_summary[0]["chosen_nnz"], summary[0]["chosen_nnz"]);
 }
 
 #[test]
@@ -198,6 +209,14 @@ fn a_cox_sweep_needs_survival_data_and_survival_data_needs_cox() {
         (
             "[[datasets]]\nbed = \"g\"\nsimulate = { k = 2, h2 = 0.5, censoring = 0.1 }\n[solver]\ndatafit = \"cox\"\n",
             "simulate.censoring applies to a survival phenotype",
+        ),
+        (
+            "[[datasets]]\nfamily = \"toeplitz\"\nn = 50\np = 10\n[solver]\nties = \"efron\"\n",
+            "solver.ties is for solver.datafit = \"cox\", not \"quadratic\"",
+        ),
+        (
+            "[[datasets]]\nfamily = \"genotype\"\nn = 50\np = 10\nsurvival = true\n[solver]\ndatafit = \"cox\"\nties = \"exact\"\n",
+            "solver.ties: unknown ties method 'exact'",
         ),
     ];
     for (i, (datasets, expected)) in cases.iter().enumerate() {

@@ -10,7 +10,7 @@
 //! `path.rs`). Every measure takes the responses `y` and the linear predictors `η = b + Xβ`
 //! of the same samples.
 
-use crate::datafit::{Cox, Datafit, concordance_index, split_signed_times};
+use crate::datafit::{Cox, CoxTies, Datafit, concordance_index, split_signed_times};
 use crate::error::SolverError;
 use crate::logistic::{mean_deviance, sigmoid};
 use crate::measures::{auc, brier, misclassification, mse, r2};
@@ -27,9 +27,10 @@ pub enum DatafitKind {
     Quadratic,
     /// `(1/n) Σ_i [log(1 + e^{η_i}) − y_i η_i]`, `η = b + Xβ`, y ∈ {0, 1}.
     Logistic,
-    /// The Breslow partial likelihood `(1/n) Σ_k [d_k log Σ_{T_j ≥ t_k} e^{η_j} − Σ_{D_k} η_i]`,
-    /// `η = Xβ` (no intercept); y is a signed survival time ([`crate::signed_times`]).
-    Cox,
+    /// The partial likelihood `(1/n) Σ_k [d_k log Σ_{T_j ≥ t_k} e^{η_j} − Σ_{D_k} η_i]`
+    /// (Breslow's ties; Efron's with [`CoxTies::Efron`], [`crate::Cox`]), `η = Xβ` (no
+    /// intercept); y is a signed survival time ([`crate::signed_times`]).
+    Cox(CoxTies),
 }
 
 /// What the response y of a datafit is, which decides how a reader codes it.
@@ -88,9 +89,9 @@ pub struct TestMeasures {
 /// The mean partial-likelihood deviance `2F(η)` of samples with signed survival times y,
 /// their own risk sets only (glmnet's `coxnet.deviance` per sample; cv.glmnet's
 /// `grouped = FALSE`); NaN when they hold no event.
-fn cox_deviance(y: &[f64], eta: &[f64]) -> f64 {
+fn cox_deviance(ties: CoxTies, y: &[f64], eta: &[f64]) -> f64 {
     match Cox::from_signed_times(y, y.len()) {
-        Ok(cox) => 2.0 * cox.loss(eta),
+        Ok(cox) => 2.0 * cox.with_ties(ties).loss(eta),
         Err(_) => f64::NAN,
     }
 }
@@ -108,7 +109,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => "quadratic",
             DatafitKind::Logistic => "logistic",
-            DatafitKind::Cox => "cox",
+            DatafitKind::Cox(_) => "cox",
         }
     }
 
@@ -117,10 +118,32 @@ impl DatafitKind {
         match name {
             "quadratic" => Ok(DatafitKind::Quadratic),
             "logistic" => Ok(DatafitKind::Logistic),
-            "cox" => Ok(DatafitKind::Cox),
+            "cox" => Ok(DatafitKind::Cox(CoxTies::Breslow)),
             other => Err(SolverError::InvalidParameter(format!(
                 "unknown datafit '{other}' (expected quadratic, logistic or cox)"
             ))),
+        }
+    }
+
+    /// The same datafit with tied Cox event times handled by `ties`: an error for any other
+    /// datafit, unless `ties` is the default (Breslow), which they accept and ignore.
+    pub fn with_ties(self, ties: CoxTies) -> Result<Self, SolverError> {
+        match self {
+            DatafitKind::Cox(_) => Ok(DatafitKind::Cox(ties)),
+            _ if ties == CoxTies::Breslow => Ok(self),
+            other => Err(SolverError::InvalidParameter(format!(
+                "ties = {} applies to the cox datafit only, not to {}",
+                ties.as_str(),
+                other.as_str()
+            ))),
+        }
+    }
+
+    /// The ties of a Cox datafit (`None` for the others).
+    pub fn ties(&self) -> Option<CoxTies> {
+        match self {
+            DatafitKind::Cox(ties) => Some(*ties),
+            _ => None,
         }
     }
 
@@ -130,14 +153,14 @@ impl DatafitKind {
     pub fn default_eps(&self) -> f64 {
         match self {
             DatafitKind::Quadratic => 1e-3,
-            DatafitKind::Logistic | DatafitKind::Cox => 1e-2,
+            DatafitKind::Logistic | DatafitKind::Cox(_) => 1e-2,
         }
     }
 
     /// Whether the model has an intercept when one is asked for: not for Cox, whose partial
     /// likelihood is invariant to a shift of η (`Datafit::uses_intercept`).
     pub fn has_intercept(&self) -> bool {
-        !matches!(self, DatafitKind::Cox)
+        !matches!(self, DatafitKind::Cox(_))
     }
 
     // ---- the response and the link ----
@@ -147,7 +170,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => ResponseKind::Continuous,
             DatafitKind::Logistic => ResponseKind::Binary,
-            DatafitKind::Cox => ResponseKind::Survival,
+            DatafitKind::Cox(_) => ResponseKind::Survival,
         }
     }
 
@@ -163,7 +186,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => eta,
             DatafitKind::Logistic => 1.0 / (1.0 + (-eta).exp()),
-            DatafitKind::Cox => eta,
+            DatafitKind::Cox(_) => eta,
         }
     }
 
@@ -177,7 +200,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => mse(y, eta),
             DatafitKind::Logistic => mean_deviance(y, eta),
-            DatafitKind::Cox => cox_deviance(y, eta),
+            DatafitKind::Cox(ties) => cox_deviance(*ties, y, eta),
         }
     }
 
@@ -190,7 +213,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => (loss, r2(y, eta)),
             DatafitKind::Logistic => (loss, auc(y, eta)),
-            DatafitKind::Cox => (loss, cox_concordance(y, eta)),
+            DatafitKind::Cox(_) => (loss, cox_concordance(y, eta)),
         }
     }
 
@@ -209,7 +232,7 @@ impl DatafitKind {
                     -2.0 * (t * p.ln() + (1.0 - t) * (1.0 - p).ln())
                 })
                 .sum(),
-            DatafitKind::Cox => return cox_deviance(y, eta),
+            DatafitKind::Cox(ties) => return cox_deviance(*ties, y, eta),
         };
         total / y.len() as f64
     }
@@ -230,8 +253,8 @@ impl DatafitKind {
                 misclassification: Some(misclassification(y, eta)),
                 concordance: None,
             },
-            DatafitKind::Cox => TestMeasures {
-                deviance: Some(cox_deviance(y, eta)),
+            DatafitKind::Cox(ties) => TestMeasures {
+                deviance: Some(cox_deviance(*ties, y, eta)),
                 concordance: cox_concordance(y, eta),
                 ..TestMeasures::default()
             },
@@ -247,7 +270,7 @@ impl DatafitKind {
             DatafitKind::Logistic => {
                 vec![Some(mean_deviance(y, eta)), auc(y, eta), Some(misclassification(y, eta))]
             }
-            DatafitKind::Cox => vec![Some(cox_deviance(y, eta)), cox_concordance(y, eta)],
+            DatafitKind::Cox(ties) => vec![Some(cox_deviance(*ties, y, eta)), cox_concordance(y, eta)],
         }
     }
 
@@ -257,7 +280,7 @@ impl DatafitKind {
     pub fn loss_name(&self) -> &'static str {
         match self {
             DatafitKind::Quadratic => "mse",
-            DatafitKind::Logistic | DatafitKind::Cox => "deviance",
+            DatafitKind::Logistic | DatafitKind::Cox(_) => "deviance",
         }
     }
 
@@ -266,7 +289,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => "MSE",
             DatafitKind::Logistic => "mean binomial deviance",
-            DatafitKind::Cox => "mean partial-likelihood deviance",
+            DatafitKind::Cox(_) => "mean partial-likelihood deviance",
         }
     }
 
@@ -276,7 +299,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => "mean squared error",
             DatafitKind::Logistic => "mean binomial deviance",
-            DatafitKind::Cox => "mean partial-likelihood deviance",
+            DatafitKind::Cox(_) => "mean partial-likelihood deviance",
         }
     }
 
@@ -285,7 +308,7 @@ impl DatafitKind {
     pub fn deviance_ratio_label(&self) -> &'static str {
         match self {
             DatafitKind::Quadratic => "training R²",
-            DatafitKind::Logistic | DatafitKind::Cox => "deviance ratio",
+            DatafitKind::Logistic | DatafitKind::Cox(_) => "deviance ratio",
         }
     }
 
@@ -294,7 +317,7 @@ impl DatafitKind {
     pub fn train_loss_column(&self) -> &'static str {
         match self {
             DatafitKind::Quadratic => "train_mse",
-            DatafitKind::Logistic | DatafitKind::Cox => "train_deviance",
+            DatafitKind::Logistic | DatafitKind::Cox(_) => "train_deviance",
         }
     }
 
@@ -304,7 +327,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => ["test_mse", "test_r2"],
             DatafitKind::Logistic => ["test_deviance", "test_auc"],
-            DatafitKind::Cox => ["test_deviance", "test_cindex"],
+            DatafitKind::Cox(_) => ["test_deviance", "test_cindex"],
         }
     }
 
@@ -313,7 +336,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => &["mse", "r2"],
             DatafitKind::Logistic => &["deviance", "auc", "misclassification"],
-            DatafitKind::Cox => &["deviance", "cindex"],
+            DatafitKind::Cox(_) => &["deviance", "cindex"],
         }
     }
 
@@ -323,7 +346,7 @@ impl DatafitKind {
     pub fn ranking_metric(&self) -> (&'static str, bool) {
         match self {
             DatafitKind::Quadratic => ("test_r2", true),
-            DatafitKind::Logistic | DatafitKind::Cox => ("test_deviance", false),
+            DatafitKind::Logistic | DatafitKind::Cox(_) => ("test_deviance", false),
         }
     }
 
@@ -333,7 +356,7 @@ impl DatafitKind {
         match self {
             DatafitKind::Quadratic => ["test_r2", "test_mse"],
             DatafitKind::Logistic => ["test_deviance", "test_auc"],
-            DatafitKind::Cox => ["test_deviance", "test_cindex"],
+            DatafitKind::Cox(_) => ["test_deviance", "test_cindex"],
         }
     }
 
@@ -345,8 +368,8 @@ impl DatafitKind {
             (DatafitKind::Quadratic, false) => "test MSE",
             (DatafitKind::Logistic, true) => "CV error (binomial deviance; no test part)",
             (DatafitKind::Logistic, false) => "test deviance (binomial)",
-            (DatafitKind::Cox, true) => "CV error (partial-likelihood deviance; no test part)",
-            (DatafitKind::Cox, false) => "test deviance (partial likelihood)",
+            (DatafitKind::Cox(_), true) => "CV error (partial-likelihood deviance; no test part)",
+            (DatafitKind::Cox(_), false) => "test deviance (partial likelihood)",
         }
     }
 }
@@ -355,7 +378,7 @@ impl DatafitKind {
 mod tests {
     use super::*;
 
-    const ALL: [DatafitKind; 3] = [DatafitKind::Quadratic, DatafitKind::Logistic, DatafitKind::Cox];
+    const ALL: [DatafitKind; 3] = [DatafitKind::Quadratic, DatafitKind::Logistic, DatafitKind::Cox(CoxTies::Breslow)];
 
     #[test]
     fn names_round_trip() {
@@ -435,7 +458,7 @@ mod tests {
 
     #[test]
     fn cox_measures_by_hand() {
-        let d = DatafitKind::Cox;
+        let d = DatafitKind::Cox(CoxTies::Breslow);
         // times 1, 2 (censored), 3; η = 0: events at 1 (risk 3) and 3 (risk 1):
         // F = (log 3 + log 1)/3, deviance 2F
         let y = [1.0, -2.0, 3.0];

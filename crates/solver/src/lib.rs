@@ -36,7 +36,9 @@ mod solver;
 
 pub use certificate::CertificateKind;
 pub use covariates::WithCovariates;
-pub use datafit::{Cox, Datafit, Logistic, Quadratic, Totals, concordance_index, signed_times, split_signed_times};
+pub use datafit::{
+    Cox, CoxTies, Datafit, Logistic, Quadratic, Totals, concordance_index, signed_times, split_signed_times,
+};
 pub use datafit_kind::{CV_PROB_MIN, DatafitKind, ResponseKind, TestMeasures};
 pub use design::{ColumnStats, DenseDesign, Design, SCAN_BLOCK};
 pub use duplicates::ColumnCopy;

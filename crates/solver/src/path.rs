@@ -160,8 +160,8 @@ where
             let solver = ProxNewtonSolver::new(design, datafit, penalty, &solve)?;
             drive(solver, options, on_point, start)
         }
-        DatafitKind::Cox => {
-            let datafit = Cox::from_signed_times(y, design.n_samples())?;
+        DatafitKind::Cox(ties) => {
+            let datafit = Cox::from_signed_times(y, design.n_samples())?.with_ties(ties);
             let solver = ProxNewtonSolver::new(design, datafit, penalty, &solve)?;
             drive(solver, options, on_point, start)
         }

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use ndarray::{Array2, ShapeBuilder};
 use regpath_solver::{
-    AlphaGrid, Cox, DenseDesign, ElasticNet, Lasso, Mcp, PathOptions, Penalty, PenaltySpec, Ridge, Scad,
-    concordance_index, fit_datafit_path, fit_datafit_path_spec,
+    AlphaGrid, Cox, CoxTies, Datafit, DenseDesign, ElasticNet, Lasso, Mcp, PathOptions, Penalty, PenaltySpec, Ridge,
+    Scad, concordance_index, fit_datafit_path, fit_datafit_path_spec,
 };
 
 fn fixture_dir() -> PathBuf {
@@ -47,19 +47,36 @@ fn problem() -> Problem {
     Problem { x, time, status }
 }
 
-/// `(1/n) Σ_{events i} [log Σ_{T_j ≥ T_i} e^{η_j} − η_i]` and its gradient in η, O(n²).
-fn naive_loss_and_gradient(time: &[f64], status: &[f64], eta: &[f64]) -> (f64, Vec<f64>) {
+/// `(1/n) Σ_{events i} [log Σ_{T_j ≥ T_i} e^{η_j} − η_i]` and its gradient in η, O(n²)
+/// (Breslow); with Efron's ties the l-th of the d events tied at a time sees its risk set less
+/// l/d of the tied events' weight.
+fn naive_loss_and_gradient_with(ties: CoxTies, time: &[f64], status: &[f64], eta: &[f64]) -> (f64, Vec<f64>) {
     let n = time.len();
     let mut loss = 0.0;
     let mut grad = vec![0.0; n];
+    let mut done: Vec<f64> = Vec::new();
     for i in (0..n).filter(|&i| status[i] == 1.0) {
+        if done.contains(&time[i]) {
+            continue;
+        }
+        done.push(time[i]);
+        let tied: Vec<usize> = (0..n).filter(|&j| status[j] == 1.0 && time[j] == time[i]).collect();
         let risk: Vec<usize> = (0..n).filter(|&j| time[j] >= time[i]).collect();
         let total: f64 = risk.iter().map(|&j| eta[j].exp()).sum();
-        loss += total.ln() - eta[i];
-        for &j in &risk {
-            grad[j] += eta[j].exp() / total;
+        let tied_total: f64 = tied.iter().map(|&j| eta[j].exp()).sum();
+        let d = tied.len() as f64;
+        for (l, &event) in tied.iter().enumerate() {
+            let share = if ties == CoxTies::Efron { l as f64 / d } else { 0.0 };
+            let u = total - share * tied_total;
+            loss += u.ln() - eta[event];
+            for &j in &risk {
+                grad[j] += eta[j].exp() / u;
+            }
+            for &j in &tied {
+                grad[j] -= share * eta[j].exp() / u;
+            }
+            grad[event] -= 1.0;
         }
-        grad[i] -= 1.0;
     }
     (loss / n as f64, grad.iter().map(|g| g / n as f64).collect())
 }
@@ -89,9 +106,20 @@ fn independent_certificate<P: Penalty>(
     alpha_max: f64,
     coefs: &[(usize, f64)],
 ) -> (f64, f64) {
+    independent_certificate_with(CoxTies::Breslow, prob, penalty, alpha, alpha_max, coefs)
+}
+
+fn independent_certificate_with<P: Penalty>(
+    ties: CoxTies,
+    prob: &Problem,
+    penalty: &P,
+    alpha: f64,
+    alpha_max: f64,
+    coefs: &[(usize, f64)],
+) -> (f64, f64) {
     let s = scales(&prob.x);
     let eta = eta_of(&prob.x, coefs);
-    let (loss, grad_eta) = naive_loss_and_gradient(&prob.time, &prob.status, &eta);
+    let (loss, grad_eta) = naive_loss_and_gradient_with(ties, &prob.time, &prob.status, &eta);
     let mut beta = vec![0.0; prob.x.ncols()];
     coefs.iter().for_each(|&(j, b)| beta[j] = b);
     let mut worst = 0.0f64;
@@ -202,9 +230,9 @@ fn every_penalty_certifies_every_alpha() {
         PenaltySpec::Mcp { gamma: 3.0 },
         PenaltySpec::Scad { gamma: 3.7 },
     ];
-    for spec in specs {
+    for (spec, ties) in specs.into_iter().flat_map(|s| [(s, CoxTies::Breslow), (s, CoxTies::Efron)]) {
         let design = DenseDesign::new(prob.x.view(), true, true).unwrap();
-        let cox = Cox::new(&prob.time, &prob.status, prob.x.nrows()).unwrap();
+        let cox = Cox::new(&prob.time, &prob.status, prob.x.nrows()).unwrap().with_ties(ties);
         let options = PathOptions { grid: AlphaGrid::Geometric { n_alphas: 30, eps: 1e-2 }, ..PathOptions::default() };
         let mut points: Points = Vec::new();
         fit_datafit_path_spec(&design, cox, spec, &options, |pt| {
@@ -212,29 +240,29 @@ fn every_penalty_certifies_every_alpha() {
             ControlFlow::Continue(())
         })
         .unwrap();
-        assert!(points.len() >= 20, "{spec:?}: {} points", points.len());
+        assert!(points.len() >= 20, "{spec:?} {ties:?}: {} points", points.len());
         let alpha_max = points[0].0 / points[0].1;
         for (k, (alpha, _, _, certificate, coefs)) in points.iter().enumerate() {
-            assert!(*certificate <= 1e-6, "{spec:?} alpha {k}: {certificate}");
+            assert!(*certificate <= 1e-6, "{spec:?} {ties:?} alpha {k}: {certificate}");
             let kkt = match spec {
-                PenaltySpec::Lasso => independent_certificate(&prob, &Lasso, *alpha, alpha_max, coefs).1,
-                PenaltySpec::Ridge => independent_certificate(&prob, &Ridge, *alpha, alpha_max, coefs).1,
+                PenaltySpec::Lasso => independent_certificate_with(ties, &prob, &Lasso, *alpha, alpha_max, coefs).1,
+                PenaltySpec::Ridge => independent_certificate_with(ties, &prob, &Ridge, *alpha, alpha_max, coefs).1,
                 PenaltySpec::Enet { l1_ratio } => {
-                    independent_certificate(&prob, &ElasticNet { l1_ratio }, *alpha, alpha_max, coefs).1
+                    independent_certificate_with(ties, &prob, &ElasticNet { l1_ratio }, *alpha, alpha_max, coefs).1
                 }
                 PenaltySpec::Mcp { gamma } => {
-                    independent_certificate(&prob, &Mcp { gamma }, *alpha, alpha_max, coefs).1
+                    independent_certificate_with(ties, &prob, &Mcp { gamma }, *alpha, alpha_max, coefs).1
                 }
                 PenaltySpec::Scad { gamma } => {
-                    independent_certificate(&prob, &Scad { gamma }, *alpha, alpha_max, coefs).1
+                    independent_certificate_with(ties, &prob, &Scad { gamma }, *alpha, alpha_max, coefs).1
                 }
             };
-            assert!(kkt <= 1.01e-6, "{spec:?} alpha {k}: recomputed KKT {kkt}");
+            assert!(kkt <= 1.01e-6, "{spec:?} {ties:?} alpha {k}: recomputed KKT {kkt}");
         }
         // the fitted risk scores order the events better than chance
         let eta = eta_of(&prob.x, &points.last().unwrap().4);
         let c = concordance_index(&prob.time, &prob.status, &eta);
-        assert!(c > 0.6, "{spec:?}: C-index {c}");
+        assert!(c > 0.6, "{spec:?} {ties:?}: C-index {c}");
     }
 }
 
@@ -302,6 +330,65 @@ fn wide_paths_with_supports_near_the_event_count_are_certified() {
             let support = points.iter().map(|pt| pt.4.len()).max().unwrap();
             assert!(support as f64 >= 0.6 * events, "the Lasso support reaches {support} of {events} events");
             assert!(newton_passes > 0.0, "the exact full-Hessian solve ran");
+        }
+    }
+}
+
+fn efron_rows(name: &str) -> Vec<Vec<f64>> {
+    std::fs::read_to_string(fixture_dir().join("../cox_efron").join(name))
+        .unwrap()
+        .lines()
+        .map(|l| l.split(',').map(|v| v.trim().parse().unwrap()).collect())
+        .collect()
+}
+
+/// The Efron and Breslow partial likelihoods at fixed coefficients against R
+/// `survival::coxph(init = b, iter.max = 0)`'s log-likelihood (fixture of
+/// `scripts/make_survival_efron_fixture.R`; the problem has tied event times).
+#[test]
+fn efron_and_breslow_losses_agree_with_survival_coxph() {
+    let prob = problem();
+    let n = prob.x.nrows();
+    let (betas, reference) = (efron_rows("betas.csv"), efron_rows("loglik.csv"));
+    assert_eq!(betas.len(), 5);
+    for (b, expected) in betas.iter().zip(&reference) {
+        let coefs: Vec<(usize, f64)> = b.iter().copied().enumerate().collect();
+        let eta = eta_of(&prob.x, &coefs);
+        let efron = Cox::new(&prob.time, &prob.status, n).unwrap().with_ties(CoxTies::Efron);
+        let breslow = Cox::new(&prob.time, &prob.status, n).unwrap();
+        let (e, br) = (efron.loss(&eta), breslow.loss(&eta));
+        assert!((e - expected[0]).abs() <= 1e-12 * expected[0].abs(), "efron {e} vs coxph {}", expected[0]);
+        assert!((br - expected[1]).abs() <= 1e-12 * expected[1].abs(), "breslow {br} vs coxph {}", expected[1]);
+        assert!((e - br).abs() > 1e-3, "the fixture's ties make the two differ");
+    }
+}
+
+/// Ridge-penalized Efron fits without standardization against
+/// `coxph(Surv(time, status) ~ ridge(X, theta = n·alpha, scale = FALSE), ties = "efron")`:
+/// the same objective, so the same coefficients.
+#[test]
+fn efron_ridge_path_agrees_with_survival_coxph() {
+    let prob = problem();
+    let n = prob.x.nrows();
+    let reference = efron_rows("ridge.csv");
+    let alphas: Vec<f64> = reference.iter().map(|row| row[0]).collect();
+    let design = DenseDesign::new(prob.x.view(), true, false).unwrap();
+    let cox = Cox::new(&prob.time, &prob.status, n).unwrap().with_ties(CoxTies::Efron);
+    let mut points: Vec<(f64, Vec<(usize, f64)>)> = Vec::new();
+    fit_datafit_path(&design, cox, Ridge, &options(&alphas, 1e-10), |pt| {
+        assert!(pt.certificate <= 1e-10, "alpha {}: certificate {}", pt.alpha, pt.certificate);
+        points.push((pt.certificate, pt.coefs.to_vec()));
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(points.len(), alphas.len());
+    for ((_, coefs), row) in points.iter().zip(&reference) {
+        let theirs = &row[1..];
+        let largest = theirs.iter().fold(0.0f64, |m, b| m.max(b.abs()));
+        let mut ours = vec![0.0; theirs.len()];
+        coefs.iter().for_each(|&(j, b)| ours[j] = b);
+        for (j, (a, b)) in ours.iter().zip(theirs).enumerate() {
+            assert!((a - b).abs() <= 1e-6 * largest, "alpha {} feature {j}: {a} vs coxph {b}", row[0]);
         }
     }
 }

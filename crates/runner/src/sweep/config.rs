@@ -490,6 +490,9 @@ pub struct SolverConfig {
     /// samples, and report test deviance and C-index.
     #[serde(default = "quadratic")]
     pub datafit: String,
+    /// Tied event times of `datafit = "cox"`: `breslow` (default, glmnet's) or `efron`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ties: Option<String>,
 }
 
 fn quadratic() -> String {
@@ -514,6 +517,7 @@ impl Default for SolverConfig {
             standardize: true,
             intercept: true,
             datafit: quadratic(),
+            ties: None,
         }
     }
 }
@@ -657,7 +661,14 @@ impl SweepConfig {
 
     /// The datafit of `[solver] datafit`.
     pub fn datafit(&self) -> Result<regpath_solver::DatafitKind> {
-        regpath_solver::DatafitKind::from_name(&self.solver.datafit).map_err(|e| anyhow::anyhow!("solver.datafit: {e}"))
+        let datafit = regpath_solver::DatafitKind::from_name(&self.solver.datafit)
+            .map_err(|e| anyhow::anyhow!("solver.datafit: {e}"))?;
+        let Some(ties) = &self.solver.ties else { return Ok(datafit) };
+        if datafit.ties().is_none() {
+            anyhow::bail!("solver.ties is for solver.datafit = \"cox\", not \"{}\"", datafit.as_str());
+        }
+        let ties = regpath_solver::CoxTies::from_name(ties).map_err(|e| anyhow::anyhow!("solver.ties: {e}"))?;
+        Ok(datafit.with_ties(ties)?)
     }
 
     /// Checks every value that does not need the data; messages name the key.

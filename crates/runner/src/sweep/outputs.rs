@@ -132,6 +132,7 @@ fn task_model(
         version: MODEL_VERSION,
         regpath_version: env!("CARGO_PKG_VERSION").into(),
         datafit: config.datafit()?.as_str().into(),
+        ties: config.datafit()?.ties().map(|t| t.as_str().into()),
         penalty: spec.name().into(),
         l1_ratio: spec.l1_ratio(),
         gamma: spec.gamma(),

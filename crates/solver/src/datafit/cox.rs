@@ -1,23 +1,33 @@
-//! The Cox proportional-hazards datafit: the negative Breslow partial log-likelihood
-//! (glmnet's `family = "cox"` with its default ties), for survival times `T_i ≥ 0` and event
-//! indicators `δ_i ∈ {0, 1}` (1 = event, 0 = censored):
+//! The Cox proportional-hazards datafit: the negative partial log-likelihood for survival
+//! times `T_i ≥ 0` and event indicators `δ_i ∈ {0, 1}` (1 = event, 0 = censored), with tied
+//! event times handled by Breslow's approximation (glmnet's default) or Efron's
+//! ([`CoxTies`]; R `survival::coxph`'s default):
 //!
 //! ```text
-//! F(η) = (1/n) Σ_k [ d_k log S_k − Σ_{i ∈ D_k} η_i ],   S_k = Σ_{j ∈ R_k} e^{η_j},
+//! Breslow  F(η) = (1/n) Σ_k [ d_k log S_k − Σ_{i ∈ D_k} η_i ],
+//! Efron    F(η) = (1/n) Σ_k [ Σ_{l=0}^{d_k−1} log(S_k − (l/d_k) E_k) − Σ_{i ∈ D_k} η_i ],
+//!          S_k = Σ_{j ∈ R_k} e^{η_j},   E_k = Σ_{i ∈ D_k} e^{η_i},
 //! ```
 //!
 //! over the distinct event times `t_k`, with `D_k` the events at `t_k`, `d_k = |D_k|` and the
-//! risk set `R_k = {j : T_j ≥ t_k}` (Breslow: tied events share one risk set). F is invariant
-//! to `η + c·1`, so no intercept is fitted.
+//! risk set `R_k = {j : T_j ≥ t_k}`. Breslow lets tied events share one risk set; Efron removes
+//! the tied events from it one `1/d_k` share at a time. Without ties the two are equal. F is
+//! invariant to `η + c·1`, so no intercept is fitted.
 //!
-//! With `A_j = Σ_{k : t_k ≤ T_j} d_k/S_k` and `B_j = Σ_{k : t_k ≤ T_j} d_k/S_k²`:
+//! Both are sums of log-sum-exp terms `log u_kl`, `u_kl = Σ_j e^{η_j} v_klj` with
+//! `v_kl = 1_{R_k} − a_l 1_{D_k}` (`a_l = l/d_k` for Efron, 0 for Breslow's d_k equal terms).
+//! With, per event time, `a_k = Σ_l 1/u_kl`, `b_k = Σ_l 1/u_kl²`, `α_k = Σ_l a_l/u_kl`,
+//! `β_k = Σ_l a_l/u_kl²`, `γ_k = Σ_l a_l²/u_kl²` (α = β = γ = 0 for Breslow), the cumulative
+//! `A_j = Σ_{k : t_k ≤ T_j} a_k`, `B_j = Σ_{k : t_k ≤ T_j} b_k`, `w_j = e^{η_j}` and `k(j)` the
+//! time group of an event j:
 //!
-//! - residual `r_j = −n ∂F/∂η_j = δ_j − e^{η_j} A_j` (Σ_j r_j = 0);
-//! - Hessian diagonal `n ∂²F/∂η_j² = e^{η_j} A_j − e^{2η_j} B_j` (glmnet's Newton weights);
-//!   the full Hessian is `Σ_k d_k (diag(p_k) − p_k p_kᵀ)` with `p_k` the softmax of η over
-//!   `R_k`, which the Newton model uses (products in O(n), [`CoxHessian`]): with the diagonal
-//!   alone, Newton steps converged linearly once the support neared the number of events
-//!   (266 s against 22 s for the 1,000 × 100,000 path of docs/performance.md). `diag(e^{η} A)`
+//! - residual `r_j = −n ∂F/∂η_j = δ_j − w_j A_j + δ_j w_j α_{k(j)}` (Σ_j r_j = 0);
+//! - Hessian diagonal `h_j = n ∂²F/∂η_j² = w_j A_j − w_j² B_j − δ_j [w_j α_{k(j)} −
+//!   w_j² (2β_{k(j)} − γ_{k(j)})]` (glmnet's Newton weights for Breslow); the full Hessian is
+//!   `Σ_kl [diag(q_kl) − q_kl q_klᵀ]`, `q_kl = w∘v_kl/u_kl`, which the Newton model uses
+//!   (products in O(n), [`CoxHessian`]): with the diagonal alone, Newton steps converged
+//!   linearly once the support neared the number of events (266 s against 22 s for the
+//!   1,000 × 100,000 path of docs/performance.md). `diag(Σ_kl q_kl) = diag(w∘A − δ∘w∘α)`
 //!   bounds it above at η (the weights of the majorize-minimize fallback, a local bound: the
 //!   line search on F guards every step).
 //!
@@ -31,11 +41,59 @@
 use super::{Datafit, HessianProduct};
 use crate::error::SolverError;
 
-/// The Breslow partial likelihood of right-censored survival data (module docs).
+/// How tied event times enter the Cox partial likelihood (module docs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CoxTies {
+    /// Tied events share one risk set (glmnet's default and only choice).
+    #[default]
+    Breslow,
+    /// Tied events leave the risk set one `1/d` share at a time (R `survival::coxph`'s
+    /// default; closer to the exact partial likelihood when ties are many).
+    Efron,
+}
+
+impl CoxTies {
+    /// `breslow` or `efron`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            CoxTies::Breslow => "breslow",
+            CoxTies::Efron => "efron",
+        }
+    }
+
+    /// Parses `breslow` or `efron`.
+    pub fn from_name(name: &str) -> Result<Self, SolverError> {
+        match name {
+            "breslow" => Ok(CoxTies::Breslow),
+            "efron" => Ok(CoxTies::Efron),
+            other => Err(SolverError::InvalidParameter(format!(
+                "unknown ties method '{other}' for the cox datafit (expected breslow or efron)"
+            ))),
+        }
+    }
+}
+
+/// The per-event-time sums of the module docs: `a, b, α, β, γ`, the risk-set sum S (relative
+/// to the exponentials' shift m) and the group's term of n·F before its linear part,
+/// `Σ_l log u_kl` (with m added back).
+#[derive(Clone, Copy, Debug, Default)]
+struct GroupTerms {
+    a: f64,
+    b: f64,
+    alpha: f64,
+    beta: f64,
+    gamma: f64,
+    s: f64,
+    log_term: f64,
+}
+
+/// The partial likelihood of right-censored survival data (module docs).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cox {
     /// Event indicator δ_i (1.0 or 0.0) of each sample, in the caller's order.
     status: Vec<f64>,
+    /// The handling of tied event times.
+    ties: CoxTies,
     /// The samples in increasing time order (stable).
     order: Vec<usize>,
     /// `order[group_start[g]..group_start[g + 1]]` share one time; one entry past the end.
@@ -84,7 +142,18 @@ impl Cox {
             *group_events.last_mut().expect("a group was opened") += status[i];
         }
         group_start.push(n);
-        Ok(Cox { status: status.to_vec(), order, group_start, group_events })
+        Ok(Cox { status: status.to_vec(), ties: CoxTies::Breslow, order, group_start, group_events })
+    }
+
+    /// The same data with tied event times handled by `ties` (Breslow by default).
+    pub fn with_ties(mut self, ties: CoxTies) -> Self {
+        self.ties = ties;
+        self
+    }
+
+    /// The handling of tied event times.
+    pub fn ties(&self) -> CoxTies {
+        self.ties
     }
 
     /// The datafit of a survival response carried as one signed vector, XGBoost's
@@ -100,39 +169,70 @@ impl Cox {
         &self.order[self.group_start[g]..self.group_start[g + 1]]
     }
 
-    /// `(m, w, S)`: `m = max η`, `w_i = e^{η_i − m}` and, per time group, the risk-set sum
-    /// `S_g = Σ_{j : T_j ≥ t_g} w_j`.
-    fn risk_sums(&self, eta: &[f64]) -> (f64, Vec<f64>, Vec<f64>) {
+    /// `(w, terms)`: `w_i = e^{η_i − m}` (`m = max η`) and, per time group, the sums of the
+    /// module docs over the risk-set sums `S_g = Σ_{j : T_j ≥ t_g} w_j` (and the tied events'
+    /// `E_g` for Efron).
+    fn risk_terms(&self, eta: &[f64]) -> (Vec<f64>, Vec<GroupTerms>) {
         let m = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let w: Vec<f64> = eta.iter().map(|&e| (e - m).exp()).collect();
         let groups = self.group_events.len();
-        let mut sums = vec![0.0; groups];
+        let mut terms = vec![GroupTerms::default(); groups];
         let mut running = 0.0;
         for g in (0..groups).rev() {
             running += self.group(g).iter().map(|&i| w[i]).sum::<f64>();
-            sums[g] = running;
+            let d = self.group_events[g];
+            if d == 0.0 {
+                continue;
+            }
+            let s = running;
+            terms[g] = match self.ties {
+                CoxTies::Efron if d > 1.0 => {
+                    let tied: f64 = self.group(g).iter().filter(|&&i| self.status[i] == 1.0).map(|&i| w[i]).sum();
+                    let mut t = GroupTerms::default();
+                    for l in 0..d as usize {
+                        let share = l as f64 / d;
+                        let u = s - share * tied;
+                        let (inv, inv_sq) = (1.0 / u, 1.0 / (u * u));
+                        t.a += inv;
+                        t.b += inv_sq;
+                        t.alpha += share * inv;
+                        t.beta += share * inv_sq;
+                        t.gamma += share * share * inv_sq;
+                        t.log_term += m + u.ln();
+                    }
+                    t.s = s;
+                    t
+                }
+                _ => GroupTerms { a: d / s, b: d / (s * s), s, log_term: d * (m + s.ln()), ..GroupTerms::default() },
+            };
         }
-        (m, w, sums)
+        (w, terms)
     }
 
-    /// `Σ_g d_g (m + log S_g) − Σ_{events} η_i`, times 1/n.
-    fn loss_from(&self, eta: &[f64], m: f64, sums: &[f64]) -> f64 {
+    /// `Σ_g Σ_l (m + log u_gl) − Σ_{events} η_i`, times 1/n.
+    fn loss_from(&self, eta: &[f64], terms: &[GroupTerms]) -> f64 {
         let log_terms: f64 =
-            self.group_events.iter().zip(sums).filter(|(d, _)| **d > 0.0).map(|(&d, &s)| d * (m + s.ln())).sum();
+            self.group_events.iter().zip(terms).filter(|(d, _)| **d > 0.0).map(|(_, t)| t.log_term).sum();
         let linear: f64 = self.status.iter().zip(eta).map(|(&d, &e)| d * e).sum();
         (log_terms - linear) / self.status.len() as f64
     }
 
-    /// Calls `each(i, w_i·A_i, w_i²·B_i)` for every sample (module docs, relative to m).
-    fn for_each_risk_term(&self, w: &[f64], sums: &[f64], mut each: impl FnMut(usize, f64, f64)) {
+    /// Calls `each(i, w_i·A_i, w_i²·B_i, own)` for every sample (module docs, relative to m),
+    /// `own` the terms of sample i's time group when i is an event there (its Efron
+    /// corrections), `None` otherwise.
+    fn for_each_risk_term(
+        &self,
+        w: &[f64],
+        terms: &[GroupTerms],
+        mut each: impl FnMut(usize, f64, f64, Option<&GroupTerms>),
+    ) {
         let (mut a, mut b) = (0.0, 0.0);
-        for (g, (&d, &s)) in self.group_events.iter().zip(sums).enumerate() {
-            if d > 0.0 {
-                a += d / s;
-                b += d / (s * s);
-            }
+        for (g, t) in terms.iter().enumerate() {
+            a += t.a;
+            b += t.b;
             for &i in self.group(g) {
-                each(i, w[i] * a, w[i] * w[i] * b);
+                let own = (self.status[i] == 1.0).then_some(t);
+                each(i, w[i] * a, w[i] * w[i] * b, own);
             }
         }
     }
@@ -162,27 +262,33 @@ impl Datafit for Cox {
     }
 
     fn loss(&self, eta: &[f64]) -> f64 {
-        let (m, _, sums) = self.risk_sums(eta);
-        self.loss_from(eta, m, &sums)
+        let (_, terms) = self.risk_terms(eta);
+        self.loss_from(eta, &terms)
     }
 
-    /// `r_j = δ_j − e^{η_j} A_j`.
+    /// `r_j = δ_j − w_j A_j + δ_j w_j α_{k(j)}`.
     fn loss_and_residual(&self, eta: &[f64], r: &mut [f64]) -> f64 {
-        let (m, w, sums) = self.risk_sums(eta);
-        self.for_each_risk_term(&w, &sums, |i, wa, _| r[i] = self.status[i] - wa);
-        self.loss_from(eta, m, &sums)
+        let (w, terms) = self.risk_terms(eta);
+        self.for_each_risk_term(&w, &terms, |i, wa, _, own| {
+            r[i] = self.status[i] - wa + own.map_or(0.0, |t| w[i] * t.alpha);
+        });
+        self.loss_from(eta, &terms)
     }
 
-    /// `h_j = e^{η_j} A_j − e^{2η_j} B_j` (≥ 0; clamped at 0 against rounding).
+    /// `h_j = w_j A_j − w_j² B_j − δ_j [w_j α − w_j² (2β − γ)]` (≥ 0; clamped at 0 against
+    /// rounding).
     fn hessian_weights(&self, eta: &[f64], h: &mut [f64]) {
-        let (_, w, sums) = self.risk_sums(eta);
-        self.for_each_risk_term(&w, &sums, |i, wa, wwb| h[i] = (wa - wwb).max(0.0));
+        let (w, terms) = self.risk_terms(eta);
+        self.for_each_risk_term(&w, &terms, |i, wa, wwb, own| {
+            let correction = own.map_or(0.0, |t| w[i] * t.alpha - w[i] * w[i] * (2.0 * t.beta - t.gamma));
+            h[i] = (wa - wwb - correction).max(0.0);
+        });
     }
 
-    /// `h_j = e^{η_j} A_j`: `diag(e^{η} A) ≽ n∇²F(η)` (module docs).
+    /// `h_j = w_j A_j − δ_j w_j α_{k(j)}`: `diag(Σ_kl q_kl) ≽ n∇²F(η)` (module docs).
     fn majorizer_weights(&self, eta: &[f64], h: &mut [f64]) {
-        let (_, w, sums) = self.risk_sums(eta);
-        self.for_each_risk_term(&w, &sums, |i, wa, _| h[i] = wa);
+        let (w, terms) = self.risk_terms(eta);
+        self.for_each_risk_term(&w, &terms, |i, wa, _, own| h[i] = wa - own.map_or(0.0, |t| w[i] * t.alpha));
     }
 
     /// Not used: Cox paths are certified by the KKT violation.
@@ -195,12 +301,20 @@ impl Datafit for Cox {
         f64::NAN
     }
 
-    /// The full Hessian `Σ_k d_k (diag(p_k) − p_k p_kᵀ)` (`CoxHessian`, O(n) per product).
+    /// The full Hessian `Σ_kl [diag(q_kl) − q_kl q_klᵀ]` (`CoxHessian`, O(n) per product).
     fn hessian_at(&self, eta: &[f64]) -> Option<Box<dyn HessianProduct + '_>> {
-        let (_, w, sums) = self.risk_sums(eta);
+        let (w, terms) = self.risk_terms(eta);
         let mut wa = vec![0.0; eta.len()];
-        self.for_each_risk_term(&w, &sums, |i, a, _| wa[i] = a);
-        Some(Box::new(CoxHessian { cox: self, w, wa, sums, group_term: Vec::with_capacity(self.group_events.len()) }))
+        self.for_each_risk_term(&w, &terms, |i, a, _, _| wa[i] = a);
+        let groups = self.group_events.len();
+        Some(Box::new(CoxHessian {
+            cox: self,
+            w,
+            wa,
+            terms,
+            group_term: Vec::with_capacity(groups),
+            group_sums: Vec::with_capacity(groups),
+        }))
     }
 
     /// Monotone likelihood: every event time has one event, whose η is strictly above every
@@ -226,11 +340,13 @@ impl Datafit for Cox {
     }
 }
 
-/// The Cox Hessian at one η, as an operator. With `p_k = w_{R_k}/S_k` (w = e^{η−m}):
+/// The Cox Hessian at one η, as an operator (module docs; w = e^{η−m}). With
+/// `U_k = Σ_{j ∈ R_k} w_j v_j` and `W_k = Σ_{i ∈ D_k} w_i v_i`, `Σ_l (w∘v_kl)ᵀv / u_kl² =
+/// U_k b_k − W_k β_k`, and
 ///
 /// ```text
-/// (n∇²F(η) v)_i = Σ_{k: i ∈ R_k} d_k [p_ki v_i − p_ki (p_kᵀv)] = w_i A_i v_i − w_i Σ_{k: t_k ≤ T_i} d_k U_k/S_k²,
-/// U_k = Σ_{j ∈ R_k} w_j v_j,
+/// (n∇²F(η) v)_i = w_i A_i v_i − w_i Σ_{k: t_k ≤ T_i} (U_k b_k − W_k β_k)
+///                 + δ_i w_i [−α_k v_i + U_k β_k − W_k γ_k]   (k = k(i), Efron only),
 /// ```
 ///
 /// one cumulative sum from the latest time down (U_k) and one from the earliest up: O(n).
@@ -240,10 +356,12 @@ struct CoxHessian<'a> {
     w: Vec<f64>,
     /// `w_i A_i` (the diagonal part).
     wa: Vec<f64>,
-    /// Risk-set sums `S_g` per time group.
-    sums: Vec<f64>,
-    /// `d_g U_g/S_g²` per time group.
+    /// The sums of each time group (module docs).
+    terms: Vec<GroupTerms>,
+    /// `U_g b_g − W_g β_g` per time group.
     group_term: Vec<f64>,
+    /// `(U_g, W_g)` per time group.
+    group_sums: Vec<(f64, f64)>,
 }
 
 impl HessianProduct for CoxHessian<'_> {
@@ -252,20 +370,35 @@ impl HessianProduct for CoxHessian<'_> {
         let groups = cox.group_events.len();
         self.group_term.clear();
         self.group_term.resize(groups, 0.0);
+        self.group_sums.clear();
+        self.group_sums.resize(groups, (0.0, 0.0));
+        let efron = cox.ties == CoxTies::Efron;
         let mut running = 0.0;
         for g in (0..groups).rev() {
             running += cox.group(g).iter().map(|&i| self.w[i] * v[i]).sum::<f64>();
             let d = cox.group_events[g];
             if d > 0.0 {
-                let s = self.sums[g];
-                self.group_term[g] = d * running / (s * s);
+                let t = &self.terms[g];
+                if efron {
+                    let tied =
+                        cox.group(g).iter().filter(|&&i| cox.status[i] == 1.0).map(|&i| self.w[i] * v[i]).sum::<f64>();
+                    self.group_term[g] = running * t.b - tied * t.beta;
+                    self.group_sums[g] = (running, tied);
+                } else {
+                    self.group_term[g] = d * running / (t.s * t.s);
+                }
             }
         }
         let mut c = 0.0;
         for (g, &term) in self.group_term.iter().enumerate() {
             c += term;
+            let t = &self.terms[g];
+            let (u, tied) = self.group_sums[g];
             for &i in cox.group(g) {
                 out[i] = self.wa[i] * v[i] - self.w[i] * c;
+                if efron && cox.status[i] == 1.0 {
+                    out[i] += self.w[i] * (-t.alpha * v[i] + u * t.beta - tied * t.gamma);
+                }
             }
         }
     }
@@ -354,14 +487,24 @@ pub fn concordance_index(time: &[f64], status: &[f64], eta: &[f64]) -> f64 {
 mod tests {
     use super::*;
 
-    /// The partial likelihood written out term by term, O(n²).
-    fn naive_loss(time: &[f64], status: &[f64], eta: &[f64]) -> f64 {
+    /// The partial likelihood written out term by term, O(n²): Breslow per event; Efron per
+    /// distinct event time, its l-th tied event seeing the risk set less l/d of the tied ones.
+    fn naive_loss_with(ties: CoxTies, time: &[f64], status: &[f64], eta: &[f64]) -> f64 {
         let n = time.len();
         let mut total = 0.0;
+        let mut seen: Vec<f64> = Vec::new();
         for i in 0..n {
-            if status[i] == 1.0 {
-                let s: f64 = (0..n).filter(|&j| time[j] >= time[i]).map(|j| eta[j].exp()).sum();
-                total += s.ln() - eta[i];
+            if status[i] != 1.0 || seen.contains(&time[i]) {
+                continue;
+            }
+            seen.push(time[i]);
+            let tied: Vec<usize> = (0..n).filter(|&j| status[j] == 1.0 && time[j] == time[i]).collect();
+            let d = tied.len() as f64;
+            let s: f64 = (0..n).filter(|&j| time[j] >= time[i]).map(|j| eta[j].exp()).sum();
+            let e: f64 = tied.iter().map(|&j| eta[j].exp()).sum();
+            for (l, &j) in tied.iter().enumerate() {
+                let share = if ties == CoxTies::Efron { l as f64 / d } else { 0.0 };
+                total += (s - share * e).ln() - eta[j];
             }
         }
         total / n as f64
@@ -378,11 +521,38 @@ mod tests {
     #[test]
     fn loss_matches_the_breslow_sum_and_its_gradient_and_hessian_match_finite_differences() {
         let (time, status, eta) = example();
+        check_against_naive(CoxTies::Breslow, &time, &status, &eta);
+    }
+
+    #[test]
+    fn efron_loss_gradient_and_hessian_match_the_naive_sum_and_finite_differences() {
+        let (time, status, eta) = example();
+        check_against_naive(CoxTies::Efron, &time, &status, &eta);
+        // heavier ties: three events and a censoring at one time, two events at another
+        let time = vec![4.0, 4.0, 4.0, 4.0, 1.0, 6.0, 6.0, 2.0, 7.0, 4.0];
+        let status = vec![1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0];
+        let eta = vec![0.2, -0.5, 1.1, 0.7, -0.3, 0.4, -1.0, 0.9, 0.0, 0.6];
+        check_against_naive(CoxTies::Efron, &time, &status, &eta);
+        // Efron and Breslow differ with ties, agree without them
+        let efron = Cox::new(&time, &status, 10).unwrap().with_ties(CoxTies::Efron);
+        let breslow = Cox::new(&time, &status, 10).unwrap();
+        assert!(efron.loss(&eta) < breslow.loss(&eta), "Efron's risk sets are smaller");
+        let distinct: Vec<f64> = (0..10).map(|i| i as f64).collect();
+        let efron = Cox::new(&distinct, &status, 10).unwrap().with_ties(CoxTies::Efron);
+        let breslow = Cox::new(&distinct, &status, 10).unwrap();
+        assert_eq!(efron.loss(&eta), breslow.loss(&eta));
+    }
+
+    /// The loss against the naive sum, the residual and the Newton weights against finite
+    /// differences of it, the Hessian products against finite differences of the residual.
+    fn check_against_naive(ties: CoxTies, time: &[f64], status: &[f64], eta: &[f64]) {
+        let naive_loss = |time: &[f64], status: &[f64], eta: &[f64]| naive_loss_with(ties, time, status, eta);
+        let eta = eta.to_vec();
         let n = time.len();
-        let cox = Cox::new(&time, &status, n).unwrap();
+        let cox = Cox::new(time, status, n).unwrap().with_ties(ties);
         let mut r = vec![0.0; n];
         let loss = cox.loss_and_residual(&eta, &mut r);
-        assert!((loss - naive_loss(&time, &status, &eta)).abs() < 1e-14);
+        assert!((loss - naive_loss(time, status, &eta)).abs() < 1e-14, "{loss} vs {}", naive_loss(time, status, &eta));
         assert!((cox.loss(&eta) - loss).abs() < 1e-15);
         assert!(r.iter().sum::<f64>().abs() < 1e-14, "residuals sum to 0 (shift invariance)");
         let mut h = vec![0.0; n];
@@ -393,10 +563,10 @@ mod tests {
             let mut down = eta.clone();
             up[j] += step;
             down[j] -= step;
-            let derivative = (naive_loss(&time, &status, &up) - naive_loss(&time, &status, &down)) / (2.0 * step);
+            let derivative = (naive_loss(time, status, &up) - naive_loss(time, status, &down)) / (2.0 * step);
             assert!((-r[j] / n as f64 - derivative).abs() < 1e-9, "gradient {j}");
-            let second = (naive_loss(&time, &status, &up) - 2.0 * naive_loss(&time, &status, &eta)
-                + naive_loss(&time, &status, &down))
+            let second = (naive_loss(time, status, &up) - 2.0 * naive_loss(time, status, &eta)
+                + naive_loss(time, status, &down))
                 / (step * step);
             assert!((h[j] / n as f64 - second).abs() < 1e-5, "hessian {j}: {} vs {second}", h[j] / n as f64);
         }

@@ -19,7 +19,7 @@ mod cox;
 mod logistic;
 mod quadratic;
 
-pub use cox::{Cox, concordance_index, signed_times, split_signed_times};
+pub use cox::{Cox, CoxTies, concordance_index, signed_times, split_signed_times};
 pub use logistic::Logistic;
 pub use quadratic::Quadratic;
 
