@@ -77,7 +77,7 @@ pub struct PathArgs {
     #[arg(long, default_value = "quadratic", value_name = "quadratic|logistic|cox")]
     pub datafit: String,
     /// Tied event times of --datafit cox: breslow (glmnet's) or efron (R survival::coxph's
-    /// default). [default: breslow]
+    /// choice). [default: breslow]
     #[arg(long, value_name = "breslow|efron")]
     pub ties: Option<String>,
     /// Penalty: lasso, ridge, enet, mcp or scad.
