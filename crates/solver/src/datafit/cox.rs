@@ -370,9 +370,12 @@ impl HessianProduct for CoxHessian<'_> {
         let groups = cox.group_events.len();
         self.group_term.clear();
         self.group_term.resize(groups, 0.0);
-        self.group_sums.clear();
-        self.group_sums.resize(groups, (0.0, 0.0));
         let efron = cox.ties == CoxTies::Efron;
+        // (U_g, W_g) is written for every group with events before it is read, and read only for
+        // events: no clearing
+        if efron && self.group_sums.len() != groups {
+            self.group_sums.resize(groups, (0.0, 0.0));
+        }
         let mut running = 0.0;
         for g in (0..groups).rev() {
             running += cox.group(g).iter().map(|&i| self.w[i] * v[i]).sum::<f64>();
@@ -390,13 +393,22 @@ impl HessianProduct for CoxHessian<'_> {
             }
         }
         let mut c = 0.0;
+        if !efron {
+            for (g, &term) in self.group_term.iter().enumerate() {
+                c += term;
+                for &i in cox.group(g) {
+                    out[i] = self.wa[i] * v[i] - self.w[i] * c;
+                }
+            }
+            return;
+        }
         for (g, &term) in self.group_term.iter().enumerate() {
             c += term;
             let t = &self.terms[g];
             let (u, tied) = self.group_sums[g];
             for &i in cox.group(g) {
                 out[i] = self.wa[i] * v[i] - self.w[i] * c;
-                if efron && cox.status[i] == 1.0 {
+                if cox.status[i] == 1.0 {
                     out[i] += self.w[i] * (-t.alpha * v[i] + u * t.beta - tied * t.gamma);
                 }
             }
