@@ -382,32 +382,6 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxState<'a, D, P, F> {
         Ok(solver)
     }
 
-    /// `alpha_max = max_{j: w_j > 0} |x̃_jᵀ(y − σ(η₀))|/(n w_j ρ)`, η₀ the covariates-only fit.
-    pub fn alpha_max(&self) -> f64 {
-        self.alpha_max
-    }
-
-    /// `P(0)`: the loss of the intercept-only model (binary entropy of ȳ; log 2 without
-    /// intercept).
-    pub fn null_objective(&self) -> f64 {
-        self.null_objective
-    }
-
-    /// Why alpha_max is zero, for the error message of the default grid.
-    pub fn zero_alpha_max_reason(&self) -> &'static str {
-        self.problem.zero_alpha_max_reason(None)
-    }
-
-    /// The weight ρ of the penalty's L1 part (0 for the ridge).
-    pub fn penalty_l1_weight(&self) -> f64 {
-        self.penalty.l1_weight()
-    }
-
-    /// Full-pass equivalents of gradient scans so far.
-    pub fn total_scan_passes(&self) -> f64 {
-        self.problem.passes(self.counts.columns_scanned)
-    }
-
     fn reset_to_start(&mut self) {
         self.t.iter_mut().for_each(|t| *t = 0.0);
         for &(j, t) in &self.start.coefs {
@@ -1202,28 +1176,28 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxNewtonSolver<'a, D, P, F> {
 
     /// `alpha_max = max_{j: w_j > 0} |x̃_jᵀ(y − σ(η₀))|/(n w_j ρ)`, η₀ the covariates-only fit.
     pub fn alpha_max(&self) -> f64 {
-        self.state.alpha_max()
+        self.state.alpha_max
     }
 
     /// `P(0)`: the loss of the intercept-only model (binary entropy of ȳ; log 2 without
     /// intercept).
     pub fn null_objective(&self) -> f64 {
-        self.state.null_objective()
+        self.state.null_objective
     }
 
     /// Why alpha_max is zero, for the error message of the default grid.
     pub fn zero_alpha_max_reason(&self) -> &'static str {
-        self.state.zero_alpha_max_reason()
+        self.state.problem.zero_alpha_max_reason(None)
     }
 
     /// The weight ρ of the penalty's L1 part (0 for the ridge).
     pub fn penalty_l1_weight(&self) -> f64 {
-        self.state.penalty_l1_weight()
+        self.state.penalty.l1_weight()
     }
 
     /// Full-pass equivalents of gradient scans so far.
     pub fn total_scan_passes(&self) -> f64 {
-        self.state.total_scan_passes()
+        self.state.problem.passes(self.state.counts.columns_scanned)
     }
 
     /// Solves one alpha, warm-started from the current state; `None` when the samples are
