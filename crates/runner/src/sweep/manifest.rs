@@ -1,7 +1,6 @@
 //! `manifest.json`: what ran, where, with which versions.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
@@ -116,21 +115,17 @@ pub fn rustc_version() -> Option<String> {
     option_env!("REGPATH_RUSTC_VERSION").filter(|s| !s.is_empty()).map(str::to_string)
 }
 
-/// The git revision and dirtiness of the source tree this binary was built from, if it still
-/// exists and `git` is available.
+/// The git revision and dirtiness of the source tree this binary was built from, captured by
+/// the build script (`None` when it was not built from a git checkout or `git` was missing).
+/// A binary copied elsewhere, or run after its checkout moved on, still reports its own build.
 pub fn git_revision() -> (Option<String>, Option<bool>) {
-    let dir = env!("CARGO_MANIFEST_DIR");
-    if !Path::new(dir).exists() {
-        return (None, None);
-    }
-    let run = |args: &[&str]| -> Option<String> {
-        let out = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+    let revision = option_env!("REGPATH_GIT_REVISION").filter(|s| !s.is_empty()).map(str::to_string);
+    let dirty = match option_env!("REGPATH_GIT_DIRTY") {
+        Some("true") => Some(true),
+        Some("false") => Some(false),
+        _ => None,
     };
-    let rev = run(&["rev-parse", "HEAD"]).filter(|s| !s.is_empty());
-    let dirty =
-        rev.as_ref().and_then(|_| run(&["status", "--porcelain", "--untracked-files=no"])).map(|s| !s.is_empty());
-    (rev, dirty)
+    (revision, dirty)
 }
 
 /// The first `model name` of `/proc/cpuinfo`.
@@ -211,5 +206,25 @@ mod tests {
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(951_827_696)), "2000-02-29T12:34:56Z");
         assert_eq!(rfc3339(UNIX_EPOCH + Duration::from_secs(1_775_001_600)), "2026-04-01T00:00:00Z");
+    }
+
+    /// The revision is the one captured at build time: in a checkout, the HEAD the test
+    /// binary was just built from.
+    #[test]
+    fn revision_is_the_build_trees() {
+        let head = std::process::Command::new("git")
+            .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        let (revision, dirty) = git_revision();
+        match head {
+            Some(head) => {
+                assert_eq!(revision.as_deref(), Some(head.as_str()));
+                assert!(dirty.is_some(), "a checkout's build records whether it was dirty");
+            }
+            None => assert_eq!(revision, None, "no checkout, no revision"),
+        }
     }
 }
