@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarize the finished tasks of a partly run sweep (e.g. configs/biobank-study-large.toml).
 
-    scripts/large_cells_summary.py SWEEP_OUT_DIR OUT.csv
+    scripts/large_cells_summary.py SWEEP_OUT_DIR OUT.csv [--previous OLD.csv]
 
 `regpath merge` assembles the tables only once every piece is done. This reads what is
 there: each finished task file (SWEEP_OUT_DIR/tasks/*.json, its `summary` row) and the piece
@@ -9,8 +9,11 @@ records (SWEEP_OUT_DIR/pieces/*.json: a task belongs to the piece whose run, sta
 finished_at, contains its file's modification time, which gives the git revision of the binary
 that ran it; a task of a piece still running has none),
 and writes one row per finished task: cell, penalty, time (CV + final path), test R², nnz,
-support recovery and worst certificate. The output is written to a temporary file and renamed,
-so an interrupted run leaves no partial table.
+support recovery and worst certificate, and the peak memory of the piece's process when that
+piece ran this one task alone (`peak_rss_mb` of its record). `--previous OLD.csv` carries
+over, unchanged, the rows of OLD.csv (an earlier run's table) whose task has no file here.
+The output is written to a temporary file and renamed, so an interrupted run leaves no
+partial table.
 """
 
 import csv
@@ -23,15 +26,19 @@ from datetime import datetime
 COLUMNS = [
     "task_id", "dataset", "n", "p", "true_nnz", "penalty", "cv_time_s", "path_time_s",
     "cv_plus_path_s", "chosen_alpha_index", "chosen_nnz", "chosen_test_r2", "chosen_f1",
-    "worst_certificate", "all_converged", "stop_reason", "git_revision", "finished_by",
+    "worst_certificate", "all_converged", "stop_reason", "git_revision", "finished_by", "peak_rss_mb",
 ]
 
 
 def main() -> int:
-    if len(sys.argv) != 3:
+    args = sys.argv[1:]
+    previous = None
+    if len(args) == 4 and args[2] == "--previous":
+        previous, args = args[3], args[:2]
+    if len(args) != 2:
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
-    root, out = sys.argv[1], sys.argv[2]
+    root, out = args
     tasks = sorted(glob.glob(os.path.join(root, "tasks", "*.json")))
     if not tasks:
         print(f"error: no task files in {root}/tasks", file=sys.stderr)
@@ -39,16 +46,29 @@ def main() -> int:
     # which piece (and so which binary) ran each task: the piece whose run window holds the
     # task file's modification time
     windows = []
+    by_id = {}
     for path in sorted(glob.glob(os.path.join(root, "pieces", "*.json"))):
         piece = json.load(open(path))
+        alone = piece.get("tasks_run") == 1 and piece.get("peak_rss_mb") is not None
+        for task_id in piece.get("task_ids", []):
+            by_id[task_id] = ((piece.get("git_revision") or "")[:7], piece.get("slurm_job") or piece["shard"],
+                              f"{piece['peak_rss_mb']:.0f}" if alone else "")
+        if piece.get("task_ids"):
+            continue
         start = datetime.fromisoformat(piece["started_at"].replace("Z", "+00:00")).timestamp()
         end = datetime.fromisoformat(piece["finished_at"].replace("Z", "+00:00")).timestamp()
-        windows.append((start, end + 1.0, piece.get("git_revision", "")[:7], piece.get("slurm_job") or piece["shard"]))
+        alone = piece.get("tasks_run") == 1 and piece.get("peak_rss_mb") is not None
+        peak = f"{piece['peak_rss_mb']:.0f}" if alone else ""
+        windows.append((start, end + 1.0, (piece.get("git_revision") or "")[:7],
+                        piece.get("slurm_job") or piece["shard"], peak))
     rows = []
     for path in tasks:
         s = json.load(open(path))["summary"]
         mtime = os.path.getmtime(path)
-        revision, job = next(((rev, job) for start, end, rev, job in windows if start <= mtime <= end), ("", ""))
+        # a record that lists its tasks says which piece ran this one; otherwise the piece whose
+        # run window holds the file's time (ambiguous when pieces ran at the same time)
+        revision, job, peak = by_id.get(s["task_id"]) or next(
+            ((rev, job, peak) for start, end, rev, job, peak in windows if start <= mtime <= end), ("", "", ""))
         rows.append({
             "task_id": s["task_id"], "dataset": s["dataset"], "n": s["n"], "p": s["p"],
             "true_nnz": s["true_nnz"], "penalty": s["penalty"],
@@ -58,7 +78,13 @@ def main() -> int:
             "chosen_test_r2": f"{s['chosen_test_r2']:.4f}", "chosen_f1": f"{s['chosen_f1']:.3f}",
             "worst_certificate": f"{s['worst_certificate']:.2e}", "all_converged": s["all_converged"],
             "stop_reason": s["stop_reason"], "git_revision": revision, "finished_by": job,
+            "peak_rss_mb": peak,
         })
+    if previous:
+        have = {r["task_id"] for r in rows}
+        for old in csv.DictReader(open(previous)):
+            if old["task_id"] not in have:
+                rows.append({c: old.get(c, "") for c in COLUMNS})
     rows.sort(key=lambda r: (-int(r["n"]), -int(r["p"]), int(r["true_nnz"]), r["penalty"]))
     tmp = out + ".tmp"
     with open(tmp, "w", newline="") as f:

@@ -276,5 +276,9 @@ fn sharded_sweep_on_a_real_slurm_cluster() {
     let record = piece_record(&sharded, 2);
     assert_eq!(record["tasks_resumed"].as_u64().unwrap() as usize, kept_of_second, "{record}");
     assert_eq!(record["tasks_run"].as_u64().unwrap() as usize, second.len() - kept_of_second, "{record}");
+    let ids: Vec<&str> = record["task_ids"].as_array().expect("task_ids").iter().filter_map(|v| v.as_str()).collect();
+    assert_eq!(ids, second.iter().map(String::as_str).collect::<Vec<_>>(), "piece 2 lists its tasks: {record}");
+    let peak = record["peak_rss_mb"].as_f64().expect("a piece records its peak memory");
+    assert!(peak > 1.0 && peak < 64.0 * 1024.0, "peak_rss_mb {peak}: {record}");
     assert_same_tables(&single, &sharded);
 }

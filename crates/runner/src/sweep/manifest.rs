@@ -78,6 +78,9 @@ pub struct PieceRecord {
     pub wall_time_s: f64,
     /// Tasks assigned to this piece.
     pub tasks_assigned: usize,
+    /// Their ids, in plan order (absent in records of older versions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub task_ids: Vec<String>,
     /// Tasks it computed.
     pub tasks_run: usize,
     /// Tasks it found already done.
@@ -88,6 +91,19 @@ pub struct PieceRecord {
     pub regpath_version: String,
     /// Git revision of the binary's source tree, when known.
     pub git_revision: Option<String>,
+    /// Peak resident memory of the piece's process, MB ([`peak_rss_mb`]; absent in records of
+    /// older versions and off Linux). With one task per piece, that task's peak.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_rss_mb: Option<f64>,
+}
+
+/// Peak resident set size of this process so far, in MB (`VmHWM` of `/proc/self/status`,
+/// kB / 1024), where the kernel reports it.
+pub fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb / 1024.0)
 }
 
 /// This machine's host name (`/proc/sys/kernel/hostname`, else `$HOSTNAME`, else `unknown`).
@@ -225,6 +241,14 @@ mod tests {
                 assert!(dirty.is_some(), "a checkout's build records whether it was dirty");
             }
             None => assert_eq!(revision, None, "no checkout, no revision"),
+        }
+    }
+
+    #[test]
+    fn peak_memory_is_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            let mb = peak_rss_mb().expect("VmHWM on Linux");
+            assert!(mb > 0.1 && mb < 1e6, "{mb} MB");
         }
     }
 }

@@ -183,6 +183,7 @@ pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
             finished_at: manifest::rfc3339(SystemTime::now()),
             wall_time_s: clock.elapsed().as_secs_f64(),
             tasks_assigned: owned_ids.len(),
+            task_ids: owned_ids.iter().map(|id| id.to_string()).collect(),
             tasks_run,
             tasks_resumed,
             estimated_cost: plan
@@ -194,6 +195,7 @@ pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
                 .sum(),
             regpath_version: env!("CARGO_PKG_VERSION").to_string(),
             git_revision,
+            peak_rss_mb: manifest::peak_rss_mb(),
         };
         let path = dir.piece_path(shard);
         manifest::write_json(&path, &record)?;
