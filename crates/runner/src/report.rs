@@ -1057,6 +1057,7 @@ const PIECE_COLUMNS: &[&str] = &[
     "started_at",
     "finished_at",
     "wall_time_s",
+    "peak_rss_mb",
     "tasks_assigned",
     "tasks_run",
     "tasks_resumed",
@@ -1214,9 +1215,20 @@ fn render_sweep(dir: &Path) -> Result<String> {
     push_pairs(&mut out, &pairs);
     if !pieces.is_empty() {
         out.push_str("<h3>Pieces</h3>\n");
+        // the task ids of a piece would fill a cell per piece: the counts say enough here
+        let shown: Vec<Value> = pieces
+            .iter()
+            .cloned()
+            .map(|mut piece| {
+                if let Value::Object(map) = &mut piece {
+                    map.remove("task_ids");
+                }
+                piece
+            })
+            .collect();
         push_table(
             &mut out,
-            &objects_table(&pieces, PIECE_COLUMNS),
+            &objects_table(&shown, PIECE_COLUMNS),
             &TableStyle { id: "pieces", sortable: true, keep_empty: false },
         );
     }

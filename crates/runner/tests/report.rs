@@ -170,6 +170,33 @@ fn report_flags_write_the_page_and_a_run_without_them_removes_it() {
     assert!(!p.join("report.html").exists());
 }
 
+/// A sweep run in pieces: the page's pieces table shows each piece's peak memory, not the
+/// list of its task ids (which the records keep).
+#[test]
+fn the_pieces_table_shows_peak_memory_not_task_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("tiny.toml");
+    fs::write(
+        &config,
+        "[[datasets]]\nfamily = \"uniform\"\nn = 40\np = [8, 12]\n[[penalties]]\npenalty = \"lasso\"\n[grid]\nn_alphas = 5\n",
+    )
+    .unwrap();
+    let out = dir.path().join("s");
+    let (c, o) = (config.to_str().unwrap(), out.to_str().unwrap());
+    for k in ["1/2", "2/2"] {
+        regpath(&["sweep", c, "--out", o, "--threads", "1", "--shard", k]);
+    }
+    let record: Value =
+        serde_json::from_str(&fs::read_to_string(out.join("pieces/piece-1-of-2.json")).unwrap()).unwrap();
+    assert_eq!(record["task_ids"].as_array().map(Vec::len), Some(1), "{record}");
+    regpath(&["merge", o, "--report"]);
+    let page = fs::read_to_string(out.join("report.html")).unwrap();
+    let table = &page[page.find("<table id=\"pieces\"").expect("a pieces table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(table.contains("peak_rss_mb"), "{table}");
+    assert!(!table.contains("task_ids") && !table.contains("__lasso__"), "{table}");
+}
+
 #[test]
 fn pages_render_in_a_real_browser() {
     let Some(chromium) = find_chromium() else {
