@@ -136,16 +136,21 @@ fn not_an_output_directory_is_an_error_and_writes_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a directory"));
 }
 
+/// A tiny sweep configuration in `dir` (uniform family, n = 40, the given `p` axis, Lasso, 5
+/// alphas) and the output directory to use with it.
+fn tiny_sweep(dir: &Path, p: &str) -> (PathBuf, PathBuf) {
+    let config = dir.join("tiny.toml");
+    let text = format!(
+        "[[datasets]]\nfamily = \"uniform\"\nn = 40\np = {p}\n[[penalties]]\npenalty = \"lasso\"\n[grid]\nn_alphas = 5\n"
+    );
+    fs::write(&config, text).unwrap();
+    (config, dir.join("s"))
+}
+
 #[test]
 fn report_flags_write_the_page_and_a_run_without_them_removes_it() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("tiny.toml");
-    fs::write(
-        &config,
-        "[[datasets]]\nfamily = \"uniform\"\nn = 40\np = 8\n[[penalties]]\npenalty = \"lasso\"\n[grid]\nn_alphas = 5\n",
-    )
-    .unwrap();
-    let out = dir.path().join("s");
+    let (config, out) = tiny_sweep(dir.path(), "8");
     let (c, o) = (config.to_str().unwrap(), out.to_str().unwrap());
     let run = regpath(&["sweep", c, "--out", o, "--threads", "1", "--report"]);
     assert!(String::from_utf8_lossy(&run.stderr).contains("report.html"));
@@ -175,13 +180,7 @@ fn report_flags_write_the_page_and_a_run_without_them_removes_it() {
 #[test]
 fn the_pieces_table_shows_peak_memory_not_task_ids() {
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("tiny.toml");
-    fs::write(
-        &config,
-        "[[datasets]]\nfamily = \"uniform\"\nn = 40\np = [8, 12]\n[[penalties]]\npenalty = \"lasso\"\n[grid]\nn_alphas = 5\n",
-    )
-    .unwrap();
-    let out = dir.path().join("s");
+    let (config, out) = tiny_sweep(dir.path(), "[8, 12]");
     let (c, o) = (config.to_str().unwrap(), out.to_str().unwrap());
     for k in ["1/2", "2/2"] {
         regpath(&["sweep", c, "--out", o, "--threads", "1", "--shard", k]);
