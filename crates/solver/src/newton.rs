@@ -124,24 +124,40 @@ pub const MAX_KERNEL_SAMPLES: usize = 4_000;
 /// Features decoded per block of [`kernel_matrix`] (`KERNEL_FEATURES·n` doubles of scratch).
 const KERNEL_FEATURES: usize = 256;
 
-/// Rows of the kernel per parallel product of [`kernel_matrix`].
-const KERNEL_ROWS: usize = 96;
+/// Rows of `out` per matrix product (and per parallel task) of [`add_lower_gram`].
+const GRAM_ROWS: usize = 96;
+
+/// `out += A·Aᵀ` on the lower block triangle (A m × k with any strides, `out` m × m
+/// row-major): for each block I of [`GRAM_ROWS`] rows, `out[I][0..end(I)] += A_I·A_{0..end(I)}ᵀ`
+/// by ndarray's blocked `matrixmultiply`, the blocks in parallel. Entries right of each row
+/// block's diagonal block are left as they were. Each entry is one product's sum over k in
+/// the product's fixed order, so the result does not depend on the thread count.
+pub(crate) fn add_lower_gram(a: ndarray::ArrayView2<'_, f64>, out: &mut [f64]) {
+    use ndarray::{ArrayViewMut2, linalg::general_mat_mul, s};
+    let m = a.nrows();
+    debug_assert_eq!(out.len(), m * m);
+    out.par_chunks_mut(GRAM_ROWS * m).enumerate().for_each(|(block, rows)| {
+        let (start, count) = (block * GRAM_ROWS, rows.len() / m);
+        let end = start + count;
+        let mut rows = ArrayViewMut2::from_shape((count, m), rows).expect("block rows");
+        let ai = a.slice(s![start..end, ..]);
+        let aj = a.slice(s![..end, ..]);
+        general_mat_mul(1.0, &ai, &aj.t(), 1.0, &mut rows.slice_mut(s![.., ..end]));
+    });
+}
 
 /// The kernel `K = Σ_{j∈L} s_j·x̃_j x̃_jᵀ / n` (n × n, row-major) over the listed features L
 /// with scales `s_j > 0` (the inverse penalty weights).
 ///
 /// Features are taken in blocks B of [`KERNEL_FEATURES`]: the block's working-scale columns
 /// `Z_c = √s_j·x̃_j` (c-th feature of B) are materialised as the rows of Z (|B| × n), and
-/// `K += ZᵀZ` is computed as general matrix products (ndarray's blocked `matrixmultiply`) for
-/// the lower block triangle only: for each block I of [`KERNEL_ROWS`] rows,
-/// `K[I][0..end(I)] += Z[·][I]ᵀ·Z[·][0..end(I)]`, the row blocks in parallel. The upper
-/// triangle is mirrored at the end, so K is exactly symmetric. Each entry is summed over the
-/// feature blocks in order, and within a block in the product's fixed order, so the result
-/// does not depend on the thread count. The row-by-row rank-one updates this replaces ran at
+/// `K += ZᵀZ` is computed on the lower block triangle by [`add_lower_gram`] (A = Zᵀ). The
+/// upper triangle is mirrored at the end, so K is exactly symmetric. Each entry is summed
+/// over the feature blocks in order, and within a block in the product's fixed order, so the
+/// result does not depend on the thread count. The row-by-row rank-one updates this replaces ran at
 /// about 12 GFlop/s and computed both triangles: at 1,000 × 10⁶ (a `.bed`, one thread) the
 /// kernel took most of a 242 s ridge path.
 pub fn kernel_matrix<D: Design>(design: &D, features: &[usize], scale: impl Fn(usize) -> f64) -> Vec<f64> {
-    use ndarray::{ArrayView2, ArrayViewMut2, linalg::general_mat_mul, s};
     let n = design.n_samples();
     let mut kernel = vec![0.0; n * n];
     let mut block = vec![0.0; n * KERNEL_FEATURES.min(features.len())];
@@ -152,15 +168,8 @@ pub fn kernel_matrix<D: Design>(design: &D, features: &[usize], scale: impl Fn(u
             let s = scale(j);
             design.axpy(j, if s == 1.0 { 1.0 } else { s.sqrt() }, row);
         }
-        let z = ArrayView2::from_shape((chunk.len(), n), &*rows).expect("|B| × n block");
-        kernel.par_chunks_mut(KERNEL_ROWS * n).enumerate().for_each(|(b, out)| {
-            let (start, count) = (b * KERNEL_ROWS, out.len() / n);
-            let end = start + count;
-            let mut out = ArrayViewMut2::from_shape((count, n), out).expect("kernel rows");
-            let zi = z.slice(s![.., start..end]);
-            let zj = z.slice(s![.., ..end]);
-            general_mat_mul(1.0, &zi.t(), &zj, 1.0, &mut out.slice_mut(s![.., ..end]));
-        });
+        let z = ndarray::ArrayView2::from_shape((chunk.len(), n), &*rows).expect("|B| × n block");
+        add_lower_gram(z.t(), &mut kernel);
     }
     let inv_n = 1.0 / n as f64;
     for a in 0..n {
