@@ -5,9 +5,10 @@
 
 `regpath merge` assembles the tables only once every piece is done. This reads what is
 there: each finished task file (SWEEP_OUT_DIR/tasks/*.json, its `summary` row) and the piece
-records (SWEEP_OUT_DIR/pieces/*.json: a task belongs to the piece whose run, started_at to
-finished_at, contains its file's modification time, which gives the git revision of the binary
-that ran it; a task of a piece still running has none),
+records (SWEEP_OUT_DIR/pieces/*.json: a task belongs to the piece whose `task_ids` list it, or,
+for records without that list, to the piece whose run, started_at to finished_at, contains the
+task file's modification time; that gives the git revision of the binary that ran it; a task
+of a piece still running has none),
 and writes one row per finished task: cell, penalty, time (CV + final path), test R², nnz,
 support recovery and worst certificate, and the peak memory of the piece's process when that
 piece ran this one task alone (`peak_rss_mb` of its record). `--previous OLD.csv` carries
@@ -43,32 +44,27 @@ def main() -> int:
     if not tasks:
         print(f"error: no task files in {root}/tasks", file=sys.stderr)
         return 1
-    # which piece (and so which binary) ran each task: the piece whose run window holds the
-    # task file's modification time
-    windows = []
-    by_id = {}
+    # which piece (and so which binary) ran each task: (revision, piece, peak memory when the
+    # piece ran that task alone), by the record's task_ids, else by its run window
+    by_id, windows = {}, []
     for path in sorted(glob.glob(os.path.join(root, "pieces", "*.json"))):
         piece = json.load(open(path))
         alone = piece.get("tasks_run") == 1 and piece.get("peak_rss_mb") is not None
-        for task_id in piece.get("task_ids", []):
-            by_id[task_id] = ((piece.get("git_revision") or "")[:7], piece.get("slurm_job") or piece["shard"],
-                              f"{piece['peak_rss_mb']:.0f}" if alone else "")
+        who = ((piece.get("git_revision") or "")[:7], piece.get("slurm_job") or piece["shard"],
+               f"{piece['peak_rss_mb']:.0f}" if alone else "")
         if piece.get("task_ids"):
+            by_id.update((task_id, who) for task_id in piece["task_ids"])
             continue
         start = datetime.fromisoformat(piece["started_at"].replace("Z", "+00:00")).timestamp()
         end = datetime.fromisoformat(piece["finished_at"].replace("Z", "+00:00")).timestamp()
-        alone = piece.get("tasks_run") == 1 and piece.get("peak_rss_mb") is not None
-        peak = f"{piece['peak_rss_mb']:.0f}" if alone else ""
-        windows.append((start, end + 1.0, (piece.get("git_revision") or "")[:7],
-                        piece.get("slurm_job") or piece["shard"], peak))
+        windows.append((start, end + 1.0, who))
     rows = []
     for path in tasks:
         s = json.load(open(path))["summary"]
         mtime = os.path.getmtime(path)
-        # a record that lists its tasks says which piece ran this one; otherwise the piece whose
-        # run window holds the file's time (ambiguous when pieces ran at the same time)
+        # a run window is ambiguous when pieces ran at the same time: task_ids are not
         revision, job, peak = by_id.get(s["task_id"]) or next(
-            ((rev, job, peak) for start, end, rev, job, peak in windows if start <= mtime <= end), ("", "", ""))
+            (who for start, end, who in windows if start <= mtime <= end), ("", "", ""))
         rows.append({
             "task_id": s["task_id"], "dataset": s["dataset"], "n": s["n"], "p": s["p"],
             "true_nnz": s["true_nnz"], "penalty": s["penalty"],
