@@ -110,6 +110,26 @@ impl<D: Design> Design for WithCovariates<'_, D> {
         }
     }
 
+    #[inline]
+    fn dot_f32(&self, j: usize, v: &[f32]) -> f64 {
+        if j < self.p {
+            self.inner.dot_f32(j, v)
+        } else {
+            self.covariate(j - self.p).iter().zip(v).map(|(&x, &vi)| x * f64::from(vi)).sum()
+        }
+    }
+
+    #[inline]
+    fn weighted_axpy_f32(&self, j: usize, a: f64, w: &[f32], v: &mut [f32]) {
+        if j < self.p {
+            self.inner.weighted_axpy_f32(j, a, w, v);
+        } else if a != 0.0 {
+            for ((o, &x), &wi) in v.iter_mut().zip(self.covariate(j - self.p)).zip(w) {
+                *o += (a * x * f64::from(wi)) as f32;
+            }
+        }
+    }
+
     fn weighted_sq_norm(&self, j: usize, w: &[f64]) -> f64 {
         if j < self.p {
             self.inner.weighted_sq_norm(j, w)

@@ -88,6 +88,25 @@ pub trait Design: Sync {
         }
     }
 
+    /// `x̃_jᵀv` for a single-precision v (the entries of x̃_j rounded to f32 by a packed
+    /// design; relative error of the order of 2⁻²⁴·√n of `Σ_i |x̃_ij v_i|`). The default
+    /// materialises the column (see [`Design::weighted_axpy`]) and sums in f64.
+    fn dot_f32(&self, j: usize, v: &[f32]) -> f64 {
+        let mut column = vec![0.0; self.n_samples()];
+        self.axpy(j, 1.0, &mut column);
+        column.iter().zip(v).map(|(&x, &vi)| x * f64::from(vi)).sum()
+    }
+
+    /// `v_i += a·w_i·x̃_ij` in single precision. The default materialises the column (see
+    /// [`Design::weighted_axpy`]).
+    fn weighted_axpy_f32(&self, j: usize, a: f64, w: &[f32], v: &mut [f32]) {
+        let mut column = vec![0.0; self.n_samples()];
+        self.axpy(j, a, &mut column);
+        for ((o, &x), &wi) in v.iter_mut().zip(&column).zip(w) {
+            *o += (x * f64::from(wi)) as f32;
+        }
+    }
+
     /// `Σ_i w_i·x̃_ij²` (not divided by n). The default materialises the column (see
     /// [`Design::weighted_axpy`]).
     fn weighted_sq_norm(&self, j: usize, w: &[f64]) -> f64 {

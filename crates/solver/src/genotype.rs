@@ -15,7 +15,8 @@ use rayon::prelude::*;
 use crate::design::{ColumnStats, Design, SCAN_BLOCK, scan_features};
 use crate::error::SolverError;
 use crate::genotype_kernels::{
-    SCREENING_DOT_ERROR, axpy_run, dot_run, screening_dot_available, screening_dot_run, weighted_axpy_run,
+    SCREENING_DOT_ERROR, axpy_run, dot_run, dot_run_f32, screening_dot_available, screening_dot_run, weighted_axpy_run,
+    weighted_axpy_run_f32,
 };
 use crate::repack::repack_rows;
 
@@ -388,6 +389,29 @@ impl Design for PackedGenotypeDesign<'_> {
         let t = self.table[j];
         let at = [a * t[0], a * t[1], a * t[2], a * t[3]];
         self.for_each_run(j, |bytes, rows| weighted_axpy_run(&at, bytes, &w[rows.clone()], &mut v[rows]));
+    }
+
+    /// `Σ_i t[c_i]·v_i` by [`dot_run_f32`] (the table rounded to f32).
+    #[inline]
+    fn dot_f32(&self, j: usize, v: &[f32]) -> f64 {
+        if self.stats.inv_scale[j] == 0.0 {
+            return 0.0;
+        }
+        let t = self.table[j].map(|x| x as f32);
+        let mut sum = 0.0;
+        self.for_each_run(j, |bytes, rows| sum += dot_run_f32(&t, bytes, &v[rows]));
+        sum
+    }
+
+    /// `v_i += a·w_i·t[c_i]` by [`weighted_axpy_run_f32`] (the table scaled by a, then
+    /// rounded to f32).
+    #[inline]
+    fn weighted_axpy_f32(&self, j: usize, a: f64, w: &[f32], v: &mut [f32]) {
+        if self.stats.inv_scale[j] == 0.0 || a == 0.0 {
+            return;
+        }
+        let at = self.table[j].map(|x| (a * x) as f32);
+        self.for_each_run(j, |bytes, rows| weighted_axpy_run_f32(&at, bytes, &w[rows.clone()], &mut v[rows]));
     }
 
     /// `Σ_i w_i·t[c_i]²`: the dot product of w with the squared table.

@@ -97,6 +97,60 @@ pub fn weighted_axpy_run(at: &[f64; 4], bytes: &[u8], w: &[f64], v: &mut [f64]) 
 
 /// `REGPATH_PORTABLE_KERNELS=1` forces the portable loops (A/B measurements, checks of the
 /// vector kernels on a machine that has them).
+/// `Σ_i t[c_i]·v_i` in single precision, for the model sweeps of a Newton step, which work on
+/// a small correction in f32 (see `prox_newton.rs`, `SweepResidual`): 16 samples per vector,
+/// each chunk of 256 samples summed in f32 and the chunk sums added in f64 (relative error
+/// within [`SCREENING_DOT_ERROR`] of `Σ_i |t[c_i]·v_i|`, the same derivation; the tail summed
+/// in f64). The portable loop accumulates in f64.
+#[inline]
+pub fn dot_run_f32(t: &[f32; 4], bytes: &[u8], v: &[f32]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if v.len() >= 64 && screening_dot_available() {
+            // SAFETY: the processor supports AVX-512F (checked just above).
+            return unsafe { avx512::dot_run_f32(t, bytes, v) };
+        }
+    }
+    dot_run_f32_portable(t, bytes, v)
+}
+
+/// `v_i += at[c_i]·w_i` in single precision, 16 samples per vector (one fused rounding per
+/// sample) with AVX-512.
+#[inline]
+pub fn weighted_axpy_run_f32(at: &[f32; 4], bytes: &[u8], w: &[f32], v: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if v.len() >= 64 && screening_dot_available() {
+            // SAFETY: the processor supports AVX-512F (checked just above).
+            unsafe { avx512::weighted_axpy_run_f32(at, bytes, w, v) };
+            return;
+        }
+    }
+    weighted_axpy_run_f32_portable(at, bytes, w, v);
+}
+
+/// The portable single-precision dot (f64 accumulators).
+pub fn dot_run_f32_portable(t: &[f32; 4], bytes: &[u8], v: &[f32]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    for (b, vs) in bytes.iter().zip(v.chunks(4)) {
+        let b = *b as usize;
+        for (k, &vi) in vs.iter().enumerate() {
+            acc[k] += f64::from(t[(b >> (2 * k)) & 3] * vi);
+        }
+    }
+    (acc[0] + acc[2]) + (acc[1] + acc[3])
+}
+
+/// The portable single-precision weighted axpy.
+pub fn weighted_axpy_run_f32_portable(at: &[f32; 4], bytes: &[u8], w: &[f32], v: &mut [f32]) {
+    for ((b, ws), vs) in bytes.iter().zip(w.chunks(4)).zip(v.chunks_mut(4)) {
+        let b = *b as usize;
+        for (k, (vi, &wi)) in vs.iter_mut().zip(ws).enumerate() {
+            *vi += at[(b >> (2 * k)) & 3] * wi;
+        }
+    }
+}
+
 fn portable_ab() -> bool {
     static P: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *P.get_or_init(|| std::env::var_os("REGPATH_PORTABLE_KERNELS").is_some())
@@ -209,6 +263,71 @@ mod avx512 {
         total + super::dot_run_portable(t, &bytes[done / 4..], &v[done..]) * scale
     }
 
+    /// The table four times and the shifts that decode 16 samples from 32 bits.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn table_f32(t: &[f32; 4]) -> (__m512, __m512i) {
+        let [t0, t1, t2, t3] = *t;
+        let table = _mm512_setr_ps(t0, t1, t2, t3, t0, t1, t2, t3, t0, t1, t2, t3, t0, t1, t2, t3);
+        (table, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30))
+    }
+
+    /// `t[c]` for the 16 samples whose codes are the 4 bytes at `bytes[0..4]`.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    fn lookup_f32(bytes: &[u8], table: __m512, shifts: __m512i) -> __m512 {
+        let word = u32::from_le_bytes(bytes[..4].try_into().expect("4 bytes"));
+        _mm512_permutexvar_ps(_mm512_srlv_epi32(_mm512_set1_epi32(word as i32), shifts), table)
+    }
+
+    /// See [`super::dot_run_f32`].
+    #[target_feature(enable = "avx512f")]
+    pub fn dot_run_f32(t: &[f32; 4], bytes: &[u8], v: &[f32]) -> f64 {
+        let (table, shifts) = table_f32(t);
+        let mut total = 0.0f64;
+        let blocks = v.len() / 64;
+        let mut k = 0;
+        while k < blocks {
+            let end = (k + 4).min(blocks);
+            let (mut a0, mut a1) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+            while k < end {
+                let (b, x) = (&bytes[16 * k..16 * k + 16], &v[64 * k..64 * k + 64]);
+                // SAFETY: each load reads 16 of the 64 values of `x`.
+                let load = |g: usize| unsafe { _mm512_loadu_ps(x.as_ptr().add(16 * g)) };
+                a0 = _mm512_fmadd_ps(lookup_f32(b, table, shifts), load(0), a0);
+                a1 = _mm512_fmadd_ps(lookup_f32(&b[4..], table, shifts), load(1), a1);
+                a0 = _mm512_fmadd_ps(lookup_f32(&b[8..], table, shifts), load(2), a0);
+                a1 = _mm512_fmadd_ps(lookup_f32(&b[12..], table, shifts), load(3), a1);
+                k += 1;
+            }
+            total += f64::from(_mm512_reduce_add_ps(_mm512_add_ps(a0, a1)));
+        }
+        let done = 64 * blocks;
+        total + super::dot_run_f32_portable(t, &bytes[done / 4..], &v[done..])
+    }
+
+    /// See [`super::weighted_axpy_run_f32`].
+    #[target_feature(enable = "avx512f")]
+    pub fn weighted_axpy_run_f32(at: &[f32; 4], bytes: &[u8], w: &[f32], v: &mut [f32]) {
+        let (table, shifts) = table_f32(at);
+        let blocks = v.len() / 64;
+        for k in 0..blocks {
+            let (b, x, ws) = (&bytes[16 * k..16 * k + 16], &mut v[64 * k..64 * k + 64], &w[64 * k..64 * k + 64]);
+            for g in 0..4 {
+                let value = lookup_f32(&b[4 * g..], table, shifts);
+                // SAFETY: the loads and the store touch values 16g..16g + 16 of the 64 of
+                // `x` and `ws`.
+                unsafe {
+                    let q = x.as_mut_ptr().add(16 * g);
+                    let weight = _mm512_loadu_ps(ws.as_ptr().add(16 * g));
+                    _mm512_storeu_ps(q, _mm512_fmadd_ps(value, weight, _mm512_loadu_ps(q)));
+                }
+            }
+        }
+        let done = 64 * blocks;
+        super::weighted_axpy_run_f32_portable(at, &bytes[done / 4..], &w[done..], &mut v[done..]);
+    }
+
     #[target_feature(enable = "avx512f")]
     pub fn axpy_run(at: &[f64; 4], bytes: &[u8], v: &mut [f64]) {
         let table = table(at);
@@ -287,6 +406,23 @@ mod tests {
             weighted_axpy_run_portable(&t, &bytes, &w, &mut b);
             for (i, (x, y)) in a.iter().zip(&b).enumerate() {
                 assert!((x - y).abs() <= 1e-15 * (1.0 + y.abs()), "weighted axpy, {len} samples, {i}: {x} vs {y}");
+            }
+            let t32 = t.map(|x| x as f32);
+            let (v32, w32): (Vec<f32>, Vec<f32>) =
+                (v.iter().map(|&x| x as f32).collect(), w.iter().map(|&x| x as f32).collect());
+            let exact32 = dot_run_portable(&t, &bytes, &v32.iter().map(|&x| f64::from(x)).collect::<Vec<_>>());
+            let (fast, slow) = (dot_run_f32(&t32, &bytes, &v32), dot_run_f32_portable(&t32, &bytes, &v32));
+            for (name, value) in [("fast", fast), ("portable", slow)] {
+                assert!(
+                    (value - exact32).abs() <= SCREENING_DOT_ERROR * magnitude,
+                    "f32 dot ({name}), {len} samples: {value} vs {exact32}"
+                );
+            }
+            let (mut a, mut b) = (v32.clone(), v32.clone());
+            weighted_axpy_run_f32(&t32, &bytes, &w32, &mut a);
+            weighted_axpy_run_f32_portable(&t32, &bytes, &w32, &mut b);
+            for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                assert!((x - y).abs() <= 1e-6 * (1.0 + y.abs()), "f32 weighted axpy, {len} samples, {i}: {x} vs {y}");
             }
         }
     }
