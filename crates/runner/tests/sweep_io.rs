@@ -301,3 +301,43 @@ fn merge_writes_the_models_and_splits_of_a_single_run() {
     assert_eq!(folder(&pieces.join("splits")), folder(&single.join("splits")));
     assert_eq!(folder(&single.join("splits")).len(), 6);
 }
+
+/// A path with more nonzero coefficients over its alphas than a task keeps (ridge: 100 alphas
+/// × 45,000 features, past `MODEL_BUDGET`) still writes its chosen model: with a validation
+/// part the choice is known as the path runs, and only the best alpha so far is kept.
+#[test]
+fn a_long_ridge_path_keeps_its_chosen_model() {
+    let p = 45_000;
+    assert!(100 * p > regpath_runner::sweep::tables::MODEL_BUDGET);
+    let dir = tempfile::tempdir().unwrap();
+    let config = SweepConfig::from_toml(
+        &format!(
+            r#"
+seed = 5
+[[datasets]]
+family = "uniform"
+n = 120
+p = {p}
+[[penalties]]
+penalty = "ridge"
+[grid]
+n_alphas = 100
+eps = 1e-3
+[evaluation]
+method = "validation"
+"#
+        ),
+        None,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    assert!(run_sweep(&config, &opts(&out)).unwrap().complete);
+    let task = format!("uniform_n120_p{p}__ridge__r0");
+    let chosen: usize = column(&out.join("summary.csv"), "chosen_alpha_index")[0].parse().unwrap();
+    let alpha: f64 = column(&out.join("path.csv"), "alpha")[chosen].parse().unwrap();
+    let model: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join(format!("models/{task}.json"))).unwrap()).unwrap();
+    assert_eq!(model["alphas"][0].as_f64().unwrap(), alpha, "the model is the chosen alpha's");
+    let coefs = table(&out.join(format!("models/{task}.coefs.csv"))).1;
+    assert_eq!(coefs.len(), p, "ridge: every coefficient of the chosen alpha");
+}

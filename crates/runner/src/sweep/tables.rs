@@ -470,13 +470,16 @@ pub struct TaskResult {
 }
 
 /// Most nonzero coefficients a task keeps in memory while its path runs (those of all its
-/// alphas, 16 bytes each; 64 MiB) to write its chosen model afterwards. A path with more (e.g.
-/// ridge on hundreds of thousands of features) writes no `models/<task_id>.json`.
+/// alphas, 16 bytes each; 64 MiB) to write its chosen model afterwards, when the choice is
+/// only known after the path (CV without `patience`; with CV first or a validation part only
+/// the running best alpha's are kept). A path with more (e.g. ridge on hundreds of thousands
+/// of features) writes no `models/<task_id>.json`.
 pub const MODEL_BUDGET: usize = 1 << 22;
 
 /// Most feature indices a task keeps in memory while its path runs to recover the chosen
-/// model's support afterwards (the supports of all its alphas, as `u32`; 64 MiB). A path whose
-/// supports add up to more (e.g. ridge on hundreds of thousands of features) records none.
+/// model's support afterwards (the supports of all its alphas, as `u32`; 64 MiB), when the
+/// choice is only known after the path (see [`MODEL_BUDGET`]). A path whose supports add up
+/// to more (e.g. ridge on hundreds of thousands of features) records none.
 pub const SUPPORT_BUDGET: usize = 1 << 24;
 
 /// Current [`TaskResult::format`].

@@ -98,11 +98,17 @@ pub fn run_task(
             _ => Stop::Never,
         },
     };
-    // each alpha's support (X's columns), to recover the chosen model's once alpha is chosen
+    // The chosen alpha is the first minimum of the criterion over the alphas the path reaches
+    // (`argmin_first`). With CV run first the criterion is known before the path (cv.mean),
+    // with a validation part it is known at each alpha: then only the running best alpha's
+    // support and model are kept (the chosen one once the path ends, however long the path and
+    // however many coefficients it has). Only CV run after the path keeps every alpha's,
+    // within SUPPORT_BUDGET and MODEL_BUDGET.
+    let criterion_known = early_cv.is_some() || config.evaluation.method == Method::Validation;
+    let mut best: Option<(usize, f64)> = None;
     let p = plan.datasets[task.dataset].p;
     let mut supports: Vec<Option<Vec<u32>>> = Vec::new();
     let mut kept = 0usize;
-    // each alpha's intercept and coefficients, to write the chosen model
     let mut models: Vec<Option<ChosenModel>> = Vec::new();
     let mut kept_coefs = 0usize;
     let snps = match &plan.datasets[task.dataset].origin {
@@ -115,22 +121,49 @@ pub fn run_task(
         }
         DataOrigin::Synthetic(_) => &[],
     };
-    let (points, summary, stopped) = training_path(plan, task, data, design, &options, stop, |pt| {
+    let (points, summary, stopped) = training_path(plan, task, data, design, &options, stop, |pt, validation| {
         if keep_coefs {
             coefs.extend(coef_rows(task, data, pt, snps.as_deref(), covariate_names));
         }
-        kept_coefs += pt.coefs.len();
-        models.push((kept_coefs <= MODEL_BUDGET).then(|| ChosenModel {
+        let k = models.len();
+        let keep = if criterion_known {
+            let value = match &early_cv {
+                Some(cv) => cv.mean.get(k).copied().unwrap_or(f64::NAN),
+                None => validation.unwrap_or(f64::NAN),
+            };
+            // argmin_first's rule (NaN skipped; index 0 when every value is NaN)
+            let better = match best {
+                None => true,
+                Some((_, b)) => !value.is_nan() && (b.is_nan() || value < b),
+            };
+            if better {
+                if let Some((old, _)) = best.replace((k, value)) {
+                    models[old] = None;
+                    supports[old] = None;
+                }
+            }
+            better
+        } else {
+            kept_coefs += pt.coefs.len();
+            kept_coefs <= MODEL_BUDGET
+        };
+        models.push(keep.then(|| ChosenModel {
             alpha: pt.alpha,
             alpha_over_max: pt.alpha_over_max,
             intercept: pt.intercept,
             nnz: pt.nnz,
             coefs: pt.coefs.iter().filter(|c| c.1 != 0.0).copied().collect(),
         }));
-        let support: Vec<u32> =
-            pt.coefs.iter().filter(|&&(j, c)| j < p && c != 0.0).filter_map(|&(j, _)| u32::try_from(j).ok()).collect();
-        kept += support.len();
-        supports.push((kept <= SUPPORT_BUDGET).then_some(support));
+        let support = || -> Vec<u32> {
+            pt.coefs.iter().filter(|&&(j, c)| j < p && c != 0.0).filter_map(|&(j, _)| u32::try_from(j).ok()).collect()
+        };
+        supports.push(if criterion_known {
+            keep.then(support)
+        } else {
+            let support = support();
+            kept += support.len();
+            (kept <= SUPPORT_BUDGET).then_some(support)
+        });
     })?;
     let cv = match early_cv {
         Some(cv) => Some(cv),
@@ -231,7 +264,7 @@ fn training_alphas(
 }
 
 /// The training path, scored on the validation and test parts at every alpha; `on_point` also
-/// sees each point (for the coefficient rows). Returns whether `stop` ended it.
+/// sees each point with its validation error (for the coefficient rows and the chosen model). Returns whether `stop` ended it.
 fn training_path(
     plan: &Plan,
     task: &Task,
@@ -239,7 +272,7 @@ fn training_path(
     design: &FitDesign<'_>,
     options: &PathOptions,
     stop: Stop,
-    mut on_point: impl FnMut(&PathPoint<'_>),
+    mut on_point: impl FnMut(&PathPoint<'_>, Option<f64>),
 ) -> Result<(Vec<PointInfo>, PathSummary, bool)> {
     let mut patience = match stop {
         Stop::NoImprovement(n) => Some(Patience::new(n)),
@@ -292,7 +325,7 @@ fn training_path(
                 full_passes: pt.coordinate_updates as f64 / p as f64 + pt.scan_passes + pt.newton_passes,
                 time_s: pt.time_s,
             });
-            on_point(pt);
+            on_point(pt, validation_mse);
             let done = match (stop, &mut patience) {
                 (Stop::At(k), _) => pt.alpha_index >= k,
                 (_, Some(p)) => p.stop_after(validation_mse.unwrap_or(f64::NAN)),
