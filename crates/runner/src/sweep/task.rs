@@ -136,11 +136,9 @@ pub fn run_task(
                 None => true,
                 Some((_, b)) => !value.is_nan() && (b.is_nan() || value < b),
             };
-            if better {
-                if let Some((old, _)) = best.replace((k, value)) {
-                    models[old] = None;
-                    supports[old] = None;
-                }
+            if better && let Some((old, _)) = best.replace((k, value)) {
+                models[old] = None;
+                supports[old] = None;
             }
             better
         } else {
