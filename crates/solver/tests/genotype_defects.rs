@@ -199,6 +199,14 @@ fn near_collinear_columns_do_not_stall_the_solver() {
     }
 }
 
+/// Case/control labels: 1 where the score is above its median.
+fn above_the_median(score: &[f64]) -> Vec<f64> {
+    let mut sorted = score.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    score.iter().map(|&s| f64::from(u8::from(s > median))).collect()
+}
+
 /// The logistic datafit reads a packed design in place (packed dot products and weighted
 /// axpys in its Newton models' sweeps, `Design::packed_columns`): every penalty's path on the
 /// packed `.bed` design, whole and as byte-aligned sample runs (the CV fold layout), equals
@@ -209,12 +217,7 @@ fn logistic_paths_on_packed_genotypes_equal_the_dense_matrix() {
     let mosaic = FounderMosaic::new(160, 200, 20, 6, 0.02, 41);
     let x = mosaic.dense();
     let score = phenotype(&x, &[4, 77, 150], 3);
-    let median = {
-        let mut s = score.clone();
-        s.sort_by(f64::total_cmp);
-        s[s.len() / 2]
-    };
-    let labels: Vec<f64> = score.iter().map(|&s| f64::from(u8::from(s > median))).collect();
+    let labels = above_the_median(&score);
     let opts = PathOptions {
         datafit: regpath_solver::DatafitKind::Logistic,
         tol: 1e-8,
@@ -277,12 +280,7 @@ fn logistic_sweeps_in_single_precision_reach_tight_certificates() {
     let mosaic = FounderMosaic::new(1024, 240, 20, 6, 0.02, 43);
     let x = mosaic.dense();
     let score = phenotype(&x, &[3, 60, 120, 200], 3);
-    let median = {
-        let mut s = score.clone();
-        s.sort_by(f64::total_cmp);
-        s[s.len() / 2]
-    };
-    let labels: Vec<f64> = score.iter().map(|&s| f64::from(u8::from(s > median))).collect();
+    let labels = above_the_median(&score);
     let opts = PathOptions {
         datafit: regpath_solver::DatafitKind::Logistic,
         tol: 1e-9,
