@@ -1018,9 +1018,8 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxState<'a, D, P, F> {
     }
 
     /// Replaces (t_S, b, q) by their Anderson extrapolation if it lowers the Newton model
-    /// (returns whether it did)
     /// `m = Σ_i q_i²/(2n h_i) + Σ_{j∈S} w_j pen(t_j)` (up to a constant: with `d = (r − q)/h`,
-    /// `−rᵀd/n + Σ h d²/(2n) = Σ (q² − r²)/(2n h)`).
+    /// `−rᵀd/n + Σ h d²/(2n) = Σ (q² − r²)/(2n h)`); returns whether it did.
     fn try_model_extrapolation(&mut self, alpha: f64, buf: &mut StepBuffers) -> bool {
         let len = self.ws.features.len();
         buf.extrapolated.resize(len + 1, 0.0);
