@@ -228,39 +228,14 @@ mod avx512 {
         _mm512_reduce_add_pd(_mm512_add_pd(a0, a1)) + super::dot_run_portable(t, &bytes[done / 4..], &v[done..])
     }
 
-    /// See [`super::screening_dot_run`]: chunks of 4 blocks of 64 samples in two f32
-    /// accumulators, each chunk's sum added in f64; the tail in f64.
+    /// See [`super::screening_dot_run`]: the whole blocks of 64 samples by [`dot_run_f32`] on
+    /// the scaled f32 values (chunks of 4 blocks in two f32 accumulators, each chunk's sum
+    /// added in f64), the tail from the f64 values.
     #[target_feature(enable = "avx512f")]
     pub fn screening_dot_run(t: &[f64; 4], bytes: &[u8], v: &[f64], v32: &[f32], scale: f64) -> f64 {
-        let (t0, t1, t2, t3) = (t[0] as f32, t[1] as f32, t[2] as f32, t[3] as f32);
-        let table = _mm512_setr_ps(t0, t1, t2, t3, t0, t1, t2, t3, t0, t1, t2, t3, t0, t1, t2, t3);
-        let shifts = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-        let lookup =
-            |word: u32| _mm512_permutexvar_ps(_mm512_srlv_epi32(_mm512_set1_epi32(word as i32), shifts), table);
-        let mut total = 0.0f64;
-        let blocks = v32.len() / 64;
-        let mut k = 0;
-        while k < blocks {
-            let end = (k + 4).min(blocks);
-            let (mut a0, mut a1) = (_mm512_setzero_ps(), _mm512_setzero_ps());
-            while k < end {
-                // 64 samples: 16 bytes of codes, 4 groups of 16 samples
-                let word = |g: usize| {
-                    u32::from_le_bytes(bytes[16 * k + 4 * g..16 * k + 4 * g + 4].try_into().expect("4 bytes"))
-                };
-                let x = &v32[64 * k..64 * k + 64];
-                // SAFETY: each load reads 16 of the 64 values of `x`.
-                let load = |g: usize| unsafe { _mm512_loadu_ps(x.as_ptr().add(16 * g)) };
-                a0 = _mm512_fmadd_ps(lookup(word(0)), load(0), a0);
-                a1 = _mm512_fmadd_ps(lookup(word(1)), load(1), a1);
-                a0 = _mm512_fmadd_ps(lookup(word(2)), load(2), a0);
-                a1 = _mm512_fmadd_ps(lookup(word(3)), load(3), a1);
-                k += 1;
-            }
-            total += f64::from(_mm512_reduce_add_ps(_mm512_add_ps(a0, a1)));
-        }
-        let done = 64 * blocks;
-        total + super::dot_run_portable(t, &bytes[done / 4..], &v[done..]) * scale
+        let done = 64 * (v32.len() / 64);
+        dot_run_f32(&t.map(|x| x as f32), bytes, &v32[..done])
+            + super::dot_run_portable(t, &bytes[done / 4..], &v[done..]) * scale
     }
 
     /// The table four times and the shifts that decode 16 samples from 32 bits.
