@@ -111,6 +111,19 @@ impl GramCache {
         }
     }
 
+    /// The cache position of a cached feature (an index into every [`Self::row_of`] row).
+    #[inline]
+    pub fn slot(&self, j: usize) -> usize {
+        debug_assert!(self.contains(j));
+        self.slot[j] as usize
+    }
+
+    /// Gram row of a cached feature j, by cache position: `row_of(j)[slot(i)] = x̃_iᵀx̃_j/n`.
+    #[inline]
+    pub fn row_of(&self, j: usize) -> &[f64] {
+        &self.rows[self.slot[j] as usize]
+    }
+
     /// `x̃_iᵀx̃_j/n` for two cached features.
     #[inline]
     pub fn get(&self, i: usize, j: usize) -> f64 {

@@ -28,6 +28,7 @@ use crate::solve_options::SolveOptions;
 mod active_set;
 mod alpha_loop;
 mod gradients;
+mod gram_sweeps;
 mod model_factor;
 mod problem;
 mod prox_newton;
@@ -139,6 +140,7 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     newton: NewtonState,
     ridge: RidgeKernel,
     anderson: AndersonMemory,
+    gram_sweeps: gram_sweeps::GramSweeps,
     scratch: Scratch,
     counts: Counters,
     coefs: Vec<(usize, f64)>,
@@ -188,6 +190,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             },
             ridge: RidgeKernel::default(),
             anderson: AndersonMemory::default(),
+            gram_sweeps: gram_sweeps::GramSweeps::default(),
             scratch: Scratch::default(),
             counts: Counters::default(),
             coefs: Vec::new(),
@@ -380,18 +383,27 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 return true;
             }
         }
-        self.anderson.reset(self.ws.features.len(), self.problem.n);
+        // sweeps in Gram space when S's Gram entries are cached or pay (`gram_sweeps.rs`);
+        // r is then recomputed from t at every check
+        if !self.enter_gram_sweeps() {
+            self.anderson.reset(self.ws.features.len(), self.problem.n);
+        }
         loop {
             if self.counts.epochs >= self.problem.settings.max_epochs {
                 self.refresh_residual();
                 self.exact_gradients_on_working_set();
                 return false;
             }
-            let change = self.sweep_working(alpha);
+            let in_gram = self.gram_sweeps.active;
+            let change = if in_gram { self.sweep_working_gram(alpha) } else { self.sweep_working(alpha) };
             since_check += 1;
-            let t = &self.t;
-            if self.anderson.push(self.ws.features.iter().map(|&j| t[j]), &self.r) {
-                self.try_extrapolation(alpha);
+            if in_gram {
+                self.gram_anderson_step(alpha);
+            } else {
+                let t = &self.t;
+                if self.anderson.push(self.ws.features.iter().map(|&j| t[j]), &self.r) {
+                    self.try_extrapolation(alpha);
+                }
             }
             if change <= check_threshold || since_check >= CHECK_EVERY {
                 since_check = 0;
@@ -404,7 +416,17 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 last_signature = signature;
                 if (!newton_failed || stable) && self.newton_pays(alpha) {
                     newton_failed = !self.active_set_solve(alpha);
-                    self.anderson.reset(self.ws.features.len(), self.problem.n);
+                    if !self.enter_gram_sweeps() {
+                        self.anderson.reset(self.ws.features.len(), self.problem.n);
+                    }
+                } else if in_gram {
+                    if self.held_feature_moves(alpha) {
+                        // a held feature of S wants in: one column sweep over S, at the exact r
+                        self.sweep_working(alpha);
+                        self.enter_gram_sweeps();
+                    } else {
+                        self.resync_gram_gradients();
+                    }
                 }
             }
         }
