@@ -526,6 +526,70 @@ unsafe fn count_pairs_complete_popcnt(masks_j: &[[u64; 3]], bytes_m: &[u8]) -> [
     count_pairs_portable::<false>(masks_j, bytes_m)
 }
 
+/// Whether [`count_pairs_complete_avx512`] can run (AVX-512F with VPOPCNTDQ, checked once).
+fn vector_popcount() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        *AVAILABLE.get_or_init(|| {
+            std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512vpopcntdq")
+                && !crate::genotype_kernels::portable_ab()
+        })
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// The four counts of [`count_pairs`] for two complete SNPs, eight words (256 samples) per
+/// step: `N_ab = Σ_w popcount(mask_a,j[w] & mask_b(word w of SNP m))`, a, b ∈ {00, 10}, with
+/// the masks of j as two word arrays (`masks_00`, `masks_10`) and those of m computed from
+/// its bytes in the vector registers. Whole 64-byte blocks are counted with `vpopcntq`, the
+/// remaining words by [`count_pairs_portable`]; the counts are exact integers either way.
+///
+/// # Safety
+/// The processor must support AVX-512F and AVX-512 VPOPCNTDQ ([`vector_popcount`]).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vpopcntdq,popcnt")]
+unsafe fn count_pairs_complete_avx512(
+    masks_j: &[[u64; 3]],
+    masks_00: &[u64],
+    masks_10: &[u64],
+    bytes_m: &[u8],
+) -> [[u32; 3]; 3] {
+    use std::arch::x86_64::*;
+    let blocks = (bytes_m.len() / 64).min(masks_00.len() / 8);
+    let low = _mm512_set1_epi64(LOW_BITS as i64);
+    let mut acc = [_mm512_setzero_si512(); 4];
+    for block in 0..blocks {
+        // SAFETY: block < bytes_m.len()/64 and < masks.len()/8: every load is in bounds
+        let (word, j00, j10) = unsafe {
+            (
+                _mm512_loadu_si512(bytes_m.as_ptr().add(64 * block).cast()),
+                _mm512_loadu_si512(masks_00.as_ptr().add(8 * block).cast()),
+                _mm512_loadu_si512(masks_10.as_ptr().add(8 * block).cast()),
+            )
+        };
+        let lo = _mm512_and_si512(word, low);
+        let hi = _mm512_and_si512(_mm512_srli_epi64::<1>(word), low);
+        let m00 = _mm512_andnot_si512(_mm512_or_si512(lo, hi), low);
+        let m10 = _mm512_andnot_si512(lo, hi);
+        acc[0] = _mm512_add_epi64(acc[0], _mm512_popcnt_epi64(_mm512_and_si512(j00, m00)));
+        acc[1] = _mm512_add_epi64(acc[1], _mm512_popcnt_epi64(_mm512_and_si512(j00, m10)));
+        acc[2] = _mm512_add_epi64(acc[2], _mm512_popcnt_epi64(_mm512_and_si512(j10, m00)));
+        acc[3] = _mm512_add_epi64(acc[3], _mm512_popcnt_epi64(_mm512_and_si512(j10, m10)));
+    }
+    let mut inner = count_pairs_portable::<false>(&masks_j[8 * blocks..], &bytes_m[(64 * blocks).min(bytes_m.len())..]);
+    let total = |v: __m512i| _mm512_reduce_add_epi64(v) as u32;
+    inner[0][0] += total(acc[0]);
+    inner[0][2] += total(acc[1]);
+    inner[2][0] += total(acc[2]);
+    inner[2][2] += total(acc[3]);
+    inner
+}
+
 /// The counts; with `MISSING = false` only a, b ∈ {00, 10} (the others stay 0).
 #[inline(always)]
 fn count_pairs_portable<const MISSING: bool>(masks_j: &[[u64; 3]], bytes_m: &[u8]) -> [[u32; 3]; 3] {
@@ -587,12 +651,28 @@ impl PackedGenotypeDesign<'_> {
         }
         let words = self.keep_mask.len();
         let masks_j: Vec<[u64; 3]> = (0..words).map(|w| code_masks(self.word(j, w), self.keep_mask[w])).collect();
+        let vector = vector_popcount() && self.code_counts[j][1] == 0;
+        let (masks_00, masks_10): (Vec<u64>, Vec<u64>) =
+            if vector { masks_j.iter().map(|m| (m[0], m[2])).unzip() } else { (Vec::new(), Vec::new()) };
         let entry = |m: usize| -> f64 {
             if self.stats.inv_scale[m] == 0.0 {
                 return 0.0;
             }
             let (cj, cm) = (self.code_counts[j], self.code_counts[m]);
-            let inner = count_pairs(&masks_j, self.snp_bytes(m), cj[1] == 0 && cm[1] == 0);
+            let complete = cj[1] == 0 && cm[1] == 0;
+            let inner = if vector && complete {
+                #[cfg(target_arch = "x86_64")]
+                {
+                    // SAFETY: `vector` holds only where the processor has AVX-512F and VPOPCNTDQ
+                    unsafe { count_pairs_complete_avx512(&masks_j, &masks_00, &masks_10, self.snp_bytes(m)) }
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                {
+                    count_pairs(&masks_j, self.snp_bytes(m), true)
+                }
+            } else {
+                count_pairs(&masks_j, self.snp_bytes(m), complete)
+            };
             let mut counts = [[0i64; 4]; 4];
             for a in 0..3 {
                 for b in 0..3 {
@@ -839,7 +919,13 @@ mod tests {
     /// calls, a row subset and a sample count that is not a multiple of 32 (padding bits).
     #[test]
     fn gram_rows_match_decoded_dot_products() {
-        let n = 75;
+        // 75 samples: only the word loop; 700: two 256-sample blocks of the AVX-512 count too
+        for n in [75, 700] {
+            gram_rows_match_decoded_dot_products_at(n);
+        }
+    }
+
+    fn gram_rows_match_decoded_dot_products_at(n: usize) {
         let p = 12;
         // SNPs 1..4 have no missing call (code 3 here is missing): their pairs take the
         // four-count path, pairs with the others the nine-count one

@@ -151,7 +151,7 @@ pub fn weighted_axpy_run_f32_portable(at: &[f32; 4], bytes: &[u8], w: &[f32], v:
     }
 }
 
-fn portable_ab() -> bool {
+pub(crate) fn portable_ab() -> bool {
     static P: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *P.get_or_init(|| std::env::var_os("REGPATH_PORTABLE_KERNELS").is_some())
 }
