@@ -60,7 +60,9 @@ pub(super) struct GramSweeps {
 }
 
 impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
-    /// Whether sweeps on S may run in Gram space: Newton's Gram cache is on and `8·|S| ≤ n`.
+    /// Whether sweeps on S may run in Gram space: Newton's Gram cache is on, `8·|S| ≤ n`, and
+    /// |S| is at most [`MAX_NEWTON_SUPPORT`] (the dense copy of `G_CC` then holds at most
+    /// 5,000² entries, 200 MB).
     fn gram_sweeps_apply(&self) -> bool {
         let m = self.ws.features.len();
         self.newton.enabled && m >= 2 && MAX_SET_SHARE * m <= self.problem.n && m <= MAX_NEWTON_SUPPORT
