@@ -106,16 +106,13 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
         state.c.extend(state.features.iter().map(|&j| self.grad.c_now[j]));
         state.b.clear();
         state.b.extend_from_slice(&state.c);
-        for &j in &state.features {
+        let m = state.features.len();
+        for (a, &j) in state.features.iter().enumerate() {
             let t = self.t[j];
             if t != 0.0 {
-                let row = gram.row_of(j);
-                for (b, &s) in state.b.iter_mut().zip(&state.slots) {
-                    *b += t * row[s];
-                }
+                kernels::sub_scaled(&mut state.b, -t, &state.dense[a * m..(a + 1) * m]);
             }
         }
-        let m = state.features.len();
         self.anderson.reset(m, m);
         state.active = true;
         true
