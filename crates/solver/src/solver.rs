@@ -32,6 +32,7 @@ mod gram_sweeps;
 mod model_factor;
 mod problem;
 mod prox_newton;
+mod ridge_krylov;
 mod weights;
 mod working_set;
 
@@ -139,6 +140,8 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     ws: WorkingSet,
     newton: NewtonState,
     ridge: RidgeKernel,
+    /// Ridge paths in one Krylov space (`ridge_krylov.rs`).
+    krylov: ridge_krylov::RidgeKrylov,
     anderson: AndersonMemory,
     gram_sweeps: gram_sweeps::GramSweeps,
     scratch: Scratch,
@@ -189,6 +192,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 support_growth: 0,
             },
             ridge: RidgeKernel::default(),
+            krylov: ridge_krylov::RidgeKrylov::default(),
             anderson: AndersonMemory::default(),
             gram_sweeps: gram_sweeps::GramSweeps::default(),
             scratch: Scratch::default(),
@@ -281,6 +285,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         self.ws.screened.iter_mut().for_each(|s| *s = false);
         self.build_working_set(alpha, alpha_prev);
         self.ridge_kernel_solve(alpha);
+        self.ridge_krylov_solve(alpha, self.problem.settings.tol);
         if self.gap_safe_applies(alpha) {
             let cert = self.certify(alpha);
             self.gap_safe_screen(alpha, &cert);

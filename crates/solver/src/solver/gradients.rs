@@ -97,6 +97,14 @@ impl GradientCache {
         self.stamp += 1;
     }
 
+    /// Records `c` as the exact gradient of feature j at the current residual (computed by
+    /// the caller from exact products, e.g. the ridge Krylov space).
+    #[inline]
+    pub(super) fn set_exact(&mut self, j: usize, c: f64) {
+        self.c_now[j] = c;
+        self.c_stamp[j] = self.stamp;
+    }
+
     /// Whether `c_now[j]` is exact at the current residual.
     #[inline]
     pub(super) fn is_exact(&self, j: usize) -> bool {
