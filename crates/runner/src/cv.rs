@@ -540,6 +540,7 @@ fn fold_errors(
         Shared::Packed(parts, _) => Some(packed_slots(parts, folds, f)),
         Shared::Dense(_) => None,
     };
+    let held_run = slots.as_ref().and_then(|(held_slots, _)| crate::sweep::data::byte_run(held_slots));
     let mut on_point = |pt: &regpath_solver::PathPoint<'_>| {
         pred.fill(pt.intercept);
         let p = data.n_cols();
@@ -552,7 +553,7 @@ fn fold_errors(
             }
             match (shared, &slots) {
                 (Shared::Packed(parts, _), Some((held_slots, fit_slots))) => {
-                    parts.add_column(j, c, held_slots, fit_slots, &mut pred)
+                    parts.add_column(j, c, held_slots, held_run, fit_slots, &mut pred)
                 }
                 (Shared::Dense(x), _) => {
                     let col = x.column(j);

@@ -27,6 +27,21 @@ pub fn called_mean(snp: &[u8], rows: impl IntoIterator<Item = usize>) -> f64 {
 /// The low bit of every 2-bit slot of a 64-bit word.
 const LOW_BITS: u64 = 0x5555_5555_5555_5555;
 
+/// Whether any of the first `len` samples of a run starting at `bytes[0]` is a missing call
+/// (code `01`: low bit set, high bit clear), 32 samples a word; slots past `len` are ignored.
+pub fn run_has_missing(bytes: &[u8], len: usize) -> bool {
+    let used = &bytes[..len.div_ceil(4)];
+    let mut words = used.chunks_exact(8);
+    for chunk in words.by_ref() {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        if w & !(w >> 1) & LOW_BITS != 0 {
+            return true;
+        }
+    }
+    let start = used.len() - words.remainder().len();
+    (4 * start..len).any(|i| code(bytes, i) == MISSING)
+}
+
 /// The samples `rows` as a mask over the words of a SNP's bytes: the low bit of slot i of
 /// little-endian word `i/32` is set when sample i is kept.
 pub fn sample_mask(bytes_per_snp: usize, rows: impl IntoIterator<Item = usize>) -> Vec<u64> {

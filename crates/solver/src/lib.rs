@@ -44,6 +44,9 @@ pub use design::{ColumnStats, DenseDesign, Design, SCAN_BLOCK};
 pub use duplicates::ColumnCopy;
 pub use error::SolverError;
 pub use genotype::{PackedGenotypeDesign, SampleSegment};
+/// `v_i += at[c_i]` over a run of packed PLINK codes `c_i` (4 a byte, from `bytes[0]`), with
+/// AVX-512 where the processor has it.
+pub use genotype_kernels::axpy_run as packed_axpy_run;
 pub use grid::AlphaGrid;
 pub use kernels::{centered_axpy, centered_dot};
 pub use logistic::{

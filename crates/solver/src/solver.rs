@@ -284,8 +284,10 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         }
         self.ws.screened.iter_mut().for_each(|s| *s = false);
         self.build_working_set(alpha, alpha_prev);
-        self.ridge_kernel_solve(alpha);
-        self.ridge_krylov_solve(alpha, self.problem.settings.tol);
+        // ridge: the Krylov space first; the kernel only where the space stopped short
+        if !self.ridge_krylov_solve(alpha, self.problem.settings.tol) && !self.krylov.enabled {
+            self.ridge_kernel_solve(alpha);
+        }
         if self.gap_safe_applies(alpha) {
             let cert = self.certify(alpha);
             self.gap_safe_screen(alpha, &cert);

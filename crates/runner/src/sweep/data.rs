@@ -441,9 +441,10 @@ impl Scorer<'_> {
             }
             ScorerX::Packed { parts, rows, reference } => {
                 pred.fill(intercept);
+                let run = byte_run(rows);
                 for &(j, c) in coefs {
                     if j < parts.p {
-                        parts.add_column(j, c, rows, reference, pred);
+                        parts.add_column(j, c, rows, run, reference, pred);
                     } else if let Some(cov) = &self.covariates {
                         for (p, v) in pred.iter_mut().zip(cov.column(j - parts.p)) {
                             *p += c * v;
@@ -453,6 +454,12 @@ impl Scorer<'_> {
             }
         }
     }
+}
+
+/// The first byte of `rows` when they are consecutive slots starting on a byte boundary.
+pub(crate) fn byte_run(rows: &[usize]) -> Option<usize> {
+    let first = *rows.first()?;
+    (first.is_multiple_of(4) && rows.iter().enumerate().all(|(k, &i)| i == first + k)).then_some(first / 4)
 }
 
 impl PackedParts<'_> {
@@ -495,9 +502,32 @@ impl PackedParts<'_> {
     }
 
     /// `pred_r += c·x_{rows[r], j}`, a missing call counting as the mean dosage of SNP j over
-    /// the `reference` samples (0 when none is called).
-    pub(crate) fn add_column(&self, j: usize, c: f64, rows: &[usize], reference: &[usize], pred: &mut [f64]) {
+    /// the `reference` samples (0 when none is called). Rows that are one run of slots from
+    /// byte `run` (every part and fold of the layout) are decoded a byte at a time
+    /// ([`regpath_solver::packed_axpy_run`]); the missing calls, if any, are added after.
+    pub(crate) fn add_column(
+        &self,
+        j: usize,
+        c: f64,
+        rows: &[usize],
+        run: Option<usize>,
+        reference: &[usize],
+        pred: &mut [f64],
+    ) {
         let snp = self.snp(j);
+        if let Some(first) = run {
+            let bytes = &snp[first..first + rows.len().div_ceil(4)];
+            regpath_solver::packed_axpy_run(&[2.0 * c, 0.0, c, 0.0], bytes, pred);
+            if plink_codes::run_has_missing(bytes, rows.len()) {
+                let mean = plink_codes::called_mean(snp, reference.iter().copied());
+                for (k, p) in pred.iter_mut().enumerate() {
+                    if plink_codes::code(bytes, k) == plink_codes::MISSING {
+                        *p += c * mean;
+                    }
+                }
+            }
+            return;
+        }
         let mut any_missing = false;
         for (p, &i) in pred.iter_mut().zip(rows) {
             let code = plink_codes::code(snp, i);
@@ -538,6 +568,60 @@ mod tests {
         scorer.predict(1.0, &[(0, 0.5)], &mut pred);
         // the missing call counts as the mean over the fit's samples (2 + 1 + 0)/3 = 1
         assert_eq!(pred, vec![1.0 + 0.5 * 1.0, 1.0 + 0.5 * 2.0]);
+    }
+
+    /// Rows that form a run of slots (the layout's parts and folds) take the byte-at-a-time
+    /// decode; it must give the per-sample decode's predictions, impute missing calls with
+    /// the fit's mean, and ignore the padding slots after the run (here missing codes).
+    #[test]
+    fn run_predictions_equal_per_sample_predictions() {
+        // 4 fit samples (slots 0..4), then a run of 70 scored samples from slot 4 (bytes
+        // 1..19), its last byte padded with missing codes; 2 SNPs, the second without
+        // missing calls among the scored samples
+        let n_slots = 4 + 72;
+        let bps = n_slots / 4;
+        let mut bytes = vec![0u8; 2 * bps];
+        let codes = |snp: usize, i: usize| -> u8 {
+            if i >= 74 {
+                1 // padding: missing codes, never read
+            } else if snp == 0 && i % 9 == 5 {
+                1
+            } else {
+                [0u8, 2, 3][(i * 7 + snp) % 3]
+            }
+        };
+        for snp in 0..2 {
+            for i in 0..n_slots {
+                bytes[snp * bps + i / 4] |= codes(snp, i) << (2 * (i % 4));
+            }
+        }
+        let scored: Vec<usize> = (4..74).collect();
+        let parts = PackedParts {
+            bytes: Cow::Owned(bytes),
+            bytes_per_snp: bps,
+            p: 2,
+            train_runs: vec![(0, 4)],
+            rows: [vec![0, 1, 2, 3], vec![], scored.clone()],
+        };
+        assert_eq!(byte_run(&scored), Some(1));
+        assert_eq!(byte_run(&[4, 5, 7]), None);
+        assert_eq!(byte_run(&[5, 6, 7]), None);
+        let coefs = [(0, 0.5), (1, -1.25)];
+        let mut by_run = vec![0.0; scored.len()];
+        let scorer = Scorer {
+            x: ScorerX::Packed { parts: &parts, rows: scored.clone(), reference: parts.rows[0].clone() },
+            covariates: None,
+        };
+        scorer.predict(0.25, &coefs, &mut by_run);
+        let mut by_sample = vec![0.25; scored.len()];
+        for &(j, c) in &coefs {
+            parts.add_column(j, c, &scored, None, &parts.rows[0], &mut by_sample);
+        }
+        assert_eq!(by_run, by_sample);
+        // sample 5 (scored position 1) is missing in SNP 0: the fit's mean of SNP 0
+        let dosage = |code: u8| plink_codes::DOSAGE[code as usize];
+        let mean0 = (0..4).map(|i| dosage(codes(0, i))).sum::<f64>() / 4.0;
+        assert_eq!(by_run[1], 0.25 + 0.5 * mean0 - 1.25 * dosage(codes(1, 5)));
     }
 
     #[test]

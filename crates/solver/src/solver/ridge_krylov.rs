@@ -31,8 +31,11 @@
 //! epochs (two reads of X each) per alpha.
 //!
 //! The space is limited to [`MAX_STEPS`] vectors and [`MAX_BYTES`] of storage; an alpha it
-//! cannot certify continues by coordinate descent from its Galerkin point, and so do the
-//! alphas after it.
+//! cannot certify continues from its Galerkin point by the n × n kernel where that applies
+//! (p > n, n ≤ `MAX_KERNEL_SAMPLES`) or by coordinate descent, and so do the alphas after it.
+//! The kernel was the first method for p > n; the space replaced it because a kernel costs
+//! n²·p flops to build and n³/3 per alpha to factor, where a well-conditioned p ≫ n problem
+//! needs a few dozen Lanczos steps for the whole path.
 
 use rayon::prelude::*;
 
@@ -58,8 +61,8 @@ const BREAKDOWN: f64 = 1e-12;
 pub(super) struct RidgeKrylov {
     /// Whether the space was set up (or found not to apply) for this path.
     started: bool,
-    /// Whether the alphas of this path use it.
-    enabled: bool,
+    /// Whether the alphas of this path use it (off once it reached its limit).
+    pub(super) enabled: bool,
     /// P, with `d_j = w_j^{-1/2}` and `c⁰_j = x̃_jᵀr₀/n`, in P's order.
     penalized: Vec<usize>,
     in_penalized: Vec<bool>,
@@ -96,7 +99,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// ridge, second-order methods off, or the space at its limit).
     pub(super) fn ridge_krylov_solve(&mut self, alpha: f64, tol: f64) -> bool {
         let ridge_like = self.penalty.l1_weight() == 0.0 && self.penalty.l2_weight() > 0.0;
-        if !ridge_like || !self.newton.enabled || alpha <= 0.0 || self.ridge.kernel.is_some() {
+        if !ridge_like || !self.newton.enabled || alpha <= 0.0 {
             return false;
         }
         if !self.krylov.started {
