@@ -582,9 +582,8 @@ mod tests {
         let bps = n_slots / 4;
         let mut bytes = vec![0u8; 2 * bps];
         let codes = |snp: usize, i: usize| -> u8 {
-            if i >= 74 {
-                1 // padding: missing codes, never read
-            } else if snp == 0 && i % 9 == 5 {
+            // padding past slot 74 (never read) and every 9th sample of SNP 0: missing
+            if i >= 74 || (snp == 0 && i % 9 == 5) {
                 1
             } else {
                 [0u8, 2, 3][(i * 7 + snp) % 3]
