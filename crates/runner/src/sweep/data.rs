@@ -583,11 +583,7 @@ mod tests {
         let mut bytes = vec![0u8; 2 * bps];
         let codes = |snp: usize, i: usize| -> u8 {
             // padding past slot 74 (never read) and every 9th sample of SNP 0: missing
-            if i >= 74 || (snp == 0 && i % 9 == 5) {
-                1
-            } else {
-                [0u8, 2, 3][(i * 7 + snp) % 3]
-            }
+            if i >= 74 || (snp == 0 && i % 9 == 5) { 1 } else { [0u8, 2, 3][(i * 7 + snp) % 3] }
         };
         for snp in 0..2 {
             for i in 0..n_slots {

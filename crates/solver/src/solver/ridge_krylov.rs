@@ -165,10 +165,16 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
                 kr.unpenalized.iter().map(|&j| start.iter().find(|&&(m, _)| m == j).map_or(0.0, |&(_, t)| t)).collect();
         }
         kr.gradient = vec![0.0; p];
-        let in_penalized = &kr.in_penalized;
-        let read = self.problem.design.scaled_gradient(&self.start.residual, &mut kr.gradient, |j| in_penalized[j]);
-        self.counts.columns_scanned += read as u64;
-        kr.c0 = kr.penalized.iter().map(|&j| kr.gradient[j]).collect();
+        // c⁰ = X̃_Pᵀr₀/n: the exact gradients already known when the residual is still r₀ (the
+        // first alpha of a path, after the solver's first full pass), otherwise one pass
+        if self.r == self.start.residual && kr.penalized.iter().all(|&j| self.grad.is_exact(j)) {
+            kr.c0 = kr.penalized.iter().map(|&j| self.grad.c_now[j]).collect();
+        } else {
+            let in_penalized = &kr.in_penalized;
+            let read = self.problem.design.scaled_gradient(&self.start.residual, &mut kr.gradient, |j| in_penalized[j]);
+            self.counts.columns_scanned += read as u64;
+            kr.c0 = kr.penalized.iter().map(|&j| kr.gradient[j]).collect();
+        }
         let b: Vec<f64> = kr.c0.iter().zip(&kr.scale).map(|(&c, &d)| c * d).collect();
         kr.b_norm = kernels::sq_norm(&b).sqrt();
         if !(kr.b_norm > 0.0 && kr.b_norm.is_finite()) {
