@@ -29,6 +29,7 @@ mod active_set;
 mod alpha_loop;
 mod gradients;
 mod gram_sweeps;
+mod hot_sweeps;
 mod model_factor;
 mod problem;
 mod prox_newton;
@@ -108,6 +109,8 @@ struct Scratch {
     val: Vec<f64>,
     scored: Vec<(f64, usize)>,
     r: Vec<f64>,
+    /// An epoch's moves `(v_j δ_j², j)`, for the hot sweeps.
+    hot: Vec<(f64, usize)>,
 }
 
 /// The model every alpha without warm start begins from: t = 0 except the unpenalized
@@ -143,6 +146,9 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     /// Ridge paths in one Krylov space (`ridge_krylov.rs`).
     krylov: ridge_krylov::RidgeKrylov,
     anderson: AndersonMemory,
+    /// Working-set size above which MCP/SCAD epochs are followed by hot sweeps
+    /// (`hot_sweeps.rs`): `MAX_NEWTON_SUPPORT`; tests move it.
+    hot_min_working_set: usize,
     gram_sweeps: gram_sweeps::GramSweeps,
     scratch: Scratch,
     counts: Counters,
@@ -194,6 +200,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             ridge: RidgeKernel::default(),
             krylov: ridge_krylov::RidgeKrylov::default(),
             anderson: AndersonMemory::default(),
+            hot_min_working_set: MAX_NEWTON_SUPPORT,
             gram_sweeps: gram_sweeps::GramSweeps::default(),
             scratch: Scratch::default(),
             counts: Counters::default(),
@@ -586,14 +593,16 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     }
 
     /// One cyclic pass over S:
-    /// `z = v_j t_j + x̃_jᵀr/n`, `t_j ← threshold_w(z, v_j, α)`, `r ← r − (t_j_new − t_j)·x̃_j`.
-    /// Returns `max_j v_j·δ_j²`.
+    /// `z = v_j t_j + x̃_jᵀr/n`, `t_j ← threshold_w(z, v_j, α)`, `r ← r − (t_j_new − t_j)·x̃_j`,
+    /// followed for MCP/SCAD by the hot sweeps of `hot_sweeps.rs`. Returns the epoch's
+    /// `max_j v_j·δ_j²`.
     fn sweep_working(&mut self, alpha: f64) -> f64 {
         self.counts.epochs += 1;
         let inv_n = 1.0 / self.problem.n as f64;
         let curvature = &self.problem.design.stats().curvature;
         let mut max_change = 0.0f64;
         let mut moved = false;
+        let hot_enabled = self.hot_sweeps_apply();
         for &j in &self.ws.features {
             let v = curvature[j];
             let old = self.t[j];
@@ -606,10 +615,16 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 self.counts.updates += 1;
                 moved = true;
                 max_change = max_change.max(v * delta * delta);
+                if hot_enabled {
+                    self.scratch.hot.push((v * delta * delta, j));
+                }
             }
         }
         if moved {
             self.grad.invalidate();
+            if hot_enabled {
+                self.sweep_hot(alpha);
+            }
         }
         max_change
     }

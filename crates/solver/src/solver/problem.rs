@@ -29,6 +29,8 @@ pub(super) struct Counters {
     pub(super) newton_steps: u64,
     /// Flops of ridge kernels built (2n² per penalized column).
     pub(super) kernel_flops: u64,
+    /// Rounds of hot sweeps (`hot_sweeps.rs`).
+    pub(super) hot_rounds: u64,
 }
 
 /// What every solver of one design, penalty weighting and options shares (module docs).

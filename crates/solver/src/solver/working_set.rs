@@ -129,7 +129,7 @@ fn working_set_growth(size: usize) -> usize {
 }
 
 /// Keeps the `cap` entries with the largest scores (all of them if there are fewer).
-fn keep_largest(scored: &mut Vec<(f64, usize)>, cap: usize) {
+pub(super) fn keep_largest(scored: &mut Vec<(f64, usize)>, cap: usize) {
     if scored.len() > cap {
         scored.select_nth_unstable_by(cap - 1, |a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         scored.truncate(cap);
