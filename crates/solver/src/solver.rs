@@ -149,6 +149,8 @@ pub struct PathSolver<'a, D: Design, P: Penalty> {
     /// Working-set size above which MCP/SCAD epochs are followed by hot sweeps
     /// (`hot_sweeps.rs`): `MAX_NEWTON_SUPPORT`; tests move it.
     hot_min_working_set: usize,
+    /// The epoch count of this alpha at which violators outside S are next looked for early.
+    next_outside_check: usize,
     gram_sweeps: gram_sweeps::GramSweeps,
     scratch: Scratch,
     counts: Counters,
@@ -201,6 +203,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             krylov: ridge_krylov::RidgeKrylov::default(),
             anderson: AndersonMemory::default(),
             hot_min_working_set: MAX_NEWTON_SUPPORT,
+            next_outside_check: 0,
             gram_sweeps: gram_sweeps::GramSweeps::default(),
             scratch: Scratch::default(),
             counts: Counters::default(),
@@ -286,6 +289,7 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         self.counts.epochs = 0;
         self.counts.updates = 0;
         self.counts.newton_steps = 0;
+        self.next_outside_check = hot_sweeps::EARLY_CHECK_EVERY;
         if !self.problem.settings.warm_start {
             self.reset_to_zero();
         }
@@ -423,6 +427,9 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
                 since_check = 0;
                 if self.restricted_certificate(alpha) <= tol {
                     return true;
+                }
+                if self.early_outside_check_due() && self.check_outside(alpha) > 0 {
+                    self.anderson.reset(self.ws.features.len(), self.problem.n);
                 }
                 check_threshold *= 0.1;
                 let signature = self.support_signature();
