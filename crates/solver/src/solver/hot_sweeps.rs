@@ -25,7 +25,7 @@
 //! Both run only where the working set is larger than the active-set Newton factor may hold
 //! (`MAX_NEWTON_SUPPORT`, 5,000): below it, Newton steps take over slow supports, and on the
 //! A/B cases of smaller supports hot sweeps changed the coordinate updates by −13 % to +22 %
-//! (measured, not kept there).
+//! (measured, not kept there). The test below moves the threshold to 0.
 //!
 //! Every update is the exact minimisation of the objective in one coordinate (the epoch's own
 //! update), so the objective never increases and the fixed points are those of plain
@@ -152,8 +152,8 @@ mod tests {
     }
 
     /// MCP by coordinate descent alone on LD blocks, past the point where supports of strongly
-    /// correlated coefficients appear: hot sweeps run, and every alpha is certified with and
-    /// without them.
+    /// correlated coefficients appear: hot sweeps (and early checks) run, and every alpha is
+    /// certified with and without them.
     #[test]
     fn hot_sweeps_run_on_ld_blocks_and_every_alpha_is_certified() {
         let (x, y) = ld_blocks(300, 600);
