@@ -610,6 +610,10 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
         let mut max_change = 0.0f64;
         let mut moved = false;
         let hot_enabled = self.hot_sweeps_apply();
+        if hot_enabled {
+            // room for every move of the epoch, so that the loop never allocates
+            self.scratch.hot.reserve(self.ws.features.len());
+        }
         for &j in &self.ws.features {
             let v = curvature[j];
             let old = self.t[j];

@@ -5,7 +5,8 @@
 //!    inner tolerance (the algorithm is the solver's: coordinate descent and the active-set
 //!    Newton, or proximal Newton);
 //! 2. check every live feature outside S (exact gradients where their bounds are in doubt);
-//!    violators join S and step 1 repeats;
+//!    violators join S and step 1 repeats (the quadratic solver also checks during step 1 on
+//!    MCP/SCAD working sets beyond the Newton factor: `hot_sweeps.rs`);
 //! 3. certify the whole problem. The point is done when the certificate is at most the
 //!    tolerance; otherwise, unless the restricted solve stalled or the epoch budget is spent,
 //!    the solver may screen with the failed certificate (Gap Safe), the inner tolerance
