@@ -49,6 +49,13 @@ const CHECK_EVERY: usize = 10;
 /// Epochs of coordinate descent an alpha is assumed to need before any was measured.
 const INITIAL_CD_EPOCHS: f64 = 30.0;
 
+/// What one coordinate update did: whether `t_j` changed, and its move `v_j·δ_j²`.
+#[derive(Clone, Copy)]
+struct CoordinateMove {
+    moved: bool,
+    size: f64,
+}
+
 /// The active-set Newton solver (`active_set.rs`): its model, the buffers of one round, and
 /// what it has learnt of coordinate descent's cost.
 struct NewtonState {
@@ -606,7 +613,6 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
     fn sweep_working(&mut self, alpha: f64) -> f64 {
         self.counts.epochs += 1;
         let inv_n = 1.0 / self.problem.n as f64;
-        let curvature = &self.problem.design.stats().curvature;
         let mut max_change = 0.0f64;
         let mut moved = false;
         let hot_enabled = self.hot_sweeps_apply();
@@ -614,23 +620,18 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             // room for every move of the epoch, so that the loop never allocates
             self.scratch.hot.reserve(self.ws.features.len());
         }
-        for &j in &self.ws.features {
-            let v = curvature[j];
-            let old = self.t[j];
-            let z = v * old + self.problem.design.dot(j, &self.r) * inv_n;
-            let new = self.penalty.weighted_threshold(z, v, alpha, self.problem.weights[j]);
-            let delta = new - old;
-            if delta != 0.0 {
-                self.problem.design.axpy(j, -delta, &mut self.r);
-                self.t[j] = new;
-                self.counts.updates += 1;
+        let features = std::mem::take(&mut self.ws.features);
+        for &j in &features {
+            let change = self.update_coordinate(j, alpha, inv_n);
+            if change.moved {
                 moved = true;
-                max_change = max_change.max(v * delta * delta);
+                max_change = max_change.max(change.size);
                 if hot_enabled {
-                    self.scratch.hot.push((v * delta * delta, j));
+                    self.scratch.hot.push((change.size, j));
                 }
             }
         }
+        self.ws.features = features;
         if moved {
             self.grad.invalidate();
             if hot_enabled {
@@ -638,6 +639,25 @@ impl<'a, D: Design, P: Penalty> PathSolver<'a, D, P> {
             }
         }
         max_change
+    }
+
+    /// The exact minimisation of the objective in coordinate j, residual kept in step:
+    /// `z = v_j t_j + x̃_jᵀr/n`, `t_j ← threshold_w(z, v_j, α)`, `r ← r − δ_j·x̃_j` with
+    /// `δ_j = t_j_new − t_j` (the update of every column epoch and hot sweep).
+    #[inline(always)]
+    fn update_coordinate(&mut self, j: usize, alpha: f64, inv_n: f64) -> CoordinateMove {
+        let v = self.problem.design.stats().curvature[j];
+        let old = self.t[j];
+        let z = v * old + self.problem.design.dot(j, &self.r) * inv_n;
+        let new = self.penalty.weighted_threshold(z, v, alpha, self.problem.weights[j]);
+        let delta = new - old;
+        if delta == 0.0 {
+            return CoordinateMove { moved: false, size: 0.0 };
+        }
+        self.problem.design.axpy(j, -delta, &mut self.r);
+        self.t[j] = new;
+        self.counts.updates += 1;
+        CoordinateMove { moved: true, size: v * delta * delta }
     }
 
     /// Exact `c_j` at the current residual for every j in S.

@@ -100,22 +100,7 @@ impl<D: Design, P: Penalty> PathSolver<'_, D, P> {
     /// `v_j δ_j²`.
     fn sweep_coordinates(&mut self, alpha: f64, coordinates: impl Iterator<Item = usize>) -> f64 {
         let inv_n = 1.0 / self.problem.n as f64;
-        let curvature = &self.problem.design.stats().curvature;
-        let mut max_change = 0.0f64;
-        for j in coordinates {
-            let v = curvature[j];
-            let old = self.t[j];
-            let z = v * old + self.problem.design.dot(j, &self.r) * inv_n;
-            let new = self.penalty.weighted_threshold(z, v, alpha, self.problem.weights[j]);
-            let delta = new - old;
-            if delta != 0.0 {
-                self.problem.design.axpy(j, -delta, &mut self.r);
-                self.t[j] = new;
-                self.counts.updates += 1;
-                max_change = max_change.max(v * delta * delta);
-            }
-        }
-        max_change
+        coordinates.map(|j| self.update_coordinate(j, alpha, inv_n).size).fold(0.0, f64::max)
     }
 }
 
