@@ -262,3 +262,43 @@ fn slurm_writes_array_merge_and_submit_scripts() {
     let run = regpath(&["slurm", s(&cfg), "--out", s(&out), "--shards", "2", "--mem", "4 G"]);
     assert!(!run.status.success() && String::from_utf8_lossy(&run.stderr).contains("--mem"));
 }
+
+/// A piece run as a batch job (stderr captured, not a terminal) writes plain progress lines:
+/// one per unit whose data are ready, one per finished CV fold and one per finished task,
+/// each stamped `[hh:mm:ss]`.
+#[test]
+fn a_piece_logs_its_progress_when_stderr_is_not_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    fs::write(&cfg, CONFIG).unwrap();
+    let config = SweepConfig::from_toml(CONFIG, None).unwrap();
+    let plan = Plan::new(&config).unwrap();
+    let mine = shard::tasks_of(&config, &plan, Shard { k: 2, n: 3 });
+    assert!(mine.len() >= 2, "the piece has several tasks");
+    let out = ok(&["sweep", s(&cfg), "--out", s(&dir.path().join("o")), "--shard", "2/3", "--threads", "1"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let stamped = |line: &str| {
+        let b = line.as_bytes();
+        b.len() > 10 && b[0] == b'[' && b[3] == b':' && b[6] == b':' && b[9] == b']'
+    };
+    let lines: Vec<&str> = err.lines().filter(|l| stamped(l)).collect();
+    let total = mine.len();
+    for (rank, _) in mine.iter().enumerate() {
+        let head = format!("task {}/{total} done: ", rank + 1);
+        assert!(lines.iter().any(|l| l.contains(&head)), "no `{head}` line in:\n{err}");
+    }
+    for &t in &mine {
+        let id = &plan.tasks[t].id;
+        let done = lines.iter().filter(|l| l.contains("] task ") && l.contains(id.as_str())).count();
+        assert_eq!(done, 1, "task {id}: one line when it is done\n{err}");
+        for fold in 1..=3 {
+            let line = format!("{id}: CV fold {fold}/3 done: ");
+            let found = lines.iter().any(|l| l.contains(&line) && l.contains(" alphas (the whole grid), "));
+            assert!(found, "no `{line}… (the whole grid)` line in:\n{err}");
+        }
+    }
+    let units: std::collections::BTreeSet<_> =
+        mine.iter().map(|&t| (plan.tasks[t].dataset, plan.tasks[t].replicate)).collect();
+    assert_eq!(lines.iter().filter(|l| l.contains("] data ready: ")).count(), units.len(), "{err}");
+    assert!(lines.iter().all(|l| !l.contains("NaN")), "{err}");
+}

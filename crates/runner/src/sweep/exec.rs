@@ -50,7 +50,15 @@ pub fn execute(
             if pending.is_empty() || limit_reached() {
                 return Ok(Vec::new());
             }
+            let prepared = std::time::Instant::now();
             let data = prepare_unit(config, plan, unit)?;
+            ctx.log.line(format_args!(
+                "data ready: {} r{} ({} training samples) in {}",
+                plan.datasets[unit.dataset].id,
+                unit.replicate,
+                data.n_rows(super::part::Part::Train),
+                super::progress_log::seconds(prepared.elapsed().as_secs_f64())
+            ));
             let mut scratch = None;
             let design = data.fit_design(config, None, &mut scratch)?;
             let out: Vec<Option<TaskResult>> = pending
@@ -59,8 +67,10 @@ pub fn execute(
                     if !claim() {
                         return Ok(None);
                     }
+                    let started = std::time::Instant::now();
                     let result = run_task(ctx, task, unit, &data, &design)?;
                     dir.write_task(&result)?;
+                    ctx.log.task_done(&result, started.elapsed().as_secs_f64());
                     bar.inc(1);
                     Ok(Some(result))
                 })

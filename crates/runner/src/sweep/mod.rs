@@ -32,6 +32,7 @@ pub mod plot;
 pub mod plot_scaling;
 pub mod plot_style;
 pub mod plot_verdict;
+pub mod progress_log;
 pub mod resume;
 pub mod shard;
 pub mod simulated;
@@ -153,7 +154,10 @@ pub fn run_sweep(config: &SweepConfig, opts: &RunOptions) -> Result<Outcome> {
     let tasks_resumed = results.iter().filter(|r| r.is_some()).count();
     let todo: Vec<bool> = owned.iter().zip(&results).map(|(o, r)| *o && r.is_none()).collect();
     let tasks_run = pool.install(|| {
-        let ctx = task::SweepContext { config, plan: &plan, config_hash: &hash };
+        let to_run = todo.iter().filter(|t| **t).count();
+        let to_run = opts.max_tasks.map_or(to_run, |m| m.min(to_run));
+        let log = progress_log::ProgressLog::for_stderr(opts.progress, to_run);
+        let ctx = task::SweepContext { config, plan: &plan, config_hash: &hash, log: &log };
         exec::execute(ctx, &dir, &todo, &mut results, opts.max_tasks, opts.progress)
     })?;
     let mut outcome = Outcome {

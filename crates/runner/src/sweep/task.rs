@@ -14,6 +14,7 @@ use super::data::{FitDesign, UnitData, complement};
 use super::metrics::{Support, argmin_first, coef_error, mean_se, one_se_index, support, support_by_group};
 use super::part::Part;
 use super::plan::{DataOrigin, Plan, Task, Unit};
+use super::progress_log::{self, ProgressLog};
 use super::tables::{
     ChosenModel, CoefRow, MODEL_BUDGET, SUPPORT_BUDGET, SummaryRow, SweepPathRow, TASK_FORMAT, TaskResult,
 };
@@ -27,6 +28,8 @@ pub struct SweepContext<'a> {
     pub plan: &'a Plan,
     /// Its hash (recorded in every task file).
     pub config_hash: &'a str,
+    /// Progress lines for logs (`progress_log.rs`).
+    pub log: &'a ProgressLog,
 }
 
 /// Per-alpha quantities gathered while the training path runs.
@@ -77,7 +80,7 @@ pub fn run_task(
     data: &UnitData<'_>,
     design: &FitDesign<'_>,
 ) -> Result<TaskResult> {
-    let SweepContext { config, plan, config_hash } = ctx;
+    let SweepContext { config, plan, config_hash, log } = ctx;
     let options = task_options(config, plan, task, data)?;
     let keep_coefs = plan.coef_tasks.iter().any(|id| id == &task.id);
     let mut coefs: Vec<CoefRow> = Vec::new();
@@ -87,7 +90,7 @@ pub fn run_task(
     // stopping on its own held-out error; the training path then stops at the CV choice.
     let early_cv = if cv_first {
         let alphas = training_alphas(plan, task, data, design, &options)?;
-        Some(cross_validate(config, plan, task, data, &alphas, patience)?)
+        Some(cross_validate(ctx, task, data, &alphas, patience)?)
     } else {
         None
     };
@@ -121,7 +124,7 @@ pub fn run_task(
         }
         DataOrigin::Synthetic(_) => &[],
     };
-    let (points, summary, stopped) = training_path(plan, task, data, design, &options, stop, |pt, validation| {
+    let (points, summary, stopped) = training_path(plan, log, task, data, design, &options, stop, |pt, validation| {
         if keep_coefs {
             coefs.extend(coef_rows(task, data, pt, snps.as_deref(), covariate_names));
         }
@@ -167,7 +170,7 @@ pub fn run_task(
         Some(cv) => Some(cv),
         None if config.evaluation.method == Method::Cv => {
             let alphas: Vec<f64> = points.iter().map(|p| p.alpha).collect();
-            Some(cross_validate(config, plan, task, data, &alphas, None)?)
+            Some(cross_validate(ctx, task, data, &alphas, None)?)
         }
         None => None,
     };
@@ -221,6 +224,11 @@ pub(crate) struct Patience {
 }
 
 impl Patience {
+    /// Alphas allowed after the best one.
+    pub(crate) fn patience(&self) -> usize {
+        self.patience
+    }
+
     pub(crate) fn new(patience: usize) -> Patience {
         Patience { patience, best: f64::INFINITY, since_best: 0 }
     }
@@ -263,8 +271,10 @@ fn training_alphas(
 
 /// The training path, scored on the validation and test parts at every alpha; `on_point` also
 /// sees each point with its validation error (for the coefficient rows and the chosen model). Returns whether `stop` ended it.
+#[allow(clippy::too_many_arguments)]
 fn training_path(
     plan: &Plan,
+    log: &ProgressLog,
     task: &Task,
     data: &UnitData<'_>,
     design: &FitDesign<'_>,
@@ -286,8 +296,18 @@ fn training_path(
     let mut points = Vec::new();
     let spec = plan.penalties[task.penalty].spec;
     let p = plan.datasets[task.dataset].p.max(1);
+    let mut heartbeat = log.heartbeat();
     let summary = design
         .fit(covariates, data.y(Part::Train), spec, options, |pt| {
+            if heartbeat.due() {
+                log.line(format_args!(
+                    "{}: training path at alpha {}, nnz {}, {}",
+                    task.id,
+                    pt.alpha_index + 1,
+                    pt.nnz,
+                    progress_log::seconds(heartbeat.seconds())
+                ));
+            }
             let validation_mse = (!y_val.is_empty()).then(|| {
                 val.predict(pt.intercept, pt.coefs, &mut pred_val);
                 // the selection criterion: the datafit's mean deviance
@@ -379,8 +399,7 @@ fn coef_rows<'p>(
 /// path may end early (separated): those alphas get no error from that fold, and an alpha
 /// with a missing fold gets a NaN mean (an empty `cv_mse`).
 fn cross_validate(
-    config: &SweepConfig,
-    plan: &Plan,
+    ctx: SweepContext<'_>,
     task: &Task,
     data: &UnitData<'_>,
     alphas: &[f64],
@@ -389,7 +408,7 @@ fn cross_validate(
     let start = Instant::now();
     let per_fold: Vec<Vec<f64>> = (0..data.folds.len())
         .into_par_iter()
-        .map(|f| fold_errors(config, plan, task, data, f, alphas, patience))
+        .map(|f| fold_errors(ctx, task, data, f, alphas, patience))
         .collect::<Result<_>>()?;
     // with early stopping, the mean is over the alphas every fold reached
     let reached = match patience {
@@ -409,14 +428,14 @@ fn cross_validate(
 /// Held-out loss (the datafit's mean deviance) at every alpha of a fold: fit on the other
 /// folds, score on this one.
 fn fold_errors(
-    config: &SweepConfig,
-    plan: &Plan,
+    ctx: SweepContext<'_>,
     task: &Task,
     data: &UnitData<'_>,
     fold: usize,
     alphas: &[f64],
     patience: Option<usize>,
 ) -> Result<Vec<f64>> {
+    let SweepContext { config, plan, log, .. } = ctx;
     let held = &data.folds[fold];
     let fit = complement(data.n_rows(Part::Train), held);
     let y_train = data.y(Part::Train);
@@ -439,17 +458,46 @@ fn fold_errors(
     let mut pred = vec![0.0; y_held.len()];
     let mut errors = Vec::with_capacity(alphas.len());
     let spec = plan.penalties[task.penalty].spec;
+    let folds = data.folds.len();
+    let mut heartbeat = log.heartbeat();
+    let mut stopped = false;
     design
         .fit(c_fit.as_ref().map(|c| c.view()), &y_fit, spec, &options, |pt| {
+            if heartbeat.due() {
+                log.line(format_args!(
+                    "{}: CV fold {}/{folds} at alpha {}/{}, nnz {}, {}",
+                    task.id,
+                    fold + 1,
+                    pt.alpha_index + 1,
+                    alphas.len(),
+                    pt.nnz,
+                    progress_log::seconds(heartbeat.seconds())
+                ));
+            }
             scorer.predict(pt.intercept, pt.coefs, &mut pred);
             let loss = datafit.held_out_loss(&y_held, &pred);
             errors.push(loss);
             if early.as_mut().is_some_and(|p| p.stop_after(loss)) {
+                stopped = true;
                 return ControlFlow::Break(());
             }
             ControlFlow::Continue(())
         })
         .with_context(|| format!("task {}: CV fold {fold}", task.id))?;
+    let how = if stopped && errors.len() < alphas.len() {
+        format!("stopped {} after its best", early.map_or(0, |p| p.patience()))
+    } else if errors.len() < alphas.len() {
+        "its path ended early".to_string()
+    } else {
+        "the whole grid".to_string()
+    };
+    log.line(format_args!(
+        "{}: CV fold {}/{folds} done: {} alphas ({how}), {}",
+        task.id,
+        fold + 1,
+        errors.len(),
+        progress_log::seconds(heartbeat.seconds())
+    ));
     Ok(errors)
 }
 
