@@ -216,6 +216,11 @@ fn sharded_sweep_on_a_real_slurm_cluster() {
         let job = p["slurm_job"].as_str().unwrap();
         assert!(job.starts_with(&format!("{array}_")), "piece ran as {job}, array {array}");
     }
+    // the job logs carry the plain progress lines (stderr is a file there): one line per task
+    let text = logs(&sharded);
+    let done_lines =
+        text.lines().filter(|l| l.starts_with('[') && l.contains("] task ") && l.contains(" done: ")).count();
+    assert_eq!(done_lines, 200, "one `task i/N done:` line per task in the job logs\n{text}");
 
     // 2. Cancel piece 2 mid-run, resubmit: finished tasks are kept, the tables are the same.
     let slow = dir.join("slow.toml");
