@@ -8,7 +8,8 @@ there: each finished task file (SWEEP_OUT_DIR/tasks/*.json, its `summary` row) a
 records (SWEEP_OUT_DIR/pieces/*.json: a task belongs to the piece whose `task_ids` list it, or,
 for records without that list, to the piece whose run, started_at to finished_at, contains the
 task file's modification time; that gives the git revision of the binary that ran it; a task
-of a piece still running has none),
+of a piece still running has none; the window of SWEEP_OUT_DIR/manifest.json counts too when
+it records one unsharded run),
 and writes one row per finished task: cell, penalty, time (CV + final path), test R², nnz,
 support recovery and worst certificate, and the peak memory of the piece's process when that
 piece ran this one task alone (`peak_rss_mb` of its record). `--previous OLD.csv` carries
@@ -58,6 +59,15 @@ def main() -> int:
         start = datetime.fromisoformat(piece["started_at"].replace("Z", "+00:00")).timestamp()
         end = datetime.fromisoformat(piece["finished_at"].replace("Z", "+00:00")).timestamp()
         windows.append((start, end + 1.0, who))
+    # a single (unsharded) run of the sweep: its manifest's window and revision
+    manifest = os.path.join(root, "manifest.json")
+    if os.path.exists(manifest):
+        run = json.load(open(manifest))
+        if not run.get("pieces") and run.get("started_at") and run.get("finished_at"):
+            start = datetime.fromisoformat(run["started_at"].replace("Z", "+00:00")).timestamp()
+            end = datetime.fromisoformat(run["finished_at"].replace("Z", "+00:00")).timestamp()
+            who = ((run.get("git_revision") or "")[:7], f"sweep, {run.get('threads', '?')} threads", "")
+            windows.append((start, end + 1.0, who))
     rows = []
     for path in tasks:
         s = json.load(open(path))["summary"]
