@@ -2,7 +2,7 @@
 //! file, `nohup`, a pipe. There the progress bar draws nothing, and a task of a biobank cell
 //! (hours of CV folds) would leave its log empty until it ends. One line per unit whose data
 //! are ready, per finished CV fold, per finished task, and a heartbeat for a path that has
-//! printed nothing for [`HEARTBEAT`], each stamped with the time since the sweep started (the
+//! printed nothing for [`HEARTBEAT`] (written when its next alpha is done), each stamped with the time since the sweep started (the
 //! format; docs/sweep.md quotes a real run):
 //!
 //! ```text
