@@ -819,8 +819,9 @@ fn fit_design<D: Design>(
     }
     if summary.stop_reason == regpath_solver::StopReason::Separated {
         eprintln!(
-            "path stopped early: below alpha_index {} the fit separates the cases from the controls (no finite minimizer); alpha_index {} is the last certified point",
+            "path stopped early: below alpha_index {} the fit {} (no finite minimizer); alpha_index {} is the last certified point",
             rows.len().saturating_sub(1),
+            datafit.separation_description(),
             rows.len().saturating_sub(1)
         );
     }

@@ -50,6 +50,13 @@ impl CertificateKind {
     }
 }
 
+/// `max(a, b)`, but NaN when either is NaN. `f64::max` returns the other operand for a NaN,
+/// so a certificate built with it would read 0 (certified) from a NaN gradient or loss.
+#[inline]
+pub fn max_or_nan(a: f64, b: f64) -> f64 {
+    if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) }
+}
+
 /// Relative KKT violation of the unpenalized block (`max_u |c_u|/alpha_max`) up to which the
 /// rescaled residual counts as a feasible dual point for Gap Safe screening.
 const UNPENALIZED_FEASIBLE: f64 = 1e-10;
@@ -112,10 +119,16 @@ impl<'p, P: Penalty> CertificateAccumulator<'p, P> {
     /// weight `w`.
     #[inline]
     pub fn add(&mut self, t: f64, c: f64, w: f64) {
+        if c.is_nan() || t.is_nan() {
+            // both finishers read these two through `max_or_nan`: the certificate is NaN
+            self.max_kkt = f64::NAN;
+            self.max_unpenalized = f64::NAN;
+            return;
+        }
         if self.kkt {
             let d = self.penalty.weighted_subdiff_distance(t, -c, self.alpha, w);
             if d > self.max_kkt || d.is_nan() {
-                self.max_kkt = d;
+                self.max_kkt = max_or_nan(self.max_kkt, d);
             }
             if !self.penalty.is_convex() {
                 return;
@@ -124,7 +137,7 @@ impl<'p, P: Penalty> CertificateAccumulator<'p, P> {
         if w == 0.0 {
             let d = c.abs();
             if d > self.max_unpenalized || d.is_nan() {
-                self.max_unpenalized = d;
+                self.max_unpenalized = max_or_nan(self.max_unpenalized, d);
             }
         } else if w == 1.0 {
             let xr = self.n * c;
@@ -174,12 +187,12 @@ impl<'p, P: Penalty> CertificateAccumulator<'p, P> {
             if self.max_unpenalized > UNPENALIZED_FEASIBLE * norm {
                 scaled_dual = None;
             }
-            let gap = (primal_u - dual).max(0.0) / self.n;
+            let gap = max_or_nan(primal_u - dual, 0.0) / self.n;
             let gap = if null_objective > 0.0 { gap / null_objective } else { gap };
-            let value = gap.max(self.max_unpenalized / norm);
+            let value = max_or_nan(gap, self.max_unpenalized / norm);
             Certificate { kind: CertificateKind::Gap, value, primal: primal_u / self.n, scaled_dual }
         } else {
-            let v = self.max_kkt.max(totals.r_mean.abs()) / norm;
+            let v = max_or_nan(self.max_kkt, totals.r_mean.abs()) / norm;
             Certificate {
                 kind: CertificateKind::Kkt,
                 value: v,
@@ -236,4 +249,40 @@ pub struct Certificate {
     /// For a gap with an L1 part: the dual scaling s and the un-normalised gap `n(P − D₁)`
     /// of the rescaled-residual dual point, which Gap Safe screening uses.
     pub scaled_dual: Option<(f64, f64)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::penalty::{Lasso, Mcp};
+
+    /// A NaN gradient or loss gives a NaN certificate (never ≤ tol), whichever term holds it:
+    /// `f64::max` would have returned the other term, 0 here, and certified the point.
+    #[test]
+    fn a_nan_term_makes_the_certificate_nan_not_zero() {
+        assert!(max_or_nan(f64::NAN, 0.0).is_nan() && max_or_nan(0.0, f64::NAN).is_nan());
+        assert_eq!(max_or_nan(1.0, 2.0), 2.0);
+        let datafit = Quadratic::new(4);
+        let totals = Totals { r_sq: 1.0, r_dot_y: 1.0, r_mean: 0.0, t_sq: 0.0, penalty: 0.0 };
+        let mcp = Mcp { gamma: 3.0 };
+        let mut acc = CertificateAccumulator::new(&mcp, 0.5, 4);
+        acc.add(0.0, 0.1, 1.0);
+        acc.add(0.0, f64::NAN, 1.0);
+        acc.add(0.0, 0.2, 1.0);
+        let certificate = acc.finish(&datafit, &totals, 1.0, 1.0);
+        assert_eq!(certificate.kind, CertificateKind::Kkt);
+        assert!(certificate.value.is_nan(), "{}", certificate.value);
+        // the same without the NaN: a clean 0 (every |gradient| ≤ alpha at t = 0)
+        let mut acc = CertificateAccumulator::new(&mcp, 0.5, 4);
+        acc.add(0.0, 0.1, 1.0);
+        assert_eq!(acc.finish(&datafit, &totals, 1.0, 1.0).value, 0.0);
+        // a NaN loss under a convex penalty: the gap is NaN, not clamped to 0
+        let lasso = Lasso;
+        let mut acc = CertificateAccumulator::new(&lasso, 0.5, 4);
+        acc.add(0.0, 0.1, 1.0);
+        let nan_totals = Totals { r_sq: f64::NAN, ..totals };
+        let certificate = acc.finish(&datafit, &nan_totals, 1.0, 1.0);
+        assert_eq!(certificate.kind, CertificateKind::Gap);
+        assert!(certificate.value.is_nan(), "{}", certificate.value);
+    }
 }

@@ -303,6 +303,17 @@ impl DatafitKind {
         }
     }
 
+    /// What a path that ends at `StopReason::Separated` found, for messages: the fit
+    /// `separates the cases from the controls` (logistic) or `ranks every event above the rest
+    /// of its risk set` (Cox: a monotone partial likelihood); either way no finite minimizer.
+    pub fn separation_description(&self) -> &'static str {
+        match self {
+            DatafitKind::Quadratic => "has no finite minimizer",
+            DatafitKind::Logistic => "separates the cases from the controls",
+            DatafitKind::Cox(_) => "ranks every event above the rest of its risk set",
+        }
+    }
+
     /// What `deviance_ratio` (`1 − loss/P(0)`) is called in messages: `training R²` or
     /// `deviance ratio`.
     pub fn deviance_ratio_label(&self) -> &'static str {

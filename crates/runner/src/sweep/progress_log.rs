@@ -2,8 +2,8 @@
 //! file, `nohup`, a pipe. There the progress bar draws nothing, and a task of a biobank cell
 //! (hours of CV folds) would leave its log empty until it ends. One line per unit whose data
 //! are ready, per finished CV fold, per finished task, and a heartbeat for a path that has
-//! printed nothing for [`HEARTBEAT`] (written when its next alpha is done), each stamped with the time since the sweep started (the
-//! format; docs/sweep.md quotes a real run):
+//! printed nothing for [`HEARTBEAT`] (written when its next alpha is done), each stamped with
+//! the time since the sweep started (the format; docs/sweep.md quotes a real run):
 //!
 //! ```text
 //! [00:01:12] data ready: synthetic_n100000_p100000_k1000_h20.5 r0 (80000 training samples) in 72 s
@@ -42,16 +42,6 @@ impl ProgressLog {
     /// Lines when progress is wanted and stderr is not a terminal (where the bar draws).
     pub fn for_stderr(progress: bool, total: usize) -> ProgressLog {
         ProgressLog::new(progress && !std::io::stderr().is_terminal(), total)
-    }
-
-    /// Silent.
-    pub fn off() -> ProgressLog {
-        ProgressLog::new(false, 0)
-    }
-
-    /// Whether lines are written.
-    pub fn enabled(&self) -> bool {
-        self.enabled
     }
 
     /// `[hh:mm:ss] text` on stderr, the time since the sweep started.
@@ -98,10 +88,15 @@ pub struct Heartbeat {
 impl Heartbeat {
     /// Whether [`HEARTBEAT`] has passed since the last line (and the clock restarts if so).
     pub fn due(&mut self) -> bool {
-        if !self.enabled || self.last.elapsed() < HEARTBEAT {
+        self.due_at(Instant::now())
+    }
+
+    /// [`Heartbeat::due`] at the instant `now`.
+    fn due_at(&mut self, now: Instant) -> bool {
+        if !self.enabled || now.saturating_duration_since(self.last) < HEARTBEAT {
             return false;
         }
-        self.last = Instant::now();
+        self.last = now;
         true
     }
 
@@ -137,10 +132,15 @@ mod tests {
     }
 
     #[test]
-    fn a_disabled_log_has_no_heartbeat() {
-        let log = ProgressLog::off();
-        let mut beat = log.heartbeat();
-        assert!(!log.enabled());
-        assert!(!beat.due());
+    fn a_heartbeat_is_due_once_per_period_and_never_when_disabled() {
+        for enabled in [true, false] {
+            let mut beat = ProgressLog::new(enabled, 1).heartbeat();
+            let start = beat.last;
+            assert!(!beat.due_at(start + HEARTBEAT / 2), "nothing is due before a period");
+            assert_eq!(beat.due_at(start + HEARTBEAT), enabled);
+            let next = start + HEARTBEAT + HEARTBEAT / 2;
+            assert!(!beat.due_at(next), "the clock restarts after a heartbeat");
+            assert_eq!(beat.due_at(start + HEARTBEAT * 2), enabled);
+        }
     }
 }

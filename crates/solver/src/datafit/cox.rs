@@ -32,8 +32,22 @@
 //!   line search on F guards every step).
 //!
 //! Every sum is a cumulative sum over the samples sorted once by time: O(n) per evaluation.
-//! Exponentials are taken relative to `m = max η` (`S_k` and `A_j` rescale, `e^{η_j}A_j` does
-//! not), so no evaluation overflows.
+//!
+//! *Scaling.* Exponentials are taken relative to each risk set's own maximum,
+//! `M_k = max_{j ∈ R_k} η_j` (non-increasing in k, since the risk sets shrink): the group
+//! sums are kept as `S̃_k = e^{−M_k} S_k ∈ [1, n]` (and `ã_k = e^{M_k} a_k`, `b̃_k = e^{2M_k} b_k`,
+//! likewise α, β, γ), a sample j of time group k as `ω_j = e^{η_j − M_k} ≤ 1`, and the
+//! cumulative sums are carried forward with the factor `e^{M_k − M_{k−1}} ≤ 1`:
+//!
+//! ```text
+//! w_j A_j = ω_j Ã_k,   Ã_k = e^{M_k − M_{k−1}} Ã_{k−1} + ã_k   (B̃ with the factor squared).
+//! ```
+//!
+//! Every quantity is then bounded (`ã_k ≤ d_k²`), so nothing overflows or underflows to a
+//! spurious 0·∞ however far apart the η are. A single shift `m = max η` (the first version)
+//! let a late risk set whose η all sit ~745 below m underflow to a subnormal `S_k`: `b_k`
+//! became ∞, the gradient NaN, and a nonconvex path past saturation reported a certificate
+//! of 0 on it (500 × 5,000, MCP; a regression test below).
 //!
 //! The conjugate of F (a sum of log-sum-exp terms over nested risk sets) is not used here:
 //! every certificate of a Cox path is the relative KKT violation.
@@ -73,9 +87,10 @@ impl CoxTies {
     }
 }
 
-/// The per-event-time sums of the module docs: `a, b, α, β, γ`, the risk-set sum S (relative
-/// to the exponentials' shift m) and the group's term of n·F before its linear part,
-/// `Σ_l log u_kl` (with m added back).
+/// The per-time-group sums of the module docs, scaled by the risk set's shift `M_k` (module
+/// docs, *Scaling*): `ã, b̃, α̃, β̃, γ̃`, the risk-set sum `S̃`, the group's term of n·F before its
+/// linear part, `Σ_l log u_kl` (with `M_k` added back), and `M_k` itself. All but `shift` are
+/// 0 for a time without events.
 #[derive(Clone, Copy, Debug, Default)]
 struct GroupTerms {
     a: f64,
@@ -85,6 +100,7 @@ struct GroupTerms {
     gamma: f64,
     s: f64,
     log_term: f64,
+    shift: f64,
 }
 
 /// The partial likelihood of right-censored survival data (module docs).
@@ -169,17 +185,26 @@ impl Cox {
         &self.order[self.group_start[g]..self.group_start[g + 1]]
     }
 
-    /// `(w, terms)`: `w_i = e^{η_i − m}` (`m = max η`) and, per time group, the sums of the
-    /// module docs over the risk-set sums `S_g = Σ_{j : T_j ≥ t_g} w_j` (and the tied events'
-    /// `E_g` for Efron).
+    /// `(ω, terms)`: `ω_i = e^{η_i − M_g}` for sample i of time group g, and per time group the
+    /// scaled sums of the module docs over the risk-set sums `S̃_g = Σ_{j : T_j ≥ t_g}
+    /// e^{η_j − M_g}` (and the tied events' `Ẽ_g` for Efron), `M_g = max_{j : T_j ≥ t_g} η_j`.
     fn risk_terms(&self, eta: &[f64]) -> (Vec<f64>, Vec<GroupTerms>) {
-        let m = eta.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let w: Vec<f64> = eta.iter().map(|&e| (e - m).exp()).collect();
+        let mut w = vec![0.0; eta.len()];
         let groups = self.group_events.len();
         let mut terms = vec![GroupTerms::default(); groups];
-        let mut running = 0.0;
+        let (mut running, mut m) = (0.0, f64::NEG_INFINITY);
         for g in (0..groups).rev() {
-            running += self.group(g).iter().map(|&i| w[i]).sum::<f64>();
+            let group_max = self.group(g).iter().map(|&i| eta[i]).fold(f64::NEG_INFINITY, f64::max);
+            if group_max > m {
+                // the risk set's maximum moves up: rescale the later members' sum
+                running *= (m - group_max).exp();
+                m = group_max;
+            }
+            for &i in self.group(g) {
+                w[i] = (eta[i] - m).exp();
+                running += w[i];
+            }
+            terms[g].shift = m;
             let d = self.group_events[g];
             if d == 0.0 {
                 continue;
@@ -201,9 +226,17 @@ impl Cox {
                         t.log_term += m + u.ln();
                     }
                     t.s = s;
+                    t.shift = m;
                     t
                 }
-                _ => GroupTerms { a: d / s, b: d / (s * s), s, log_term: d * (m + s.ln()), ..GroupTerms::default() },
+                _ => GroupTerms {
+                    a: d / s,
+                    b: d / (s * s),
+                    s,
+                    log_term: d * (m + s.ln()),
+                    shift: m,
+                    ..GroupTerms::default()
+                },
             };
         }
         (w, terms)
@@ -217,9 +250,9 @@ impl Cox {
         (log_terms - linear) / self.status.len() as f64
     }
 
-    /// Calls `each(i, w_i·A_i, w_i²·B_i, own)` for every sample (module docs, relative to m),
-    /// `own` the terms of sample i's time group when i is an event there (its Efron
-    /// corrections), `None` otherwise.
+    /// Calls `each(i, w_i·A_i, w_i²·B_i, own)` for every sample (module docs: `ω_i Ã_g` and
+    /// `ω_i² B̃_g`, exact), `own` the scaled terms of sample i's time group g when i is an
+    /// event there (its Efron corrections, to be multiplied by `ω_i`), `None` otherwise.
     fn for_each_risk_term(
         &self,
         w: &[f64],
@@ -227,7 +260,15 @@ impl Cox {
         mut each: impl FnMut(usize, f64, f64, Option<&GroupTerms>),
     ) {
         let (mut a, mut b) = (0.0, 0.0);
+        let mut shift = f64::INFINITY;
         for (g, t) in terms.iter().enumerate() {
+            if a != 0.0 || b != 0.0 {
+                // Ã_g = e^{M_g − M_{g−1}} Ã_{g−1} + ã_g (M non-increasing: no overflow)
+                let f = (t.shift - shift).exp();
+                a *= f;
+                b *= f * f;
+            }
+            shift = t.shift;
             a += t.a;
             b += t.b;
             for &i in self.group(g) {
@@ -340,7 +381,9 @@ impl Datafit for Cox {
     }
 }
 
-/// The Cox Hessian at one η, as an operator (module docs; w = e^{η−m}). With
+/// The Cox Hessian at one η, as an operator (module docs, in their scaled quantities: ω, and
+/// the sums below relative to each group's shift `M_k`, carried with the factor
+/// `e^{M_k − M_{k±1}} ≤ 1` from one group to the next). With
 /// `U_k = Σ_{j ∈ R_k} w_j v_j` and `W_k = Σ_{i ∈ D_k} w_i v_i`, `Σ_l (w∘v_kl)ᵀv / u_kl² =
 /// U_k b_k − W_k β_k`, and
 ///
@@ -352,7 +395,7 @@ impl Datafit for Cox {
 /// one cumulative sum from the latest time down (U_k) and one from the earliest up: O(n).
 struct CoxHessian<'a> {
     cox: &'a Cox,
-    /// `w_i = e^{η_i − m}`.
+    /// `ω_i = e^{η_i − M_g}` (sample i in time group g).
     w: Vec<f64>,
     /// `w_i A_i` (the diagonal part).
     wa: Vec<f64>,
@@ -377,7 +420,14 @@ impl HessianProduct for CoxHessian<'_> {
             self.group_sums.resize(groups, (0.0, 0.0));
         }
         let mut running = 0.0;
+        let mut shift = f64::NEG_INFINITY;
         for g in (0..groups).rev() {
+            // Ũ_g = e^{M_{g+1} − M_g} Ũ_{g+1} + Σ_{i in group g} ω_i v_i
+            let m = self.terms[g].shift;
+            if running != 0.0 {
+                running *= (shift - m).exp();
+            }
+            shift = m;
             running += cox.group(g).iter().map(|&i| self.w[i] * v[i]).sum::<f64>();
             let d = cox.group_events[g];
             if d > 0.0 {
@@ -392,9 +442,19 @@ impl HessianProduct for CoxHessian<'_> {
                 }
             }
         }
+        // C_g = e^{M_g − M_{g−1}} C_{g−1} + term_g
         let mut c = 0.0;
+        let mut shift = f64::INFINITY;
+        let mut carry = |c: &mut f64, g: usize| {
+            let m = self.terms[g].shift;
+            if *c != 0.0 {
+                *c *= (m - shift).exp();
+            }
+            shift = m;
+        };
         if !efron {
             for (g, &term) in self.group_term.iter().enumerate() {
+                carry(&mut c, g);
                 c += term;
                 for &i in cox.group(g) {
                     out[i] = self.wa[i] * v[i] - self.w[i] * c;
@@ -403,6 +463,7 @@ impl HessianProduct for CoxHessian<'_> {
             return;
         }
         for (g, &term) in self.group_term.iter().enumerate() {
+            carry(&mut c, g);
             c += term;
             let t = &self.terms[g];
             let (u, tied) = self.group_sums[g];
@@ -512,14 +573,91 @@ mod tests {
             seen.push(time[i]);
             let tied: Vec<usize> = (0..n).filter(|&j| status[j] == 1.0 && time[j] == time[i]).collect();
             let d = tied.len() as f64;
-            let s: f64 = (0..n).filter(|&j| time[j] >= time[i]).map(|j| eta[j].exp()).sum();
-            let e: f64 = tied.iter().map(|&j| eta[j].exp()).sum();
+            // relative to the risk set's own maximum c (log-sum-exp)
+            let c = (0..n).filter(|&j| time[j] >= time[i]).map(|j| eta[j]).fold(f64::NEG_INFINITY, f64::max);
+            let s: f64 = (0..n).filter(|&j| time[j] >= time[i]).map(|j| (eta[j] - c).exp()).sum();
+            let e: f64 = tied.iter().map(|&j| (eta[j] - c).exp()).sum();
             for (l, &j) in tied.iter().enumerate() {
                 let share = if ties == CoxTies::Efron { l as f64 / d } else { 0.0 };
-                total += (s - share * e).ln() - eta[j];
+                total += c + (s - share * e).ln() - eta[j];
             }
         }
         total / n as f64
+    }
+
+    /// Breslow's residual, Newton weights and Hessian product written out per risk set,
+    /// O(n²), each risk set's probabilities `p_kj = e^{η_j − LSE_k}` from its own log-sum-exp.
+    fn naive_breslow_derivatives(time: &[f64], status: &[f64], eta: &[f64], v: &[f64]) -> [Vec<f64>; 3] {
+        let n = time.len();
+        let (mut r, mut h, mut hv) = (status.to_vec(), vec![0.0; n], vec![0.0; n]);
+        let mut seen: Vec<f64> = Vec::new();
+        for i in 0..n {
+            if status[i] != 1.0 || seen.contains(&time[i]) {
+                continue;
+            }
+            seen.push(time[i]);
+            let d = (0..n).filter(|&j| status[j] == 1.0 && time[j] == time[i]).count() as f64;
+            let set: Vec<usize> = (0..n).filter(|&j| time[j] >= time[i]).collect();
+            let c = set.iter().map(|&j| eta[j]).fold(f64::NEG_INFINITY, f64::max);
+            let lse = c + set.iter().map(|&j| (eta[j] - c).exp()).sum::<f64>().ln();
+            let p: Vec<f64> = set.iter().map(|&j| (eta[j] - lse).exp()).collect();
+            let pv: f64 = set.iter().zip(&p).map(|(&j, p)| p * v[j]).sum();
+            for (&j, &pj) in set.iter().zip(&p) {
+                r[j] -= d * pj;
+                h[j] += d * (pj - pj * pj);
+                hv[j] += d * pj * (v[j] - pv);
+            }
+        }
+        [r, h, hv]
+    }
+
+    /// η spread over thousands (a saturated fit): late risk sets sit far below the overall
+    /// maximum. Every quantity stays finite and matches the per-risk-set computation; with one
+    /// shift for all of η the late risk sets underflowed and the gradient was NaN.
+    #[test]
+    fn widely_spread_predictors_keep_every_quantity_finite_and_exact() {
+        let (time, status, base) = example();
+        let n = time.len();
+        // the later a sample's time, the lower its η, by 400 per unit of time
+        let eta: Vec<f64> = base.iter().zip(&time).map(|(e, t)| e - 400.0 * t).collect();
+        let v: Vec<f64> = (0..n).map(|i| (i as f64 * 0.7).sin()).collect();
+        for ties in [CoxTies::Breslow, CoxTies::Efron] {
+            let cox = Cox::new(&time, &status, n).unwrap().with_ties(ties);
+            let mut r = vec![0.0; n];
+            let loss = cox.loss_and_residual(&eta, &mut r);
+            let naive = naive_loss_with(ties, &time, &status, &eta);
+            assert!(
+                loss.is_finite() && (loss - naive).abs() <= 1e-12 * naive.abs().max(1.0),
+                "{ties:?}: {loss} vs {naive}"
+            );
+            let mut h = vec![0.0; n];
+            cox.hessian_weights(&eta, &mut h);
+            let mut hv = vec![0.0; n];
+            cox.hessian_at(&eta).unwrap().apply(&v, &mut hv);
+            let mut major = vec![0.0; n];
+            cox.majorizer_weights(&eta, &mut major);
+            for x in r.iter().chain(&h).chain(&hv).chain(&major) {
+                assert!(x.is_finite(), "{ties:?}: r {r:?} h {h:?} hv {hv:?}");
+            }
+            if ties == CoxTies::Breslow {
+                let [nr, nh, nhv] = naive_breslow_derivatives(&time, &status, &eta, &v);
+                for j in 0..n {
+                    assert!((r[j] - nr[j]).abs() < 1e-12, "residual {j}: {} vs {}", r[j], nr[j]);
+                    assert!((h[j] - nh[j]).abs() < 1e-12, "weight {j}: {} vs {}", h[j], nh[j]);
+                    assert!((hv[j] - nhv[j]).abs() < 1e-12, "product {j}: {} vs {}", hv[j], nhv[j]);
+                }
+            }
+        }
+        // the per-risk-set formulas agree with finite differences where those are accurate
+        let [nr, nh, nhv] = naive_breslow_derivatives(&time, &status, &base, &v);
+        let cox = Cox::new(&time, &status, n).unwrap();
+        let (mut r, mut h, mut hv) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        cox.loss_and_residual(&base, &mut r);
+        cox.hessian_weights(&base, &mut h);
+        cox.hessian_at(&base).unwrap().apply(&v, &mut hv);
+        for j in 0..n {
+            assert!((r[j] - nr[j]).abs() < 1e-13 && (h[j] - nh[j]).abs() < 1e-13 && (hv[j] - nhv[j]).abs() < 1e-13);
+        }
     }
 
     fn example() -> (Vec<f64>, Vec<f64>, Vec<f64>) {

@@ -54,7 +54,7 @@
 use std::time::Instant;
 
 use crate::anderson::AndersonMemory;
-use crate::certificate::{CertificateAccumulator, CertificateKind};
+use crate::certificate::{CertificateAccumulator, CertificateKind, max_or_nan};
 use crate::cholesky::UpdatableCholesky;
 use crate::datafit::Datafit;
 use crate::design::Design;
@@ -1205,11 +1205,11 @@ impl<'a, D: Design, P: Penalty, F: Datafit> ProxState<'a, D, P, F> {
             if acc.l2() > 0.0 {
                 dual = dual.max(dual_at(1.0) - terms.excess_sq / (2.0 * acc.l2()) / n);
             }
-            let gap = (primal - dual).max(0.0) / self.null_objective;
-            let value = gap.max(terms.max_unpenalized / norm).max(r_mean / norm);
+            let gap = max_or_nan(primal - dual, 0.0) / self.null_objective;
+            let value = max_or_nan(max_or_nan(gap, terms.max_unpenalized / norm), r_mean / norm);
             StateCertificate { kind: CertificateKind::Gap, value, primal }
         } else {
-            let value = terms.max_kkt.max(r_mean) / norm;
+            let value = max_or_nan(terms.max_kkt, r_mean) / norm;
             StateCertificate { kind: CertificateKind::Kkt, value, primal }
         }
     }
