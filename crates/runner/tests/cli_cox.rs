@@ -10,7 +10,7 @@ mod common;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use common::{fails, naive_cindex, ok, regpath, table};
+use common::{cox_path, fails, naive_cindex, ok, regpath, table};
 use ndarray::{Array2, ShapeBuilder};
 use regpath_solver::{Cox, CoxTies, DenseDesign, Lasso, PathOptions, fit_datafit_path};
 
@@ -33,6 +33,16 @@ fn column(header: &[String], name: &str) -> usize {
 
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
+}
+
+/// `regpath gen --family genotype --format bed` of n × p with k causal SNPs into `out`
+/// (`out/geno.*`, `out/pheno.txt`), with `extra` flags (e.g. `--survival`).
+fn gen_bed(out: &Path, n: usize, p: usize, k: usize, seed: u64, extra: &[&str]) {
+    let (n, p, k, seed) = (n.to_string(), p.to_string(), k.to_string(), seed.to_string());
+    let mut args = vec!["gen", "--family", "genotype", "--n", &n, "--p", &p, "--k", &k, "--format", "bed"];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--seed", &seed, "--out", s(out)]);
+    ok(&regpath(&args));
 }
 
 #[test]
@@ -159,23 +169,7 @@ fn cross_validation_and_predict_report_the_concordance_index() {
 fn a_plink_fileset_with_time_and_status_columns() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("g");
-    ok(&regpath(&[
-        "gen",
-        "--family",
-        "genotype",
-        "--n",
-        "300",
-        "--p",
-        "200",
-        "--k",
-        "5",
-        "--format",
-        "bed",
-        "--seed",
-        "3",
-        "--out",
-        s(&data),
-    ]));
+    gen_bed(&data, 300, 200, 5, 3, &[]);
     // times from the fileset's own phenotype (a genetic signal), 1 in 4 censored, 3 missing
     let pheno = std::fs::read_to_string(data.join("pheno.txt")).unwrap();
     let mut table_text = String::from("FID IID time status\n");
@@ -190,21 +184,7 @@ fn a_plink_fileset_with_time_and_status_columns() {
     let pheno_path = dir.path().join("surv.txt");
     std::fs::write(&pheno_path, table_text).unwrap();
     let out = dir.path().join("fit");
-    let stderr = ok(&regpath(&[
-        "path",
-        "--bed",
-        s(&data.join("geno")),
-        "--pheno",
-        s(&pheno_path),
-        "--time-col",
-        "1",
-        "--status-col",
-        "2",
-        "--datafit",
-        "cox",
-        "--out",
-        s(&out),
-    ]));
+    let stderr = ok(&cox_path(&data.join("geno"), &pheno_path, &[], &out));
     assert!(stderr.contains("3 of 300 samples dropped"), "{stderr}");
     let (h, rows) = table(&out.join("path.csv"));
     let nnz = column(&h, "nnz");
@@ -373,24 +353,7 @@ fn held_out_scoring_equals_predict() {
     assert!(ph.len() == rows.len() + 1, "{ph:?}");
     // a fileset: --test-bed with the training --time-col/--status-col
     let bed = dir.path().join("bed");
-    ok(&regpath(&[
-        "gen",
-        "--family",
-        "genotype",
-        "--n",
-        "240",
-        "--p",
-        "40",
-        "--k",
-        "4",
-        "--survival",
-        "--format",
-        "bed",
-        "--seed",
-        "6",
-        "--out",
-        s(&bed),
-    ]));
+    gen_bed(&bed, 240, 40, 4, 6, &["--survival"]);
     let (prefix, pheno) = (bed.join("geno"), bed.join("pheno.txt"));
     let keep = dir.path().join("keep.txt");
     let held = dir.path().join("held.txt");
@@ -398,27 +361,7 @@ fn held_out_scoring_equals_predict() {
     std::fs::write(&keep, ids[..180].concat()).unwrap();
     std::fs::write(&held, ids[180..].concat()).unwrap();
     let fit = dir.path().join("fit_bed");
-    ok(&regpath(&[
-        "path",
-        "--bed",
-        s(&prefix),
-        "--pheno",
-        s(&pheno),
-        "--time-col",
-        "1",
-        "--status-col",
-        "2",
-        "--keep",
-        s(&keep),
-        "--test-keep",
-        s(&held),
-        "--datafit",
-        "cox",
-        "--n-alphas",
-        "8",
-        "--out",
-        s(&fit),
-    ]));
+    ok(&cox_path(&prefix, &pheno, &["--keep", s(&keep), "--test-keep", s(&held), "--n-alphas", "8"], &fit));
     let (h, rows) = table(&fit.join("path.csv"));
     let pred = dir.path().join("pred_bed");
     ok(&regpath(&[
@@ -535,44 +478,9 @@ fn efron_ties_end_to_end() {
 fn a_saturating_mcp_path_is_certified_to_its_end() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("g");
-    ok(&regpath(&[
-        "gen",
-        "--family",
-        "genotype",
-        "--n",
-        "200",
-        "--p",
-        "1000",
-        "--k",
-        "20",
-        "--h2",
-        "0.5",
-        "--survival",
-        "--format",
-        "bed",
-        "--seed",
-        "5",
-        "--out",
-        s(&data),
-    ]));
+    gen_bed(&data, 200, 1000, 20, 5, &["--h2", "0.5", "--survival"]);
     let out = dir.path().join("fit");
-    let stderr = ok(&regpath(&[
-        "path",
-        "--bed",
-        s(&data.join("geno")),
-        "--pheno",
-        s(&data.join("pheno.txt")),
-        "--time-col",
-        "1",
-        "--status-col",
-        "2",
-        "--datafit",
-        "cox",
-        "--penalty",
-        "mcp",
-        "--out",
-        s(&out),
-    ]));
+    let stderr = ok(&cox_path(&data.join("geno"), &data.join("pheno.txt"), &["--penalty", "mcp"], &out));
     assert!(stderr.contains("every alpha certified"), "{stderr}");
     let (h, rows) = table(&out.join("path.csv"));
     let (certificate, converged, nnz) = (column(&h, "certificate"), column(&h, "converged"), column(&h, "nnz"));

@@ -10,7 +10,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fails, naive_cindex, ok, regpath, table};
+use common::{cox_path, fails, naive_cindex, ok, regpath, table};
 use regpath_datagen::read_matrix;
 use serde_json::Value;
 
@@ -141,23 +141,7 @@ fn path_datafit_cox_reads_what_gen_writes() {
     let bed = dir.path().join("bed");
     generate(&bed, &["--n", "300", "--p", "40", "--survival", "--censoring", "0.2", "--format", "bed", "--seed", "2"]);
     let fit = dir.path().join("fit_bed");
-    ok(&regpath(&[
-        "path",
-        "--bed",
-        s(&bed.join("geno")),
-        "--pheno",
-        s(&bed.join("pheno.txt")),
-        "--time-col",
-        "1",
-        "--status-col",
-        "2",
-        "--datafit",
-        "cox",
-        "--n-alphas",
-        "10",
-        "--out",
-        s(&fit),
-    ]));
+    ok(&cox_path(&bed.join("geno"), &bed.join("pheno.txt"), &["--n-alphas", "10"], &fit));
     assert_eq!(table(&fit.join("path.csv")).1.len(), 10);
     // simulated on a real fileset: the same contract, the effects are Cox coefficients
     let sim = dir.path().join("sim");

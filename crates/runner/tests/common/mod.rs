@@ -11,6 +11,26 @@ pub fn regpath(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_regpath")).args(args).output().expect("run regpath")
 }
 
+/// `regpath path --datafit cox` on a fileset with a `FID IID time status` table, and `extra`.
+pub fn cox_path(prefix: &Path, pheno: &Path, extra: &[&str], out: &Path) -> Output {
+    let mut args = vec![
+        "path",
+        "--bed",
+        prefix.to_str().unwrap(),
+        "--pheno",
+        pheno.to_str().unwrap(),
+        "--time-col",
+        "1",
+        "--status-col",
+        "2",
+        "--datafit",
+        "cox",
+    ];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+    regpath(&args)
+}
+
 /// Asserts the run succeeded; returns its stderr.
 pub fn ok(o: &Output) -> String {
     let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
