@@ -9,11 +9,13 @@ configs/biobank-study.toml against results/biobank-study). From each RUN_DIR/man
 (its pieces' `started_at`/`finished_at`, and the merge's own window) it takes when the run
 started and ended; the study's wall time runs from the earliest start to the latest end over
 all runs. Each task of the run is then compared with the committed one (same task_id in
-summary.csv): the chosen alpha index, the chosen support size and the test R² to six digits.
+summary.csv): the chosen alpha index, and with it the chosen support size and the test R² to
+six digits (the same model).
 
 Writes OUT.csv (one row per run and a `whole study` row: start, end, wall time, tasks, CV + path
-seconds summed over tasks, how many tasks chose the same model as the committed results) through
-a temporary file and a rename, and prints the same table. Exits 1 when a task differs.
+seconds summed over tasks, how many tasks chose the same alpha and the same model as the
+committed results) through a temporary file and a rename, and prints the same table and the
+tasks whose model differs. Exits 1 when a committed task was not run.
 """
 
 import csv
@@ -24,7 +26,7 @@ from datetime import datetime
 
 COLUMNS = [
     "run", "config", "git_revision", "threads", "pieces", "started_at", "finished_at", "wall_time_s",
-    "tasks", "cv_plus_path_s_summed", "same_chosen_model", "committed",
+    "tasks", "cv_plus_path_s_summed", "same_chosen_alpha", "same_chosen_model", "committed",
 ]
 
 
@@ -60,7 +62,7 @@ def main() -> int:
         return 2
     out = sys.argv[1]
     rows, differ = [], []
-    first, last, tasks, seconds, same = None, None, 0, 0.0, 0
+    first, last, tasks, seconds, same, alpha_same = None, None, 0, 0.0, 0, 0
     for pair in sys.argv[2:]:
         run, committed = pair.split(":", 1)
         with open(os.path.join(run, "manifest.json")) as f:
@@ -72,12 +74,15 @@ def main() -> int:
             print(f"{run}: {len(missing)} committed tasks not run, e.g. {missing[0]}", file=sys.stderr)
             return 1
         run_seconds = sum(float(r["cv_time_s"]) + float(r["path_time_s"]) for r in mine.values())
-        run_same = 0
+        run_same = run_alpha = 0
         for task_id, row in mine.items():
-            if task_id in theirs and same_model(row, theirs[task_id]):
+            old = theirs.get(task_id)
+            if old is not None and old["chosen_alpha_index"] == row["chosen_alpha_index"]:
+                run_alpha += 1
+            if old is not None and same_model(row, old):
                 run_same += 1
             else:
-                differ.append(task_id)
+                differ.append((task_id, old, row))
         pieces = manifest.get("pieces") or []
         revisions = sorted({p.get("git_revision", "")[:7] for p in pieces} or {manifest["git_revision"][:7]})
         rows.append({
@@ -91,17 +96,20 @@ def main() -> int:
             "wall_time_s": round((end - start).total_seconds()),
             "tasks": len(mine),
             "cv_plus_path_s_summed": round(run_seconds, 1),
+            "same_chosen_alpha": run_alpha,
             "same_chosen_model": run_same,
             "committed": committed,
         })
         first = start if first is None else min(first, start)
         last = end if last is None else max(last, end)
         tasks, seconds, same = tasks + len(mine), seconds + run_seconds, same + run_same
+        alpha_same += run_alpha
     rows.append({
         "run": "whole study", "config": "", "git_revision": "", "threads": "", "pieces": "",
         "started_at": first.isoformat() + "Z", "finished_at": last.isoformat() + "Z",
         "wall_time_s": round((last - first).total_seconds()), "tasks": tasks,
-        "cv_plus_path_s_summed": round(seconds, 1), "same_chosen_model": same, "committed": "",
+        "cv_plus_path_s_summed": round(seconds, 1), "same_chosen_alpha": alpha_same,
+        "same_chosen_model": same, "committed": "",
     })
     tmp = out + ".tmp"
     with open(tmp, "w", newline="") as f:
@@ -111,9 +119,15 @@ def main() -> int:
     os.replace(tmp, out)
     for row in rows:
         print(", ".join(f"{k} {row[k]}" for k in COLUMNS if row[k] != ""))
-    if differ:
-        print(f"{len(differ)} tasks chose another model than the committed results: {', '.join(differ[:5])}")
-        return 1
+    for task_id, old, new in differ:
+        if old is None:
+            print(f"{task_id}: not in the committed results")
+            continue
+        print(
+            f"{task_id}: alpha {old['chosen_alpha_index']} -> {new['chosen_alpha_index']}, "
+            f"nnz {old['chosen_nnz']} -> {new['chosen_nnz']}, "
+            f"test R2 {float(old['chosen_test_r2']):.5f} -> {float(new['chosen_test_r2']):.5f}"
+        )
     return 0
 
 
