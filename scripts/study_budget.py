@@ -126,7 +126,7 @@ def main() -> int:
         print(
             f"{task_id}: alpha {old['chosen_alpha_index']} -> {new['chosen_alpha_index']}, "
             f"nnz {old['chosen_nnz']} -> {new['chosen_nnz']}, "
-            f"test R2 {float(old['chosen_test_r2']):.5f} -> {float(new['chosen_test_r2']):.5f}"
+            f"test R2 {float(old['chosen_test_r2']):.6f} -> {float(new['chosen_test_r2']):.6f}"
         )
     return 0
 
