@@ -176,23 +176,7 @@ fn path_datafit_cox_reads_what_gen_writes() {
     let events = pheno.lines().skip(1).filter(|l| l.ends_with(" 1")).count();
     assert_eq!(m["events"].as_u64(), Some(events as u64));
     let fit = dir.path().join("fit_sim");
-    ok(&regpath(&[
-        "path",
-        "--bed",
-        s(&bed.join("geno")),
-        "--pheno",
-        s(&sim.join("pheno.txt")),
-        "--time-col",
-        "1",
-        "--status-col",
-        "2",
-        "--datafit",
-        "cox",
-        "--n-alphas",
-        "10",
-        "--out",
-        s(&fit),
-    ]));
+    ok(&cox_path(&bed.join("geno"), &sim.join("pheno.txt"), &["--n-alphas", "10"], &fit));
 }
 
 #[test]
