@@ -197,7 +197,7 @@ impl Cox {
             let group_max = self.group(g).iter().map(|&i| eta[i]).fold(f64::NEG_INFINITY, f64::max);
             if group_max > m {
                 // the risk set's maximum moves up: rescale the later members' sum
-                running *= (m - group_max).exp();
+                running = rescaled(running, m - group_max);
                 m = group_max;
             }
             for &i in self.group(g) {
@@ -262,12 +262,9 @@ impl Cox {
         let (mut a, mut b) = (0.0, 0.0);
         let mut shift = f64::INFINITY;
         for (g, t) in terms.iter().enumerate() {
-            if a != 0.0 || b != 0.0 {
-                // Ã_g = e^{M_g − M_{g−1}} Ã_{g−1} + ã_g (M non-increasing: no overflow)
-                let f = (t.shift - shift).exp();
-                a *= f;
-                b *= f * f;
-            }
+            // Ã_g = e^{M_g − M_{g−1}} Ã_{g−1} + ã_g (M non-increasing: no overflow)
+            a = rescaled(a, t.shift - shift);
+            b = rescaled(b, 2.0 * (t.shift - shift));
             shift = t.shift;
             a += t.a;
             b += t.b;
@@ -424,9 +421,7 @@ impl HessianProduct for CoxHessian<'_> {
         for g in (0..groups).rev() {
             // Ũ_g = e^{M_{g+1} − M_g} Ũ_{g+1} + Σ_{i in group g} ω_i v_i
             let m = self.terms[g].shift;
-            if running != 0.0 {
-                running *= (shift - m).exp();
-            }
+            running = rescaled(running, shift - m);
             shift = m;
             running += cox.group(g).iter().map(|&i| self.w[i] * v[i]).sum::<f64>();
             let d = cox.group_events[g];
@@ -447,9 +442,7 @@ impl HessianProduct for CoxHessian<'_> {
         let mut shift = f64::INFINITY;
         let mut carry = |c: &mut f64, g: usize| {
             let m = self.terms[g].shift;
-            if *c != 0.0 {
-                *c *= (m - shift).exp();
-            }
+            *c = rescaled(*c, m - shift);
             shift = m;
         };
         if !efron {
@@ -475,6 +468,14 @@ impl HessianProduct for CoxHessian<'_> {
             }
         }
     }
+}
+
+/// `x·e^{log_factor}`: a running sum re-expressed from one shift to the next (module docs,
+/// *Scaling*; `log_factor ≤ 0` wherever a sum is carried). An empty sum stays 0 even across the
+/// first, infinite shift (where `0·e^{±∞}` would be 0 or NaN).
+#[inline]
+fn rescaled(x: f64, log_factor: f64) -> f64 {
+    if x == 0.0 { 0.0 } else { x * log_factor.exp() }
 }
 
 /// One signed vector for times and event indicators: `y_i = T_i` for an event (status 1),
